@@ -1,0 +1,77 @@
+/** A typed client for the platform's control API, over any fetch (Miniflare's dispatchFetch or HTTP). */
+import type { Deployment, Migration, WireError } from "../../shared/protocol";
+import { UserError } from "../errors";
+
+export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
+
+export interface MigrationResult {
+  applied: string[];
+  skipped: string[];
+}
+
+export interface QueryResult {
+  results: Record<string, unknown>[];
+  meta?: Record<string, unknown>;
+}
+
+/** The control API answered with an error; `code` is the wire code, `status` the HTTP status. */
+export class ControlApiError extends UserError {
+  override readonly name = "ControlApiError";
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+export class ControlClient {
+  constructor(
+    private readonly fetcher: FetchLike,
+    private readonly baseUrl: string,
+    private readonly token: string,
+  ) {}
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const init: RequestInit = { method, headers: { authorization: `Bearer ${this.token}` } };
+    if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      (init.headers as Record<string, string>)["content-type"] = "application/json";
+    }
+    const res = await this.fetcher(`${this.baseUrl}/__aerostack/${path}`, init);
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      throw new ControlApiError(res.status, "bad_response", `platform answered ${res.status} with non-JSON: ${text.slice(0, 200)}`);
+    }
+    if (!res.ok) {
+      const err = (parsed as WireError | undefined)?.error;
+      throw new ControlApiError(res.status, err?.code ?? "error", err?.message ?? `platform answered ${res.status}`);
+    }
+    return parsed as T;
+  }
+
+  health(): Promise<{ ok: boolean }> {
+    return this.call("GET", "health");
+  }
+  deploy(project: string, deployment: Deployment): Promise<{ version: string; unchanged: boolean }> {
+    return this.call("PUT", `projects/${project}/deployment`, deployment);
+  }
+  setBuildError(project: string, message: string): Promise<{ ok: boolean }> {
+    return this.call("PUT", `projects/${project}/build-error`, { message });
+  }
+  clearBuildError(project: string): Promise<{ ok: boolean }> {
+    return this.call("DELETE", `projects/${project}/build-error`);
+  }
+  migrate(project: string, migrations: Migration[]): Promise<MigrationResult> {
+    return this.call("POST", `projects/${project}/db/migrations`, { migrations });
+  }
+  query(project: string, sql: string, params: unknown[] = []): Promise<QueryResult> {
+    return this.call("POST", `projects/${project}/db/query`, { sql, params });
+  }
+  listJobs(project: string, options: { status?: string; limit?: number } = {}): Promise<{ jobs: Record<string, unknown>[] }> {
+    const q = new URLSearchParams();
+    if (options.status) q.set("status", options.status);
+    if (options.limit) q.set("limit", String(options.limit));
+    return this.call("GET", `projects/${project}/queue/jobs${q.size ? `?${q}` : ""}`);
+  }
+}

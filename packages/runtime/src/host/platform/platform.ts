@@ -1,0 +1,93 @@
+/** Starts the platform worker in workerd through Miniflare: the one runtime behind `dev`, tests and the platform. */
+import { Miniflare, type MiniflareOptions } from "miniflare";
+import { randomBytes } from "node:crypto";
+import { platformScriptPath } from "./paths";
+import { ControlClient } from "./control-client";
+
+export interface PlatformOptions {
+  /** Directory for persisted state; `null` keeps everything in memory. */
+  persistTo: string | null;
+  /** Listen on this port (0 = ephemeral); omit to serve only through `fetch` (no socket). */
+  port?: number;
+  host?: string;
+  /** Project served for requests whose host names none. */
+  defaultProject?: string;
+  mode?: "dev" | "platform";
+  /** Receives workerd's stdout/stderr lines (platform and user console output); default: this process's. */
+  onLog?: (line: string, stream: "stdout" | "stderr") => void;
+}
+
+export interface Platform {
+  /** `http://host:port` when listening, else a placeholder origin usable with `fetch`. */
+  readonly url: string;
+  readonly control: ControlClient;
+  /** Sends a request into the platform (no network hop when not listening). */
+  fetch(input: string, init?: RequestInit): Promise<Response>;
+  dispose(): Promise<void>;
+}
+
+export async function startPlatform(options: PlatformOptions): Promise<Platform> {
+  const token = randomBytes(32).toString("hex");
+  const listening = options.port !== undefined;
+  const host = options.host ?? "127.0.0.1";
+  const onLog = options.onLog;
+  const mfOptions: MiniflareOptions = {
+    name: "aerostack-platform",
+    modules: true,
+    scriptPath: platformScriptPath(),
+    compatibilityDate: "2025-09-01",
+    compatibilityFlags: ["enable_ctx_exports"],
+    workerLoaders: { LOADER: {} },
+    durableObjects: {
+      CONTROL: { className: "ControlPlane", useSQLite: true },
+      PROJECT_DB: { className: "ProjectDatabase", useSQLite: true },
+      PROJECT_CACHE: { className: "ProjectCache", useSQLite: true },
+      PROJECT_QUEUE: { className: "ProjectQueue", useSQLite: true },
+    },
+    r2Buckets: ["OBJECTS"],
+    bindings: {
+      AEROSTACK_HOST_TOKEN: token,
+      AEROSTACK_MODE: options.mode ?? "dev",
+      ...(options.defaultProject ? { AEROSTACK_DEFAULT_PROJECT: options.defaultProject } : {}),
+    },
+    // Nothing reaches the network on our behalf: no cf object fetch, no update checks.
+    cf: false,
+    ...(listening ? { host, port: options.port } : {}),
+    ...(options.persistTo ? { defaultPersistRoot: options.persistTo } : {}),
+    ...(onLog
+      ? {
+          handleRuntimeStdio(stdout, stderr) {
+            const pipe = (stream: NodeJS.ReadableStream, name: "stdout" | "stderr") => {
+              let buffered = "";
+              stream.setEncoding("utf8");
+              stream.on("data", (chunk: string) => {
+                buffered += chunk;
+                let nl: number;
+                while ((nl = buffered.indexOf("\n")) >= 0) {
+                  onLog(buffered.slice(0, nl), name);
+                  buffered = buffered.slice(nl + 1);
+                }
+              });
+            };
+            pipe(stdout, "stdout");
+            pipe(stderr, "stderr");
+          },
+        }
+      : {}),
+  };
+  const mf = new Miniflare(mfOptions);
+  const readyUrl = await mf.ready;
+  const url = listening ? readyUrl.origin : "http://platform.internal";
+  const fetchFn = async (input: string, init?: RequestInit): Promise<Response> => {
+    const target = input.startsWith("http") ? input : `${url}${input}`;
+    // Miniflare's Response is undici's; callers get a standard one.
+    const res = await mf.dispatchFetch(target, init as never);
+    return new Response(res.body as never, { status: res.status, statusText: res.statusText, headers: res.headers as never });
+  };
+  return {
+    url,
+    control: new ControlClient(fetchFn, url, token),
+    fetch: fetchFn,
+    dispose: () => mf.dispose(),
+  };
+}

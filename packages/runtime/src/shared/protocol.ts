@@ -1,0 +1,80 @@
+/** Wire schemas of the platform's control API and of the dispatcher ↔ user-isolate contract, shared by host and worker. */
+// zod/mini: the platform worker bundles these schemas, and workerd parses that bundle at every start.
+import * as z from "zod/mini";
+
+/** Project slugs: lowercase letters, digits and dashes, 1-32 characters (also the gateway's rule). */
+export const ProjectIdSchema = z.string().check(z.regex(/^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/, "must be a lowercase slug"));
+
+export const VarValueSchema = z.union([z.string(), z.number(), z.boolean()]);
+
+const QueueSettingsSchema = z.object({
+  maxRetries: z._default(z.int().check(z.gte(0), z.lte(100)), 3),
+  maxBatchSize: z._default(z.int().check(z.gte(1), z.lte(100)), 10),
+  retryDelaySeconds: z._default(z.number().check(z.gte(0)), 1),
+});
+
+/** Settings a deployment carries: they shape the isolate and the bindings it is given. */
+export const DeploymentSettingsSchema = z.object({
+  compatibilityDate: z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD")),
+  compatibilityFlags: z._default(z.array(z.string()), []),
+  vars: z._default(z.record(z.string(), VarValueSchema), {}),
+  queue: z._default(QueueSettingsSchema, { maxRetries: 3, maxBatchSize: 10, retryDelaySeconds: 1 }),
+});
+export type DeploymentSettings = z.output<typeof DeploymentSettingsSchema>;
+
+/** Body of `PUT /__aerostack/projects/:project/deployment`: a bundle, its source map and settings. */
+export const DeploymentSchema = z.object({
+  version: z.string().check(z.regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 characters of letters, digits, . _ -")),
+  code: z.string().check(z.minLength(1), z.maxLength(25 * 1024 * 1024)),
+  sourceMap: z.optional(z.string().check(z.maxLength(50 * 1024 * 1024))),
+  settings: DeploymentSettingsSchema,
+});
+export type Deployment = z.input<typeof DeploymentSchema>;
+
+export const BuildErrorSchema = z.object({ message: z.string().check(z.maxLength(64 * 1024)) });
+
+export const MigrationsSchema = z.object({
+  migrations: z.array(z.object({ name: z.string().check(z.minLength(1), z.maxLength(256)), sql: z.string() })).check(z.maxLength(10_000)),
+});
+export type Migration = z.output<typeof MigrationsSchema>["migrations"][number];
+
+export const QuerySchema = z.object({ sql: z.string().check(z.minLength(1)), params: z._default(z.array(z.unknown()), []) });
+
+/** A control-API error body. Local errors on either side never travel as anything but this shape. */
+export interface WireError {
+  error: { code: string; message: string };
+}
+
+/** What user code threw, as the isolate reports it to the dispatcher (stack still in bundle positions). */
+export interface ErrorReport {
+  kind: "error";
+  name: string;
+  message: string;
+  stack: string;
+}
+
+/** One queue message as the queue Durable Object hands it to the isolate. */
+export interface QueueMessageWire {
+  id: string;
+  body: unknown;
+  timestamp: number;
+  attempts: number;
+}
+
+export type QueueOutcome = { action: "ack" } | { action: "retry"; delaySeconds?: number };
+
+/** What the isolate answers for a delivered batch: an outcome per message id, and the error if the handler threw. */
+export interface QueueBatchResult {
+  outcomes: Record<string, QueueOutcome>;
+  error?: ErrorReport;
+}
+
+/** The RPC surface of the isolate's `AerostackEntry` entrypoint, called by the dispatcher and the queue. */
+export interface IsolateEntry {
+  handle(request: Request, meta: { requestId: string }): Promise<Response | ErrorReport>;
+  deliver(batch: { queue: string; messages: QueueMessageWire[] }, meta: { requestId: string }): Promise<QueueBatchResult>;
+}
+
+/** Module names inside a project's isolate. */
+export const ISOLATE_MAIN_MODULE = "aerostack-entry.js";
+export const ISOLATE_USER_MODULE = "user.js";

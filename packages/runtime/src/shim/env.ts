@@ -1,0 +1,35 @@
+/** Builds the `env` user code sees: familiar D1/KV/R2-style objects over the platform's scoped RPC stubs. */
+import { D1Database } from "./db";
+import { CacheNamespace } from "./cache";
+import { JobQueue } from "./queue";
+import { ObjectStorage } from "./storage";
+
+/** The env the loader gives the isolate: RPC stubs, vars, and internal keys the shim strips. */
+export interface RawEnv {
+  DB: Fetcher;
+  CACHE: Fetcher;
+  QUEUE: Fetcher;
+  STORAGE: Fetcher;
+  __AEROSTACK_PROJECT: string;
+  __AEROSTACK_VERSION: string;
+  [key: string]: unknown;
+}
+
+// The loader's env is fixed for the isolate's life, so the wrapped env is built once.
+const wrapped = new WeakMap<RawEnv, Record<string, unknown>>();
+
+export function userEnv(raw: RawEnv): Record<string, unknown> {
+  let env = wrapped.get(raw);
+  if (!env) {
+    const { DB, CACHE, QUEUE, STORAGE, __AEROSTACK_PROJECT: _p, __AEROSTACK_VERSION: _v, ...vars } = raw;
+    env = {
+      ...vars,
+      DB: new D1Database(DB as never),
+      CACHE: new CacheNamespace(CACHE as never),
+      QUEUE: new JobQueue(QUEUE as never),
+      STORAGE: new ObjectStorage(STORAGE as never),
+    };
+    wrapped.set(raw, env);
+  }
+  return env;
+}

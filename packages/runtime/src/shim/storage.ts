@@ -1,0 +1,2 @@
+/** PLACEHOLDER */
+export class ObjectStorage { constructor(readonly stub: any) {} }

@@ -1,0 +1,118 @@
+/** The host's control API under `/__aerostack/`: deploy and flip, build errors, migrations, admin queries, jobs. */
+import type * as z from "zod/mini";
+import type { PlatformEnv } from "../env";
+import { controlPlane } from "./control-plane";
+import { rememberActive } from "../dispatch/active";
+import {
+  BuildErrorSchema,
+  DeploymentSchema,
+  MigrationsSchema,
+  ProjectIdSchema,
+  QuerySchema,
+  type WireError,
+} from "../../shared/protocol";
+
+export const CONTROL_PREFIX = "/__aerostack/";
+
+/** An error the control API answers with: a status, a stable code and a message naming the fix. */
+class ApiError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+const json = (body: unknown, status = 200): Response =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+
+function wireError(status: number, code: string, message: string): Response {
+  return json({ error: { code, message } } satisfies WireError, status);
+}
+
+/** Compares in time independent of where the strings differ. */
+function timingSafeEqual(a: string, b: string): boolean {
+  const enc = new TextEncoder();
+  const x = enc.encode(a);
+  const y = enc.encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
+}
+
+async function readBody<S extends z.ZodMiniType>(request: Request, schema: S): Promise<z.output<S>> {
+  let raw: unknown;
+  try {
+    raw = await request.json();
+  } catch {
+    throw new ApiError(400, "bad_json", "request body is not valid JSON");
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new ApiError(400, "invalid_body", `${first?.path.join(".") || "body"}: ${first?.message ?? "invalid"}`);
+  }
+  return parsed.data;
+}
+
+export async function handleControl(request: Request, env: PlatformEnv): Promise<Response> {
+  const auth = request.headers.get("authorization") ?? "";
+  if (!env.AEROSTACK_HOST_TOKEN || !timingSafeEqual(auth, `Bearer ${env.AEROSTACK_HOST_TOKEN}`)) {
+    return wireError(401, "unauthorized", "the control API needs the host token");
+  }
+  const path = new URL(request.url).pathname.slice(CONTROL_PREFIX.length).split("/");
+  try {
+    if (path[0] === "health" && path.length === 1) return json({ ok: true });
+    if (path[0] !== "projects" || path.length < 3) throw new ApiError(404, "not_found", `no control route ${request.method} /${path.join("/")}`);
+    const parsed = ProjectIdSchema.safeParse(path[1]);
+    if (!parsed.success) throw new ApiError(400, "bad_project", `project id ${JSON.stringify(path[1])} must be a lowercase slug`);
+    const project = parsed.data;
+    const route = `${request.method} ${path.slice(2).join("/")}`;
+    switch (route) {
+      case "PUT deployment": {
+        const body = await readBody(request, DeploymentSchema);
+        const control = controlPlane(env);
+        const result = await control.deploy(project, {
+          version: body.version,
+          code: body.code,
+          sourceMap: body.sourceMap ?? null,
+          settings: body.settings,
+        });
+        rememberActive(project, { version: body.version, buildError: null, settings: body.settings });
+        return json(result);
+      }
+      case "PUT build-error": {
+        const body = await readBody(request, BuildErrorSchema);
+        await controlPlane(env).setBuildError(project, body.message);
+        rememberActive(project, await controlPlane(env).getActive(project));
+        return json({ ok: true });
+      }
+      case "DELETE build-error": {
+        await controlPlane(env).setBuildError(project, null);
+        rememberActive(project, await controlPlane(env).getActive(project));
+        return json({ ok: true });
+      }
+      case "GET deployment":
+        return json(await controlPlane(env).getActive(project));
+      case "POST db/migrations": {
+        const body = await readBody(request, MigrationsSchema);
+        return json(await env.PROJECT_DB.get(env.PROJECT_DB.idFromName(project)).applyMigrations(body.migrations));
+      }
+      case "POST db/query": {
+        const body = await readBody(request, QuerySchema);
+        return json(await env.PROJECT_DB.get(env.PROJECT_DB.idFromName(project)).adminQuery(body.sql, body.params));
+      }
+      case "GET queue/jobs": {
+        const params = new URL(request.url).searchParams;
+        const status = params.get("status") ?? undefined;
+        const limit = Number(params.get("limit") ?? 100);
+        return json(await env.PROJECT_QUEUE.get(env.PROJECT_QUEUE.idFromName(project)).listJobs({ status, limit }));
+      }
+      default:
+        throw new ApiError(404, "not_found", `no control route ${request.method} /projects/${project}/${path.slice(2).join("/")}`);
+    }
+  } catch (err) {
+    if (err instanceof ApiError) return wireError(err.status, err.code, err.message);
+    // Errors from Durable Objects (a failing SQL statement, say) are the caller's to read, not a crash.
+    const message = err instanceof Error ? err.message : String(err);
+    return wireError(400, "failed", message);
+  }
+}

@@ -1,0 +1,57 @@
+/** The dispatcher: serves an HTTP request with the project's active version, or an error page that names why not. */
+import type { PlatformEnv } from "../env";
+import { activeDeployment } from "./active";
+import { loadIsolate } from "./loader";
+import { isErrorReport, logUserError, mapErrorReport, reportFromThrown } from "./errors";
+import { renderErrorPage } from "./error-page";
+
+export function newRequestId(): string {
+  return crypto.randomUUID().replaceAll("-", "").slice(0, 8);
+}
+
+export async function dispatch(request: Request, env: PlatformEnv, ctx: ExecutionContext, project: string): Promise<Response> {
+  const dev = env.AEROSTACK_MODE === "dev";
+  const started = Date.now();
+  const requestId = newRequestId();
+  const url = new URL(request.url);
+  const logLine = (status: number) =>
+    console.log(`[${project} #${requestId}] ${request.method} ${url.pathname}${url.search} → ${status} (${Date.now() - started} ms)`);
+
+  const active = await activeDeployment(env, project);
+  if (active.buildError !== null) {
+    logLine(500);
+    return renderErrorPage(request, { status: 500, title: `Build failed for ${project}`, detail: active.buildError }, dev);
+  }
+  if (active.version === null) {
+    logLine(503);
+    return renderErrorPage(
+      request,
+      {
+        status: 503,
+        title: `No deployment for ${project}`,
+        detail: `Project "${project}" has no active version yet. Deploy it with \`aerostack deploy\`, or run \`aerostack dev\` in its folder.`,
+      },
+      dev,
+    );
+  }
+
+  const version = active.version;
+  let result: Response | unknown;
+  try {
+    result = await loadIsolate(env, ctx.exports, project, version).handle(request, { requestId });
+  } catch (err) {
+    result = reportFromThrown(err);
+  }
+  if (result instanceof Response) {
+    logLine(result.status);
+    return result;
+  }
+  const report = await mapErrorReport(env, project, version, isErrorReport(result) ? result : reportFromThrown(result));
+  logUserError(project, requestId, report, `${request.method} ${url.pathname}`);
+  logLine(500);
+  return renderErrorPage(
+    request,
+    { status: 500, title: `Error in ${project}`, detail: `${report.name}: ${report.message}`, stack: report.stack },
+    dev,
+  );
+}

@@ -1,0 +1,55 @@
+/** Loads a project's bundle into a Worker Loader isolate keyed by project@version, with tenant-scoped bindings. */
+import { controlPlane } from "../control/control-plane";
+import type { PlatformEnv, ProjectProps } from "../env";
+import { ISOLATE_MAIN_MODULE, ISOLATE_USER_MODULE, type IsolateEntry } from "../../shared/protocol";
+// The user-side shim, built from src/shim/entry.ts and inlined as text by the build (see scripts/build.mjs).
+import SHIM_SOURCE from "aerostack:shim-source";
+
+/** The loopback exports the dispatcher hands out, scoped by props (compat flag `enable_ctx_exports`). */
+export interface BindingExports {
+  ScopedDB(options: { props: ProjectProps }): Fetcher;
+  ScopedCache(options: { props: ProjectProps }): Fetcher;
+  ScopedQueue(options: { props: ProjectProps }): Fetcher;
+  ScopedStorage(options: { props: ProjectProps }): Fetcher;
+}
+
+export class DeploymentMissingError extends Error {
+  constructor(readonly project: string, readonly version: string) {
+    super(`deployment ${project}@${version} is not stored`);
+  }
+}
+
+/**
+ * Returns the isolate's `AerostackEntry` RPC entrypoint. The code callback runs only when workerd has no live
+ * isolate for this id, so a warm request costs one map lookup.
+ */
+export function loadIsolate(
+  env: PlatformEnv,
+  exports: unknown,
+  project: string,
+  version: string,
+): Service<IsolateEntry & Rpc.WorkerEntrypointBranded> {
+  const scoped = exports as BindingExports;
+  const stub = env.LOADER.get(`${project}@${version}`, async () => {
+    const deployment = await controlPlane(env).getDeployment(project, version);
+    if (!deployment) throw new DeploymentMissingError(project, version);
+    const props: ProjectProps = { project };
+    return {
+      compatibilityDate: deployment.settings.compatibilityDate,
+      // nodejs_als: the shim tags console output with the request it belongs to.
+      compatibilityFlags: [...new Set([...deployment.settings.compatibilityFlags, "nodejs_als"])],
+      mainModule: ISOLATE_MAIN_MODULE,
+      modules: { [ISOLATE_MAIN_MODULE]: SHIM_SOURCE, [ISOLATE_USER_MODULE]: deployment.code },
+      env: {
+        ...deployment.settings.vars,
+        DB: scoped.ScopedDB({ props }),
+        CACHE: scoped.ScopedCache({ props }),
+        QUEUE: scoped.ScopedQueue({ props }),
+        STORAGE: scoped.ScopedStorage({ props }),
+        __AEROSTACK_PROJECT: project,
+        __AEROSTACK_VERSION: version,
+      },
+    };
+  });
+  return stub.getEntrypoint("AerostackEntry") as unknown as Service<IsolateEntry & Rpc.WorkerEntrypointBranded>;
+}

@@ -1,0 +1,25 @@
+/** The platform worker's own bindings, as configured by the host (Miniflare) or by a Cloudflare deployment. */
+import type { ControlPlane } from "./control/control-plane";
+import type { ProjectDatabase } from "./bindings/db/project-database";
+import type { ProjectCache } from "./bindings/cache/project-cache";
+import type { ProjectQueue } from "./bindings/queue/project-queue";
+
+export interface PlatformEnv {
+  LOADER: WorkerLoader;
+  CONTROL: DurableObjectNamespace<ControlPlane>;
+  PROJECT_DB: DurableObjectNamespace<ProjectDatabase>;
+  PROJECT_CACHE: DurableObjectNamespace<ProjectCache>;
+  PROJECT_QUEUE: DurableObjectNamespace<ProjectQueue>;
+  OBJECTS: R2Bucket;
+  /** Bearer token the host uses for `/__aerostack/*`; random per host start. */
+  AEROSTACK_HOST_TOKEN: string;
+  /** Project served for requests whose host names none (`aerostack dev` serves one project). */
+  AEROSTACK_DEFAULT_PROJECT?: string;
+  /** "dev" shows stack traces on error pages; "platform" does not. */
+  AEROSTACK_MODE?: "dev" | "platform";
+}
+
+/** Props every scoped binding entrypoint receives: the tenant boundary. */
+export interface ProjectProps {
+  project: string;
+}

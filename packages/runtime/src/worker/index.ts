@@ -1,0 +1,16 @@
+/** The platform worker: one router plus the binding entrypoints and Durable Objects it hands to user isolates. */
+import type { PlatformEnv } from "./env";
+import { route } from "./router";
+
+export { ControlPlane } from "./control/control-plane";
+export { ProjectDatabase } from "./bindings/db/project-database";
+export { ScopedDB } from "./bindings/db/scoped-db";
+export { ProjectCache } from "./bindings/cache/project-cache";
+export { ScopedCache } from "./bindings/cache/scoped-cache";
+export { ProjectQueue } from "./bindings/queue/project-queue";
+export { ScopedQueue } from "./bindings/queue/scoped-queue";
+export { ScopedStorage } from "./bindings/storage/scoped-storage";
+
+export default {
+  fetch: (request, env, ctx) => route(request, env, ctx),
+} satisfies ExportedHandler<PlatformEnv>;

@@ -1,0 +1,82 @@
+// Builds every package with esbuild: the user-isolate shim, the platform worker (with the shim inlined),
+// the Node host, and the CLI. Runs on `npm install` (prepare) and before tests, so a fresh clone just works.
+import { build } from "esbuild";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { rm } from "node:fs/promises";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const runtime = join(root, "packages/runtime");
+const cli = join(root, "packages/cli");
+const started = Date.now();
+
+await Promise.all([rm(join(runtime, "dist"), { recursive: true, force: true }), rm(join(cli, "dist"), { recursive: true, force: true })]);
+
+// 1. The shim that wraps user code inside its isolate; `./user.js` is the user's bundle, beside it in the isolate.
+const shim = await build({
+  entryPoints: [join(runtime, "src/shim/entry.ts")],
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  target: "es2022",
+  external: ["cloudflare:*", "node:*", "./user.js"],
+  write: false,
+  logLevel: "warning",
+});
+const shimSource = shim.outputFiles[0].text;
+
+// 2. The platform worker, with the shim's source inlined as a string module.
+await build({
+  entryPoints: [join(runtime, "src/worker/index.ts")],
+  outfile: join(runtime, "dist/worker/platform.js"),
+  // Minified: workerd parses this at every start, and start-up time is a goal.
+  minify: true,
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  target: "es2022",
+  mainFields: ["module", "main"],
+  conditions: ["workerd", "worker", "browser"],
+  external: ["cloudflare:*", "node:*"],
+  sourcemap: "linked",
+  logLevel: "warning",
+  plugins: [
+    {
+      name: "aerostack-shim-source",
+      setup(b) {
+        b.onResolve({ filter: /^aerostack:shim-source$/ }, () => ({ path: "shim-source", namespace: "aerostack" }));
+        b.onLoad({ filter: /.*/, namespace: "aerostack" }, () => ({ contents: shimSource, loader: "text" }));
+      },
+    },
+  ],
+});
+
+// 3. The Node host (config, bundling, Miniflare) and its testing entry.
+await build({
+  entryPoints: [join(runtime, "src/host/index.ts"), join(runtime, "src/host/testing.ts"), join(runtime, "src/shared/env.ts")],
+  outdir: join(runtime, "dist"),
+  outbase: join(runtime, "src"),
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  packages: "external",
+  sourcemap: "linked",
+  logLevel: "warning",
+});
+
+// 4. The CLI.
+await build({
+  entryPoints: [join(cli, "src/index.ts")],
+  outfile: join(cli, "dist/cli.js"),
+  bundle: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  packages: "external",
+  sourcemap: "linked",
+  logLevel: "warning",
+});
+
+if (!process.env.AEROSTACK_QUIET_BUILD) console.log(`aerostack: built packages in ${Date.now() - started} ms`);
