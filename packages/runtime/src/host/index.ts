@@ -1,1 +1,13 @@
-export {};
+/** Public API of the Node host: what the CLI and tests use. */
+export { UserError, UsageError, ConfigError } from "./errors";
+export { CONFIG_FILE, loadProjectConfig, parseProjectConfig } from "./config/load";
+export { createBundler, type Bundler, type BundleResult, type BundleOk } from "./bundle/bundle";
+export { startPlatform, type Platform, type PlatformOptions } from "./platform/platform";
+export { ControlClient, ControlApiError, type MigrationResult, type QueryResult } from "./platform/control-client";
+export { startDev, DEV_LOCK_FILE, type DevOptions, type DevSession } from "./dev/dev-session";
+export type { DevEvent, DevReporter } from "./dev/reporter";
+export { buildProject, MANIFEST_FILE, type BuildResult, type BuildManifest } from "./build/build-project";
+export { withLocalProject, type LocalProject } from "./local/local-platform";
+export { readMigrations, deploymentSettings } from "./project/project";
+export { listTemplates, scaffoldProject, type ScaffoldResult } from "./scaffold/scaffold";
+export type { ProjectConfig } from "../shared/config";

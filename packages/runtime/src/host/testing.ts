@@ -2,6 +2,7 @@
 import { createHash } from "node:crypto";
 import { startPlatform, type Platform, type PlatformOptions } from "./platform/platform";
 import type { DeploymentSettings } from "../shared/protocol";
+import { startDev } from "./dev/dev-session";
 
 export { startPlatform, type Platform, type PlatformOptions } from "./platform/platform";
 
@@ -31,5 +32,39 @@ export async function createTestPlatform(options: Partial<PlatformOptions> = {})
     request(project, path, init) {
       return platform.fetch(`http://${project}.localhost${path}`, init);
     },
+  };
+}
+
+export interface ProjectHarness {
+  readonly url: string;
+  readonly project: string;
+  /** Everything the platform and the project printed, one line each. */
+  readonly logs: string[];
+  /** Sends a request to the project (`path` like "/notes"). */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/**
+ * Runs the project in `root` as `aerostack dev` would (bundle, migrations, deploy), in memory by default,
+ * on an ephemeral port: the harness a project's own tests use.
+ */
+export async function startProject(root: string, options: { persistTo?: string | null } = {}): Promise<ProjectHarness> {
+  const logs: string[] = [];
+  const session = await startDev({
+    cwd: root,
+    port: 0,
+    persistTo: options.persistTo ?? null,
+    reporter: (event) => {
+      if (event.type === "log") logs.push(event.line);
+      else if (event.type === "build-failed" || event.type === "config-error") logs.push(event.message);
+    },
+  });
+  return {
+    url: session.url,
+    project: session.project,
+    logs,
+    fetch: (path, init) => session.platform.fetch(`${session.url}${path}`, init),
+    close: () => session.close(),
   };
 }

@@ -1,6 +1,7 @@
 /** Starts the platform worker in workerd through Miniflare: the one runtime behind `dev`, tests and the platform. */
 import { Miniflare, type MiniflareOptions } from "miniflare";
 import { randomBytes } from "node:crypto";
+import type { Readable } from "node:stream";
 import { platformScriptPath } from "./paths";
 import { ControlClient } from "./control-client";
 
@@ -21,6 +22,8 @@ export interface Platform {
   /** `http://host:port` when listening, else a placeholder origin usable with `fetch`. */
   readonly url: string;
   readonly control: ControlClient;
+  /** The control API's bearer token (random per start); lets other local commands reach a running dev server. */
+  readonly token: string;
   /** Sends a request into the platform (no network hop when not listening). */
   fetch(input: string, init?: RequestInit): Promise<Response>;
   dispose(): Promise<void>;
@@ -56,8 +59,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     ...(options.persistTo ? { defaultPersistRoot: options.persistTo } : {}),
     ...(onLog
       ? {
-          handleRuntimeStdio(stdout, stderr) {
-            const pipe = (stream: NodeJS.ReadableStream, name: "stdout" | "stderr") => {
+          handleRuntimeStdio(stdout: Readable, stderr: Readable) {
+            const pipe = (stream: Readable, name: "stdout" | "stderr") => {
               let buffered = "";
               stream.setEncoding("utf8");
               stream.on("data", (chunk: string) => {
@@ -87,6 +90,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   return {
     url,
     control: new ControlClient(fetchFn, url, token),
+    token,
     fetch: fetchFn,
     dispose: () => mf.dispose(),
   };

@@ -1,0 +1,9 @@
+/** Every command the CLI has; the program registers each by its path. */
+import type { CommandDefinition } from "../core/command";
+import init from "./init";
+import dev from "./dev";
+import build from "./build";
+import dbMigrate from "./db-migrate";
+import dbQuery from "./db-query";
+
+export const commands: CommandDefinition<never>[] = [init, dev, build, dbMigrate, dbQuery] as CommandDefinition<never>[];

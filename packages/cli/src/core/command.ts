@@ -1,0 +1,42 @@
+/** A command is an object in its own file; `commands/index.ts` lists them and `program.ts` registers the paths. */
+import type { Output } from "./output";
+
+export interface GlobalOptions {
+  json: boolean;
+  cwd: string;
+  config?: string;
+  debug: boolean;
+}
+
+export interface CommandContext<O> {
+  args: string[];
+  options: O;
+  globals: GlobalOptions;
+  out: Output;
+  /** True when prompts may be shown: a TTY on stdin and stdout, and CI is not set. */
+  interactive: boolean;
+}
+
+export interface OptionSpec {
+  /** Commander flag syntax, e.g. "--port <port>" or "--no-install". */
+  flags: string;
+  description: string;
+  default?: string | boolean;
+}
+
+export interface CommandDefinition<O = Record<string, unknown>> {
+  /** Words of the command path, e.g. ["db", "migrate"]. */
+  path: string[];
+  description: string;
+  /** Commander argument syntax, e.g. ["[dir]"] or ["<sql>"]. */
+  args?: string[];
+  options?: OptionSpec[];
+  /** Lines shown under "Examples:" in --help. */
+  examples?: string[];
+  /** Resolves when the command is done; long-running commands resolve when stopped. */
+  handler(ctx: CommandContext<O>): Promise<void>;
+}
+
+export function defineCommand<O>(definition: CommandDefinition<O>): CommandDefinition<O> {
+  return definition;
+}

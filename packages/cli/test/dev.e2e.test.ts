@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { descendants, freePort, isAlive, runCli, startDevProcess } from "./helpers";
+
+// The whole user journey with the built CLI: init → dev → edit → break → fix → Ctrl-C → dev again on the same state.
+let work: string;
+let project: string;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), "aerostack-e2e-"));
+  const init = await runCli(["init", "hello", "--template", "function", "--yes", "--no-install"], { cwd: work });
+  expect(init.stderr).toBe("");
+  expect(init.code).toBe(0);
+  project = join(work, "hello");
+});
+
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+const getJson = async (url: string, init?: RequestInit) => {
+  const res = await fetch(url, init);
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+};
+
+describe("aerostack dev, end to end", () => {
+  it("serves, reloads on save, shows build errors, recovers, stops cleanly, and keeps state across restarts", async () => {
+    const port = await freePort();
+    const dev = await startDevProcess(["--port", String(port)], project);
+    const { url } = dev;
+    expect(url).toBe(`http://127.0.0.1:${port}`);
+
+    // 1. The template serves, with bindings working.
+    const hello = await getJson(`${url}/`);
+    expect(hello).toMatchObject({ status: 200, body: { message: "Hello from Aerostack", visits: 1 } });
+
+    // 2. Edit and save: the next request runs the new code, no restart.
+    const source = join(project, "src/index.ts");
+    const original = await readFile(source, "utf8");
+    const edited = original
+      .replace("message: env.GREETING", 'message: "edited: " + env.GREETING')
+      // A route that leaves a job pending well past the restart.
+      .replace('if (route === "GET /notes") {', 'if (route === "POST /later") {\n      return json(await env.QUEUE.send({ noteId: -1 }, { delaySeconds: 3600 }));\n    }\n\n    if (route === "GET /notes") {');
+    let mark = dev.output().length;
+    await writeFile(source, edited);
+    await dev.waitFor("reloaded", mark);
+    expect((await getJson(`${url}/`)).body.message).toBe("edited: Hello from Aerostack");
+
+    // 3. Break the code: the terminal shows esbuild's error with file and line; requests get a 500 naming it.
+    mark = dev.output().length;
+    await writeFile(source, edited.replace("const json =", "const json = = "));
+    await dev.waitFor("Build failed", mark);
+    await dev.waitFor(/src\/index\.ts:\d+:\d+/, mark);
+    const broken = await fetch(`${url}/`);
+    expect(broken.status).toBe(500);
+    expect(await broken.text()).toMatch(/src\/index\.ts:\d+:\d+/);
+
+    // 4. Fix it: recovers.
+    mark = dev.output().length;
+    await writeFile(source, edited);
+    await dev.waitFor("reloaded", mark);
+    expect((await getJson(`${url}/`)).status).toBe(200);
+
+    // 5. Make state in every binding: a note (DB + STORAGE + a completed job + cached words) and a pending job.
+    const created = await getJson(`${url}/notes`, { method: "POST", body: JSON.stringify({ text: "persist me please" }) });
+    expect(created.status).toBe(201);
+    const noteId = created.body.id as number;
+    await expect.poll(async () => (await getJson(`${url}/jobs/${created.body.job}`)).body.status, { timeout: 10_000 }).toBe("completed");
+    const later = await getJson(`${url}/later`, { method: "POST" });
+    const pendingJob = later.body.id as string;
+    expect((await getJson(`${url}/jobs/${pendingJob}`)).body.status).toBe("pending");
+
+    // 6. `aerostack db query` reaches the running dev server.
+    const q = await runCli(["db", "query", "SELECT count(*) AS n FROM notes", "--json"], { cwd: project });
+    expect(q.code).toBe(0);
+    expect(JSON.parse(q.stdout).results).toEqual([{ n: 1 }]);
+
+    // 7. Ctrl-C: exit 0, and no workerd (or any other child) is left behind.
+    const children = descendants(dev.child.pid!);
+    expect(children.length).toBeGreaterThan(0);
+    expect(await dev.stop()).toBe(0);
+    await expect.poll(() => children.filter(isAlive), { timeout: 5_000 }).toEqual([]);
+
+    // 8. dev again on the same state: DB rows, cache keys, stored objects and the pending job are all there.
+    const again = await startDevProcess(["--port", String(port)], project);
+    try {
+      const note = await getJson(`${again.url}/notes/${noteId}`);
+      expect(note.body).toMatchObject({ text: "persist me please", words: 3, stored: "persist me please", cachedWords: 3 });
+      expect((await getJson(`${again.url}/`)).body.visits).toBe(5);
+      expect((await getJson(`${again.url}/jobs/${pendingJob}`)).body.status).toBe("pending");
+    } finally {
+      expect(await again.stop()).toBe(0);
+    }
+  });
+});

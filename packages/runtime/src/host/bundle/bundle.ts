@@ -1,0 +1,106 @@
+/** Bundles a project's entry with esbuild (TypeScript, source maps), incrementally, for dev reloads and builds. */
+import { context, formatMessages, type BuildContext, type Message } from "esbuild";
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { UserError } from "../errors";
+
+export interface BundleOk {
+  ok: true;
+  code: string;
+  /** Source map whose `sources` are relative to the project root (`src/index.ts`). */
+  sourceMap: string;
+  /** Content hash: the same code deploys as the same version. */
+  hash: string;
+  /** Project-relative paths of every file the bundle read, for watching. */
+  inputs: string[];
+  durationMs: number;
+}
+
+export interface BundleFailed {
+  ok: false;
+  /** esbuild's messages with file, line and column, without colour (for error pages). */
+  message: string;
+  /** The same, coloured for a terminal. */
+  coloredMessage: string;
+}
+
+export type BundleResult = BundleOk | BundleFailed;
+
+export interface Bundler {
+  build(): Promise<BundleResult>;
+  dispose(): Promise<void>;
+}
+
+export interface BundlerOptions {
+  /** Project root (the folder of aerostack.toml). */
+  root: string;
+  /** Entry file, relative to root. */
+  entry: string;
+  minify?: boolean;
+}
+
+/** The bundle is written nowhere (write: false); this path only anchors source-map paths. */
+const OUT_FILE = ".aerostack/build/user.js";
+
+export async function createBundler(options: BundlerOptions): Promise<Bundler> {
+  const entryPath = resolve(options.root, options.entry);
+  if (!existsSync(entryPath)) {
+    throw new UserError(`Entry file ${options.entry} does not exist in ${options.root}.`, {
+      hint: `Create it, or point \`main\` in aerostack.toml at your entry file.`,
+    });
+  }
+  const outfile = join(options.root, OUT_FILE);
+  const ctx: BuildContext = await context({
+    absWorkingDir: options.root,
+    entryPoints: [entryPath],
+    outfile,
+    bundle: true,
+    write: false,
+    metafile: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    // Workers resolve packages the way Wrangler does: worker-specific exports first, then browser builds.
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["browser", "module", "main"],
+    external: ["cloudflare:*", "node:*"],
+    sourcemap: "external",
+    sourcesContent: true,
+    minify: options.minify ?? false,
+    keepNames: true,
+    logLevel: "silent",
+  });
+
+  return {
+    async build() {
+      const started = performance.now();
+      try {
+        const result = await ctx.rebuild();
+        const code = result.outputFiles?.find((f) => f.path.endsWith(".js"))?.text ?? "";
+        const mapText = result.outputFiles?.find((f) => f.path.endsWith(".js.map"))?.text ?? "{}";
+        const map = JSON.parse(mapText) as { sources: string[] };
+        // esbuild writes sources relative to the (virtual) outfile's folder; make them project-relative.
+        map.sources = map.sources.map((s) => relative(options.root, resolve(dirname(outfile), s)));
+        const inputs = Object.keys(result.metafile?.inputs ?? {}).filter((p) => !p.includes(":"));
+        return {
+          ok: true,
+          code,
+          sourceMap: JSON.stringify(map),
+          hash: createHash("sha256").update(code).digest("hex").slice(0, 12),
+          inputs,
+          durationMs: performance.now() - started,
+        };
+      } catch (err) {
+        const errors = (err as { errors?: Message[] }).errors;
+        if (!errors || errors.length === 0) throw err;
+        const [plain, colored] = await Promise.all([
+          formatMessages(errors, { kind: "error", color: false }),
+          formatMessages(errors, { kind: "error", color: true }),
+        ]);
+        return { ok: false, message: plain.join("").trimEnd(), coloredMessage: colored.join("").trimEnd() };
+      }
+    },
+    dispose: () => ctx.dispose(),
+  };
+}

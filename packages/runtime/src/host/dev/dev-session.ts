@@ -1,0 +1,236 @@
+/** `aerostack dev`: bundle, start the platform, deploy, then rebuild and flip versions on every save. */
+import { watch, type FSWatcher } from "node:fs";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { join, relative, resolve, sep } from "node:path";
+import { CONFIG_FILE, loadProjectConfig } from "../config/load";
+import { createBundler, type Bundler, type BundleOk } from "../bundle/bundle";
+import { startPlatform, type Platform } from "../platform/platform";
+import { deploymentSettings, deploymentVersion, readMigrations } from "../project/project";
+import type { ProjectConfig } from "../../shared/config";
+import { UserError } from "../errors";
+import type { DevReporter } from "./reporter";
+
+export interface DevOptions {
+  cwd: string;
+  configPath?: string;
+  /** Overrides `[dev] port`; 0 picks a free port. */
+  port?: number;
+  host?: string;
+  /** `undefined`: `[dev] persist_to` (default .aerostack/state); `null`: in memory; a path: there (relative to cwd). */
+  persistTo?: string | null;
+  reporter: DevReporter;
+}
+
+export interface DevSession {
+  readonly url: string;
+  readonly project: string;
+  readonly root: string;
+  readonly platform: Platform;
+  /** Rebuilds and redeploys now (what a save does). */
+  reload(changed?: string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Written while dev runs so `aerostack db …` in another terminal talks to this server instead of the state files. */
+export const DEV_LOCK_FILE = ".aerostack/dev.json";
+
+export interface DevLock {
+  pid: number;
+  url: string;
+  token: string;
+  project: string;
+}
+
+async function assertPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolvePort, reject) => {
+    const server = createServer();
+    server.once("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EADDRINUSE" || err.code === "EACCES") {
+        reject(
+          new UserError(`Port ${port} on ${host} is ${err.code === "EACCES" ? "not allowed" : "already in use"}.`, {
+            hint: `Stop the process using it, or pick another port: \`aerostack dev --port ${port === 65535 ? 8788 : port + 1}\`.`,
+          }),
+        );
+      } else reject(err);
+    });
+    server.listen(port, host, () => server.close(() => resolvePort()));
+  });
+}
+
+/** Paths under these never trigger a rebuild: dependencies, our own state, VCS data, build output. */
+const IGNORED = ["node_modules", ".aerostack", ".git", "dist", ".wrangler"];
+
+export async function startDev(options: DevOptions): Promise<DevSession> {
+  const started = performance.now();
+  const report = options.reporter;
+  const loaded = await loadProjectConfig({ cwd: options.cwd, ...(options.configPath ? { configPath: options.configPath } : {}) });
+  let config: ProjectConfig = loaded.config;
+  const { root } = loaded;
+  const configFile = loaded.file;
+  const project = config.name;
+  const host = options.host ?? config.dev.host;
+  const port = options.port ?? config.dev.port;
+  await assertPortFree(host, port);
+  const persistTo =
+    options.persistTo === null ? null : options.persistTo === undefined ? resolve(root, config.dev.persist_to) : resolve(options.cwd, options.persistTo);
+  if (persistTo) await mkdir(persistTo, { recursive: true });
+
+  let bundler: Bundler = await createBundler({ root, entry: config.main });
+  // Bundling overlaps workerd's start-up: both sit on the path to the first response.
+  const [platform, firstBuild, migrations] = await Promise.all([
+    startPlatform({
+      persistTo,
+      port,
+      host,
+      defaultProject: project,
+      mode: "dev",
+      onLog: (line, stream) => report({ type: "log", line, stream }),
+    }),
+    bundler.build(),
+    readMigrations(root, config),
+  ]);
+
+  let closed = false;
+  const deploy = async (bundle: BundleOk) => {
+    const settings = deploymentSettings(config);
+    const version = deploymentVersion(bundle, settings);
+    await platform.control.deploy(project, { version, code: bundle.code, sourceMap: bundle.sourceMap, settings });
+    return version;
+  };
+  const applyMigrations = async () => {
+    const list = await readMigrations(root, config);
+    if (list.length === 0) return;
+    const result = await platform.control.migrate(project, list);
+    if (result.applied.length > 0) report({ type: "migrations", result });
+  };
+
+  try {
+    if (migrations.length > 0) {
+      const result = await platform.control.migrate(project, migrations);
+      if (result.applied.length > 0) report({ type: "migrations", result });
+    }
+    if (firstBuild.ok) await deploy(firstBuild);
+    else {
+      await platform.control.setBuildError(project, firstBuild.message);
+      report({ type: "build-failed", message: firstBuild.message, coloredMessage: firstBuild.coloredMessage });
+    }
+  } catch (err) {
+    await platform.dispose();
+    await bundler.dispose();
+    throw err;
+  }
+
+  const lock: DevLock = { pid: process.pid, url: platform.url, token: platform.token, project };
+  const lockPath = join(root, DEV_LOCK_FILE);
+  await mkdir(join(root, ".aerostack"), { recursive: true });
+  await writeFile(lockPath, JSON.stringify(lock), { mode: 0o600 });
+
+  report({ type: "ready", url: platform.url, project, startupMs: performance.now() - started, persistTo });
+
+  // Rebuilds run one at a time; changes that arrive during one are folded into the next.
+  let running: Promise<void> | null = null;
+  let pending: Set<string> | null = null;
+  let rebuildConfig = false;
+  let rebuildMigrations = false;
+
+  const rebuild = async (changed: string[]) => {
+    const t0 = performance.now();
+    if (rebuildConfig) {
+      rebuildConfig = false;
+      try {
+        const next = await loadProjectConfig({ cwd: options.cwd, ...(options.configPath ? { configPath: options.configPath } : {}) });
+        if (next.config.name !== project) {
+          report({ type: "config-error", message: `Changing \`name\` needs a restart of aerostack dev (still serving "${project}").` });
+        }
+        if (next.config.main !== config.main) {
+          const nextBundler = await createBundler({ root, entry: next.config.main });
+          await bundler.dispose();
+          bundler = nextBundler;
+        }
+        config = { ...next.config, name: project };
+      } catch (err) {
+        report({ type: "config-error", message: err instanceof Error ? err.message : String(err) });
+        return;
+      }
+    }
+    if (rebuildMigrations) {
+      rebuildMigrations = false;
+      try {
+        await applyMigrations();
+      } catch (err) {
+        report({ type: "config-error", message: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    const result = await bundler.build();
+    if (closed) return;
+    if (!result.ok) {
+      await platform.control.setBuildError(project, result.message);
+      report({ type: "build-failed", message: result.message, coloredMessage: result.coloredMessage });
+      return;
+    }
+    const version = await deploy(result);
+    report({ type: "reloaded", version, reloadMs: performance.now() - t0, changed });
+  };
+
+  const schedule = (changed: string[]): Promise<void> => {
+    if (running) {
+      pending ??= new Set();
+      for (const c of changed) pending.add(c);
+      return running;
+    }
+    running = (async () => {
+      try {
+        await rebuild(changed);
+      } catch (err) {
+        if (!closed) report({ type: "config-error", message: err instanceof Error ? err.message : String(err) });
+      } finally {
+        running = null;
+        if (pending && !closed) {
+          const next = [...pending];
+          pending = null;
+          void schedule(next);
+        }
+      }
+    })();
+    return running;
+  };
+
+  const migrationsDir = relative(root, resolve(root, config.db.migrations_dir));
+  let debounce: NodeJS.Timeout | undefined;
+  const batch = new Set<string>();
+  const watcher: FSWatcher = watch(root, { recursive: true }, (_event, filename) => {
+    if (!filename) return;
+    const path = filename.split(sep).join("/");
+    if (IGNORED.some((dir) => path === dir || path.startsWith(`${dir}/`))) return;
+    if (resolve(root, path) === configFile) rebuildConfig = true;
+    if (path.startsWith(`${migrationsDir}/`) && path.endsWith(".sql")) rebuildMigrations = true;
+    batch.add(path);
+    clearTimeout(debounce);
+    // Editors save in several writes; a short debounce rebuilds once per save.
+    debounce = setTimeout(() => {
+      const changed = [...batch];
+      batch.clear();
+      void schedule(changed);
+    }, 15);
+  });
+
+  return {
+    url: platform.url,
+    project,
+    root,
+    platform,
+    reload: (changed = []) => schedule(changed),
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearTimeout(debounce);
+      watcher.close();
+      await running?.catch(() => {});
+      await Promise.allSettled([bundler.dispose(), platform.dispose(), rm(lockPath, { force: true })]);
+    },
+  };
+}
+
+export { CONFIG_FILE };
