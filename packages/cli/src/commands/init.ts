@@ -1,7 +1,6 @@
 /** `aerostack init [dir]`: scaffold a project from a template and install its dependencies. */
 import { spawn } from "node:child_process";
 import { relative } from "node:path";
-import { input, select } from "@inquirer/prompts";
 import { listTemplates, scaffoldProject, UsageError, UserError } from "@aerostack/runtime";
 import { defineCommand } from "../core/command";
 
@@ -41,6 +40,8 @@ export default defineCommand<InitFlags>({
   examples: ["aerostack init hello --template function --yes", "aerostack init"],
   async handler({ args, options, globals, out, interactive }) {
     const prompt = interactive && !options.yes && !out.json;
+    // Loaded only when prompting: every other command (and CI) skips its start-up cost.
+    const { input, select } = prompt ? await import("@inquirer/prompts") : ({} as typeof import("@inquirer/prompts"));
     const templates = await listTemplates();
 
     let dir = args[0];

@@ -1,11 +1,12 @@
 /** `aerostack dev`: bundle, start the platform, deploy, then rebuild and flip versions on every save. */
 import { watch, type FSWatcher } from "node:fs";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join, relative, resolve, sep } from "node:path";
 import { CONFIG_FILE, loadProjectConfig } from "../config/load";
 import { createBundler, type Bundler, type BundleOk } from "../bundle/bundle";
 import { startPlatform, type Platform } from "../platform/platform";
+import { isAlive, reapOrphans, workerdChildren } from "../platform/processes";
 import { deploymentSettings, deploymentVersion, readMigrations } from "../project/project";
 import type { ProjectConfig } from "../../shared/config";
 import { UserError } from "../errors";
@@ -40,6 +41,21 @@ export interface DevLock {
   url: string;
   token: string;
   project: string;
+  /** workerd processes of this session, reaped by the next `aerostack dev` if this one was killed outright. */
+  workerd?: number[];
+}
+
+/** A previous dev session killed with SIGKILL leaves its workerd running (holding the port and the state). */
+async function reapStaleSession(lockPath: string): Promise<void> {
+  let lock: DevLock;
+  try {
+    lock = JSON.parse(await readFile(lockPath, "utf8")) as DevLock;
+  } catch {
+    return;
+  }
+  if (isAlive(lock.pid)) return;
+  reapOrphans(lock.workerd ?? []);
+  await rm(lockPath, { force: true });
 }
 
 async function assertPortFree(host: string, port: number): Promise<void> {
@@ -70,6 +86,8 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   const { root } = loaded;
   const configFile = loaded.file;
   const project = config.name;
+  const lockPath = join(root, DEV_LOCK_FILE);
+  await reapStaleSession(lockPath);
   const host = options.host ?? config.dev.host;
   const port = options.port ?? config.dev.port;
   await assertPortFree(host, port);
@@ -122,8 +140,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     throw err;
   }
 
-  const lock: DevLock = { pid: process.pid, url: platform.url, token: platform.token, project };
-  const lockPath = join(root, DEV_LOCK_FILE);
+  const lock: DevLock = { pid: process.pid, url: platform.url, token: platform.token, project, workerd: workerdChildren() };
   await mkdir(join(root, ".aerostack"), { recursive: true });
   await writeFile(lockPath, JSON.stringify(lock), { mode: 0o600 });
 

@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { loadProjectConfig } from "../config/load";
 import { ControlClient } from "../platform/control-client";
 import { startPlatform } from "../platform/platform";
+import { isAlive } from "../platform/processes";
 import { DEV_LOCK_FILE, type DevLock } from "../dev/dev-session";
 import type { ProjectConfig } from "../../shared/config";
 
@@ -15,14 +16,6 @@ export interface LocalProject {
   via: "dev" | "state";
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * Runs `fn` against the project's local platform. Two workerd processes must not open the same SQLite files,
@@ -52,7 +45,7 @@ async function runningDev(root: string, project: string): Promise<ControlClient 
   } catch {
     return null;
   }
-  if (lock.project !== project || !alive(lock.pid)) return null;
+  if (lock.project !== project || !isAlive(lock.pid)) return null;
   const control = new ControlClient((url, init) => fetch(url, init), lock.url, lock.token);
   try {
     await control.health();

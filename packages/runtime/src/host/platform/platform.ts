@@ -1,9 +1,22 @@
 /** Starts the platform worker in workerd through Miniflare: the one runtime behind `dev`, tests and the platform. */
-import { Miniflare, type MiniflareOptions } from "miniflare";
+import type { Miniflare as MiniflareClass, MiniflareOptions } from "miniflare";
+import { createRequire } from "node:module";
 import { randomBytes } from "node:crypto";
+import { dirname } from "node:path";
 import type { Readable } from "node:stream";
 import { platformScriptPath } from "./paths";
 import { ControlClient } from "./control-client";
+
+/**
+ * Miniflare is one 3.8 MB CommonJS file. Loaded with require it takes ~190 ms; through ESM `import` Node first
+ * scans it for named exports, which costs as much again, and every CLI command would pay it at start-up.
+ * So it is required lazily, only by the commands that start workerd.
+ */
+let miniflare: typeof MiniflareClass | undefined;
+export function loadMiniflare(): typeof MiniflareClass {
+  miniflare ??= (createRequire(import.meta.url)("miniflare") as { Miniflare: typeof MiniflareClass }).Miniflare;
+  return miniflare;
+}
 
 export interface PlatformOptions {
   /** Directory for persisted state; `null` keeps everything in memory. */
@@ -31,13 +44,16 @@ export interface Platform {
 
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
   const token = randomBytes(32).toString("hex");
+  const scriptPath = platformScriptPath();
   const listening = options.port !== undefined;
   const host = options.host ?? "127.0.0.1";
   const onLog = options.onLog;
   const mfOptions: MiniflareOptions = {
     name: "aerostack-platform",
     modules: true,
-    scriptPath: platformScriptPath(),
+    scriptPath,
+    // Module names are taken relative to this root; workerd refuses paths that climb out of it with "..".
+    modulesRoot: dirname(scriptPath),
     compatibilityDate: "2025-09-01",
     compatibilityFlags: ["enable_ctx_exports"],
     workerLoaders: { LOADER: {} },
@@ -78,6 +94,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         }
       : {}),
   };
+  const Miniflare = loadMiniflare();
   const mf = new Miniflare(mfOptions);
   const readyUrl = await mf.ready;
   const url = listening ? readyUrl.origin : "http://platform.internal";

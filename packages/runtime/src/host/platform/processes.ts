@@ -1,0 +1,56 @@
+/** Finds and reaps workerd processes a killed host left behind (SIGKILL gives the host no chance to stop them). */
+import { readFileSync, readdirSync } from "node:fs";
+
+function cmdline(pid: number): string | null {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+  } catch {
+    return null;
+  }
+}
+
+/** workerd processes started by this process (Linux /proc; elsewhere none are found and nothing is recorded). */
+export function workerdChildren(parent = process.pid): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === parent && cmdline(Number(entry))?.includes("workerd")) out.push(Number(entry));
+    } catch {
+      // Gone while we looked.
+    }
+  }
+  return out;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Kills the recorded workerd processes of a dead host, checking each pid still runs workerd (pids get reused). */
+export function reapOrphans(pids: readonly number[]): number[] {
+  const reaped: number[] = [];
+  for (const pid of pids) {
+    if (!cmdline(pid)?.includes("workerd")) continue;
+    try {
+      process.kill(pid, "SIGKILL");
+      reaped.push(pid);
+    } catch {
+      // Already gone.
+    }
+  }
+  return reaped;
+}
