@@ -88,7 +88,8 @@ describe("aerostack dev, end to end", () => {
     try {
       const note = await getJson(`${again.url}/notes/${noteId}`);
       expect(note.body).toMatchObject({ text: "persist me please", words: 3, stored: "persist me please", cachedWords: 3 });
-      expect((await getJson(`${again.url}/`)).body.visits).toBe(5);
+      // GET / ran three times before the restart (the broken build never reached the code): this is the fourth.
+      expect((await getJson(`${again.url}/`)).body.visits).toBe(4);
       expect((await getJson(`${again.url}/jobs/${pendingJob}`)).body.status).toBe("pending");
     } finally {
       expect(await again.stop()).toBe(0);

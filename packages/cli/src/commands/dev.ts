@@ -66,6 +66,16 @@ export default defineCommand<DevFlags>({
   ],
   examples: ["aerostack dev", "aerostack dev --port 8788", "aerostack dev --no-persist"],
   async handler({ options, globals, out }) {
+    // Signal handlers go in before start-up: a Ctrl-C while workerd starts must still stop it.
+    let stopRequested: (() => void) | undefined;
+    const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
+    const onSignal = (signal: NodeJS.Signals) => {
+      out.debug(`received ${signal}, stopping`);
+      stopRequested?.();
+    };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    process.once("SIGHUP", onSignal);
     const session = await startDev({
       cwd: globals.cwd,
       ...(globals.config ? { configPath: globals.config } : {}),
@@ -73,18 +83,9 @@ export default defineCommand<DevFlags>({
       ...(options.host ? { host: options.host } : {}),
       persistTo: options.persist === false ? null : options.persistTo,
       reporter: (event) => render(out, globals.cwd, event),
+      exitOnSignals: false,
     });
-    await new Promise<void>((resolveStopped) => {
-      let stopping = false;
-      const stop = (signal: NodeJS.Signals) => {
-        if (stopping) return;
-        stopping = true;
-        out.debug(`received ${signal}, stopping`);
-        void session.close().then(resolveStopped);
-      };
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
-      process.once("SIGHUP", stop);
-    });
+    await stopped;
+    await session.close();
   },
 });

@@ -71,6 +71,7 @@ export interface QueueBatchResult {
 
 /** The RPC surface of the isolate's `AerostackEntry` entrypoint, called by the dispatcher and the queue. */
 export interface IsolateEntry {
+  ping(): Promise<true>;
   handle(request: Request, meta: { requestId: string }): Promise<Response | ErrorReport>;
   deliver(batch: { queue: string; messages: QueueMessageWire[] }, meta: { requestId: string }): Promise<QueueBatchResult>;
 }

@@ -1,2 +1,218 @@
-/** PLACEHOLDER */
-export class D1Database { constructor(readonly stub: any) {} async q(sql: string, ...p: unknown[]) { return this.stub.query(sql, p); } }
+/** Cloudflare D1's user API (`prepare().bind().first/all/raw/run`, `batch`, `exec`) over the platform's ScopedDB stub. */
+// The wire contract with the database Durable Object (worker/bindings/db/project-database.ts) is defined here,
+// free of workers-types globals, because user code's types (shared/env.ts) import this module.
+
+/** A bound value after D1's bind() rules (booleans → 1/0, byte views → ArrayBuffer), and a result cell. */
+export type WireValue = string | number | null | ArrayBuffer;
+
+/** One statement and its positional parameters (`?` / `?NNN`), as a `D1PreparedStatement` carries it. */
+export interface WireStatement {
+  sql: string;
+  params: WireValue[];
+}
+
+/** Which D1 method asked: `first` only needs one row sent back; the others need them all. */
+export type QueryMode = "all" | "first" | "raw" | "run";
+
+/** D1's `meta` object. `duration` is workerd's clock, which only advances on I/O, so locally it is usually 0. */
+export interface QueryMeta {
+  duration: number;
+  changes: number;
+  last_row_id: number;
+  rows_read: number;
+  rows_written: number;
+  changed_db: boolean;
+  size_after: number;
+}
+
+/**
+ * A statement's result in columns-and-rows form, as D1 itself sends it over the wire: it keeps duplicate column
+ * names for `raw()` and column names when there are no rows. BLOBs stay ArrayBuffers on the wire; the shim turns them
+ * into D1's arrays of numbers.
+ */
+export interface QueryResult {
+  columns: string[];
+  rows: WireValue[][];
+  meta: QueryMeta;
+}
+
+export interface ExecResult {
+  count: number;
+  duration: number;
+}
+
+/** The ScopedDB RPC methods the shim calls (see worker/bindings/db/scoped-db.ts). */
+export interface DatabaseStub {
+  query(statement: WireStatement, mode: QueryMode): Promise<QueryResult>;
+  batch(statements: WireStatement[]): Promise<QueryResult[]>;
+  exec(sql: string): Promise<ExecResult>;
+}
+
+type Row = Record<string, unknown>;
+
+export interface D1Result<T = Row> {
+  success: true;
+  results: T[];
+  meta: QueryMeta;
+}
+
+export class D1Database {
+  // A private field, so user code cannot reach the raw stub through `env.DB`.
+  readonly #stub: DatabaseStub;
+
+  constructor(stub: DatabaseStub) {
+    this.#stub = stub;
+  }
+
+  prepare(sql: string): D1PreparedStatement {
+    return new D1PreparedStatement(this.#stub, sql, []);
+  }
+
+  batch<T = Row>(statements: D1PreparedStatement[]): Promise<D1Result<T>[]> {
+    return runBatch<T>(this.#stub, statements);
+  }
+
+  /** Runs `;`-separated statements without parameters; those before a failing one stay applied, as on D1. */
+  exec(sql: string): Promise<ExecResult> {
+    return call("D1_EXEC_ERROR", () => this.#stub.exec(sql));
+  }
+
+  /** There are no read replicas: every session reads from the one database, and there is never a bookmark. */
+  withSession(_constraintOrBookmark?: string): D1DatabaseSession {
+    return new D1DatabaseSession(this.#stub);
+  }
+
+  /** Deprecated in D1 too, where it only works on alpha databases. */
+  async dump(): Promise<ArrayBuffer> {
+    throw new Error("D1_DUMP_ERROR: dump() is not supported; read tables with prepare().all() or `aerostack db query`");
+  }
+}
+
+export class D1DatabaseSession {
+  readonly #stub: DatabaseStub;
+
+  constructor(stub: DatabaseStub) {
+    this.#stub = stub;
+  }
+
+  prepare(sql: string): D1PreparedStatement {
+    return new D1PreparedStatement(this.#stub, sql, []);
+  }
+
+  batch<T = Row>(statements: D1PreparedStatement[]): Promise<D1Result<T>[]> {
+    return runBatch<T>(this.#stub, statements);
+  }
+
+  getBookmark(): string | null {
+    return null;
+  }
+}
+
+export class D1PreparedStatement {
+  readonly #stub: DatabaseStub;
+  // Public as on D1, where libraries (ORMs, query builders) read them.
+  readonly statement: string;
+  readonly params: WireValue[];
+
+  constructor(stub: DatabaseStub, statement: string, params: WireValue[]) {
+    this.#stub = stub;
+    this.statement = statement;
+    this.params = params;
+  }
+
+  /** Returns a new statement with these values; like D1, an unsupported value throws here rather than on run. */
+  bind(...values: unknown[]): D1PreparedStatement {
+    return new D1PreparedStatement(this.#stub, this.statement, values.map(toWireValue));
+  }
+
+  /** The first row, or with `column` that row's value; null when there are no rows. */
+  first<T = unknown>(column: string): Promise<T | null>;
+  first<T = Row>(): Promise<T | null>;
+  async first<T>(column?: string): Promise<T | null> {
+    const { columns, rows } = await this.#query("first");
+    const row = rows[0];
+    if (row === undefined) return null;
+    if (column === undefined) return toObject(columns, row) as T;
+    const index = columns.lastIndexOf(column); // the last of duplicate names wins, as in the row object
+    if (index < 0) throw new Error(`D1_COLUMN_NOTFOUND: Column not found (${column})`);
+    return fromWireCell(row[index]!) as T;
+  }
+
+  async all<T = Row>(): Promise<D1Result<T>> {
+    return toD1Result<T>(await this.#query("all"));
+  }
+
+  /** Same result as all(), as on D1 today (`results` holds rows a RETURNING clause produced). */
+  async run<T = Row>(): Promise<D1Result<T>> {
+    return toD1Result<T>(await this.#query("run"));
+  }
+
+  /** Rows as arrays; with `columnNames: true` the first element is the column names, even when there are no rows. */
+  raw<T = unknown[]>(options: { columnNames: true }): Promise<[string[], ...T[]]>;
+  raw<T = unknown[]>(options?: { columnNames?: false }): Promise<T[]>;
+  async raw<T>(options?: { columnNames?: boolean }): Promise<T[] | [string[], ...T[]]> {
+    const { columns, rows } = await this.#query("raw");
+    const arrays = rows.map(fromWireRow) as T[];
+    return options?.columnNames ? [columns, ...arrays] : arrays;
+  }
+
+  #query(mode: QueryMode): Promise<QueryResult> {
+    return call("D1_ERROR", () => this.#stub.query(toWire(this), mode));
+  }
+}
+
+function toWire(statement: D1PreparedStatement): WireStatement {
+  return { sql: statement.statement, params: statement.params };
+}
+
+async function runBatch<T>(stub: DatabaseStub, statements: D1PreparedStatement[]): Promise<D1Result<T>[]> {
+  if (!Array.isArray(statements) || !statements.every((s) => s instanceof D1PreparedStatement)) {
+    throw new TypeError("D1_ERROR: batch() takes an array of statements made with prepare()");
+  }
+  const results = await call("D1_ERROR", () => stub.batch(statements.map(toWire)));
+  return results.map((result) => toD1Result<T>(result));
+}
+
+/** Errors read like D1's (`D1_ERROR: no such table: x: SQLITE_ERROR`), so ported error handling keeps matching. */
+async function call<T>(prefix: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    // The DO's own D1_TYPE_ERROR (a value it refused) already carries D1's prefix.
+    throw new Error(message.startsWith("D1_") ? message : `${prefix}: ${message}`, { cause: err });
+  }
+}
+
+/**
+ * D1's bind() rules: booleans become 1/0, byte arrays and views become BLOBs, anything else is a D1_TYPE_ERROR.
+ * The database DO applies them too, to the control API's JSON parameters.
+ */
+export function toWireValue(value: unknown, index: number): WireValue {
+  if (value === null || typeof value === "string" || typeof value === "number") return value;
+  if (typeof value === "boolean") return value ? 1 : 0;
+  // Copied, so changing the buffer after bind() does not change the statement (D1 copies into an array too).
+  if (value instanceof ArrayBuffer) return value.slice(0);
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength).slice().buffer;
+  if (Array.isArray(value) && value.every((b) => Number.isInteger(b) && b >= 0 && b < 256)) return new Uint8Array(value as number[]).buffer;
+  throw new TypeError(`D1_TYPE_ERROR: Type '${typeof value}' not supported for value '${String(value)}' (parameter ?${index + 1})`);
+}
+
+/** D1 returns BLOB columns as arrays of byte values. */
+function fromWireCell(cell: WireValue): unknown {
+  return cell instanceof ArrayBuffer ? Array.from(new Uint8Array(cell)) : cell;
+}
+
+function fromWireRow(row: WireValue[]): unknown[] {
+  return row.map(fromWireCell);
+}
+
+/** A row as D1 returns it (the last of duplicate column names wins); the control API's admin queries use it too. */
+export function toObject(columns: string[], row: WireValue[]): Row {
+  const cells = fromWireRow(row);
+  return Object.fromEntries(columns.map((column, i) => [column, cells[i]]));
+}
+
+function toD1Result<T>({ columns, rows, meta }: QueryResult): D1Result<T> {
+  return { success: true, results: rows.map((row) => toObject(columns, row) as T), meta };
+}

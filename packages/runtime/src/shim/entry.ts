@@ -38,6 +38,11 @@ function handlerFor(name: "fetch" | "queue", env: Record<string, unknown>, ctx: 
 }
 
 export class AerostackEntry extends WorkerEntrypoint<RawEnv> {
+  /** Loading the isolate is the point: a deploy warms the new version before its first request. */
+  async ping(): Promise<true> {
+    return true;
+  }
+
   async handle(request: Request, meta: { requestId: string }): Promise<Response | ErrorReport> {
     const env = userEnv(this.env);
     const fetchHandler = handlerFor("fetch", env, this.ctx);

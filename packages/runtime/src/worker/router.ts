@@ -13,7 +13,7 @@ export function projectForRequest(url: URL, env: PlatformEnv): string | undefine
 
 export async function route(request: Request, env: PlatformEnv, ctx: ExecutionContext): Promise<Response> {
   const url = new URL(request.url);
-  if (url.pathname.startsWith(CONTROL_PREFIX)) return handleControl(request, env);
+  if (url.pathname.startsWith(CONTROL_PREFIX)) return handleControl(request, env, ctx);
   const project = projectForRequest(url, env);
   if (!project) {
     return new Response("No project is served at this address. Use http://<project>.localhost:<port>/.\n", {

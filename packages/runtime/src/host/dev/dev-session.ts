@@ -21,6 +21,8 @@ export interface DevOptions {
   /** `undefined`: `[dev] persist_to` (default .aerostack/state); `null`: in memory; a path: there (relative to cwd). */
   persistTo?: string | null;
   reporter: DevReporter;
+  /** See PlatformOptions.exitOnSignals; `aerostack dev` handles Ctrl-C itself. */
+  exitOnSignals?: boolean;
 }
 
 export interface DevSession {
@@ -97,18 +99,19 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
 
   let bundler: Bundler = await createBundler({ root, entry: config.main });
   // Bundling overlaps workerd's start-up: both sit on the path to the first response.
-  const [platform, firstBuild, migrations] = await Promise.all([
-    startPlatform({
-      persistTo,
-      port,
-      host,
-      defaultProject: project,
-      mode: "dev",
-      onLog: (line, stream) => report({ type: "log", line, stream }),
-    }),
-    bundler.build(),
-    readMigrations(root, config),
-  ]);
+  // Bundling runs in esbuild's own process: start it before startPlatform blocks this thread loading Miniflare.
+  const building = bundler.build();
+  const reading = readMigrations(root, config);
+  const platform = await startPlatform({
+    persistTo,
+    port,
+    host,
+    defaultProject: project,
+    mode: "dev",
+    ...(options.exitOnSignals === false ? { exitOnSignals: false } : {}),
+    onLog: (line, stream) => report({ type: "log", line, stream }),
+  });
+  const [firstBuild, migrations] = await Promise.all([building, reading]);
 
   let closed = false;
   const deploy = async (bundle: BundleOk) => {

@@ -27,6 +27,11 @@ export interface PlatformOptions {
   /** Project served for requests whose host names none. */
   defaultProject?: string;
   mode?: "dev" | "platform";
+  /**
+   * Miniflare exits the process on SIGINT/SIGTERM (code 130/143) after killing workerd. A caller that stops
+   * the platform itself on those signals (`aerostack dev`, to close cleanly and exit 0) passes false.
+   */
+  exitOnSignals?: boolean;
   /** Receives workerd's stdout/stderr lines (platform and user console output); default: this process's. */
   onLog?: (line: string, stream: "stdout" | "stderr") => void;
 }
@@ -95,7 +100,15 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       : {}),
   };
   const Miniflare = loadMiniflare();
+  const before = { SIGINT: process.listeners("SIGINT"), SIGTERM: process.listeners("SIGTERM") };
   const mf = new Miniflare(mfOptions);
+  if (options.exitOnSignals === false) {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      for (const listener of process.listeners(signal)) {
+        if (!before[signal].includes(listener)) process.removeListener(signal, listener);
+      }
+    }
+  }
   const readyUrl = await mf.ready;
   const url = listening ? readyUrl.origin : "http://platform.internal";
   const fetchFn = async (input: string, init?: RequestInit): Promise<Response> => {

@@ -118,7 +118,10 @@ export async function scaffoldProject(options: { template: string; dir: string; 
       }
       if (!/\.(ts|js|json|toml|md|sql|txt)$/.test(rel)) continue;
       const text = await readFile(path, "utf8");
-      if (text.includes("{{name}}")) await writeFile(path, text.replaceAll("{{name}}", name));
+      let next = text.replaceAll("{{name}}", name);
+      // Templates carry a real name so they run (and test) in place; the new project's replaces it.
+      if (rel === "aerostack.toml") next = next.replace(/^name\s*=\s*"[^"]*".*$/m, `name = "${name}"`);
+      if (next !== text) await writeFile(path, next);
     }
     const pkgPath = join(staging, "package.json");
     const pkg = JSON.parse(await readFile(pkgPath, "utf8")) as Record<string, Record<string, string> | string>;

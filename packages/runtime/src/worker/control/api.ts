@@ -3,6 +3,7 @@ import type * as z from "zod/mini";
 import type { PlatformEnv } from "../env";
 import { controlPlane } from "./control-plane";
 import { rememberActive } from "../dispatch/active";
+import { loadIsolate } from "../dispatch/loader";
 import {
   BuildErrorSchema,
   DeploymentSchema,
@@ -53,7 +54,7 @@ async function readBody<S extends z.ZodMiniType>(request: Request, schema: S): P
   return parsed.data;
 }
 
-export async function handleControl(request: Request, env: PlatformEnv): Promise<Response> {
+export async function handleControl(request: Request, env: PlatformEnv, ctx: ExecutionContext): Promise<Response> {
   const auth = request.headers.get("authorization") ?? "";
   if (!env.AEROSTACK_HOST_TOKEN || !timingSafeEqual(auth, `Bearer ${env.AEROSTACK_HOST_TOKEN}`)) {
     return wireError(401, "unauthorized", "the control API needs the host token");
@@ -77,6 +78,9 @@ export async function handleControl(request: Request, env: PlatformEnv): Promise
           settings: body.settings,
         });
         rememberActive(project, { version: body.version, buildError: null, settings: body.settings });
+        // Warm the new version's isolate now, so its first request does not pay for loading it. A module that
+        // throws at load is reported by that first request, not here.
+        ctx.waitUntil(loadIsolate(env, ctx.exports, project, body.version).ping().catch(() => {}));
         return json(result);
       }
       case "PUT build-error": {
