@@ -3,6 +3,9 @@ import { spawn } from "node:child_process";
 import { relative } from "node:path";
 import { listTemplates, scaffoldProject, UsageError, UserError } from "@aerostack/runtime";
 import { defineCommand } from "../core/command";
+import type * as InquirerPrompts from "@inquirer/prompts";
+
+type Prompts = typeof InquirerPrompts;
 
 interface InitFlags {
   template?: string;
@@ -41,13 +44,13 @@ export default defineCommand<InitFlags>({
   async handler({ args, options, globals, out, interactive }) {
     const prompt = interactive && !options.yes && !out.json;
     // Loaded only when prompting: every other command (and CI) skips its start-up cost.
-    const { input, select } = prompt ? await import("@inquirer/prompts") : ({} as typeof import("@inquirer/prompts"));
+    const prompts: Prompts | undefined = prompt ? await import("@inquirer/prompts") : undefined;
     const templates = await listTemplates();
 
     let dir = args[0];
     if (!dir) {
       if (!prompt) throw new UsageError("Missing the project folder.", { hint: "Pass it as the first argument: `aerostack init my-app --template function`." });
-      dir = await input({ message: "Project folder:", default: "my-app", validate: (v) => v.trim().length > 0 || "Enter a folder name" });
+      dir = await prompts!.input({ message: "Project folder:", default: "my-app", validate: (v) => v.trim().length > 0 || "Enter a folder name" });
     }
     let template = options.template;
     if (!template) {
@@ -55,7 +58,7 @@ export default defineCommand<InitFlags>({
       else if (!prompt) {
         throw new UsageError("Missing the template.", { hint: `Pass --template <name> (one of: ${templates.map((t) => t.name).join(", ")}), or --yes for "${DEFAULT_TEMPLATE}".` });
       } else {
-        template = await select({
+        template = await prompts!.select({
           message: "Template:",
           choices: templates.map((t) => ({ name: t.name, value: t.name, description: t.description })),
         });

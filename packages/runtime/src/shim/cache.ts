@@ -1,2 +1,200 @@
-/** PLACEHOLDER */
-export class CacheNamespace { constructor(readonly stub: any) {} }
+/** User-side CACHE: the Workers KV API, plus atomic `increment`, over the platform's project-scoped RPC stub. */
+// Types only use standard Web APIs: users see them through `@aerostack/runtime/types` (DOM lib, no workers-types),
+// and the platform side (worker/bindings/cache) imports the wire contract below from here.
+
+export type CacheValueType = "text" | "json" | "arrayBuffer" | "stream";
+/** `cacheTtl` is accepted for KV compatibility and ignored: reads go straight to the project's store. */
+type TypeOption<T extends CacheValueType> = T | { type: T; cacheTtl?: number };
+
+export interface CachePutOptions {
+  /** Seconds from now, greater than 0. */
+  expirationTtl?: number;
+  /** Epoch seconds, in the future. */
+  expiration?: number;
+  /** Any JSON-serialisable value, at most 1024 bytes once serialised. */
+  metadata?: unknown;
+}
+
+export interface CacheListOptions {
+  prefix?: string;
+  /** 1 to 1000; default 1000. */
+  limit?: number;
+  cursor?: string;
+}
+
+export interface CacheListKey {
+  name: string;
+  /** Epoch seconds, as Workers KV reports it. */
+  expiration?: number;
+  metadata?: unknown;
+}
+
+export interface CacheListResult {
+  keys: CacheListKey[];
+  list_complete: boolean;
+  /** Present while list_complete is false: pass it to the next list() call. */
+  cursor?: string;
+}
+
+/** `put` options on the wire: `metadata` is JSON text, serialised here exactly as Workers KV would. */
+export interface CachePutWire {
+  expirationTtl?: number;
+  expiration?: number;
+  metadata?: string;
+}
+
+export interface CacheEntryWire {
+  value: Uint8Array;
+  metadata: unknown;
+}
+
+/** The RPC surface ProjectCache offers and ScopedCache forwards. Values travel as bytes. */
+export interface CacheRpc {
+  get(key: string): Promise<Uint8Array | null>;
+  getWithMetadata(key: string): Promise<CacheEntryWire | null>;
+  put(key: string, value: Uint8Array, options?: CachePutWire): Promise<void>;
+  delete(key: string): Promise<void>;
+  list(options?: CacheListOptions): Promise<CacheListResult>;
+  increment(key: string, by?: number): Promise<number>;
+}
+
+export type CacheValue = string | ArrayBuffer | ArrayBufferView | ReadableStream;
+
+// Mirrors MAX_VALUE_BYTES in the Durable Object, which enforces it; here it bounds how much of a stream is read.
+const MAX_VALUE_BYTES = 25 * 1024 * 1024;
+const encoder = new TextEncoder();
+// ignoreBOM: a value that starts with U+FEFF reads back exactly as it was written.
+const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
+
+function valueType(method: string, option: TypeOption<CacheValueType> | { cacheTtl?: number } | undefined): CacheValueType {
+  const type = typeof option === "object" && option !== null ? ("type" in option ? option.type : undefined) : option;
+  if (type === undefined) return "text";
+  if (type === "text" || type === "json" || type === "arrayBuffer" || type === "stream") return type;
+  throw new TypeError(`CACHE.${method}: unknown type ${JSON.stringify(type)}; use "text", "json", "arrayBuffer" or "stream"`);
+}
+
+function decode(bytes: Uint8Array, type: CacheValueType): unknown {
+  switch (type) {
+    case "text":
+      return decoder.decode(bytes);
+    case "json":
+      return JSON.parse(decoder.decode(bytes)) as unknown;
+    case "arrayBuffer":
+      return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;
+    case "stream":
+      // The bytes come from RPC into a fresh ArrayBuffer; the cast only narrows TypeScript's ArrayBufferLike.
+      return new Blob([bytes as Uint8Array<ArrayBuffer>]).stream();
+  }
+}
+
+/** A view's bytes, copied only when it covers part of its buffer (RPC would otherwise send the whole buffer). */
+function exactBytes(view: ArrayBufferView): Uint8Array {
+  const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  return view.byteOffset === 0 && view.byteLength === view.buffer.byteLength ? bytes : bytes.slice();
+}
+
+async function readLimited(stream: ReadableStream, limit: number): Promise<Uint8Array> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = (await reader.read()) as ReadableStreamReadResult<unknown>;
+    if (done) break;
+    const chunk = typeof value === "string" ? encoder.encode(value) : ArrayBuffer.isView(value) ? exactBytes(value) : value instanceof ArrayBuffer ? new Uint8Array(value) : null;
+    if (!chunk) {
+      await reader.cancel();
+      throw new TypeError("CACHE.put: the stream yielded a chunk that is not bytes or text");
+    }
+    size += chunk.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new RangeError(`CACHE.put: the stream is longer than ${limit} bytes; values are at most 25 MiB`);
+    }
+    chunks.push(chunk);
+  }
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+async function toBytes(value: unknown): Promise<Uint8Array> {
+  if (typeof value === "string") return encoder.encode(value);
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (ArrayBuffer.isView(value)) return exactBytes(value);
+  if (value instanceof ReadableStream) return readLimited(value, MAX_VALUE_BYTES);
+  const got =
+    value === null || value === undefined ? String(value) : typeof value === "object" ? (value.constructor?.name ?? "object") : `${typeof value} ${String(value)}`;
+  throw new TypeError(`CACHE.put: the value must be a string, ArrayBuffer, ArrayBufferView or ReadableStream, got ${got}`);
+}
+
+function serialiseMetadata(metadata: unknown): string | undefined {
+  if (metadata === undefined || metadata === null) return undefined;
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(metadata);
+  } catch (err) {
+    throw new TypeError(`CACHE.put: metadata must be JSON-serialisable (${err instanceof Error ? err.message : String(err)})`);
+  }
+  if (text === undefined) throw new TypeError(`CACHE.put: metadata must be JSON-serialisable, got ${typeof metadata}`);
+  return text;
+}
+
+export class CacheNamespace {
+  // Private so user code cannot reach the raw stub; the Durable Object validates every call anyway.
+  readonly #stub: CacheRpc;
+
+  constructor(stub: CacheRpc) {
+    this.#stub = stub;
+  }
+
+  get(key: string, options?: TypeOption<"text"> | { cacheTtl?: number }): Promise<string | null>;
+  get<T = unknown>(key: string, options: TypeOption<"json">): Promise<T | null>;
+  get(key: string, options: TypeOption<"arrayBuffer">): Promise<ArrayBuffer | null>;
+  get(key: string, options: TypeOption<"stream">): Promise<ReadableStream<Uint8Array> | null>;
+  async get(key: string, options?: TypeOption<CacheValueType> | { cacheTtl?: number }): Promise<unknown> {
+    const type = valueType("get", options);
+    const bytes = await this.#stub.get(key);
+    return bytes === null ? null : decode(bytes, type);
+  }
+
+  getWithMetadata<M = unknown>(key: string, options?: TypeOption<"text"> | { cacheTtl?: number }): Promise<{ value: string | null; metadata: M | null }>;
+  getWithMetadata<T = unknown, M = unknown>(key: string, options: TypeOption<"json">): Promise<{ value: T | null; metadata: M | null }>;
+  getWithMetadata<M = unknown>(key: string, options: TypeOption<"arrayBuffer">): Promise<{ value: ArrayBuffer | null; metadata: M | null }>;
+  getWithMetadata<M = unknown>(key: string, options: TypeOption<"stream">): Promise<{ value: ReadableStream<Uint8Array> | null; metadata: M | null }>;
+  async getWithMetadata(key: string, options?: TypeOption<CacheValueType> | { cacheTtl?: number }): Promise<{ value: unknown; metadata: unknown }> {
+    const type = valueType("getWithMetadata", options);
+    const entry = await this.#stub.getWithMetadata(key);
+    return entry === null ? { value: null, metadata: null } : { value: decode(entry.value, type), metadata: entry.metadata ?? null };
+  }
+
+  async put(key: string, value: CacheValue, options: CachePutOptions = {}): Promise<void> {
+    const bytes = await toBytes(value);
+    if (bytes.byteLength > MAX_VALUE_BYTES) {
+      // Checked here too so an oversized value fails before it is copied across RPC.
+      throw new RangeError(`CACHE.put: the value is ${bytes.byteLength} bytes; values are at most ${MAX_VALUE_BYTES} bytes (25 MiB)`);
+    }
+    const wire: CachePutWire = {};
+    if (options.expirationTtl != null) wire.expirationTtl = options.expirationTtl;
+    if (options.expiration != null) wire.expiration = options.expiration;
+    const metadata = serialiseMetadata(options.metadata);
+    if (metadata !== undefined) wire.metadata = metadata;
+    await this.#stub.put(key, bytes, wire);
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.#stub.delete(key);
+  }
+
+  async list(options: CacheListOptions = {}): Promise<CacheListResult> {
+    return this.#stub.list({ prefix: options.prefix, limit: options.limit, cursor: options.cursor });
+  }
+
+  /** Atomically adds `by` (default 1) to the integer at `key`, creating it at 0 if absent; keeps its TTL. */
+  async increment(key: string, by: number = 1): Promise<number> {
+    return this.#stub.increment(key, by);
+  }
+}

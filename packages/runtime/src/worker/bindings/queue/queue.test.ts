@@ -3,7 +3,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestPlatform, DEFAULT_SETTINGS, type TestPlatform } from "../../../host/testing";
+import type { DEFAULT_SETTINGS} from "../../../host/testing";
+import { createTestPlatform, type TestPlatform } from "../../../host/testing";
 
 /**
  * One consumer for every test; each test deploys it as its own project, so each has its own queue and isolate and
