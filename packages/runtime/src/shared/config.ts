@@ -51,6 +51,8 @@ export const ProjectConfigSchema = z
     main: nonEmptyString("a path to the entry file, such as \"src/index.ts\"").default("src/index.ts"),
     compatibility_date: z.string(expected('a date string "YYYY-MM-DD"')).regex(DATE_PATTERN, expected('a date string "YYYY-MM-DD"')).default("2025-09-01"),
     compatibility_flags: z.array(z.string(expected("a string")), expected("an array of strings")).default([]),
+    /** Names of secrets read from the environment in `aerostack dev` (values never live in this file). */
+    secrets: z.array(varName, expected("an array of secret names")).default([]),
     vars: z
       .record(varName, z.union([z.string(), z.number(), z.boolean()], expected("a string, number or boolean")), expected("a table ([vars])"))
       .default({}),

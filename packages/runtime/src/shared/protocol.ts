@@ -38,6 +38,20 @@ export const MigrationsSchema = z.object({
 });
 export type Migration = z.output<typeof MigrationsSchema>["migrations"][number];
 
+/** Names user code sees on `env`; the platform's bindings keep theirs. */
+export const RESERVED_ENV_NAMES: readonly string[] = ["DB", "CACHE", "QUEUE", "STORAGE", "AI", "VECTORIZE"];
+
+/** Body of `PUT /__aerostack/projects/:project/secrets`: the project's whole secret set (values never echoed back). */
+export const SecretsSchema = z.object({
+  secrets: z.record(
+    z.string().check(
+      z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "secret names are letters, digits and underscores, not starting with a digit"),
+      z.refine((n) => !RESERVED_ENV_NAMES.includes(n) && !n.startsWith("__AEROSTACK"), { error: "is a reserved binding name" }),
+    ),
+    z.string().check(z.maxLength(64 * 1024)),
+  ),
+});
+
 export const QuerySchema = z.object({ sql: z.string().check(z.minLength(1)), params: z._default(z.array(z.unknown()), []) });
 
 /** A control-API error body. Local errors on either side never travel as anything but this shape. */

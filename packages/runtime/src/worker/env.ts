@@ -11,6 +11,8 @@ export interface PlatformEnv {
   PROJECT_CACHE: DurableObjectNamespace<ProjectCache>;
   PROJECT_QUEUE: DurableObjectNamespace<ProjectQueue>;
   OBJECTS: R2Bucket;
+  /** 64 hex characters (AES-256) sealing secrets at rest; from the host's env or key file, never from config. */
+  AEROSTACK_MASTER_KEY: string;
   /** Bearer token the host uses for `/__aerostack/*`; random per host start. */
   AEROSTACK_HOST_TOKEN: string;
   /** Project served for requests whose host names none (`aerostack dev` serves one project). */

@@ -8,6 +8,7 @@ import { createBundler, type Bundler, type BundleOk } from "../bundle/bundle";
 import { startPlatform, type Platform } from "../platform/platform";
 import { isAlive, reapOrphans, workerdChildren } from "../platform/processes";
 import { deploymentSettings, deploymentVersion, readMigrations } from "../project/project";
+import { DEV_VARS_FILE, readDevSecrets } from "../project/secrets";
 import type { ProjectConfig } from "../../shared/config";
 import { UserError } from "../errors";
 import type { DevReporter } from "./reporter";
@@ -127,7 +128,16 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     if (result.applied.length > 0) report({ type: "migrations", result });
   };
 
+  const pushSecrets = async () => {
+    const secrets = await readDevSecrets(root, config);
+    // Nothing to say when there are none and never were: skip the round trip (and the isolate reload it causes).
+    if (Object.keys(secrets).length > 0 || pushedSecrets) await platform.control.putSecrets(project, secrets);
+    pushedSecrets = Object.keys(secrets).length > 0;
+  };
+  let pushedSecrets = false;
+
   try {
+    await pushSecrets();
     if (migrations.length > 0) {
       const result = await platform.control.migrate(project, migrations);
       if (result.applied.length > 0) report({ type: "migrations", result });
@@ -154,9 +164,11 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   let pending: Set<string> | null = null;
   let rebuildConfig = false;
   let rebuildMigrations = false;
+  let rebuildSecrets = false;
 
   const rebuild = async (changed: string[]) => {
     const t0 = performance.now();
+    const configChanged = rebuildConfig;
     if (rebuildConfig) {
       rebuildConfig = false;
       try {
@@ -173,6 +185,14 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       } catch (err) {
         report({ type: "config-error", message: err instanceof Error ? err.message : String(err) });
         return;
+      }
+    }
+    if (rebuildSecrets || configChanged) {
+      rebuildSecrets = false;
+      try {
+        await pushSecrets();
+      } catch (err) {
+        report({ type: "config-error", message: err instanceof Error ? err.message : String(err) });
       }
     }
     if (rebuildMigrations) {
@@ -226,6 +246,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     if (IGNORED.some((dir) => path === dir || path.startsWith(`${dir}/`))) return;
     if (resolve(root, path) === configFile) rebuildConfig = true;
     if (path.startsWith(`${migrationsDir}/`) && path.endsWith(".sql")) rebuildMigrations = true;
+    if (path === DEV_VARS_FILE) rebuildSecrets = true;
     batch.add(path);
     clearTimeout(debounce);
     // Editors save in several writes; a short debounce rebuilds once per save.

@@ -62,6 +62,10 @@ export class ControlClient {
   clearBuildError(project: string): Promise<{ ok: boolean }> {
     return this.call("DELETE", `projects/${project}/build-error`);
   }
+  /** Replaces the project's secrets. Values go only into the request body; errors never quote them. */
+  putSecrets(project: string, secrets: Record<string, string>): Promise<{ names: string[]; rev: number }> {
+    return this.call("PUT", `projects/${project}/secrets`, { secrets });
+  }
   migrate(project: string, migrations: Migration[]): Promise<MigrationResult> {
     return this.call("POST", `projects/${project}/db/migrations`, { migrations });
   }

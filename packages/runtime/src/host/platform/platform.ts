@@ -2,7 +2,9 @@
 import type { Miniflare as MiniflareClass, MiniflareOptions } from "miniflare";
 import { createRequire } from "node:module";
 import { randomBytes } from "node:crypto";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { UserError } from "../errors";
 import type { Readable } from "node:stream";
 import { platformScriptPath } from "./paths";
 import { ControlClient } from "./control-client";
@@ -16,6 +18,37 @@ let miniflare: typeof MiniflareClass | undefined;
 export function loadMiniflare(): typeof MiniflareClass {
   miniflare ??= (createRequire(import.meta.url)("miniflare") as { Miniflare: typeof MiniflareClass }).Miniflare;
   return miniflare;
+}
+
+/**
+ * The key sealing secrets at rest: `AEROSTACK_MASTER_KEY` (64 hex) from the environment, else `master.key` in the
+ * state folder (created 0600 on first use), else — for in-memory state — a random key that dies with the process.
+ */
+export async function resolveMasterKey(persistTo: string | null): Promise<string> {
+  const fromEnv = process.env.AEROSTACK_MASTER_KEY;
+  if (fromEnv) {
+    if (!/^[0-9a-f]{64}$/i.test(fromEnv)) {
+      throw new UserError("AEROSTACK_MASTER_KEY must be 64 hex characters (32 bytes).", { hint: "Generate one with `openssl rand -hex 32`." });
+    }
+    return fromEnv.toLowerCase();
+  }
+  if (!persistTo) return randomBytes(32).toString("hex");
+  const file = join(persistTo, "master.key");
+  try {
+    return (await readFile(file, "utf8")).trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+  await mkdir(persistTo, { recursive: true });
+  const key = randomBytes(32).toString("hex");
+  try {
+    // wx: if another process created it meanwhile, use theirs.
+    await writeFile(file, `${key}\n`, { mode: 0o600, flag: "wx" });
+    return key;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") return (await readFile(file, "utf8")).trim();
+    throw err;
+  }
 }
 
 export interface PlatformOptions {
@@ -49,6 +82,7 @@ export interface Platform {
 
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
   const token = randomBytes(32).toString("hex");
+  const masterKey = await resolveMasterKey(options.persistTo);
   const scriptPath = platformScriptPath();
   const listening = options.port !== undefined;
   const host = options.host ?? "127.0.0.1";
@@ -71,6 +105,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     r2Buckets: ["OBJECTS"],
     bindings: {
       AEROSTACK_HOST_TOKEN: token,
+      AEROSTACK_MASTER_KEY: masterKey,
       AEROSTACK_MODE: options.mode ?? "dev",
       ...(options.defaultProject ? { AEROSTACK_DEFAULT_PROJECT: options.defaultProject } : {}),
     },

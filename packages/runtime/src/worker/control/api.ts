@@ -10,6 +10,7 @@ import {
   MigrationsSchema,
   ProjectIdSchema,
   QuerySchema,
+  SecretsSchema,
   type WireError,
 } from "../../shared/protocol";
 
@@ -49,7 +50,9 @@ async function readBody<S extends z.ZodMiniType>(request: Request, schema: S): P
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
-    throw new ApiError(400, "invalid_body", `${first?.path.join(".") || "body"}: ${first?.message ?? "invalid"}`);
+    // A bad record key reports "Invalid input" with the reason nested one level down.
+    const nested = first && "issues" in first ? (first.issues as { message: string }[] | undefined)?.[0]?.message : undefined;
+    throw new ApiError(400, "invalid_body", `${first?.path.join(".") || "body"}: ${nested ?? first?.message ?? "invalid"}`);
   }
   return parsed.data;
 }
@@ -77,10 +80,11 @@ export async function handleControl(request: Request, env: PlatformEnv, ctx: Exe
           sourceMap: body.sourceMap ?? null,
           settings: body.settings,
         });
-        rememberActive(project, { version: body.version, buildError: null, settings: body.settings });
+        const active = await control.getActive(project);
+        rememberActive(project, active);
         // Warm the new version's isolate now, so its first request does not pay for loading it. A module that
         // throws at load is reported by that first request, not here.
-        ctx.waitUntil(loadIsolate(env, ctx.exports, project, body.version).ping().catch(() => {}));
+        ctx.waitUntil(loadIsolate(env, ctx.exports, project, body.version, active.secretsRev).ping().catch(() => {}));
         return json(result);
       }
       case "PUT build-error": {
@@ -94,6 +98,14 @@ export async function handleControl(request: Request, env: PlatformEnv, ctx: Exe
         rememberActive(project, await controlPlane(env).getActive(project));
         return json({ ok: true });
       }
+      case "PUT secrets": {
+        const body = await readBody(request, SecretsSchema);
+        const result = await controlPlane(env).replaceSecrets(project, body.secrets);
+        rememberActive(project, await controlPlane(env).getActive(project));
+        return json(result);
+      }
+      case "GET secrets":
+        return json({ names: await controlPlane(env).secretNames(project) });
       case "GET deployment":
         return json(await controlPlane(env).getActive(project));
       case "POST db/migrations": {

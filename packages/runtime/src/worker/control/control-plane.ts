@@ -2,11 +2,14 @@
 import { DurableObject } from "cloudflare:workers";
 import type { PlatformEnv } from "../env";
 import type { DeploymentSettings } from "../../shared/protocol";
+import { open, seal, type SecretEnvelope } from "../secrets/envelope";
 
 export interface ActiveDeployment {
   version: string | null;
   buildError: string | null;
   settings: DeploymentSettings | null;
+  /** Bumped whenever the project's secrets change: isolates are keyed by it, so new values reach new isolates. */
+  secretsRev: number;
 }
 
 export interface StoredDeployment {
@@ -30,8 +33,14 @@ export class ControlPlane extends DurableObject<PlatformEnv> {
         project TEXT NOT NULL, version TEXT NOT NULL, code TEXT NOT NULL, source_map TEXT,
         settings TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (project, version));
       CREATE TABLE IF NOT EXISTS projects (
-        project TEXT PRIMARY KEY, active_version TEXT, build_error TEXT, updated_at INTEGER NOT NULL);
+        project TEXT PRIMARY KEY, active_version TEXT, build_error TEXT, updated_at INTEGER NOT NULL,
+        secrets_rev INTEGER NOT NULL DEFAULT 0);
+      CREATE TABLE IF NOT EXISTS secrets (
+        project TEXT NOT NULL, name TEXT NOT NULL, envelope TEXT NOT NULL, PRIMARY KEY (project, name));
     `);
+    // State written before secrets existed lacks the column.
+    const columns = this.sql.exec<{ name: string }>("PRAGMA table_info(projects)").toArray();
+    if (!columns.some((c) => c.name === "secrets_rev")) this.sql.exec("ALTER TABLE projects ADD COLUMN secrets_rev INTEGER NOT NULL DEFAULT 0");
   }
 
   /** Stores the bundle, then flips the active version in the same transaction: readers see old or new, never half. */
@@ -88,17 +97,18 @@ export class ControlPlane extends DurableObject<PlatformEnv> {
 
   getActive(project: string): ActiveDeployment {
     const row = this.sql
-      .exec<{ active_version: string | null; build_error: string | null; settings: string | null }>(
-        `SELECT p.active_version, p.build_error, d.settings FROM projects p
+      .exec<{ active_version: string | null; build_error: string | null; settings: string | null; secrets_rev: number }>(
+        `SELECT p.active_version, p.build_error, d.settings, p.secrets_rev FROM projects p
          LEFT JOIN deployments d ON d.project = p.project AND d.version = p.active_version WHERE p.project = ?`,
         project,
       )
       .toArray()[0];
-    if (!row) return { version: null, buildError: null, settings: null };
+    if (!row) return { version: null, buildError: null, settings: null, secretsRev: 0 };
     return {
       version: row.active_version,
       buildError: row.build_error,
       settings: row.settings ? (JSON.parse(row.settings) as DeploymentSettings) : null,
+      secretsRev: row.secrets_rev,
     };
   }
 
@@ -114,6 +124,40 @@ export class ControlPlane extends DurableObject<PlatformEnv> {
     return { version, code: row.code, sourceMap: row.source_map, settings: JSON.parse(row.settings) as DeploymentSettings };
   }
 
+  async replaceSecrets(project: string, values: Record<string, string>): Promise<{ names: string[]; rev: number }> {
+    const sealed: [string, SecretEnvelope][] = [];
+    for (const [name, value] of Object.entries(values)) sealed.push([name, await seal(this.env.AEROSTACK_MASTER_KEY, secretAad(project, name), value)]);
+    return this.ctx.storage.transactionSync(() => {
+      this.sql.exec("DELETE FROM secrets WHERE project = ?", project);
+      for (const [name, envelope] of sealed) {
+        this.sql.exec("INSERT INTO secrets (project, name, envelope) VALUES (?, ?, ?)", project, name, JSON.stringify(envelope));
+      }
+      this.sql.exec(
+        `INSERT INTO projects (project, active_version, build_error, updated_at, secrets_rev) VALUES (?, NULL, NULL, ?, 1)
+         ON CONFLICT (project) DO UPDATE SET secrets_rev = secrets_rev + 1, updated_at = excluded.updated_at`,
+        project,
+        Date.now(),
+      );
+      const rev = this.sql.exec<{ secrets_rev: number }>("SELECT secrets_rev FROM projects WHERE project = ?", project).one().secrets_rev;
+      return { names: sealed.map(([n]) => n).sort(), rev };
+    });
+  }
+
+  async getSecrets(project: string): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    const rows = this.sql.exec<{ name: string; envelope: string }>("SELECT name, envelope FROM secrets WHERE project = ?", project).toArray();
+    for (const row of rows) {
+      const value = await open(this.env.AEROSTACK_MASTER_KEY, secretAad(project, row.name), JSON.parse(row.envelope) as SecretEnvelope);
+      // Sealed under another master key (the key file was replaced): unreadable, so treated as unset.
+      if (value !== null) out[row.name] = value;
+    }
+    return out;
+  }
+
+  secretNames(project: string): string[] {
+    return this.sql.exec<{ name: string }>("SELECT name FROM secrets WHERE project = ? ORDER BY name", project).toArray().map((r) => r.name);
+  }
+
   getSourceMap(project: string, version: string): string | null {
     const row = this.sql
       .exec<{ source_map: string | null }>(
@@ -124,6 +168,17 @@ export class ControlPlane extends DurableObject<PlatformEnv> {
       .toArray()[0];
     return row?.source_map ?? null;
   }
+}
+
+/** Secrets are sealed to their project and name, so an envelope copied to another row does not open. */
+const secretAad = (project: string, name: string) => `project|${project}|${name}`;
+
+export interface SecretsApi {
+  /** Replaces the project's whole secret set; returns the names and the new revision. */
+  replaceSecrets(project: string, values: Record<string, string>): Promise<{ names: string[]; rev: number }>;
+  /** Decrypted values, for the platform's own use (isolate env, provider keys, gateway headers). */
+  getSecrets(project: string): Promise<Record<string, string>>;
+  secretNames(project: string): string[];
 }
 
 /** The control plane is a singleton: one SQLite database for the whole platform's deployment state. */

@@ -38,7 +38,7 @@ export async function dispatch(request: Request, env: PlatformEnv, ctx: Executio
   const version = active.version;
   let result: Response | unknown;
   try {
-    result = await loadIsolate(env, ctx.exports, project, version).handle(request, { requestId });
+    result = await loadIsolate(env, ctx.exports, project, version, active.secretsRev).handle(request, { requestId });
   } catch (err) {
     result = reportFromThrown(err);
   }

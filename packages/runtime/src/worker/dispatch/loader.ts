@@ -28,10 +28,14 @@ export function loadIsolate(
   exports: unknown,
   project: string,
   version: string,
+  secretsRev = 0,
 ): Service<IsolateEntry & Rpc.WorkerEntrypointBranded> {
   const scoped = exports as BindingExports;
-  const stub = env.LOADER.get(`${project}@${version}`, async () => {
-    const deployment = await controlPlane(env).getDeployment(project, version);
+  // The secrets revision is part of the id: changed secrets load a fresh isolate with the new values.
+  const id = secretsRev === 0 ? `${project}@${version}` : `${project}@${version}~s${secretsRev}`;
+  const stub = env.LOADER.get(id, async () => {
+    const control = controlPlane(env);
+    const [deployment, secrets] = await Promise.all([control.getDeployment(project, version), control.getSecrets(project)]);
     if (!deployment) throw new DeploymentMissingError(project, version);
     const props: ProjectProps = { project };
     return {
@@ -42,6 +46,8 @@ export function loadIsolate(
       modules: { [ISOLATE_MAIN_MODULE]: SHIM_SOURCE, [ISOLATE_USER_MODULE]: deployment.code },
       env: {
         ...deployment.settings.vars,
+        // Secrets are plain env values to user code, as on Workers; they never pass through logs.
+        ...secrets,
         DB: scoped.ScopedDB({ props }),
         CACHE: scoped.ScopedCache({ props }),
         QUEUE: scoped.ScopedQueue({ props }),

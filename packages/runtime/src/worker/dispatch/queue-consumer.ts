@@ -29,7 +29,7 @@ export async function deliverQueueBatch(
   }
   let result: QueueBatchResult;
   try {
-    result = await loadIsolate(env, exports, project, active.version).deliver({ queue, messages }, { requestId });
+    result = await loadIsolate(env, exports, project, active.version, active.secretsRev).deliver({ queue, messages }, { requestId });
   } catch (err) {
     result = { outcomes: retryAll(), error: reportFromThrown(err) };
   }
