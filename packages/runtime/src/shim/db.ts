@@ -56,38 +56,6 @@ export interface D1Result<T = Row> {
   meta: QueryMeta;
 }
 
-export class D1Database {
-  // A private field, so user code cannot reach the raw stub through `env.DB`.
-  readonly #stub: DatabaseStub;
-
-  constructor(stub: DatabaseStub) {
-    this.#stub = stub;
-  }
-
-  prepare(sql: string): D1PreparedStatement {
-    return new D1PreparedStatement(this.#stub, sql, []);
-  }
-
-  batch<T = Row>(statements: D1PreparedStatement[]): Promise<D1Result<T>[]> {
-    return runBatch<T>(this.#stub, statements);
-  }
-
-  /** Runs `;`-separated statements without parameters; those before a failing one stay applied, as on D1. */
-  exec(sql: string): Promise<ExecResult> {
-    return call("D1_EXEC_ERROR", () => this.#stub.exec(sql));
-  }
-
-  /** There are no read replicas: every session reads from the one database, and there is never a bookmark. */
-  withSession(_constraintOrBookmark?: string): D1DatabaseSession {
-    return new D1DatabaseSession(this.#stub);
-  }
-
-  /** Deprecated in D1 too, where it only works on alpha databases. */
-  async dump(): Promise<ArrayBuffer> {
-    throw new Error("D1_DUMP_ERROR: dump() is not supported; read tables with prepare().all() or `aerostack db query`");
-  }
-}
-
 export class D1DatabaseSession {
   readonly #stub: DatabaseStub;
 
@@ -105,6 +73,32 @@ export class D1DatabaseSession {
 
   getBookmark(): string | null {
     return null;
+  }
+}
+
+/** The database: a session (there are no read replicas) plus `exec`, `withSession` and `dump`. */
+export class D1Database extends D1DatabaseSession {
+  // Private fields are per class, so the database keeps its own reference (user code cannot reach either).
+  readonly #db: DatabaseStub;
+
+  constructor(stub: DatabaseStub) {
+    super(stub);
+    this.#db = stub;
+  }
+
+  /** Runs `;`-separated statements without parameters; those before a failing one stay applied, as on D1. */
+  exec(sql: string): Promise<ExecResult> {
+    return call("D1_EXEC_ERROR", () => this.#db.exec(sql));
+  }
+
+  /** There are no read replicas: every session reads from the one database, and there is never a bookmark. */
+  withSession(_constraintOrBookmark?: string): D1DatabaseSession {
+    return new D1DatabaseSession(this.#db);
+  }
+
+  /** Deprecated in D1 too, where it only works on alpha databases. */
+  async dump(): Promise<ArrayBuffer> {
+    throw new Error("D1_DUMP_ERROR: dump() is not supported; read tables with prepare().all() or `aerostack db query`");
   }
 }
 

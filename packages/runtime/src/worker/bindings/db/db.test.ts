@@ -1,21 +1,13 @@
 /** Integration tests of the DB binding: user code's D1 API, the control API's migrations and queries, tenant isolation. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPlatform, type TestPlatform } from "../../../host/testing";
+import type { QueryMeta } from "../../../shim/db";
 
 /** What user code returns from the D1 API, as it arrives here through JSON. */
 interface D1Result {
   success: true;
   results: unknown[];
-  meta: Meta;
-}
-interface Meta {
-  duration: number;
-  changes: number;
-  last_row_id: number;
-  rows_read: number;
-  rows_written: number;
-  changed_db: boolean;
-  size_after: number;
+  meta: QueryMeta;
 }
 type Rows = unknown[][];
 
@@ -64,8 +56,8 @@ describe("env.DB: prepared statements", () => {
       rawNames: Rows;
       rawEmpty: Rows;
       duplicate: Rows;
-      update: Meta;
-      readAfterWrite: Meta;
+      update: QueryMeta;
+      readAfterWrite: QueryMeta;
       returning: D1Result;
     }>(
       "db-shapes",
