@@ -9,6 +9,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const runtime = join(root, "packages/runtime");
 const cli = join(root, "packages/cli");
 const started = Date.now();
+// Bundled CommonJS dependencies (commander) call require() for Node built-ins; ESM output needs one to call.
+const NODE_REQUIRE_BANNER = { js: 'import { createRequire as __aerostackCreateRequire } from "node:module"; const require = __aerostackCreateRequire(import.meta.url);' };
+const HOST_EXTERNAL = ["miniflare", "esbuild", "@modelcontextprotocol/*", "@inquirer/*", "@aerostack/templates"];
 
 await Promise.all([rm(join(runtime, "dist"), { recursive: true, force: true }), rm(join(cli, "dist"), { recursive: true, force: true })]);
 
@@ -61,7 +64,11 @@ await build({
   format: "esm",
   platform: "node",
   target: "node20",
-  packages: "external",
+  // Small pure-JS dependencies (zod, smol-toml) are bundled: one file loads far faster than Node resolving and
+  // linking their dozens of modules at every CLI start. Packages with binaries, their own loaders, or sheer size
+  // stay external.
+  external: HOST_EXTERNAL,
+  banner: NODE_REQUIRE_BANNER,
   sourcemap: "linked",
   logLevel: "warning",
 });
@@ -74,7 +81,9 @@ await build({
   format: "esm",
   platform: "node",
   target: "node20",
-  packages: "external",
+  // commander and chalk are bundled for the same reason; the runtime stays a package of its own.
+  external: [...HOST_EXTERNAL, "@aerostack/runtime", "@aerostack/runtime/*"],
+  banner: NODE_REQUIRE_BANNER,
   sourcemap: "linked",
   logLevel: "warning",
 });

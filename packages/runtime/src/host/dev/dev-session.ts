@@ -137,16 +137,23 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   let pushedSecrets = false;
 
   try {
-    await pushSecrets();
-    if (migrations.length > 0) {
+    // Migrations touch the project's database, the deploy the control plane: independent, so both at once.
+    // "ready" is reported only after both, so no request meets a missing table.
+    const migrating = (async () => {
+      if (migrations.length === 0) return;
       const result = await platform.control.migrate(project, migrations);
       if (result.applied.length > 0) report({ type: "migrations", result });
-    }
-    if (firstBuild.ok) await deploy(firstBuild);
-    else {
-      await platform.control.setBuildError(project, firstBuild.message);
-      report({ type: "build-failed", message: firstBuild.message, coloredMessage: firstBuild.coloredMessage });
-    }
+    })();
+    const deploying = (async () => {
+      await pushSecrets();
+      if (firstBuild.ok) await deploy(firstBuild);
+      else {
+        await platform.control.setBuildError(project, firstBuild.message);
+        report({ type: "build-failed", message: firstBuild.message, coloredMessage: firstBuild.coloredMessage });
+      }
+    })();
+    const [migrated, deployed] = await Promise.allSettled([migrating, deploying]);
+    for (const outcome of [migrated, deployed]) if (outcome.status === "rejected") throw outcome.reason;
   } catch (err) {
     await platform.dispose();
     await bundler.dispose();
