@@ -3,7 +3,8 @@
 import { build } from "esbuild";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
-import { rm } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
+import { Buffer } from "node:buffer";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const runtime = join(root, "packages/runtime");
@@ -40,7 +41,8 @@ await build({
   target: "es2022",
   mainFields: ["module", "main"],
   conditions: ["workerd", "worker", "browser"],
-  external: ["cloudflare:*", "node:*"],
+  // *.wasm: compiled modules shipped beside platform.js (2b below); workerd links them, nothing compiles at run time.
+  external: ["cloudflare:*", "node:*", "*.wasm"],
   sourcemap: "linked",
   logLevel: "warning",
   plugins: [
@@ -53,6 +55,20 @@ await build({
     },
   ],
 });
+
+// 2b. VECTORIZE's SIMD scan kernel: assembled by kernel-wasm.ts, written beside platform.js as a compiled module.
+{
+  const kernelSource = await build({
+    entryPoints: [join(runtime, "src/worker/bindings/vectorize/kernel-wasm.ts")],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    write: false,
+    logLevel: "warning",
+  });
+  const { vectorKernelWasm } = await import(`data:text/javascript;base64,${Buffer.from(kernelSource.outputFiles[0].text).toString("base64")}`);
+  await writeFile(join(runtime, "dist/worker/vector-kernel.wasm"), vectorKernelWasm());
+}
 
 // 3. The Node host (config, bundling, Miniflare) and its testing entry.
 await build({

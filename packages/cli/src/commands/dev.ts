@@ -31,6 +31,16 @@ function render(out: Output, cwd: string, event: DevEvent): void {
       out.info(`  ${c.green("➜")}  Local:    ${c.cyan(event.url)}`);
       out.info(`  ${c.green("➜")}  State:    ${event.persistTo ? relative(cwd, event.persistTo) || "." : c.dim("in memory (--no-persist)")}`);
       out.info(`  ${c.green("➜")}  Bindings: env.DB, env.CACHE, env.QUEUE, env.STORAGE`);
+      if (event.gateway) {
+        // The dev token is shown once, here; only its hash is kept by the platform, and it changes on every start.
+        const g = event.gateway;
+        out.info(`  ${c.green("➜")}  Gateway:  ${c.cyan(g.url)}  ${c.dim(g.members.length ? `(${g.members.join(", ")})` : "(no MCP servers yet: type = \"mcp-server\" or [[mcp.proxy]])")}`);
+        out.info(`  ${c.green("➜")}  Token:    ${g.token}`);
+        if (g.members.length) {
+          const snippet = JSON.stringify({ mcpServers: { "aerostack-dev": { url: g.url, headers: { Authorization: `Bearer ${g.token}` } } } }, null, 2);
+          out.info(c.dim(`\n  MCP client config (Cursor, VS Code, …):\n`) + snippet.replace(/^/gm, "    "));
+        }
+      }
       out.info(c.dim(`\n  Edit and save to reload. Press Ctrl-C to stop.\n`));
       break;
     case "reloaded":

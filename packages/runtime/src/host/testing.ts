@@ -18,6 +18,7 @@ export const DEFAULT_SETTINGS: DeploymentSettings = {
   compatibilityFlags: [],
   vars: {},
   queue: { maxRetries: 3, maxBatchSize: 10, retryDelaySeconds: 1 },
+  vectorize: [],
 };
 
 export async function createTestPlatform(options: Partial<PlatformOptions> = {}): Promise<TestPlatform> {
@@ -42,6 +43,8 @@ export interface ProjectHarness {
   readonly logs: string[];
   /** Sends a request to the project (`path` like "/notes"). */
   fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** The dev workspace gateway (`${url}/ws/dev`) and its token, as `aerostack dev` prints them. */
+  readonly gateway: { url: string; token: string };
   close(): Promise<void>;
 }
 
@@ -65,6 +68,7 @@ export async function startProject(root: string, options: { persistTo?: string |
     project: session.project,
     logs,
     fetch: (path, init) => session.platform.fetch(`${session.url}${path}`, init),
+    gateway: session.gateway,
     close: () => session.close(),
   };
 }

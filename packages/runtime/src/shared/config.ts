@@ -1,5 +1,20 @@
 /** The `aerostack.toml` schema: keys, types and defaults (no Node APIs: the platform worker bundles it too). */
 import { z } from "zod";
+import {
+  AI_PROVIDER_KINDS,
+  AI_PROVIDER_NAME_PATTERN,
+  DEFAULT_AI_EMBEDDING_MODEL,
+  DEFAULT_AI_MAX_RETRIES,
+  DEFAULT_AI_MODEL,
+  DEFAULT_AI_TIMEOUT_SECONDS,
+  LOCAL_AI_PROVIDER,
+  defaultAiKeySecret,
+  hasApiKeyPrefix,
+  isBuiltinAiProvider,
+  looksLikeApiKey,
+  parseModelRef,
+} from "./ai";
+import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_MEMBER_TIMEOUT_MS, MEMBER_SLUG_PATTERN, parseHeaderValue } from "./gateway";
 
 /** Project slugs: lowercase letters, digits and dashes, 1-32 characters, no leading or trailing dash. */
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
@@ -44,6 +59,288 @@ const varName = z
       `"${String(issue.input)}" is reserved: ${RESERVED_VARS.join(", ")} are bindings the platform provides; rename the var`,
   });
 
+// ---- [[vectorize]]: one table per vector index bound to env -------------------------------------------------
+const VECTORIZE_METRICS = ["cosine", "euclidean", "dot-product"] as const;
+/** Binding names follow the var rules; "VECTORIZE" is the default, the other platform names stay reserved. */
+const RESERVED_FOR_VECTORIZE = RESERVED_VARS.filter((name) => name !== "VECTORIZE");
+const vectorizeBinding = z
+  .string(expected('a binding name such as "VECTORIZE"'))
+  .regex(VAR_NAME_PATTERN, { error: "expected a name of letters, digits and underscores, not starting with a digit" })
+  .refine((name) => !RESERVED_FOR_VECTORIZE.includes(name) && !name.startsWith("__AEROSTACK"), {
+    error: (issue) => `"${String(issue.input)}" is reserved: ${RESERVED_FOR_VECTORIZE.join(", ")} are bindings the platform provides; pick another binding name`,
+  });
+const indexSlug = expected(
+  "an index name: lowercase letters, digits and dashes, 1-32 characters, no leading or trailing dash",
+  'an index name such as "docs"',
+);
+const vectorizeTable = z
+  .object(
+    {
+      binding: vectorizeBinding.default("VECTORIZE"),
+      index: z.string(indexSlug).regex(SLUG_PATTERN, indexSlug),
+      dimensions: int(1, 1536),
+      metric: z.enum(VECTORIZE_METRICS, expected('one of "cosine", "euclidean", "dot-product"')),
+    },
+    expected("a table ([[vectorize]])"),
+  )
+  .strict();
+
+/** Cross-key rules of [[vectorize]]: unique binding names, no clash with vars or secrets, one shape per index. */
+function checkVectorizeBindings(
+  config: { vectorize?: { binding: string; index: string; dimensions: number; metric: string }[]; vars: Record<string, unknown>; secrets: string[] },
+  ctx: z.RefinementCtx,
+): void {
+  const bindings = new Map<string, number>();
+  const indexes = new Map<string, number>();
+  (config.vectorize ?? []).forEach((entry, i) => {
+    const at = (key: string) => ["vectorize", i, key];
+    const first = bindings.get(entry.binding);
+    if (first !== undefined) {
+      ctx.addIssue({ code: "custom", path: at("binding"), message: `"${entry.binding}" is already the binding of vectorize[${first}]; give each [[vectorize]] its own binding name` });
+    } else bindings.set(entry.binding, i);
+    if (Object.hasOwn(config.vars, entry.binding)) {
+      ctx.addIssue({ code: "custom", path: at("binding"), message: `"${entry.binding}" is also a var in [vars]; rename one of them` });
+    }
+    if (config.secrets.includes(entry.binding)) {
+      ctx.addIssue({ code: "custom", path: at("binding"), message: `"${entry.binding}" is also listed in secrets; rename one of them` });
+    }
+    const same = indexes.get(entry.index);
+    const other = same === undefined ? undefined : config.vectorize?.[same];
+    if (other && (other.dimensions !== entry.dimensions || other.metric !== entry.metric)) {
+      ctx.addIssue({
+        code: "custom",
+        path: at(other.dimensions !== entry.dimensions ? "dimensions" : "metric"),
+        message: `index "${entry.index}" is declared in vectorize[${same}] with ${other.dimensions} dimensions and metric "${other.metric}"; every binding to one index must agree`,
+      });
+    } else if (same === undefined) indexes.set(entry.index, i);
+  });
+}
+
+// ---- [ai]: env.AI's default models and remote providers ----------------------------------------------------
+/**
+ * Issues about API keys carry `params.hideInput`: the loader then prints no ", got <value>", so a key pasted into
+ * aerostack.toml is never echoed to the terminal or a CI log. Cross-key issues carry it too (their input is a table).
+ */
+const HIDE_INPUT = { hideInput: true } as const;
+const NO_KEYS_HERE =
+  "API keys never go in aerostack.toml: put the key in .dev.vars (OPENAI_API_KEY=…) and name that secret with api_key_secret";
+
+function noApiKey(value: unknown, ctx: z.RefinementCtx): void {
+  if (typeof value === "string" && looksLikeApiKey(value)) ctx.addIssue({ code: "custom", message: `this looks like an API key. ${NO_KEYS_HERE}`, params: HIDE_INPUT });
+}
+
+/** `api_key = …` anywhere in [ai]: always an error, whatever the value. */
+const forbiddenApiKey = z.unknown().superRefine((value, ctx) => {
+  if (value !== undefined) ctx.addIssue({ code: "custom", message: NO_KEYS_HERE, params: HIDE_INPUT });
+});
+
+const modelRefError = expected('"provider:model", such as "openai:gpt-4o-mini" or "local:default"');
+const modelRef = z
+  .string(modelRefError)
+  .superRefine((value, ctx) => {
+    // Prefixes only: model names such as "claude-3-5-sonnet-20241022" are long runs of letters and digits too.
+    if (hasApiKeyPrefix(value)) ctx.addIssue({ code: "custom", message: `this looks like an API key. ${NO_KEYS_HERE}`, params: HIDE_INPUT });
+    else if (parseModelRef(value) === null) ctx.addIssue({ code: "custom", message: 'expected "provider:model", such as "openai:gpt-4o-mini" or "local:default"' });
+  });
+
+const aiSeconds = expected("a number of seconds greater than 0 and at most 600");
+const aiTimeout = z.number(aiSeconds).gt(0, aiSeconds).max(600, aiSeconds);
+
+const aiBaseUrl = z.string(expected('an http(s) URL such as "https://api.groq.com/openai/v1"')).superRefine((value, ctx) => {
+  if (hasApiKeyPrefix(value) || /[?&](?:key|api[_-]?key|token|access_token)=/i.test(value)) {
+    ctx.addIssue({ code: "custom", message: `base_url must not carry a key. ${NO_KEYS_HERE}`, params: HIDE_INPUT });
+    return;
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    ctx.addIssue({ code: "custom", message: 'expected an http(s) URL such as "https://api.groq.com/openai/v1"' });
+  } else if (url.username || url.password) {
+    ctx.addIssue({ code: "custom", message: `base_url must not carry credentials. ${NO_KEYS_HERE}`, params: HIDE_INPUT });
+  }
+});
+
+const aiKeySecretName = z
+  .string(expected("a secret name such as \"OPENAI_API_KEY\""))
+  .superRefine((value, ctx) => {
+    if (looksLikeApiKey(value)) noApiKey(value, ctx);
+    else if (!VAR_NAME_PATTERN.test(value)) {
+      ctx.addIssue({ code: "custom", message: 'expected a secret name of letters, digits and underscores, such as "OPENAI_API_KEY"' });
+    }
+  });
+
+const aiProviderTable = z
+  .object(
+    {
+      /** Wire format; required for providers other than openai, anthropic and google. */
+      kind: z.enum(AI_PROVIDER_KINDS, expected('one of "openai", "anthropic", "google"')).optional(),
+      base_url: aiBaseUrl.optional(),
+      api_key_secret: aiKeySecretName.optional(),
+      /** false for servers that need no key (Ollama, LM Studio, a local vLLM). */
+      key_required: z.boolean(expected("true or false")).optional(),
+      timeout: aiTimeout.optional(),
+      max_retries: int(0, 10).optional(),
+      api_key: forbiddenApiKey.optional(),
+    },
+    expected("a table ([ai.providers.<name>])"),
+  )
+  .strict();
+
+const aiProviderName = z.string().regex(AI_PROVIDER_NAME_PATTERN, {
+  error: "expected a provider name of lowercase letters, digits, _ and -, starting with a letter (at most 32 characters)",
+});
+
+/** Cross-key rules of [ai]: every provider has a wire format and an address, and the default models name one. */
+function checkAiProviders(
+  ai: { default_model: string; embedding_model: string; providers: Record<string, { kind?: string; base_url?: string }> },
+  ctx: z.RefinementCtx,
+): void {
+  for (const [name, provider] of Object.entries(ai.providers)) {
+    if (name === LOCAL_AI_PROVIDER) {
+      ctx.addIssue({ code: "custom", path: ["providers", name], params: HIDE_INPUT, message: '"local" is the built-in offline provider and takes no settings; remove [ai.providers.local]' });
+      continue;
+    }
+    if (isBuiltinAiProvider(name)) {
+      if (provider.kind !== undefined && provider.kind !== name) {
+        ctx.addIssue({ code: "custom", path: ["providers", name, "kind"], params: HIDE_INPUT, message: `[ai.providers.${name}] always speaks the ${name} format; to use another, name the provider differently` });
+      }
+      continue;
+    }
+    if (provider.kind === undefined) {
+      ctx.addIssue({ code: "custom", path: ["providers", name, "kind"], params: HIDE_INPUT, message: 'required (the wire format: "openai" for OpenAI-compatible servers such as Groq, Ollama, vLLM or LM Studio; "anthropic"; "google")' });
+    }
+    if (provider.base_url === undefined) {
+      ctx.addIssue({ code: "custom", path: ["providers", name, "base_url"], params: HIDE_INPUT, message: 'required (the server\'s URL, such as "https://api.groq.com/openai/v1")' });
+    }
+  }
+  for (const key of ["default_model", "embedding_model"] as const) {
+    const provider = parseModelRef(ai[key])?.provider;
+    if (provider === undefined || provider === LOCAL_AI_PROVIDER || isBuiltinAiProvider(provider) || Object.hasOwn(ai.providers, provider)) continue;
+    const known = [LOCAL_AI_PROVIDER, ...AI_PROVIDER_KINDS, ...Object.keys(ai.providers).filter((n) => !isBuiltinAiProvider(n))];
+    ctx.addIssue({ code: "custom", path: [key], params: HIDE_INPUT, message: `no provider "${provider}": declare [ai.providers.${provider}] or use one of ${known.join(", ")}` });
+  }
+}
+
+const aiTable = z
+  .object(
+    {
+      default_model: modelRef.default(DEFAULT_AI_MODEL),
+      embedding_model: modelRef.default(DEFAULT_AI_EMBEDDING_MODEL),
+      timeout: aiTimeout.default(DEFAULT_AI_TIMEOUT_SECONDS),
+      max_retries: int(0, 10).default(DEFAULT_AI_MAX_RETRIES),
+      local_fallback: z.boolean(expected("true or false")).default(true),
+      providers: z.record(aiProviderName, aiProviderTable, expected("tables of providers ([ai.providers.<name>])")).default({}),
+      api_key: forbiddenApiKey.optional(),
+    },
+    expected("a table ([ai])"),
+  )
+  .strict()
+  .superRefine(checkAiProviders);
+
+/** `[ai]` as parsed. */
+export type AiConfig = z.output<typeof aiTable>;
+
+/** The secrets the config's AI providers read their keys from (each provider's api_key_secret or its default). */
+export function aiKeySecretNames(ai: AiConfig | undefined): string[] {
+  const names = new Set<string>();
+  if (!ai) return [];
+  const used = new Set<string>(Object.keys(ai.providers));
+  for (const ref of [ai.default_model, ai.embedding_model]) {
+    const provider = parseModelRef(ref)?.provider;
+    if (provider && provider !== LOCAL_AI_PROVIDER) used.add(provider);
+  }
+  for (const name of used) {
+    if (name === LOCAL_AI_PROVIDER) continue;
+    names.add(ai.providers[name]?.api_key_secret ?? defaultAiKeySecret(name));
+  }
+  return [...names];
+}
+
+/** A provider key in [vars] would reach logs and the build manifest: refuse it, pointing at .dev.vars. */
+function checkAiKeysInVars(config: { vars: Record<string, unknown>; ai?: AiConfig }, ctx: z.RefinementCtx): void {
+  const keyNames = new Set([...AI_PROVIDER_KINDS.map(defaultAiKeySecret), ...aiKeySecretNames(config.ai)]);
+  for (const [name, value] of Object.entries(config.vars)) {
+    if (keyNames.has(name)) {
+      ctx.addIssue({ code: "custom", path: ["vars", name], message: `${name} is an AI provider's key: remove it from [vars] and put ${name}=… in .dev.vars`, params: HIDE_INPUT });
+    } else if (typeof value === "string" && hasApiKeyPrefix(value)) {
+      ctx.addIssue({ code: "custom", path: ["vars", name], message: `this looks like an API key: vars are not secret. Move it to .dev.vars (${name}=…) and read it as env.${name}`, params: HIDE_INPUT });
+    }
+  }
+}
+
+// ---- [mcp]: the workspace gateway's proxied MCP servers (`[[mcp.proxy]]`) -------------------------------------
+const memberSlug = expected(
+  "a member slug: lowercase letters, digits and dashes, 1-32 characters, no underscores, no leading or trailing dash",
+  'a member slug such as "github"',
+);
+const timeoutMs = (min: number, max: number) => int(min, max);
+
+/** Header values are `secret:NAME`, `Bearer secret:NAME`, or (for headers that carry no credentials) a literal. */
+const proxyHeaders = z
+  .record(z.string(), z.string(expected('a string: "secret:NAME", "Bearer secret:NAME" or a literal value')), expected("a table of header names to values"))
+  .superRefine((headers, ctx) => {
+    for (const [name, raw] of Object.entries(headers)) {
+      const parsed = parseHeaderValue(name, raw);
+      // hideInput: a credential pasted here by mistake must not be echoed to the terminal or a CI log.
+      if ("error" in parsed) ctx.addIssue({ code: "custom", path: [name], message: parsed.error, params: { hideInput: true } });
+    }
+  });
+
+const mcpProxyTable = z
+  .object(
+    {
+      slug: z.string(memberSlug).regex(MEMBER_SLUG_PATTERN, memberSlug),
+      url: z.string(expected('an http(s) URL such as "https://mcp.example.com/mcp"')).superRefine((value, ctx) => {
+        let url: URL | undefined;
+        try {
+          url = new URL(value);
+        } catch {
+          url = undefined;
+        }
+        if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+          ctx.addIssue({ code: "custom", message: 'expected an http(s) URL such as "https://mcp.example.com/mcp"' });
+        } else if (url.username || url.password) {
+          ctx.addIssue({ code: "custom", message: "must not carry credentials: use headers = { Authorization = \"Bearer secret:NAME\" }", params: { hideInput: true } });
+        }
+      }),
+      headers: proxyHeaders.default({}),
+      timeout_ms: timeoutMs(1, 600_000).optional(),
+    },
+    expected("a table ([[mcp.proxy]])"),
+  )
+  .strict();
+
+const mcpTable = z
+  .object(
+    {
+      /** Per member: initialize plus every page of a tools/resources/prompts list fan-out. */
+      timeout_ms: timeoutMs(1, 600_000).default(DEFAULT_MEMBER_TIMEOUT_MS),
+      /** One routed call: tools/call, resources/read, prompts/get. */
+      call_timeout_ms: timeoutMs(1, 3_600_000).default(DEFAULT_CALL_TIMEOUT_MS),
+      proxy: z.array(mcpProxyTable, expected("an array of tables ([[mcp.proxy]] sections)")).max(100, { error: "expected at most 100 [[mcp.proxy]] servers" }).default([]),
+    },
+    expected("a table ([mcp])"),
+  )
+  .strict();
+
+/** Cross-key rules of [mcp]: member slugs are unique and do not take the project's own (an mcp-server is a member). */
+function checkMcpMembers(config: { name: string; type: string; mcp?: { proxy: { slug: string }[] } }, ctx: z.RefinementCtx): void {
+  const seen = new Map<string, number>();
+  (config.mcp?.proxy ?? []).forEach((proxy, i) => {
+    const first = seen.get(proxy.slug);
+    if (first !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["mcp", "proxy", i, "slug"], message: `"${proxy.slug}" is already the slug of mcp.proxy[${first}]; slugs name tools ({slug}__{tool}) and must be unique` });
+    } else seen.set(proxy.slug, i);
+    if (config.type === "mcp-server" && proxy.slug === config.name) {
+      ctx.addIssue({ code: "custom", path: ["mcp", "proxy", i, "slug"], message: `"${proxy.slug}" is the project's own MCP server in the gateway; give the proxy another slug` });
+    }
+  });
+}
+
 export const ProjectConfigSchema = z
   .object({
     name: z.string(slug).regex(SLUG_PATTERN, slug),
@@ -70,8 +367,20 @@ export const ProjectConfigSchema = z
       /** Seconds; the base of the exponential backoff between retries. */
       retry_delay: z.number(expected("a number of seconds >= 0")).min(0, expected("a number of seconds >= 0")).default(1),
     }).prefault({}),
+    /** `[[vectorize]]` tables; absent (not defaulted) so configs without vector indexes parse exactly as before. */
+    vectorize: z
+      .array(vectorizeTable, expected("an array of tables ([[vectorize]] sections)"))
+      .max(32, { error: "expected at most 32 [[vectorize]] indexes" })
+      .optional(),
+    /** `[ai]`: env.AI's default models and providers; absent when not written (env.AI then runs offline). */
+    ai: aiTable.optional(),
+    /** `[mcp]`: proxied MCP servers the dev gateway (`/ws/dev`) composes; absent when not written. */
+    mcp: mcpTable.optional(),
   }, expected("a table"))
-  .strict();
+  .strict()
+  .superRefine(checkVectorizeBindings)
+  .superRefine(checkAiKeysInVars)
+  .superRefine(checkMcpMembers);
 
 export type ProjectConfig = z.output<typeof ProjectConfigSchema>;
 

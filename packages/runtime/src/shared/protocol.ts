@@ -13,12 +13,48 @@ const QueueSettingsSchema = z.object({
   retryDelaySeconds: z._default(z.number().check(z.gte(0)), 1),
 });
 
+/** One `[[vectorize]]` index of aerostack.toml: the env key it is bound to and the index's shape. */
+export const VectorizeSettingsSchema = z.object({
+  binding: z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be letters, digits and underscores, not starting with a digit")),
+  index: ProjectIdSchema,
+  dimensions: z.int().check(z.gte(1), z.lte(1536)),
+  metric: z.enum(["cosine", "euclidean", "dot-product"]),
+});
+export type VectorizeSettings = z.output<typeof VectorizeSettingsSchema>;
+
+/** One remote LLM provider of `[ai.providers.<name>]`, resolved: the key is named here, its value is a secret. */
+export const AiProviderSettingsSchema = z.object({
+  kind: z.enum(["openai", "anthropic", "google"]),
+  baseUrl: z.string().check(z.regex(/^https?:\/\/[^\s@]+$/, "must be an http(s) URL without credentials")),
+  /** The secret holding the API key. */
+  apiKeySecret: z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a secret name")),
+  /** False for servers that take no key (Ollama, LM Studio, vLLM on a trusted network). */
+  keyRequired: z._default(z.boolean(), true),
+  timeoutMs: z.optional(z.number().check(z.gt(0), z.lte(600_000))),
+  maxRetries: z.optional(z.int().check(z.gte(0), z.lte(10))),
+});
+export type AiProviderSettings = z.output<typeof AiProviderSettingsSchema>;
+
+/** `[ai]` of aerostack.toml. Absent in deployments made before env.AI: the platform then uses these defaults. */
+export const AiSettingsSchema = z.object({
+  defaultModel: z._default(z.string(), "local:default"),
+  embeddingModel: z._default(z.string(), "local:default"),
+  timeoutMs: z._default(z.number().check(z.gt(0), z.lte(600_000)), 60_000),
+  maxRetries: z._default(z.int().check(z.gte(0), z.lte(10)), 2),
+  /** When the default model's provider has no key, calls that name no model use the offline `local` provider. */
+  localFallback: z._default(z.boolean(), true),
+  providers: z._default(z.record(z.string().check(z.regex(/^[a-z][a-z0-9_-]{0,31}$/)), AiProviderSettingsSchema), {}),
+});
+export type AiSettings = z.output<typeof AiSettingsSchema>;
+
 /** Settings a deployment carries: they shape the isolate and the bindings it is given. */
 export const DeploymentSettingsSchema = z.object({
   compatibilityDate: z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD")),
   compatibilityFlags: z._default(z.array(z.string()), []),
   vars: z._default(z.record(z.string(), VarValueSchema), {}),
   queue: z._default(QueueSettingsSchema, { maxRetries: 3, maxBatchSize: 10, retryDelaySeconds: 1 }),
+  vectorize: z._default(z.array(VectorizeSettingsSchema).check(z.maxLength(32)), []),
+  ai: z.optional(AiSettingsSchema),
 });
 export type DeploymentSettings = z.output<typeof DeploymentSettingsSchema>;
 

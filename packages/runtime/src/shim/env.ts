@@ -3,6 +3,8 @@ import { D1Database } from "./db";
 import { CacheNamespace } from "./cache";
 import { JobQueue } from "./queue";
 import { ObjectStorage } from "./storage";
+import { VectorizeIndex, type VectorizeBindingConfig } from "./vectorize";
+import { AiBinding } from "./ai";
 
 /** The env the loader gives the isolate: RPC stubs, vars, and internal keys the shim strips. */
 export interface RawEnv {
@@ -10,8 +12,11 @@ export interface RawEnv {
   CACHE: Fetcher;
   QUEUE: Fetcher;
   STORAGE: Fetcher;
+  AI: Fetcher;
   __AEROSTACK_PROJECT: string;
   __AEROSTACK_VERSION: string;
+  /** Which env keys are declared bindings with user-chosen names ([[vectorize]] in aerostack.toml). */
+  __AEROSTACK_BINDINGS?: { vectorize?: Record<string, VectorizeBindingConfig> };
   [key: string]: unknown;
 }
 
@@ -21,14 +26,20 @@ const wrapped = new WeakMap<RawEnv, Record<string, unknown>>();
 export function userEnv(raw: RawEnv): Record<string, unknown> {
   let env = wrapped.get(raw);
   if (!env) {
-    const { DB, CACHE, QUEUE, STORAGE, __AEROSTACK_PROJECT: _p, __AEROSTACK_VERSION: _v, ...vars } = raw;
+    const { DB, CACHE, QUEUE, STORAGE, AI, __AEROSTACK_PROJECT: _p, __AEROSTACK_VERSION: _v, ...vars } = raw;
     env = {
       ...vars,
       DB: new D1Database(DB as never),
       CACHE: new CacheNamespace(CACHE as never),
       QUEUE: new JobQueue(QUEUE as never),
       STORAGE: new ObjectStorage(STORAGE as never),
+      AI: new AiBinding(AI as never),
     };
+    // Declared vector indexes: wrap each listed key, and keep the descriptor itself away from user code.
+    delete env.__AEROSTACK_BINDINGS;
+    for (const [key, config] of Object.entries(raw.__AEROSTACK_BINDINGS?.vectorize ?? {})) {
+      env[key] = new VectorizeIndex(raw[key] as never, config);
+    }
     wrapped.set(raw, env);
   }
   return env;

@@ -1,8 +1,11 @@
 /** The platform worker's own bindings, as configured by the host (Miniflare) or by a Cloudflare deployment. */
 import type { ControlPlane } from "./control/control-plane";
+import type { GatewaySession } from "./gateway/session";
 import type { ProjectDatabase } from "./bindings/db/project-database";
 import type { ProjectCache } from "./bindings/cache/project-cache";
 import type { ProjectQueue } from "./bindings/queue/project-queue";
+import type { ProjectVectorIndex } from "./bindings/vectorize/project-vector-index";
+import type { ProjectAiUsage } from "./bindings/ai/project-ai-usage";
 
 export interface PlatformEnv {
   LOADER: WorkerLoader;
@@ -10,7 +13,13 @@ export interface PlatformEnv {
   PROJECT_DB: DurableObjectNamespace<ProjectDatabase>;
   PROJECT_CACHE: DurableObjectNamespace<ProjectCache>;
   PROJECT_QUEUE: DurableObjectNamespace<ProjectQueue>;
+  /** One object per project and `[[vectorize]]` index name. */
+  PROJECT_VECTORIZE: DurableObjectNamespace<ProjectVectorIndex>;
+  /** One object per project: the log of its env.AI calls (model, tokens, latency, status). */
+  PROJECT_AI_USAGE: DurableObjectNamespace<ProjectAiUsage>;
   OBJECTS: R2Bucket;
+  /** One object per workspace gateway session (`/ws/:slug`): member sessions, event streams, in-flight requests. */
+  GATEWAY_SESSION: DurableObjectNamespace<GatewaySession>;
   /** 64 hex characters (AES-256) sealing secrets at rest; from the host's env or key file, never from config. */
   AEROSTACK_MASTER_KEY: string;
   /** Bearer token the host uses for `/__aerostack/*`; random per host start. */

@@ -10,6 +10,11 @@ export { ScopedCache } from "./bindings/cache/scoped-cache";
 export { ProjectQueue } from "./bindings/queue/project-queue";
 export { ScopedQueue } from "./bindings/queue/scoped-queue";
 export { ScopedStorage } from "./bindings/storage/scoped-storage";
+export { GatewaySession } from "./gateway/session";
+export { ProjectVectorIndex } from "./bindings/vectorize/project-vector-index";
+export { ScopedVectorize } from "./bindings/vectorize/scoped-vectorize";
+export { ProjectAiUsage } from "./bindings/ai/project-ai-usage";
+export { ScopedAI } from "./bindings/ai/scoped-ai";
 
 export default {
   fetch: (request, env, ctx) => route(request, env, ctx),

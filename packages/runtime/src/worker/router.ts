@@ -3,6 +3,7 @@ import type { PlatformEnv } from "./env";
 import { CONTROL_PREFIX, handleControl } from "./control/api";
 import { dispatch } from "./dispatch/dispatch";
 import { ProjectIdSchema } from "../shared/protocol";
+import { GATEWAY_PREFIX, handleGateway } from "./gateway/http";
 
 /** `{project}.localhost` (and `{project}.localhost:port`) names a project; anything else gets the default one. */
 export function projectForRequest(url: URL, env: PlatformEnv): string | undefined {
@@ -14,6 +15,8 @@ export function projectForRequest(url: URL, env: PlatformEnv): string | undefine
 export async function route(request: Request, env: PlatformEnv, ctx: ExecutionContext): Promise<Response> {
   const url = new URL(request.url);
   if (url.pathname.startsWith(CONTROL_PREFIX)) return handleControl(request, env, ctx);
+  // Workspace gateways live on the platform's own host; `{project}.localhost` keeps every path for the project.
+  if (url.pathname.startsWith(GATEWAY_PREFIX) && !/\.localhost$/.test(url.hostname)) return handleGateway(request, env);
   const project = projectForRequest(url, env);
   if (!project) {
     return new Response("No project is served at this address. Use http://<project>.localhost:<port>/.\n", {

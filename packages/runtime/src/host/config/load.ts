@@ -88,7 +88,9 @@ function formatIssue(issue: Issue): string[] {
     return [`${path}: ${inner}`];
   }
   const where = path === "" ? "config" : path;
-  if (issue.input === undefined) return [`${where}: ${issue.message}`];
+  // `params.hideInput`: the value may be an API key pasted into the file, which must never be echoed.
+  const hidden = issue.code === "custom" && (issue.params as { hideInput?: boolean } | undefined)?.hideInput === true;
+  if (issue.input === undefined || hidden) return [`${where}: ${issue.message}`];
   return [`${where}: ${issue.message}, got ${describe(issue.input)}`];
 }
 
@@ -125,9 +127,20 @@ function allowedKeysAt(path: readonly PropertyKey[]): string[] {
   let schema: z.core.$ZodType | undefined = ProjectConfigSchema;
   for (const segment of path) {
     const shape = objectShape(schema);
-    schema = shape?.[String(segment)];
+    // A table of named tables (`[ai.providers.<name>]`): every name has the same allowed keys.
+    schema = shape ? shape[String(segment)] : recordValue(schema);
   }
   return Object.keys(objectShape(schema) ?? {});
+}
+
+function recordValue(schema: z.core.$ZodType | undefined): z.core.$ZodType | undefined {
+  let current = schema;
+  while (current) {
+    const def = current._zod.def as { type: string; valueType?: z.core.$ZodType; innerType?: z.core.$ZodType };
+    if (def.type === "record") return def.valueType;
+    current = def.innerType;
+  }
+  return undefined;
 }
 
 function objectShape(schema: z.core.$ZodType | undefined): Record<string, z.core.$ZodType> | undefined {

@@ -9,6 +9,8 @@ import { startPlatform, type Platform } from "../platform/platform";
 import { isAlive, reapOrphans, workerdChildren } from "../platform/processes";
 import { deploymentSettings, deploymentVersion, readMigrations } from "../project/project";
 import { DEV_VARS_FILE, readDevSecrets } from "../project/secrets";
+import { newDevToken, readDevWorkspace } from "../project/workspace";
+import { DEV_WORKSPACE } from "../../shared/gateway";
 import type { ProjectConfig } from "../../shared/config";
 import { UserError } from "../errors";
 import type { DevReporter } from "./reporter";
@@ -31,6 +33,8 @@ export interface DevSession {
   readonly project: string;
   readonly root: string;
   readonly platform: Platform;
+  /** The workspace gateway (`/ws/dev`) and its dev token (`mwt_dev_…`, random per start; the platform keeps its hash). */
+  readonly gateway: { url: string; token: string };
   /** Rebuilds and redeploys now (what a save does). */
   reload(changed?: string[]): Promise<void>;
   close(): Promise<void>;
@@ -136,6 +140,21 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   };
   let pushedSecrets = false;
 
+  // The dev workspace: the project's MCP server (type = "mcp-server") and [[mcp.proxy]], with the secrets the
+  // proxies' headers name. Pushed at start and whenever aerostack.toml or .dev.vars changes.
+  const devToken = newDevToken();
+  const gateway = { url: `${platform.url}/ws/${DEV_WORKSPACE}`, token: devToken.token };
+  let reportedMissing = "";
+  const pushWorkspace = async () => {
+    const ws = await readDevWorkspace(root, config);
+    await platform.control.putWorkspace(DEV_WORKSPACE, { config: ws.config, secrets: ws.secrets });
+    const missing = ws.missing.join("\n");
+    if (missing && missing !== reportedMissing) report({ type: "config-error", message: missing });
+    reportedMissing = missing;
+    return ws.config.members.map((m) => m.slug);
+  };
+  let gatewayMembers: string[] = [];
+
   try {
     // Migrations touch the project's database, the deploy the control plane: independent, so both at once.
     // "ready" is reported only after both, so no request meets a missing table.
@@ -145,7 +164,13 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       if (result.applied.length > 0) report({ type: "migrations", result });
     })();
     const deploying = (async () => {
-      await pushSecrets();
+      await Promise.all([
+        pushSecrets(),
+        (async () => {
+          gatewayMembers = await pushWorkspace();
+          await platform.control.putWorkspaceTokens(DEV_WORKSPACE, { tokens: [{ hash: devToken.hash, role: "owner", label: "aerostack dev" }] });
+        })(),
+      ]);
       if (firstBuild.ok) await deploy(firstBuild);
       else {
         await platform.control.setBuildError(project, firstBuild.message);
@@ -164,7 +189,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   await mkdir(join(root, ".aerostack"), { recursive: true });
   await writeFile(lockPath, JSON.stringify(lock), { mode: 0o600 });
 
-  report({ type: "ready", url: platform.url, project, startupMs: performance.now() - started, persistTo });
+  report({ type: "ready", url: platform.url, project, startupMs: performance.now() - started, persistTo, gateway: { ...gateway, members: gatewayMembers } });
 
   // Rebuilds run one at a time; changes that arrive during one are folded into the next.
   let running: Promise<void> | null = null;
@@ -197,7 +222,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     if (rebuildSecrets || configChanged) {
       rebuildSecrets = false;
       try {
-        await pushSecrets();
+        await Promise.all([pushSecrets(), pushWorkspace()]);
       } catch (err) {
         report({ type: "config-error", message: err instanceof Error ? err.message : String(err) });
       }
@@ -269,6 +294,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     project,
     root,
     platform,
+    gateway,
     reload: (changed = []) => schedule(changed),
     async close() {
       if (closed) return;

@@ -2,7 +2,15 @@
 import type { MigrationResult } from "../platform/control-client";
 
 export type DevEvent =
-  | { type: "ready"; url: string; project: string; startupMs: number; persistTo: string | null }
+  | {
+      type: "ready";
+      url: string;
+      project: string;
+      startupMs: number;
+      persistTo: string | null;
+      /** The workspace gateway: URL, the dev token (printed once, here) and the members it composes. */
+      gateway?: { url: string; token: string; members: string[] };
+    }
   | { type: "reloaded"; version: string; reloadMs: number; changed: string[] }
   | { type: "build-failed"; message: string; coloredMessage: string }
   | { type: "migrations"; result: MigrationResult }

@@ -1,5 +1,6 @@
 /** A typed client for the platform's control API, over any fetch (Miniflare's dispatchFetch or HTTP). */
 import type { Deployment, Migration, WireError } from "../../shared/protocol";
+import type { WorkspacePut, WorkspaceTokens } from "../../shared/gateway";
 import { UserError } from "../errors";
 
 export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
@@ -66,6 +67,14 @@ export class ControlClient {
   putSecrets(project: string, secrets: Record<string, string>): Promise<{ names: string[]; rev: number }> {
     return this.call("PUT", `projects/${project}/secrets`, { secrets });
   }
+  /** Replaces a workspace's gateway config and its members' secrets (values only in the body, never echoed). */
+  putWorkspace(workspace: string, body: WorkspacePut): Promise<{ rev: number; members: string[]; secrets: Record<string, string[]> }> {
+    return this.call("PUT", `workspaces/${workspace}`, body);
+  }
+  /** Replaces a workspace's member tokens; pass SHA-256 hashes, never the tokens. */
+  putWorkspaceTokens(workspace: string, body: WorkspaceTokens): Promise<{ count: number }> {
+    return this.call("PUT", `workspaces/${workspace}/tokens`, body);
+  }
   migrate(project: string, migrations: Migration[]): Promise<MigrationResult> {
     return this.call("POST", `projects/${project}/db/migrations`, { migrations });
   }
@@ -78,4 +87,30 @@ export class ControlClient {
     if (options.limit) q.set("limit", String(options.limit));
     return this.call("GET", `projects/${project}/queue/jobs${q.size ? `?${q}` : ""}`);
   }
+  /** The project's env.AI calls (newest first) and totals per provider and model since `since` (epoch ms). */
+  aiUsage(project: string, options: { since?: number; limit?: number } = {}): Promise<AiUsageReport> {
+    const q = new URLSearchParams();
+    if (options.since !== undefined) q.set("since", String(options.since));
+    if (options.limit !== undefined) q.set("limit", String(options.limit));
+    return this.call("GET", `projects/${project}/ai/usage${q.size ? `?${q}` : ""}`);
+  }
+}
+
+export interface AiUsageCall {
+  id: number;
+  at: number;
+  operation: "chat" | "chat_stream" | "embed";
+  provider: string;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  latencyMs: number;
+  status: "ok" | "error";
+  error: string | null;
+  member: string | null;
+}
+
+export interface AiUsageReport {
+  calls: AiUsageCall[];
+  totals: { provider: string; model: string; calls: number; errors: number; inputTokens: number; outputTokens: number; avgLatencyMs: number }[];
 }

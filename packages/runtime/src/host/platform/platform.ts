@@ -80,7 +80,11 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     name: "aerostack-platform",
     // The module list is given outright: with `modules: true` Miniflare parses the script with acorn to find its
     // imports, ~100 ms of every start. The platform worker is one self-contained bundle.
-    modules: [{ type: "ESModule", path: scriptPath, contents: await readFile(scriptPath, "utf8") }],
+    modules: [
+      { type: "ESModule", path: scriptPath, contents: await readFile(scriptPath, "utf8") },
+      // VECTORIZE's SIMD scan kernel, written beside the script by scripts/build.mjs (imported as ./vector-kernel.wasm).
+      { type: "CompiledWasm", path: join(dirname(scriptPath), "vector-kernel.wasm"), contents: await readFile(join(dirname(scriptPath), "vector-kernel.wasm")) },
+    ],
     // Module names are taken relative to this root; workerd refuses paths that climb out of it with "..".
     modulesRoot: dirname(scriptPath),
     compatibilityDate: "2025-09-01",
@@ -91,6 +95,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       PROJECT_DB: { className: "ProjectDatabase", useSQLite: true },
       PROJECT_CACHE: { className: "ProjectCache", useSQLite: true },
       PROJECT_QUEUE: { className: "ProjectQueue", useSQLite: true },
+      GATEWAY_SESSION: { className: "GatewaySession", useSQLite: true },
+      PROJECT_VECTORIZE: { className: "ProjectVectorIndex", useSQLite: true },
+      PROJECT_AI_USAGE: { className: "ProjectAiUsage", useSQLite: true },
     },
     r2Buckets: ["OBJECTS"],
     bindings: {

@@ -5,6 +5,7 @@ import type { ProjectConfig } from "../../shared/config";
 import type { DeploymentSettings, Migration } from "../../shared/protocol";
 import type { BundleOk } from "../bundle/bundle";
 import { createHash } from "node:crypto";
+import { aiSettings } from "./ai";
 
 export function deploymentSettings(config: ProjectConfig): DeploymentSettings {
   return {
@@ -16,6 +17,9 @@ export function deploymentSettings(config: ProjectConfig): DeploymentSettings {
       maxBatchSize: config.queue.max_batch_size,
       retryDelaySeconds: config.queue.retry_delay,
     },
+    vectorize: (config.vectorize ?? []).map(({ binding, index, dimensions, metric }) => ({ binding, index, dimensions, metric })),
+    // Only when [ai] is written: projects without it keep their settings (and version hashes) unchanged.
+    ...(config.ai ? { ai: aiSettings(config.ai) } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 /** Local secrets for `aerostack dev`: `.dev.vars` (dotenv syntax) plus the environment variables the config names. */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { ProjectConfig } from "../../shared/config";
+import { aiKeySecretNames, type ProjectConfig } from "../../shared/config";
 import { UserError } from "../errors";
 
 export const DEV_VARS_FILE = ".dev.vars";
@@ -46,11 +46,12 @@ export function parseDotenv(text: string, file = DEV_VARS_FILE): Record<string, 
 
 /**
  * The secrets `aerostack dev` gives the platform: every entry of `.dev.vars`, then each name listed in
- * `secrets = [...]` that is set in the environment (`.dev.vars` wins).
+ * `secrets = [...]` that is set in the environment (`.dev.vars` wins). The API key secrets of the providers `[ai]`
+ * uses count as listed, so a key exported in CI reaches env.AI without repeating its name.
  */
 export async function readDevSecrets(root: string, config: ProjectConfig, environment: NodeJS.ProcessEnv = process.env): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const name of config.secrets) {
+  for (const name of new Set([...config.secrets, ...aiKeySecretNames(config.ai)])) {
     const value = environment[name];
     if (value !== undefined) out[name] = value;
   }

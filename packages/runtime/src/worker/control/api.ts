@@ -13,6 +13,7 @@ import {
   SecretsSchema,
   type WireError,
 } from "../../shared/protocol";
+import { MEMBER_SLUG_PATTERN, WorkspacePutSchema, WorkspaceTokensSchema } from "../../shared/gateway";
 
 export const CONTROL_PREFIX = "/__aerostack/";
 
@@ -65,6 +66,21 @@ export async function handleControl(request: Request, env: PlatformEnv, ctx: Exe
   const path = new URL(request.url).pathname.slice(CONTROL_PREFIX.length).split("/");
   try {
     if (path[0] === "health" && path.length === 1) return json({ ok: true });
+    if (path[0] === "workspaces") {
+      // Workspaces (the gateway at /ws/:slug): config + member secrets in one call, tokens (hashes only) in another.
+      const workspace = path[1] ?? "";
+      if (!MEMBER_SLUG_PATTERN.test(workspace)) throw new ApiError(400, "bad_workspace", `workspace ${JSON.stringify(workspace)} must be a lowercase slug`);
+      const sub = `${request.method} ${path.slice(2).join("/")}`;
+      if (sub === "PUT ") {
+        const body = await readBody(request, WorkspacePutSchema);
+        return json(await controlPlane(env).putWorkspace(workspace, body.config, body.secrets));
+      }
+      if (sub === "PUT tokens") {
+        const body = await readBody(request, WorkspaceTokensSchema);
+        return json(await controlPlane(env).putWorkspaceTokens(workspace, body.tokens));
+      }
+      throw new ApiError(404, "not_found", `no control route ${request.method} /${path.join("/")}`);
+    }
     if (path[0] !== "projects" || path.length < 3) throw new ApiError(404, "not_found", `no control route ${request.method} /${path.join("/")}`);
     const parsed = ProjectIdSchema.safeParse(path[1]);
     if (!parsed.success) throw new ApiError(400, "bad_project", `project id ${JSON.stringify(path[1])} must be a lowercase slug`);
@@ -121,6 +137,14 @@ export async function handleControl(request: Request, env: PlatformEnv, ctx: Exe
         const status = params.get("status") ?? undefined;
         const limit = Number(params.get("limit") ?? 100);
         return json(await env.PROJECT_QUEUE.get(env.PROJECT_QUEUE.idFromName(project)).listJobs({ status, limit }));
+      }
+      case "GET ai/usage": {
+        // env.AI calls, newest first, and totals per provider and model: ?since=<epoch ms>&limit=<1-1000>.
+        const params = new URL(request.url).searchParams;
+        const since = Number(params.get("since") ?? 0);
+        const limit = Number(params.get("limit") ?? 100);
+        if (!Number.isFinite(since) || !Number.isFinite(limit)) throw new ApiError(400, "bad_query", "since and limit must be numbers");
+        return json(await env.PROJECT_AI_USAGE.get(env.PROJECT_AI_USAGE.idFromName(project)).usage({ since, limit }));
       }
       default:
         throw new ApiError(404, "not_found", `no control route ${request.method} /projects/${project}/${path.slice(2).join("/")}`);

@@ -3,6 +3,8 @@ import { DurableObject } from "cloudflare:workers";
 import type { PlatformEnv } from "../env";
 import type { DeploymentSettings } from "../../shared/protocol";
 import { open, seal, type SecretEnvelope } from "../secrets/envelope";
+import type { GatewayAccess, TokenRole, WorkspaceConfig } from "../../shared/gateway";
+import { WORKSPACE_TABLES, WorkspaceStore } from "./workspaces";
 
 export interface ActiveDeployment {
   version: string | null;
@@ -24,6 +26,8 @@ const KEEP_DEPLOYMENTS = 5;
 
 export class ControlPlane extends DurableObject<PlatformEnv> {
   private readonly sql: SqlStorage;
+  /** Workspaces: gateway config, member secrets, member token hashes (see ./workspaces.ts). */
+  private readonly workspaces: WorkspaceStore;
 
   constructor(ctx: DurableObjectState, env: PlatformEnv) {
     super(ctx, env);
@@ -41,6 +45,25 @@ export class ControlPlane extends DurableObject<PlatformEnv> {
     // State written before secrets existed lacks the column.
     const columns = this.sql.exec<{ name: string }>("PRAGMA table_info(projects)").toArray();
     if (!columns.some((c) => c.name === "secrets_rev")) this.sql.exec("ALTER TABLE projects ADD COLUMN secrets_rev INTEGER NOT NULL DEFAULT 0");
+    this.sql.exec(WORKSPACE_TABLES);
+    this.workspaces = new WorkspaceStore(this.sql, ctx.storage, env.AEROSTACK_MASTER_KEY);
+  }
+
+  putWorkspace(workspace: string, config: WorkspaceConfig, secrets: Record<string, Record<string, string>>) {
+    return this.workspaces.put(workspace, config, secrets);
+  }
+
+  putWorkspaceTokens(workspace: string, tokens: { hash: string; role: TokenRole; label: string }[]): { count: number } {
+    return this.workspaces.putTokens(workspace, tokens);
+  }
+
+  /** The gateway's per-request check: does the token (hash) belong to the workspace, and its config if stale. */
+  gatewayAccess(workspace: string, tokenHash: string, knownRev: number): GatewayAccess {
+    return this.workspaces.access(workspace, tokenHash, knownRev);
+  }
+
+  workspaceSecrets(workspace: string) {
+    return this.workspaces.secrets(workspace);
   }
 
   /** Stores the bundle, then flips the active version in the same transaction: readers see old or new, never half. */

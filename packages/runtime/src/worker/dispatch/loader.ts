@@ -2,6 +2,9 @@
 import { controlPlane } from "../control/control-plane";
 import type { PlatformEnv, ProjectProps } from "../env";
 import { ISOLATE_MAIN_MODULE, ISOLATE_USER_MODULE, type IsolateEntry } from "../../shared/protocol";
+import type { VectorizeSettings } from "../../shared/protocol";
+import type { VectorizeProps } from "../bindings/vectorize/scoped-vectorize";
+import type { VectorizeBindingConfig } from "../../shim/vectorize";
 // The user-side shim, built from src/shim/entry.ts and inlined as text by the build (see scripts/build.mjs).
 import SHIM_SOURCE from "aerostack:shim-source";
 
@@ -11,6 +14,8 @@ export interface BindingExports {
   ScopedCache(options: { props: ProjectProps }): Fetcher;
   ScopedQueue(options: { props: ProjectProps }): Fetcher;
   ScopedStorage(options: { props: ProjectProps }): Fetcher;
+  ScopedVectorize(options: { props: VectorizeProps }): Fetcher;
+  ScopedAI(options: { props: ProjectProps }): Fetcher;
 }
 
 export class DeploymentMissingError extends Error {
@@ -52,10 +57,29 @@ export function loadIsolate(
         CACHE: scoped.ScopedCache({ props }),
         QUEUE: scoped.ScopedQueue({ props }),
         STORAGE: scoped.ScopedStorage({ props }),
+        // Provider keys stay in the platform: ScopedAI reads them from the project's secrets per call.
+        AI: scoped.ScopedAI({ props }),
+        // After vars and secrets: a declared index wins over a secret of the same name.
+        ...vectorizeEnv(scoped, project, deployment.settings.vectorize),
         __AEROSTACK_PROJECT: project,
         __AEROSTACK_VERSION: version,
       },
     };
   });
   return stub.getEntrypoint("AerostackEntry") as unknown as Service<IsolateEntry & Rpc.WorkerEntrypointBranded>;
+}
+
+/**
+ * The declared `[[vectorize]]` indexes: one ScopedVectorize stub per binding name, each scoped to the project and
+ * its index, plus `__AEROSTACK_BINDINGS`, which tells the shim which env keys they are (their names are the user's,
+ * so it cannot tell otherwise). Deployments stored before vectorize existed carry no list.
+ */
+function vectorizeEnv(scoped: BindingExports, project: string, indexes: VectorizeSettings[] | undefined): Record<string, unknown> {
+  const env: Record<string, unknown> = {};
+  const vectorize: Record<string, VectorizeBindingConfig> = {};
+  for (const { binding, index, dimensions, metric } of indexes ?? []) {
+    env[binding] = scoped.ScopedVectorize({ props: { project, binding, index, dimensions, metric } });
+    vectorize[binding] = { binding, index, dimensions, metric };
+  }
+  return { ...env, __AEROSTACK_BINDINGS: { vectorize } };
 }

@@ -1,0 +1,289 @@
+/**
+ * Calls a provider over HTTP: retries 429 and 5xx with exponential backoff (honouring Retry-After), a timeout per
+ * attempt, and errors that say what to do without ever quoting the key. The platform worker makes these calls itself,
+ * so user isolates never see a provider URL or key.
+ */
+import { redactApiKeys } from "../../../shared/ai";
+import { AiCallError, opName, type ProviderTarget } from "./types";
+
+/** The longest Retry-After we wait out; a provider asking for more fails the call at once with its ask. */
+const MAX_RETRY_AFTER_MS = 30_000;
+const BACKOFF_BASE_MS = 250;
+const BACKOFF_CAP_MS = 4_000;
+const DETAIL_CHARS = 300;
+
+function seconds(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toFixed(1))} s`;
+}
+
+/** Milliseconds the response asks us to wait: `retry-after-ms`, or `Retry-After` as seconds or an HTTP date. */
+export function retryAfterMs(headers: Headers, now = Date.now()): number | undefined {
+  const ms = headers.get("retry-after-ms");
+  if (ms !== null && /^\d+(?:\.\d+)?$/.test(ms.trim())) return Math.ceil(Number(ms));
+  const value = headers.get("retry-after");
+  if (value === null) return undefined;
+  if (/^\d+(?:\.\d+)?$/.test(value.trim())) return Math.ceil(Number(value) * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function backoffMs(attempt: number): number {
+  const base = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
+  // Jitter spreads out many isolates retrying the same rate limit.
+  return Math.round(base * (0.75 + Math.random() * 0.5));
+}
+
+/** The provider's own explanation from an error body (`{ error: { message } }` in all three formats), redacted. */
+async function providerMessage(res: Response, target: ProviderTarget): Promise<string> {
+  let text = "";
+  try {
+    text = await res.text();
+  } catch {
+    return "";
+  }
+  let message = text;
+  try {
+    const body = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
+    const candidate = typeof body.error === "object" ? body.error?.message : (body.error ?? body.message);
+    if (typeof candidate === "string") message = candidate;
+  } catch {
+    // not JSON: keep the text
+  }
+  message = redactApiKeys(message.replace(/\s+/g, " ").trim(), [target.apiKey]);
+  return message.length > DETAIL_CHARS ? `${message.slice(0, DETAIL_CHARS)}…` : message;
+}
+
+function keyHint(target: ProviderTarget): string {
+  return `add ${target.apiKeySecret}=<your key> to .dev.vars (aerostack dev reads it on the next request), or set ${target.apiKeySecret} in the environment aerostack runs in`;
+}
+
+async function statusError(res: Response, target: ProviderTarget, url: string, attempts: number): Promise<AiCallError> {
+  const op = opName(target.operation);
+  const who = target.provider;
+  const status = res.status;
+  const tries = attempts > 1 ? ` after ${attempts} attempts` : "";
+  if (status === 401 || status === 403) {
+    // The provider's text is left out: some echo part of the key they rejected.
+    await res.body?.cancel();
+    if (target.apiKey === null) {
+      return new AiCallError("auth", `${op}: ${who} asked for an API key (HTTP ${status}) but none is set: ${keyHint(target)}.`);
+    }
+    return new AiCallError(
+      "auth",
+      `${op}: ${who} rejected the API key in secret ${target.apiKeySecret} (HTTP ${status}${status === 403 ? ": the key is invalid or may not use this model" : ""}). ` +
+        `Check the key, then ${keyHint(target)}.`,
+    );
+  }
+  const detail = await providerMessage(res, target);
+  const said = detail ? `: ${detail}` : "";
+  if (status === 404) {
+    return new AiCallError(
+      "not_found",
+      `${op}: ${who} has no model "${target.model}" or no endpoint at ${url} (HTTP 404)${said}. Check the model name and the base_url of [ai.providers.${who}].`,
+    );
+  }
+  if (status === 429) {
+    return new AiCallError("rate_limited", `${op}: ${who} is rate limiting this project (HTTP 429)${tries}${said}. Retry later, send fewer requests, or raise [ai] max_retries.`);
+  }
+  if (status >= 500) return new AiCallError("server", `${op}: ${who} failed with HTTP ${status}${tries}${said}.`);
+  return new AiCallError("bad_request", `${op}: ${who} refused the request (HTTP ${status})${said}.`);
+}
+
+function timeoutError(target: ProviderTarget, ms: number): AiCallError {
+  return new AiCallError(
+    "timeout",
+    `${opName(target.operation)}: ${target.provider} did not answer within ${seconds(ms)}. Raise timeout in [ai] (or [ai.providers.${target.provider}]) in aerostack.toml, or pass timeoutMs to this call.`,
+  );
+}
+
+function networkError(target: ProviderTarget, err: unknown): AiCallError {
+  const reason = redactApiKeys(err instanceof Error ? err.message : String(err), [target.apiKey]);
+  return new AiCallError(
+    "network",
+    `${opName(target.operation)}: could not reach ${target.provider} at ${target.baseUrl} (${reason}). Check the base_url of [ai.providers.${target.provider}] and that the server is running.`,
+  );
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+interface Attempt {
+  signal: AbortSignal;
+  timedOut(): boolean;
+  /** Restarts the clock: a stream may run long as long as it keeps sending. */
+  touch(): void;
+  clear(): void;
+}
+
+/** Non-streaming calls get AbortSignal.timeout for the whole exchange; streams an idle timer reset per chunk. */
+function attemptSignal(ms: number, idle: boolean): Attempt {
+  if (!idle) {
+    const signal = AbortSignal.timeout(ms);
+    return { signal, timedOut: () => signal.aborted, touch() {}, clear() {} };
+  }
+  const controller = new AbortController();
+  let fired = false;
+  const fire = () => {
+    fired = true;
+    controller.abort(new DOMException("the provider stopped sending", "TimeoutError"));
+  };
+  let timer = setTimeout(fire, ms);
+  return {
+    signal: controller.signal,
+    timedOut: () => fired,
+    touch() {
+      clearTimeout(timer);
+      timer = setTimeout(fire, ms);
+    },
+    clear: () => clearTimeout(timer),
+  };
+}
+
+export interface ProviderRequest {
+  /** Appended to the provider's base URL. */
+  path: string;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+interface Sent {
+  res: Response;
+  attempt: Attempt;
+  url: string;
+}
+
+async function send(target: ProviderTarget, request: ProviderRequest, stream: boolean): Promise<Sent> {
+  const url = `${target.baseUrl}${request.path}`;
+  const body = JSON.stringify(request.body);
+  for (let attempt = 0; ; attempt++) {
+    const timer = attemptSignal(target.timeoutMs, stream);
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: stream ? "text/event-stream" : "application/json", ...request.headers },
+        body,
+        signal: timer.signal,
+      });
+    } catch (err) {
+      timer.clear();
+      if (timer.timedOut()) throw timeoutError(target, target.timeoutMs);
+      // A refused or reset connection may be a restart in progress: retried like a 503.
+      if (attempt < target.maxRetries) {
+        await sleep(backoffMs(attempt));
+        continue;
+      }
+      throw networkError(target, err);
+    }
+    if (res.ok) return { res, attempt: timer, url };
+    timer.clear();
+    const retryable = res.status === 429 || res.status >= 500;
+    if (retryable && attempt < target.maxRetries) {
+      const asked = retryAfterMs(res.headers);
+      if (asked === undefined || asked <= MAX_RETRY_AFTER_MS) {
+        await res.body?.cancel();
+        await sleep(asked ?? backoffMs(attempt));
+        continue;
+      }
+      const error = await statusError(res, target, url, attempt + 1);
+      error.message += ` The provider asked to wait ${seconds(asked)} before retrying; aerostack waits at most ${seconds(MAX_RETRY_AFTER_MS)}.`;
+      throw error;
+    }
+    throw await statusError(res, target, url, attempt + 1);
+  }
+}
+
+/** POSTs JSON and returns the parsed JSON answer. */
+export async function postJson(target: ProviderTarget, request: ProviderRequest): Promise<unknown> {
+  const { res, attempt } = await send(target, request, false);
+  try {
+    const text = await res.text();
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new AiCallError("invalid_response", `${opName(target.operation)}: ${target.provider} answered with something that is not JSON (${text.length} bytes).`);
+    }
+  } catch (err) {
+    if (err instanceof AiCallError) throw err;
+    if (attempt.timedOut()) throw timeoutError(target, target.timeoutMs);
+    throw networkError(target, err);
+  } finally {
+    attempt.clear();
+  }
+}
+
+export interface SseEvent {
+  event: string;
+  data: string;
+}
+
+/**
+ * POSTs JSON and returns the server-sent events of the answer once its headers arrived (so a rejected key or a rate
+ * limit throws here). Reading fails with a timeout error when the provider goes quiet for the timeout.
+ */
+export async function postForEvents(target: ProviderTarget, request: ProviderRequest): Promise<AsyncIterable<SseEvent>> {
+  const { res, attempt } = await send(target, request, true);
+  attempt.touch();
+  const body = res.body;
+  if (!body) {
+    attempt.clear();
+    throw new AiCallError("invalid_response", `${opName(target.operation)}: ${target.provider} answered a streaming request with no body.`);
+  }
+  return (async function* () {
+    try {
+      for await (const event of parseSse(body, () => attempt.touch())) yield event;
+    } catch (err) {
+      if (err instanceof AiCallError) throw err;
+      if (attempt.timedOut()) throw timeoutError(target, target.timeoutMs);
+      throw networkError(target, err);
+    } finally {
+      attempt.clear();
+      // A consumer that stopped early leaves the connection open: close it (a no-op once the body has ended).
+      await body.cancel().catch(() => {});
+    }
+  })();
+}
+
+/** Server-sent events (the WHATWG format): `event:` and `data:` fields, blank-line separated, `:` comments. */
+export async function* parseSse(body: ReadableStream<Uint8Array>, onChunk: () => void = () => {}): AsyncGenerator<SseEvent> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  let event = "";
+  let data: string[] = [];
+  const line = function* (text: string): Generator<SseEvent> {
+    if (text === "") {
+      if (data.length > 0) yield { event: event || "message", data: data.join("\n") };
+      event = "";
+      data = [];
+      return;
+    }
+    if (text.startsWith(":")) return;
+    const colon = text.indexOf(":");
+    const field = colon < 0 ? text : text.slice(0, colon);
+    let value = colon < 0 ? "" : text.slice(colon + 1);
+    if (value.startsWith(" ")) value = value.slice(1);
+    if (field === "event") event = value;
+    else if (field === "data") data.push(value);
+  };
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      onChunk();
+      buffer += decoder.decode(value, { stream: true });
+      let match: RegExpExecArray | null;
+      while ((match = /\r\n|\r|\n/.exec(buffer)) !== null) {
+        // A lone \r at the end may be the first half of \r\n: wait for the next chunk.
+        if (match[0] === "\r" && match.index === buffer.length - 1) break;
+        const text = buffer.slice(0, match.index);
+        buffer = buffer.slice(match.index + match[0].length);
+        yield* line(text);
+      }
+    }
+    buffer += decoder.decode();
+    if (buffer !== "") yield* line(buffer.replace(/\r$/, ""));
+    yield* line("");
+  } finally {
+    reader.releaseLock();
+  }
+}

@@ -1,0 +1,165 @@
+/** Unit tests of the in-memory index and the filter compiler (plain TypeScript, run in Node). */
+import { describe, expect, it } from "vitest";
+import { compileFilter, parseMetadata, type Metadata } from "./filter";
+import { VectorMatrix } from "./matrix";
+import { vectorKernelWasm, type VectorKernel } from "./kernel-wasm";
+
+const kernelModule = new WebAssembly.Module(vectorKernelWasm() as Uint8Array<ArrayBuffer>);
+const newKernel = () => new WebAssembly.Instance(kernelModule, {}).exports as unknown as VectorKernel;
+
+type Metric = "cosine" | "euclidean" | "dot-product";
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function score(metric: Metric, v: Float32Array, q: Float32Array): number {
+  let dot = 0, vv = 0, qq = 0, l2 = 0;
+  for (let j = 0; j < v.length; j++) {
+    dot += v[j]! * q[j]!;
+    vv += v[j]! * v[j]!;
+    qq += q[j]! * q[j]!;
+    l2 += (v[j]! - q[j]!) ** 2;
+  }
+  if (metric === "euclidean") return Math.sqrt(l2);
+  if (metric === "dot-product") return dot;
+  return vv === 0 || qq === 0 ? 0 : dot / (Math.sqrt(vv) * Math.sqrt(qq));
+}
+
+describe("VectorMatrix.search", () => {
+  const modes = [["JavaScript scan", () => null], ["SIMD kernel + exact re-rank", newKernel]] as const;
+  for (const [mode, kernel] of modes) {
+    for (const dims of [1, 3, 8, 13, 64]) {
+      it(`${mode}: equals a sorted brute force after puts, overwrites and deletes (${dims} dimensions, growing from 16 rows)`, () => {
+        const next = rng(dims);
+        const m = new VectorMatrix(dims, 1, kernel());
+        expect(m.simd).toBe(mode !== "JavaScript scan");
+        const live = new Map<string, { v: Float32Array; ns: string | null; meta: Metadata }>();
+        for (let step = 0; step < 1500; step++) {
+          const id = `id${Math.floor(next() * 700)}`;
+          if (next() < 0.25) {
+            expect(m.delete(id)).toBe(live.has(id));
+            live.delete(id);
+            continue;
+          }
+          const v = Float32Array.from({ length: dims }, () => (next() < 0.02 ? 0 : next() * 2 - 1));
+          const ns = next() < 0.5 ? null : next() < 0.5 ? "a" : "b";
+          const meta = { k: Math.floor(next() * 4) };
+          m.put(id, v, 0, ns, meta);
+          live.set(id, { v, ns, meta });
+        }
+        expect(m.count).toBe(live.size);
+        for (const metric of ["cosine", "euclidean", "dot-product"] as const) {
+          for (let t = 0; t < 5; t++) {
+            const q = Float32Array.from({ length: dims }, () => next() * 2 - 1);
+            const namespace = t % 2 === 0 ? undefined : "a";
+            const predicate = t === 3 ? compileFilter("test", { k: { $lte: 1 } }) : null;
+            const want = [...live]
+              .filter(([, e]) => (namespace === undefined || e.ns === namespace) && (!predicate || predicate(e.meta)))
+              .map(([id, e]) => ({ id, s: score(metric, e.v, q) }))
+              .sort((a, b) => (metric === "euclidean" ? a.s - b.s : b.s - a.s) || (a.id < b.id ? -1 : 1));
+            const got = m.search(q, metric, 12, namespace, predicate);
+            expect(got.rows.length).toBe(Math.min(12, want.length));
+            got.scores.forEach((s, i) => expect(s).toBeCloseTo(want[i]!.s, 9));
+            // Ids must agree wherever the score is not tied (to rounding) with a neighbour; 1-D cosine is all ties.
+            const tied = (i: number) => [i - 1, i + 1].some((j) => j >= 0 && j < want.length && Math.abs(want[j]!.s - want[i]!.s) < 1e-9);
+            got.rows.forEach((r, i) => {
+              if (!tied(i)) expect(m.idAt(r)).toBe(want[i]!.id);
+            });
+            for (const r of got.rows) expect(m.valuesAt(r)).toEqual(live.get(m.idAt(r))!.v);
+          }
+        }
+      });
+    }
+  }
+
+  it("the kernel path returns exactly what the JavaScript scan returns, near-ties and extreme values included", () => {
+    const dims = 384;
+    const next = rng(5);
+    const js = new VectorMatrix(dims, 16);
+    const simd = new VectorMatrix(dims, 16, newKernel());
+    const base = Float32Array.from({ length: dims }, () => next() * 2 - 1);
+    for (let i = 0; i < 3000; i++) {
+      // Many vectors a hair apart (float32 scores cannot order them), some huge (float32 sums overflow), some zero.
+      const v = i % 3 === 0 ? base.map((x) => x + (next() - 0.5) * 1e-6) : Float32Array.from({ length: dims }, () => next() * 2 - 1);
+      if (i % 97 === 0) v.fill(0);
+      if (i % 101 === 0) v[0] = 3e38;
+      js.put(`id${i}`, v, 0, null, null);
+      simd.put(`id${i}`, v, 0, null, null);
+    }
+    for (const metric of ["cosine", "euclidean", "dot-product"] as const) {
+      for (const q of [base, Float32Array.from({ length: dims }, () => next() * 2 - 1)]) {
+        const a = js.search(q, metric, 25);
+        const b = simd.search(q, metric, 25);
+        expect(b.rows.map((r) => simd.idAt(r))).toEqual(a.rows.map((r) => js.idAt(r)));
+        expect(b.scores).toEqual(a.scores);
+      }
+    }
+  });
+
+  it("returns fewer than k when fewer vectors qualify, and nothing for an unknown namespace", () => {
+    const m = new VectorMatrix(2);
+    m.put("x", Float32Array.of(1, 0), 0, "ns", null);
+    m.put("y", Float32Array.of(0, 1), 0, null, { a: 1 });
+    expect(m.search(Float32Array.of(1, 1), "dot-product", 10).rows.length).toBe(2);
+    expect(m.search(Float32Array.of(1, 1), "dot-product", 10, "other").rows).toEqual([]);
+    expect(m.namespaceAt(m.rowFor("x")!)).toBe("ns");
+    expect(m.metadataAt(m.rowFor("y")!)).toEqual({ a: 1 });
+  });
+});
+
+describe("compileFilter", () => {
+  const meta = { s: "b", n: 5, t: true, deep: { x: { y: 3 } }, arr: ["a"], nil: null };
+  const cases: [unknown, boolean][] = [
+    [{ s: "b" }, true],
+    [{ s: "c" }, false],
+    [{ n: 5, t: true }, true],
+    [{ n: 5, t: false }, false],
+    [{ n: "5" }, false],
+    [{ "deep.x.y": 3 }, true],
+    [{ "deep.x.y": { $gt: 2, $lte: 3 } }, true],
+    [{ "deep.x.z": null }, true],
+    [{ missing: null }, true],
+    [{ nil: null }, true],
+    [{ missing: { $ne: "q" } }, true],
+    [{ missing: { $nin: ["q"] } }, true],
+    [{ missing: { $lt: 10 } }, false],
+    [{ s: { $in: ["a", "b"] } }, true],
+    [{ s: { $nin: ["a", "b"] } }, false],
+    [{ s: { $gte: "a", $lt: "c" } }, true],
+    [{ s: { $gt: 1 } }, false],
+    [{ n: { $gt: "1" } }, false],
+    [{ arr: "a" }, false],
+    [{ "s.x": "b" }, false],
+  ];
+  for (const [filter, expected] of cases) {
+    it(`${JSON.stringify(filter)} → ${expected}`, () => {
+      expect(compileFilter("test", filter)!(meta)).toBe(expected);
+    });
+  }
+
+  it("treats null metadata as having no fields", () => {
+    expect(compileFilter("test", { a: null })!(null)).toBe(true);
+    expect(compileFilter("test", { a: 1 })!(null)).toBe(false);
+  });
+
+  it("is null for no filter", () => {
+    expect(compileFilter("test", undefined)).toBeNull();
+  });
+});
+
+describe("parseMetadata", () => {
+  it("accepts nested objects and arrays, rejects reserved keys at any depth", () => {
+    expect(parseMetadata("w", "v", '{"a":{"b":[{"c":1}]}}')).toEqual({ a: { b: [{ c: 1 }] } });
+    expect(() => parseMetadata("w", "v", '{"a":{"$b":1}}')).toThrow('metadata key "a".$b is not allowed');
+    expect(() => parseMetadata("w", "v", '{"":1}')).toThrow("is not allowed");
+    expect(() => parseMetadata("w", "v", "[1]")).toThrow("must be a JSON object");
+  });
+});

@@ -1,0 +1,129 @@
+/**
+ * How the gateway reaches each kind of member: a project's own MCP server by an internal request to its isolate,
+ * an external one over the network with its configured headers (secrets injected at call time). Nothing of the
+ * client's request (its `Authorization` with the member token, its cookies, …) is ever forwarded.
+ */
+import type { PlatformEnv } from "../env";
+import { controlPlane } from "../control/control-plane";
+import { dispatch } from "../dispatch/dispatch";
+import { PROJECT_MCP_PATH, type Member } from "../../shared/gateway";
+import { MemberError, type MemberFetch } from "./upstream";
+
+export interface MemberRuntime {
+  fetch: MemberFetch;
+  /** Removes this member's secret values from text the gateway composes (error messages, error data). */
+  redact(text: string): string;
+}
+
+/** What the gateway needs from its surroundings to reach members. */
+export interface MemberHost {
+  env: PlatformEnv;
+  /** `ctx.exports` of the calling context (the bindings handed to project isolates). */
+  exports: unknown;
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+const REDACTED = "[redacted]";
+
+/** Replaces every secret value (as written, JSON-escaped and URL-encoded) with `[redacted]`. */
+export function redactor(values: string[]): (text: string) => string {
+  const needles = [
+    ...new Set(values.filter((v) => v.length >= 4).flatMap((v) => [v, JSON.stringify(v).slice(1, -1), encodeURIComponent(v)])),
+  ].sort((a, b) => b.length - a.length);
+  if (needles.length === 0) return (text) => text;
+  return (text) => {
+    let out = text;
+    for (const needle of needles) if (out.includes(needle)) out = out.split(needle).join(REDACTED);
+    return out;
+  };
+}
+
+/** Resolves `signal`'s abort as a rejection even when `work` cannot be cancelled (an RPC into an isolate). */
+function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+export function memberRuntime(member: Member, host: MemberHost, secrets: Record<string, string> | undefined): MemberRuntime {
+  if (member.kind === "project") {
+    const ctx = { exports: host.exports, waitUntil: host.waitUntil, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
+    return {
+      redact: (text) => text,
+      async fetch(method, headers, body, signal) {
+        const request = new Request(`http://${member.project}.localhost${PROJECT_MCP_PATH}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+        const res = await abortable(dispatch(request, host.env, ctx, member.project), signal);
+        if (res.headers.get("x-aerostack-error")) {
+          // The dispatcher's own error page (no deployment, build failed, the code threw): name what it says.
+          const [title = "", , detail = ""] = (await res.text()).split("\n");
+          throw new MemberError(`${title}${detail ? `: ${detail.slice(0, 300)}` : ""}`);
+        }
+        return res;
+      },
+    };
+  }
+
+  const resolved: [string, string][] = [];
+  const missing: string[] = [];
+  const used: string[] = [];
+  for (const [name, value] of Object.entries(member.headers)) {
+    if ("value" in value) resolved.push([name, value.value]);
+    else {
+      const secret = secrets?.[value.secret];
+      if (secret === undefined) missing.push(value.secret);
+      else {
+        used.push(secret);
+        resolved.push([name, `${value.prefix ?? ""}${secret}`]);
+      }
+    }
+  }
+  const redact = redactor(used);
+  return {
+    redact,
+    async fetch(method, headers, body, signal) {
+      if (missing.length > 0) {
+        throw new MemberError(
+          `needs secret${missing.length > 1 ? "s" : ""} ${missing.join(", ")}, which ${missing.length > 1 ? "are" : "is"} not set ` +
+            `(in aerostack dev: add ${missing[0]}=… to .dev.vars, or export it, and the gateway picks it up)`,
+        );
+      }
+      for (const [name, value] of resolved) headers.set(name, value);
+      // Redirects are not followed: the member's credentials must not travel to another address.
+      const res = await fetch(member.url, { method, headers, ...(body !== undefined ? { body } : {}), signal, redirect: "manual" });
+      if (res.status >= 300 && res.status < 400) {
+        await res.body?.cancel();
+        const location = res.headers.get("location");
+        throw new MemberError(`redirected (HTTP ${res.status}${location ? ` to ${redact(location).slice(0, 200)}` : ""}); set its url to the final address`);
+      }
+      return res;
+    },
+  };
+}
+
+/**
+ * Decrypted member secrets per workspace, kept while the workspace's revision is unchanged (one read per change).
+ * Values, not promises, are cached: this module is shared by every session object, and a promise must not cross
+ * from one object's I/O context into another's.
+ */
+const secretsCache = new Map<string, { rev: number; secrets: Record<string, Record<string, string>> }>();
+
+export async function workspaceSecrets(env: PlatformEnv, workspace: string, rev: number): Promise<Record<string, Record<string, string>>> {
+  const hit = secretsCache.get(workspace);
+  if (hit && hit.rev === rev) return hit.secrets;
+  const fresh = await controlPlane(env).workspaceSecrets(workspace);
+  // The revision read with the values wins: a config pushed meanwhile is picked up by the next request.
+  secretsCache.set(workspace, { rev: fresh.rev, secrets: fresh.secrets });
+  return fresh.secrets;
+}

@@ -1,0 +1,299 @@
+/**
+ * The gateway's MCP methods: lists fan out to every member in parallel (each under its own timeout, failing open),
+ * everything else is routed to one member chosen from the workspace config by the name's or URI's prefix.
+ */
+import type { Member, WorkspaceConfig } from "../../shared/gateway";
+import { INTERNAL_ERROR, INVALID_PARAMS, isObject, METHOD_NOT_FOUND, RpcError, type JsonObject, type JsonRpcMessage } from "./jsonrpc";
+import { namespaceUri, prefixName, splitName, splitUri, URI_SCHEME } from "./names";
+import { MemberError, UpstreamRpcError, type Budget, type Upstream } from "./upstream";
+import type { MemberRuntime } from "./members";
+
+export const SUPPORTED_PROTOCOL_VERSIONS = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"] as const;
+export const LATEST_PROTOCOL_VERSION = SUPPORTED_PROTOCOL_VERSIONS[0];
+/** The `_meta` key naming the members a list could not include. */
+export const FAILED_MEMBERS_META = "aerostack/failedMembers";
+/** A member's list is followed for at most this many pages. */
+const MAX_PAGES = 100;
+
+export function negotiateVersion(requested: unknown): string {
+  return typeof requested === "string" && (SUPPORTED_PROTOCOL_VERSIONS as readonly string[]).includes(requested) ? requested : LATEST_PROTOCOL_VERSION;
+}
+
+export interface MemberEntry {
+  upstream: Upstream;
+  runtime: MemberRuntime;
+}
+
+/** What one client request runs with. */
+export interface CallContext {
+  workspace: string;
+  config: WorkspaceConfig;
+  protocolVersion: string;
+  /** The member's session in this gateway session (created on first use, not yet initialized). */
+  member(member: Member): Promise<MemberEntry>;
+  /** Messages for the client while the request runs (progress, logs); null when the response is plain JSON. */
+  sink: ((message: JsonRpcMessage) => void) | null;
+  /** Aborted when the client cancels the request. */
+  signal: AbortSignal;
+  log(line: string): void;
+}
+
+export function budget(timeoutMs: number, signal: AbortSignal): Budget {
+  return { signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), signal]), timeoutMs };
+}
+
+/** Redacts strings inside arbitrary JSON (error data) through its text form. */
+function redactJson(value: unknown, redact: (s: string) => string): unknown {
+  if (value === undefined) return undefined;
+  try {
+    return JSON.parse(redact(JSON.stringify(value))) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A member's failure as the error the client gets: its code when it answered with one, always naming the member. */
+export function memberError(slug: string, err: unknown, redact: (s: string) => string): RpcError {
+  if (err instanceof UpstreamRpcError) {
+    const data = redactJson(err.data, redact);
+    return new RpcError(err.code, `${slug}: ${redact(err.message)}`, data === undefined ? { member: slug } : { member: slug, data });
+  }
+  if (err instanceof MemberError) return new RpcError(INTERNAL_ERROR, `${slug}: ${redact(err.message)}`, { member: slug });
+  return new RpcError(INTERNAL_ERROR, `${slug}: the gateway failed to call this member`, { member: slug });
+}
+
+function failureText(err: unknown, redact: (s: string) => string): string {
+  if (err instanceof UpstreamRpcError) return redact(`error ${err.code}: ${err.message}`);
+  if (err instanceof MemberError) return redact(err.message);
+  return "the gateway failed to call this member";
+}
+
+const memberTimeout = (ctx: CallContext, member: Member) => member.timeoutMs ?? ctx.config.timeoutMs;
+
+/** Messages a member sends during a request, namespaced as the client sees that member. */
+export function rewriteFromMember(slug: string, message: JsonRpcMessage): JsonRpcMessage {
+  if (!("method" in message) || !isObject(message.params)) return message;
+  if (message.method === "notifications/resources/updated" && typeof message.params.uri === "string") {
+    return { ...message, params: { ...message.params, uri: namespaceUri(slug, message.params.uri) } };
+  }
+  if (message.method === "notifications/message") {
+    const logger = typeof message.params.logger === "string" ? `${slug}/${message.params.logger}` : slug;
+    return { ...message, params: { ...message.params, logger } };
+  }
+  return message;
+}
+
+type ListKey = "tools" | "resources" | "resourceTemplates" | "prompts";
+
+async function fanOut(
+  ctx: CallContext,
+  params: JsonObject | undefined,
+  capability: "tools" | "resources" | "prompts",
+  method: string,
+  key: ListKey,
+  rewrite: (slug: string, item: JsonObject) => JsonObject | null,
+): Promise<JsonObject> {
+  // The composed list is never paged (members' pages are followed here), so no cursor of ours can exist.
+  if (params?.cursor !== undefined) throw new RpcError(INVALID_PARAMS, "Invalid cursor: the gateway returns complete lists and issues no cursors");
+  const failed: { member: string; error: string }[] = [];
+  const parts = await Promise.all(
+    ctx.config.members.map(async (member): Promise<JsonObject[]> => {
+      const b = budget(memberTimeout(ctx, member), ctx.signal);
+      let entry: MemberEntry | undefined;
+      try {
+        entry = await ctx.member(member);
+        await entry.upstream.ensureReady(b);
+        if (!(capability in entry.upstream.capabilities)) return [];
+        const items: JsonObject[] = [];
+        const seen = new Set<string>();
+        let cursor: string | undefined;
+        for (let page = 0; page < MAX_PAGES; page++) {
+          const result = await entry.upstream.request(method, cursor === undefined ? undefined : { cursor }, b);
+          if (!isObject(result)) throw new MemberError(`answered ${method} without a result object`);
+          const list = result[key];
+          if (Array.isArray(list)) {
+            for (const item of list) {
+              const rewritten = isObject(item) ? rewrite(member.slug, item) : null;
+              if (rewritten) items.push(rewritten);
+            }
+          }
+          const next = result.nextCursor;
+          if (typeof next !== "string" || next === "" || seen.has(next)) break;
+          seen.add(next);
+          cursor = next;
+        }
+        return items;
+      } catch (err) {
+        const error = failureText(err, entry?.runtime.redact ?? ((s) => s));
+        failed.push({ member: member.slug, error });
+        ctx.log(`${method}: member "${member.slug}" left out: ${error}`);
+        return [];
+      }
+    }),
+  );
+  const result: JsonObject = { [key]: parts.flat() };
+  if (failed.length > 0) result._meta = { [FAILED_MEMBERS_META]: failed };
+  return result;
+}
+
+/** Sends one request to the member the config names, passing its result through untouched unless `rewrite` says. */
+async function routed(
+  ctx: CallContext,
+  member: Member,
+  method: string,
+  params: JsonObject,
+  rewrite: (result: unknown) => unknown = (r) => r,
+): Promise<unknown> {
+  const entry = await ctx.member(member);
+  try {
+    // Initializing is discovery (member timeout); the call itself gets the longer call timeout.
+    await entry.upstream.ensureReady(budget(memberTimeout(ctx, member), ctx.signal));
+    const sink = ctx.sink;
+    const forward = sink ? (m: JsonRpcMessage) => sink(rewriteFromMember(member.slug, m)) : undefined;
+    return rewrite(await entry.upstream.request(method, params, budget(ctx.config.callTimeoutMs, ctx.signal), forward));
+  } catch (err) {
+    throw memberError(member.slug, err, entry.runtime.redact);
+  }
+}
+
+function findMember(ctx: CallContext, slug: string): Member | undefined {
+  return ctx.config.members.find((m) => m.slug === slug);
+}
+
+/** The params (an object) and the string field a routed method cannot do without, or -32602. */
+function requireParams(method: string, params: JsonObject | undefined, field: string, what: string): { p: JsonObject; value: string } {
+  const value = params?.[field];
+  if (!params || typeof value !== "string") {
+    throw new RpcError(INVALID_PARAMS, `Invalid params: ${method} needs params.${field} (${what})`);
+  }
+  return { p: params, value };
+}
+
+/** Routes by `{slug}__{name}`; the error for an unknown member says how names are formed. */
+function byName(ctx: CallContext, kind: "tool" | "prompt", composed: string): { member: Member; name: string } {
+  const split = splitName(composed);
+  const member = split ? findMember(ctx, split.slug) : undefined;
+  if (!split || !member) {
+    const known = ctx.config.members.map((m) => m.slug).join(", ") || "none";
+    throw new RpcError(
+      INVALID_PARAMS,
+      `Unknown ${kind} ${JSON.stringify(composed)}: ${split ? `no member "${split.slug}" in workspace "${ctx.workspace}"` : `not a {member}__{${kind}} name`} (members: ${known})`,
+    );
+  }
+  return { member, name: split.name };
+}
+
+function byUri(ctx: CallContext, uri: string): { member: Member; uri: string } {
+  const split = splitUri(uri);
+  const member = split ? findMember(ctx, split.slug) : undefined;
+  if (!split || !member) {
+    throw new RpcError(
+      INVALID_PARAMS,
+      `Unknown resource ${JSON.stringify(uri)}: ${split ? `no member "${split.slug}" in workspace "${ctx.workspace}"` : `resource URIs through the gateway are ${URI_SCHEME}{member}/{uri}`}`,
+    );
+  }
+  return { member, uri: split.uri };
+}
+
+function namespaceContents(slug: string) {
+  return (result: unknown): unknown => {
+    if (!isObject(result) || !Array.isArray(result.contents)) return result;
+    return {
+      ...result,
+      contents: result.contents.map((c: unknown) => (isObject(c) && typeof c.uri === "string" ? { ...c, uri: namespaceUri(slug, c.uri) } : c)),
+    };
+  };
+}
+
+const renamed = (slug: string, item: JsonObject): JsonObject | null =>
+  typeof item.name === "string" ? { ...item, name: prefixName(slug, item.name) } : null;
+
+export function initializeResult(workspace: string, config: WorkspaceConfig, protocolVersion: string): JsonObject {
+  const members = config.members.map((m) => m.slug);
+  return {
+    protocolVersion,
+    capabilities: {
+      tools: { listChanged: true },
+      resources: { subscribe: true, listChanged: true },
+      prompts: { listChanged: true },
+      logging: {},
+      completions: {},
+    },
+    serverInfo: { name: "aerostack-gateway", title: `Aerostack workspace "${workspace}"`, version: "0.1.0" },
+    instructions:
+      `This is an Aerostack workspace gateway composing ${members.length} MCP server${members.length === 1 ? "" : "s"}` +
+      `${members.length ? ` (${members.join(", ")})` : ""}. Tools and prompts are named {server}__{name}; ` +
+      `resource URIs are ${URI_SCHEME}{server}/{uri}.`,
+  };
+}
+
+/** Answers one request (other than initialize, which the session handles). Throws RpcError for error responses. */
+export async function handleMethod(ctx: CallContext, method: string, params: JsonObject | undefined): Promise<unknown> {
+  switch (method) {
+    case "ping":
+      return {};
+    case "tools/list":
+      return fanOut(ctx, params, "tools", method, "tools", renamed);
+    case "prompts/list":
+      return fanOut(ctx, params, "prompts", method, "prompts", renamed);
+    case "resources/list":
+      return fanOut(ctx, params, "resources", method, "resources", (slug, item) =>
+        typeof item.uri === "string" ? { ...item, uri: namespaceUri(slug, item.uri), ...(typeof item.name === "string" ? { name: prefixName(slug, item.name) } : {}) } : null,
+      );
+    case "resources/templates/list":
+      return fanOut(ctx, params, "resources", method, "resourceTemplates", (slug, item) =>
+        typeof item.uriTemplate === "string"
+          ? { ...item, uriTemplate: namespaceUri(slug, item.uriTemplate), ...(typeof item.name === "string" ? { name: prefixName(slug, item.name) } : {}) }
+          : null,
+      );
+    case "tools/call": {
+      const { p, value } = requireParams(method, params, "name", "the tool's name, {member}__{tool}");
+      const { member, name } = byName(ctx, "tool", value);
+      return routed(ctx, member, method, { ...p, name });
+    }
+    case "prompts/get": {
+      const { p, value } = requireParams(method, params, "name", "the prompt's name, {member}__{prompt}");
+      const { member, name } = byName(ctx, "prompt", value);
+      return routed(ctx, member, method, { ...p, name });
+    }
+    case "resources/read":
+    case "resources/subscribe":
+    case "resources/unsubscribe": {
+      const { p, value } = requireParams(method, params, "uri", `a resource URI, ${URI_SCHEME}{member}/{uri}`);
+      const { member, uri } = byUri(ctx, value);
+      return routed(ctx, member, method, { ...p, uri }, method === "resources/read" ? namespaceContents(member.slug) : undefined);
+    }
+    case "completion/complete": {
+      const ref = params?.ref;
+      if (!isObject(ref)) throw new RpcError(INVALID_PARAMS, "Invalid params: completion/complete needs params.ref");
+      if (ref.type === "ref/prompt" && typeof ref.name === "string") {
+        const { member, name } = byName(ctx, "prompt", ref.name);
+        return routed(ctx, member, method, { ...params, ref: { ...ref, name } });
+      }
+      if (ref.type === "ref/resource" && typeof ref.uri === "string") {
+        const { member, uri } = byUri(ctx, ref.uri);
+        return routed(ctx, member, method, { ...params, ref: { ...ref, uri } });
+      }
+      throw new RpcError(INVALID_PARAMS, 'Invalid params: params.ref must be {type: "ref/prompt", name} or {type: "ref/resource", uri}');
+    }
+    case "logging/setLevel": {
+      if (typeof params?.level !== "string") throw new RpcError(INVALID_PARAMS, "Invalid params: logging/setLevel needs params.level");
+      // Every member that logs gets the level; one that fails does not fail the request.
+      await Promise.all(
+        ctx.config.members.map(async (member) => {
+          try {
+            const entry = await ctx.member(member);
+            const b = budget(memberTimeout(ctx, member), ctx.signal);
+            await entry.upstream.ensureReady(b);
+            if ("logging" in entry.upstream.capabilities) await entry.upstream.request(method, params, b);
+          } catch {
+            ctx.log(`logging/setLevel: member "${member.slug}" did not take the level`);
+          }
+        }),
+      );
+      return {};
+    }
+    default:
+      throw new RpcError(METHOD_NOT_FOUND, `Method not found: ${method}`);
+  }
+}

@@ -1,0 +1,389 @@
+/**
+ * GatewaySession: one Durable Object per gateway session (`Mcp-Session-Id`, or one legacy SSE connection). It holds
+ * the member sessions (initialized once, reused), the client's GET or legacy event stream (written to by later
+ * requests, which only an object's shared I/O context allows), and in-flight requests for cancellation.
+ * The HTTP layer (http.ts) has already authenticated the caller and parsed the body; it passes the workspace config
+ * read for this request, so routing always follows the current config.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { PlatformEnv } from "../env";
+import type { Member, WorkspaceConfig } from "../../shared/gateway";
+import {
+  errorOf,
+  httpError,
+  INTERNAL_ERROR,
+  INVALID_REQUEST,
+  isNotification,
+  isObject,
+  isRequest,
+  RpcError,
+  resultOf,
+  SESSION_NOT_FOUND,
+  type JsonRpcMessage,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+} from "./jsonrpc";
+import { handleMethod, initializeResult, negotiateVersion, rewriteFromMember, type CallContext, type MemberEntry } from "./methods";
+import { memberRuntime, workspaceSecrets, type MemberHost } from "./members";
+import { EventWriter, KEEPALIVE } from "./sse";
+import { Upstream } from "./upstream";
+
+/** What the HTTP layer hands over with every call. */
+export interface SessionCall {
+  workspace: string;
+  sessionId: string;
+  tokenHash: string;
+  rev: number;
+  config: WorkspaceConfig;
+}
+
+export interface PostCall extends SessionCall {
+  messages: JsonRpcMessage[];
+  batch: boolean;
+  /** The client accepts `text/event-stream` answers. */
+  acceptsSse: boolean;
+  /** This POST is the `initialize` that creates the session. */
+  create: boolean;
+}
+
+interface SessionRecord {
+  workspace: string;
+  tokenHash: string;
+  mode: "streamable" | "legacy";
+  protocolVersion: string;
+  clientInfo: unknown;
+  createdAt: number;
+  lastSeen: number;
+}
+
+/** A session unused this long is deleted (with its member sessions). */
+const IDLE_TTL_MS = 24 * 60 * 60 * 1000;
+/** lastSeen is written back at most this often. */
+const TOUCH_EVERY_MS = 60 * 60 * 1000;
+/** Comment lines on open event streams, so proxies and clients with idle timeouts keep them. */
+const KEEPALIVE_MS = 25_000;
+
+const SSE_HEADERS = { "content-type": "text/event-stream", "cache-control": "no-cache, no-transform", connection: "keep-alive" };
+
+/** Versions before 2025-06-18 allow JSON-RPC batches; later ones removed them. */
+const BATCH_VERSIONS = ["2024-11-05", "2025-03-26"];
+
+interface UpstreamEntry extends MemberEntry {
+  key: string;
+  slug: string;
+  listening: boolean;
+}
+
+export class GatewaySession extends DurableObject<PlatformEnv> {
+  private record: SessionRecord | null | undefined;
+  private readonly upstreams = new Map<string, UpstreamEntry>();
+  private readonly inflight = new Map<string, AbortController>();
+  /** The client's GET stream (Streamable HTTP) or its legacy SSE stream. */
+  private stream: { writer: EventWriter; abort: AbortController; legacy: boolean } | null = null;
+
+  // ---- entry points (RPC from http.ts) ------------------------------------------------------------------------
+
+  async post(call: PostCall): Promise<Response> {
+    if (call.create) return this.create(call);
+    const record = await this.session(call);
+    if (!record || record.mode !== "streamable") return httpError(404, SESSION_NOT_FOUND, "Session not found");
+    if (call.batch && !BATCH_VERSIONS.includes(record.protocolVersion)) {
+      return httpError(400, INVALID_REQUEST, `Invalid Request: protocol version ${record.protocolVersion} has no JSON-RPC batches; send one message per POST`);
+    }
+    const requests = this.takeRequests(call.messages);
+    if (requests.length === 0) return new Response(null, { status: 202 });
+    const streaming = call.acceptsSse && requests.some((r) => isObject(r.params?._meta) && r.params._meta.progressToken !== undefined);
+    if (!streaming) {
+      const answers = await Promise.all(requests.map((r) => this.answer(call, record, r, null)));
+      return Response.json(call.batch ? answers : answers[0], { headers: { "mcp-session-id": call.sessionId } });
+    }
+    // Progress was asked for: answer on an event stream, with the member's notifications ahead of the response.
+    const writer = new EventWriter();
+    // A client that hangs up cancels what it was waiting for.
+    writer.whenClosed(() => {
+      for (const r of requests) this.inflight.get(JSON.stringify(r.id))?.abort(new Error("the client closed the stream"));
+    });
+    this.ctx.waitUntil(
+      (async () => {
+        await Promise.all(requests.map(async (r) => writer.send(await this.answer(call, record, r, (m) => writer.send(m)))));
+        writer.close();
+      })(),
+    );
+    return new Response(writer.readable, { headers: { ...SSE_HEADERS, "mcp-session-id": call.sessionId } });
+  }
+
+  /** GET: the stream for server-initiated messages (members' list changes, resource updates, log messages). */
+  async listen(call: SessionCall): Promise<Response> {
+    const record = await this.session(call);
+    if (!record || record.mode !== "streamable") return httpError(404, SESSION_NOT_FOUND, "Session not found");
+    // One stream per session: a new GET replaces the old one (a reconnecting client).
+    this.stream?.writer.close();
+    const stream = this.openStream(false);
+    for (const entry of this.upstreams.values()) this.attach(entry);
+    return new Response(stream.writer.readable, { headers: { ...SSE_HEADERS, "mcp-session-id": call.sessionId } });
+  }
+
+  /** DELETE: ends the session and the member sessions behind it. */
+  async terminate(call: SessionCall): Promise<Response> {
+    const record = await this.session(call);
+    if (!record) return httpError(404, SESSION_NOT_FOUND, "Session not found");
+    await this.destroy();
+    return new Response(null, { status: 200 });
+  }
+
+  /** Legacy HTTP+SSE: the GET that opens the session's one stream, announcing where to POST. */
+  async openLegacy(call: SessionCall & { endpoint: string }): Promise<Response> {
+    const now = Date.now();
+    this.record = {
+      workspace: call.workspace,
+      tokenHash: call.tokenHash,
+      mode: "legacy",
+      protocolVersion: "2024-11-05",
+      clientInfo: null,
+      createdAt: now,
+      lastSeen: now,
+    };
+    await this.ctx.storage.put("session", this.record);
+    await this.ctx.storage.setAlarm(now + IDLE_TTL_MS);
+    const stream = this.openStream(true);
+    stream.writer.send(call.endpoint, "endpoint");
+    // A legacy session lives exactly as long as its stream.
+    stream.writer.whenClosed(() => void this.destroy());
+    return new Response(stream.writer.readable, { headers: SSE_HEADERS });
+  }
+
+  /** Legacy HTTP+SSE: a POSTed message, answered on the stream; the POST itself only gets 202. */
+  async legacyPost(call: PostCall): Promise<Response> {
+    const record = await this.session(call);
+    const stream = this.stream;
+    if (!record || record.mode !== "legacy" || !stream?.legacy || stream.writer.closed) {
+      return httpError(404, SESSION_NOT_FOUND, "Session not found: its event stream is closed; connect again");
+    }
+    for (const message of call.messages) {
+      if (isRequest(message) && message.method === "initialize") {
+        record.protocolVersion = negotiateVersion(message.params?.protocolVersion);
+        record.clientInfo = message.params?.clientInfo ?? null;
+        await this.ctx.storage.put("session", record);
+      }
+    }
+    const requests = this.takeRequests(call.messages, true);
+    const writer = stream.writer;
+    for (const r of requests) {
+      this.ctx.waitUntil(
+        (async () => {
+          const answer =
+            r.method === "initialize" ? resultOf(r.id, initializeResult(call.workspace, call.config, record.protocolVersion)) : await this.answer(call, record, r, (m) => writer.send(m, "message"));
+          writer.send(answer, "message");
+        })(),
+      );
+    }
+    return new Response("Accepted", { status: 202 });
+  }
+
+  /** Idle sessions go away (open streams keep theirs alive). */
+  override async alarm(): Promise<void> {
+    const record = this.record ?? (await this.ctx.storage.get<SessionRecord>("session")) ?? null;
+    if (!record) return;
+    const idleSince = record.lastSeen;
+    if (this.stream && !this.stream.writer.closed) await this.ctx.storage.setAlarm(Date.now() + IDLE_TTL_MS);
+    else if (Date.now() - idleSince < IDLE_TTL_MS) await this.ctx.storage.setAlarm(idleSince + IDLE_TTL_MS);
+    else await this.destroy();
+  }
+
+  // ---- session state --------------------------------------------------------------------------------------------
+
+  private async create(call: PostCall): Promise<Response> {
+    const init = call.messages[0] as JsonRpcRequest;
+    const existing = this.record ?? (await this.ctx.storage.get<SessionRecord>("session"));
+    if (existing) return httpError(400, INVALID_REQUEST, "Invalid Request: Server already initialized");
+    const now = Date.now();
+    const record: SessionRecord = {
+      workspace: call.workspace,
+      tokenHash: call.tokenHash,
+      mode: "streamable",
+      protocolVersion: negotiateVersion(init.params?.protocolVersion),
+      clientInfo: init.params?.clientInfo ?? null,
+      createdAt: now,
+      lastSeen: now,
+    };
+    this.record = record;
+    await this.ctx.storage.put("session", record);
+    await this.ctx.storage.setAlarm(now + IDLE_TTL_MS);
+    this.log(call.workspace, `session started by ${clientName(record.clientInfo)} (protocol ${record.protocolVersion})`);
+    const body = resultOf(init.id, initializeResult(call.workspace, call.config, record.protocolVersion));
+    return Response.json(body, { headers: { "mcp-session-id": call.sessionId } });
+  }
+
+  /** The session, if it exists and belongs to this caller (another token's session looks like no session). */
+  private async session(call: SessionCall): Promise<SessionRecord | null> {
+    if (this.record === undefined) this.record = (await this.ctx.storage.get<SessionRecord>("session")) ?? null;
+    const record = this.record;
+    if (!record || record.workspace !== call.workspace || record.tokenHash !== call.tokenHash) return null;
+    const now = Date.now();
+    if (now - record.lastSeen > TOUCH_EVERY_MS) {
+      record.lastSeen = now;
+      await this.ctx.storage.put("session", record);
+    } else record.lastSeen = now;
+    this.prune(call);
+    return record;
+  }
+
+  private async destroy(): Promise<void> {
+    for (const controller of this.inflight.values()) controller.abort(new Error("session ended"));
+    this.inflight.clear();
+    const stream = this.stream;
+    this.stream = null;
+    stream?.abort.abort();
+    stream?.writer.close();
+    const upstreams = [...this.upstreams.values()];
+    this.upstreams.clear();
+    await Promise.allSettled(upstreams.map((e) => e.upstream.close()));
+    this.record = null;
+    await this.ctx.storage.deleteAll();
+    await this.ctx.storage.deleteAlarm();
+  }
+
+  private openStream(legacy: boolean): { writer: EventWriter; abort: AbortController; legacy: boolean } {
+    const writer = new EventWriter();
+    const abort = new AbortController();
+    const stream = { writer, abort, legacy };
+    this.stream = stream;
+    const timer = setInterval(() => writer.write(KEEPALIVE), KEEPALIVE_MS);
+    writer.whenClosed(() => {
+      clearInterval(timer);
+      abort.abort();
+      for (const entry of this.upstreams.values()) entry.listening = false;
+      if (this.stream === stream) this.stream = null;
+    });
+    return stream;
+  }
+
+  /** Pipes a ready member's own GET stream into the client's stream, if the client has one open. */
+  private attach(entry: UpstreamEntry): void {
+    const stream = this.stream;
+    if (!stream || stream.writer.closed || entry.listening) return;
+    entry.listening = true;
+    const forward = (m: JsonRpcMessage) => stream.writer.send(rewriteFromMember(entry.slug, m), stream.legacy ? "message" : undefined);
+    this.ctx.waitUntil(
+      entry.upstream.listen(forward, stream.abort.signal).finally(() => {
+        entry.listening = false;
+      }),
+    );
+  }
+
+  /** Member sessions whose member left the config (or whose config changed) are closed. */
+  private prune(call: SessionCall): void {
+    for (const [slug, entry] of this.upstreams) {
+      const member = call.config.members.find((m) => m.slug === slug);
+      if (!member || entry.key !== memberKey(call.rev, member)) {
+        this.upstreams.delete(slug);
+        void entry.upstream.close();
+      }
+    }
+  }
+
+  /** The member's session in this gateway session: reused while the workspace revision is unchanged. */
+  private async member(call: SessionCall, record: SessionRecord, member: Member): Promise<UpstreamEntry> {
+    const key = memberKey(call.rev, member);
+    const current = this.upstreams.get(member.slug);
+    if (current?.key === key) return current;
+    const needsSecrets = member.kind === "proxy" && Object.values(member.headers).some((h) => "secret" in h);
+    const secrets = needsSecrets ? (await workspaceSecrets(this.env, call.workspace, call.rev))[member.slug] : undefined;
+    // Another request may have created it while the secrets were read.
+    const raced = this.upstreams.get(member.slug);
+    if (raced?.key === key) return raced;
+    const host: MemberHost = { env: this.env, exports: this.ctx.exports, waitUntil: (p) => this.ctx.waitUntil(p) };
+    const runtime = memberRuntime(member, host, secrets);
+    const entry: UpstreamEntry = {
+      key,
+      slug: member.slug,
+      runtime,
+      listening: false,
+      upstream: new Upstream({
+        slug: member.slug,
+        fetch: runtime.fetch,
+        protocolVersion: record.protocolVersion,
+        onReady: () => this.attach(entry),
+      }),
+    };
+    if (raced) void raced.upstream.close();
+    this.upstreams.set(member.slug, entry);
+    return entry;
+  }
+
+  // ---- requests -------------------------------------------------------------------------------------------------
+
+  /** Acts on notifications (cancellation) and returns the requests; responses from the client are dropped. */
+  private takeRequests(messages: JsonRpcMessage[], allowInitialize = false): JsonRpcRequest[] {
+    const requests: JsonRpcRequest[] = [];
+    for (const m of messages) {
+      if (isRequest(m)) {
+        if (m.method === "initialize" && !allowInitialize) {
+          requests.push({ ...m, method: "\0initialize-again" });
+        } else requests.push(m);
+      } else if (isNotification(m) && m.method === "notifications/cancelled" && isObject(m.params)) {
+        const id = m.params.requestId;
+        this.inflight.get(JSON.stringify(id))?.abort(new Error("cancelled by the client"));
+      }
+    }
+    return requests;
+  }
+
+  private async answer(
+    call: SessionCall,
+    record: SessionRecord,
+    request: JsonRpcRequest,
+    sink: ((m: JsonRpcMessage) => void) | null,
+  ): Promise<JsonRpcResponse> {
+    const started = Date.now();
+    if (request.method === "\0initialize-again") {
+      return errorOf(request.id, { code: INVALID_REQUEST, message: "Invalid Request: this session is already initialized" });
+    }
+    const key = JSON.stringify(request.id);
+    const controller = new AbortController();
+    this.inflight.set(key, controller);
+    const ctx: CallContext = {
+      workspace: call.workspace,
+      config: call.config,
+      protocolVersion: record.protocolVersion,
+      member: (m) => this.member(call, record, m),
+      sink,
+      signal: controller.signal,
+      log: (line) => this.log(call.workspace, line),
+    };
+    let response: JsonRpcResponse;
+    try {
+      response = resultOf(request.id, await handleMethod(ctx, request.method, request.params));
+    } catch (err) {
+      if (err instanceof RpcError) response = errorOf(request.id, err.toJson());
+      else {
+        // A bug of ours, not a member's: say so without details (they could quote anything).
+        console.error(`[ws/${call.workspace}] ${request.method} failed inside the gateway: ${err instanceof Error ? err.name : "error"}`);
+        response = errorOf(request.id, { code: INTERNAL_ERROR, message: "Internal error in the gateway" });
+      }
+    } finally {
+      if (this.inflight.get(key) === controller) this.inflight.delete(key);
+    }
+    const outcome = "error" in response ? `error ${response.error.code}` : "ok";
+    this.log(call.workspace, `${request.method}${describeTarget(request)} → ${outcome} (${Date.now() - started} ms)`);
+    return response;
+  }
+
+  private log(workspace: string, line: string): void {
+    console.log(`[ws/${workspace}] ${line}`);
+  }
+}
+
+const memberKey = (rev: number, member: Member) => `${rev}|${JSON.stringify(member)}`;
+
+function clientName(info: unknown): string {
+  return isObject(info) && typeof info.name === "string" ? `${info.name}${typeof info.version === "string" ? ` ${info.version}` : ""}` : "a client";
+}
+
+function describeTarget(request: JsonRpcRequest): string {
+  const p = request.params;
+  if (!p) return "";
+  if (typeof p.name === "string") return ` ${p.name}`;
+  if (typeof p.uri === "string") return ` ${p.uri}`;
+  return "";
+}
