@@ -70,6 +70,20 @@ await build({
   await writeFile(join(runtime, "dist/worker/vector-kernel.wasm"), vectorKernelWasm());
 }
 
+// 2c. `@aerostack/runtime/mcp` (serveMcp), imported by user code and bundled again into it by esbuild. The SDK
+// stays external so the user's bundle holds one copy of it, shared with the McpServer the user builds.
+await build({
+  entryPoints: [join(runtime, "src/mcp/index.ts")],
+  outfile: join(runtime, "dist/mcp/index.js"),
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  target: "es2022",
+  external: ["@modelcontextprotocol/sdk", "@modelcontextprotocol/sdk/*"],
+  sourcemap: "linked",
+  logLevel: "warning",
+});
+
 // 3. The Node host (config, bundling, Miniflare) and its testing entry.
 await build({
   entryPoints: [join(runtime, "src/host/index.ts"), join(runtime, "src/host/testing.ts"), join(runtime, "src/shared/env.ts")],

@@ -37,8 +37,8 @@ function register(program: Command, def: CommandDefinition<never>, setExit: (cod
     };
     const out = createOutput(globals);
     const args = received.slice(0, -2).map((a) => a as string);
-    await def.handler({ args, options: self.opts() as never, globals, out, interactive: isInteractive() });
-    setExit(EXIT_OK);
+    const code = await def.handler({ args, options: self.opts() as never, globals, out, interactive: isInteractive() });
+    setExit(typeof code === "number" ? code : EXIT_OK);
   });
 }
 

@@ -1,17 +1,10 @@
 /** `aerostack db query "<sql>"`: run one SQL statement against the local database and print the rows. */
 import { withLocalProject } from "@aerostack/runtime";
 import { defineCommand } from "../core/command";
+import { table } from "../core/table";
 
 interface QueryFlags {
   persistTo?: string;
-}
-
-function table(rows: Record<string, unknown>[]): string {
-  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  const cell = (v: unknown) => (v === null ? "NULL" : typeof v === "object" ? JSON.stringify(v) : String(v));
-  const widths = columns.map((col) => Math.max(col.length, ...rows.map((r) => cell(r[col]).length)));
-  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join(" │ ");
-  return [line(columns), widths.map((w) => "─".repeat(w)).join("─┼─"), ...rows.map((r) => line(columns.map((c) => cell(r[c]))))].join("\n");
 }
 
 export default defineCommand<QueryFlags>({

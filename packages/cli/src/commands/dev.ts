@@ -1,7 +1,8 @@
 /** `aerostack dev`: serve the project locally with live reload until Ctrl-C. */
-import { relative } from "node:path";
-import { startDev, UsageError, type DevEvent } from "@aerostack/runtime";
+import { dirname, relative, resolve } from "node:path";
+import { MCP_CLIENTS, startDev, UsageError, type DevEvent, type McpClient, type McpTarget } from "@aerostack/runtime";
 import { defineCommand } from "../core/command";
+import { clientSnippetText, displayPath } from "../core/mcp";
 import type { Output } from "../core/output";
 
 interface DevFlags {
@@ -19,7 +20,35 @@ function parsePort(value: string): number {
   return port;
 }
 
-function render(out: Output, cwd: string, event: DevEvent): void {
+type ReadyEvent = Extract<DevEvent, { type: "ready" }>;
+
+/**
+ * What MCP clients should connect to: the project's own /mcp when it is the only server (no token, survives
+ * restarts); the gateway with this start's token once [[mcp.proxy]] servers are composed with it.
+ */
+function devClientTarget(event: ReadyEvent): { name: string; target: McpTarget; command: string } | undefined {
+  const g = event.gateway;
+  const onlyProject = !g || g.members.every((m) => m === event.project);
+  if (event.mcpUrl && onlyProject) return { name: event.project, target: { url: event.mcpUrl }, command: "aerostack mcp config --client <client> --write" };
+  if (g && g.members.length) {
+    return { name: "aerostack-dev", target: { url: g.url, token: g.token }, command: `aerostack mcp config --client <client> --gateway --token ${g.token} --write` };
+  }
+  return undefined;
+}
+
+/** The entry for each MCP client, built by the same code as `aerostack mcp config`. */
+function renderClientConfigs(out: Output, root: string, event: ReadyEvent): void {
+  const chosen = devClientTarget(event);
+  if (!chosen) return;
+  const c = out.color;
+  out.info(c.dim(`\n  Connect an MCP client: paste its entry below, or run \`${chosen.command}\``));
+  for (const client of Object.keys(MCP_CLIENTS) as McpClient[]) {
+    const { file, label, json } = clientSnippetText(client, chosen.name, chosen.target, root, "    ");
+    out.info(`\n  ${c.bold(label)}  ${c.dim(displayPath(file, root))}\n${json}`);
+  }
+}
+
+function render(out: Output, cwd: string, root: string, event: DevEvent): void {
   if (out.json) {
     process.stdout.write(`${JSON.stringify(event.type === "build-failed" ? { type: event.type, message: event.message } : event)}\n`);
     return;
@@ -31,16 +60,14 @@ function render(out: Output, cwd: string, event: DevEvent): void {
       out.info(`  ${c.green("➜")}  Local:    ${c.cyan(event.url)}`);
       out.info(`  ${c.green("➜")}  State:    ${event.persistTo ? relative(cwd, event.persistTo) || "." : c.dim("in memory (--no-persist)")}`);
       out.info(`  ${c.green("➜")}  Bindings: env.DB, env.CACHE, env.QUEUE, env.STORAGE`);
+      if (event.mcpUrl) out.info(`  ${c.green("➜")}  MCP:      ${c.cyan(event.mcpUrl)}`);
       if (event.gateway) {
         // The dev token is shown once, here; only its hash is kept by the platform, and it changes on every start.
         const g = event.gateway;
         out.info(`  ${c.green("➜")}  Gateway:  ${c.cyan(g.url)}  ${c.dim(g.members.length ? `(${g.members.join(", ")})` : "(no MCP servers yet: type = \"mcp-server\" or [[mcp.proxy]])")}`);
         out.info(`  ${c.green("➜")}  Token:    ${g.token}`);
-        if (g.members.length) {
-          const snippet = JSON.stringify({ mcpServers: { "aerostack-dev": { url: g.url, headers: { Authorization: `Bearer ${g.token}` } } } }, null, 2);
-          out.info(c.dim(`\n  MCP client config (Cursor, VS Code, …):\n`) + snippet.replace(/^/gm, "    "));
-        }
       }
+      renderClientConfigs(out, root, event);
       out.info(c.dim(`\n  Edit and save to reload. Press Ctrl-C to stop.\n`));
       break;
     case "reloaded":
@@ -86,13 +113,15 @@ export default defineCommand<DevFlags>({
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
     process.once("SIGHUP", onSignal);
+    // Cursor's and VS Code's config files live in the project root: beside aerostack.toml.
+    const root = globals.config ? dirname(resolve(globals.cwd, globals.config)) : globals.cwd;
     const session = await startDev({
       cwd: globals.cwd,
       ...(globals.config ? { configPath: globals.config } : {}),
       ...(options.port !== undefined ? { port: parsePort(options.port) } : {}),
       ...(options.host ? { host: options.host } : {}),
       persistTo: options.persist === false ? null : options.persistTo,
-      reporter: (event) => render(out, globals.cwd, event),
+      reporter: (event) => render(out, globals.cwd, root, event),
       exitOnSignals: false,
     });
     await stopped;

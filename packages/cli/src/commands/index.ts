@@ -5,5 +5,8 @@ import dev from "./dev";
 import build from "./build";
 import dbMigrate from "./db-migrate";
 import dbQuery from "./db-query";
+import mcpStdio from "./mcp-stdio";
+import mcpInspect from "./mcp-inspect";
+import mcpConfig from "./mcp-config";
 
-export const commands: CommandDefinition<never>[] = [init, dev, build, dbMigrate, dbQuery] as CommandDefinition<never>[];
+export const commands: CommandDefinition<never>[] = [init, dev, build, dbMigrate, dbQuery, mcpStdio, mcpInspect, mcpConfig] as CommandDefinition<never>[];

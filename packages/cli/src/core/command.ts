@@ -33,8 +33,11 @@ export interface CommandDefinition<O = Record<string, unknown>> {
   options?: OptionSpec[];
   /** Lines shown under "Examples:" in --help. */
   examples?: string[];
-  /** Resolves when the command is done; long-running commands resolve when stopped. */
-  handler(ctx: CommandContext<O>): Promise<void>;
+  /**
+   * Resolves when the command is done; long-running commands resolve when stopped. A number is the exit code, for
+   * commands that print a complete result and still fail (a tool that returned isError); otherwise 0.
+   */
+  handler(ctx: CommandContext<O>): Promise<void | number>;
 }
 
 export function defineCommand<O>(definition: CommandDefinition<O>): CommandDefinition<O> {

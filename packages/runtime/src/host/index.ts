@@ -11,3 +11,7 @@ export { withLocalProject, type LocalProject } from "./local/local-platform";
 export { readMigrations, deploymentSettings } from "./project/project";
 export { listTemplates, scaffoldProject, type ScaffoldResult } from "./scaffold/scaffold";
 export type { ProjectConfig } from "../shared/config";
+export { runStdioBridge, type StdioBridgeOptions } from "./mcp/bridge";
+export { inspectServer, callRemoteTool, type ServerListing } from "./mcp/inspect";
+export { parseEndpointUrl } from "./mcp/remote";
+export { MCP_CLIENTS, isMcpClient, clientEntry, clientSnippet, clientConfigPath, mergeClientConfig, type McpClient, type McpTarget, type MergeOutcome } from "./mcp/client-config";

@@ -1,7 +1,8 @@
-/** What the Streamable HTTP and legacy SSE handlers share: options, the server factory and the isolate's sessions. */
+/** What the Streamable HTTP and legacy SSE handlers share: options, the isolate's sessions, and building them. */
 import { MCP_ENDED_HEADER, MCP_STATE_HEADER } from "../shared/mcp";
 import { jsonRpcErrorResponse, SESSION_NOT_FOUND } from "./jsonrpc";
-import { decodeState, type McpServerLike, type Session, type SessionKind, type SessionState } from "./session";
+import { decodeState, Session, type McpServerLike, type SessionKind, type SessionState } from "./session";
+import { guardParams, LegacySseTransport, REPLAY_ID, StreamableTransport } from "./transports";
 
 export interface ResolvedOptions {
   path: string;
@@ -13,17 +14,6 @@ export interface ResolvedOptions {
   maxSessions: number;
 }
 
-export interface McpContext {
-  options: ResolvedOptions;
-  sessions: SessionStore;
-  /** Builds a fresh server for a new (or rebuilt) session. */
-  createServer(): Promise<McpServerLike>;
-  /** CORS headers for the request's Origin (empty without one). */
-  cors: Record<string, string>;
-  /** Rebuilds a session from the state the platform kept (see shared/mcp.ts). */
-  adopt(id: string, state: SessionState, request: Request): Promise<Session>;
-}
-
 /** Sessions not used for this long, without an open stream, are dropped; the platform's state can rebuild them. */
 const IDLE_MS = 60 * 60 * 1000;
 
@@ -32,10 +22,6 @@ export class SessionStore {
   private readonly adopting = new Map<string, Promise<Session>>();
 
   constructor(private readonly max: number) {}
-
-  get size(): number {
-    return this.sessions.size;
-  }
 
   get(id: string): Session | undefined {
     const session = this.sessions.get(id);
@@ -55,7 +41,12 @@ export class SessionStore {
   adoptOnce(id: string, build: () => Promise<Session>): Promise<Session> {
     let pending = this.adopting.get(id);
     if (!pending) {
-      pending = build().finally(() => this.adopting.delete(id));
+      pending = build()
+        .then((session) => {
+          this.add(session);
+          return session;
+        })
+        .finally(() => this.adopting.delete(id));
       this.adopting.set(id, pending);
     }
     return pending;
@@ -75,17 +66,80 @@ export class SessionStore {
   }
 }
 
-/** The session a request names: this isolate's, or rebuilt from the platform's state, or a 404 saying to start over. */
-export async function resolveSession(ctx: McpContext, id: string, kind: SessionKind, request: Request): Promise<Session | Response> {
-  const existing = ctx.sessions.get(id);
-  if (existing && existing.kind === kind) return existing;
-  const state = decodeState(request.headers.get(MCP_STATE_HEADER));
-  if (!state || state.kind !== kind) {
-    return jsonRpcErrorResponse(404, SESSION_NOT_FOUND, "Session not found: it ended or the server restarted. Start a new session with initialize.", {
-      headers: { ...ctx.cors, [MCP_ENDED_HEADER]: id },
-    });
+export class McpContext<Env> {
+  readonly sessions: SessionStore;
+
+  constructor(
+    readonly options: ResolvedOptions,
+    private readonly factory: (env: Env) => McpServerLike | Promise<McpServerLike>,
+  ) {
+    this.sessions = new SessionStore(options.maxSessions);
   }
-  return ctx.sessions.adoptOnce(id, () => ctx.adopt(id, state, request));
+
+  /** A new Streamable HTTP session: a fresh server on the SDK's transport, its session id fixed in advance. */
+  async streamableSession(id: string, env: Env): Promise<Session<StreamableTransport>> {
+    const server = await this.factory(env);
+    // The transport's callback runs only after connect, by when `session` is set.
+    const transport: StreamableTransport = new StreamableTransport((m) => session.queue(m), {
+      sessionIdGenerator: () => id,
+      enableJsonResponse: this.options.jsonResponse,
+      maxRequestBodySize: this.options.maxBodyBytes,
+    });
+    const session = new Session(id, "streamable", server, transport);
+    await server.connect(transport);
+    guardParams(transport);
+    return session;
+  }
+
+  /** A new legacy HTTP+SSE session. */
+  async legacySession(id: string, env: Env): Promise<Session<LegacySseTransport>> {
+    const server = await this.factory(env);
+    const transport: LegacySseTransport = new LegacySseTransport(id, (m) => session.queue(m));
+    const session = new Session(id, "sse", server, transport);
+    await server.connect(transport);
+    guardParams(transport);
+    return session;
+  }
+
+  /**
+   * Rebuilds a session another isolate started (before a reload): a new server, given the client's `initialize`
+   * again through the transport's public path, so the SDK's own session checks and client capabilities hold.
+   */
+  async adopt(id: string, state: SessionState, env: Env, url: string): Promise<Session> {
+    const initialize = state.init && { jsonrpc: "2.0" as const, id: REPLAY_ID, method: "initialize", params: state.init };
+    const initialized = { jsonrpc: "2.0" as const, method: "notifications/initialized" };
+    if (state.kind === "sse") {
+      const session = await this.legacySession(id, env);
+      if (initialize) await session.transport.receive([initialize, initialized]);
+      session.init = state.init;
+      return session;
+    }
+    const session = await this.streamableSession(id, env);
+    const replay = (body: unknown, headers: Record<string, string> = {}) =>
+      session.transport.handleRequest(
+        new Request(url, { method: "POST", headers: { accept: "application/json, text/event-stream", "content-type": "application/json", ...headers } }),
+        { parsedBody: body },
+      );
+    if (!initialize) throw new Error(`session ${id} has no initialize to replay`);
+    // Read to the end: in SSE mode the answer arrives on the response's stream after it is returned.
+    await (await replay(initialize)).text();
+    await (await replay(initialized, { "mcp-session-id": id })).text();
+    session.init = state.init;
+    return session;
+  }
+
+  /** The session a request names: this isolate's, or rebuilt from the platform's state, or a 404 saying to start over. */
+  async resolve(id: string, kind: SessionKind, request: Request, env: Env, cors: Record<string, string>): Promise<Session | Response> {
+    const existing = this.sessions.get(id);
+    if (existing && existing.kind === kind) return existing;
+    const state = decodeState(request.headers.get(MCP_STATE_HEADER));
+    if (!state || state.kind !== kind || (kind === "streamable" && !state.init)) {
+      return jsonRpcErrorResponse(404, SESSION_NOT_FOUND, "Session not found: it ended or the server restarted. Start a new session with initialize.", {
+        headers: { ...cors, [MCP_ENDED_HEADER]: id },
+      });
+    }
+    return this.sessions.adoptOnce(id, () => this.adopt(id, state, env, request.url));
+  }
 }
 
 /** A copy of `response` with extra headers (SDK responses' headers may be immutable). */

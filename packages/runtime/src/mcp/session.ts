@@ -30,9 +30,9 @@ export interface SessionState {
   init?: InitParams;
 }
 
-/** Fast while a client is active (a legacy SSE response waits on this), slow when idle. */
+/** Fast while a client is active (a legacy SSE response waits on this), slower when idle. */
 const MIN_POLL_MS = 2;
-const MAX_POLL_MS = 250;
+const MAX_POLL_MS = 64;
 const KEEPALIVE_MS = 15_000;
 /** Keeps the state header small; a client's self-description beyond this is dropped, not its session. */
 const MAX_STATE_CHARS = 4096;
@@ -70,7 +70,18 @@ export function decodeState(value: string | null): SessionState | undefined {
 
 export const sseEvent = (message: JSONRPCMessage): string => `event: message\ndata: ${JSON.stringify(message)}\n\n`;
 
-export class Session {
+export const SSE_HEADERS = {
+  "content-type": "text/event-stream",
+  "cache-control": "no-cache, no-transform",
+  "x-accel-buffering": "no",
+} as const;
+
+/** A session's transport as the session sees it: the SDK's for Streamable HTTP, ours for legacy SSE. */
+export interface SessionTransport extends Transport {
+  close(): Promise<void>;
+}
+
+export class Session<T extends SessionTransport = SessionTransport> {
   /** Server-to-client messages for the session's stream (GET /mcp or GET /sse). */
   readonly outbox: JSONRPCMessage[] = [];
   init: InitParams | undefined;
@@ -78,7 +89,7 @@ export class Session {
   closed = false;
   /** Bumped on every client request: the stream polls fast while one is in flight. */
   private activity = 0;
-  /** The open stream's generation; a cancelled stream's poll loop sees a newer one and stops. */
+  /** The open stream's generation: a newer stream replaces an older one, which then ends. */
   private streamGeneration = 0;
   private streamIsOpen = false;
   /** Called when the client goes away from the stream (legacy SSE: that ends the session). */
@@ -88,6 +99,7 @@ export class Session {
     readonly id: string,
     readonly kind: SessionKind,
     readonly server: McpServerLike,
+    readonly transport: T,
   ) {}
 
   touch(): void {
@@ -104,7 +116,9 @@ export class Session {
   }
 
   queue(message: JSONRPCMessage): void {
+    if (this.closed) return;
     this.outbox.push(message);
+    this.touch();
   }
 
   /** Queues `notifications/*\/list_changed` for every list the server declares as changeable. */
@@ -125,7 +139,6 @@ export class Session {
     const generation = ++this.streamGeneration;
     this.streamIsOpen = true;
     const encoder = new TextEncoder();
-    const current = () => generation === this.streamGeneration && this.streamIsOpen;
     let delay = MIN_POLL_MS;
     let seen = this.activity;
     let lastWrite = Date.now();
@@ -136,9 +149,9 @@ export class Session {
         },
         pull: async (controller) => {
           for (;;) {
-            if (!current()) return;
-            if (this.closed) {
-              this.streamIsOpen = false;
+            // Closed, or replaced by a newer stream of the same session: end this one.
+            if (this.closed || generation !== this.streamGeneration) {
+              if (generation === this.streamGeneration) this.streamIsOpen = false;
               controller.close();
               return;
             }
@@ -170,16 +183,11 @@ export class Session {
     );
   }
 
-  /** Ends the session: its stream closes on its next poll, and the server is closed. */
+  /** Ends the session: its stream closes on its next poll, and the server (and so its transport) is closed. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.server.close().catch(() => {});
+    await this.transport.close().catch(() => {});
   }
 }
-
-export const SSE_HEADERS = {
-  "content-type": "text/event-stream",
-  "cache-control": "no-cache, no-transform",
-  "x-accel-buffering": "no",
-} as const;

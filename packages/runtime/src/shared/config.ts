@@ -244,10 +244,14 @@ const aiTable = z
 /** `[ai]` as parsed. */
 export type AiConfig = z.output<typeof aiTable>;
 
-/** The secrets the config's AI providers read their keys from (each provider's api_key_secret or its default). */
+/**
+ * The secrets AI providers read their keys from: each declared provider's api_key_secret (or its default), plus the
+ * built-in providers' (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY), since any call may name `openai:…`
+ * without an [ai] table — so an exported key works, as the errors that ask for one promise.
+ */
 export function aiKeySecretNames(ai: AiConfig | undefined): string[] {
-  const names = new Set<string>();
-  if (!ai) return [];
+  const names = new Set<string>(AI_PROVIDER_KINDS.map(defaultAiKeySecret));
+  if (!ai) return [...names];
   const used = new Set<string>(Object.keys(ai.providers));
   for (const ref of [ai.default_model, ai.embedding_model]) {
     const provider = parseModelRef(ref)?.provider;

@@ -17,6 +17,9 @@ export const PROJECT_MCP_PATH = "/mcp";
 export const MEMBER_TOKEN_PREFIX = "mwt_";
 export const DEV_TOKEN_PREFIX = "mwt_dev_";
 
+/** The `_meta` key of a composed list naming the members it could not include: `[{ member, error }]`. */
+export const FAILED_MEMBERS_META = "aerostack/failedMembers";
+
 /** Defaults for `[mcp]`: discovery (initialize + list pages) per member, and one tools/call (or read/get). */
 export const DEFAULT_MEMBER_TIMEOUT_MS = 10_000;
 export const DEFAULT_CALL_TIMEOUT_MS = 300_000;

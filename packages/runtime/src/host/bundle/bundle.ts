@@ -79,9 +79,12 @@ export async function createBundler(options: BundlerOptions): Promise<Bundler> {
         const result = await ctx.rebuild();
         const code = result.outputFiles?.find((f) => f.path.endsWith(".js"))?.text ?? "";
         const mapText = result.outputFiles?.find((f) => f.path.endsWith(".js.map"))?.text ?? "{}";
-        const map = JSON.parse(mapText) as { sources: string[] };
+        const map = JSON.parse(mapText) as { sources: string[]; sourcesContent?: (string | null)[] };
         // esbuild writes sources relative to the (virtual) outfile's folder; make them project-relative.
         map.sources = map.sources.map((s) => relative(options.root, resolve(dirname(outfile), s)));
+        // Dependencies' text stays out of the map: it is most of its size (the MCP SDK and zod: ~1.6 MB), which the
+        // platform stores per deployment, and their positions alone still map stacks.
+        map.sourcesContent = map.sourcesContent?.map((text, i) => (map.sources[i]?.includes("node_modules/") ? null : text));
         const inputs = Object.keys(result.metafile?.inputs ?? {}).filter((p) => !p.includes(":"));
         return {
           ok: true,

@@ -10,7 +10,7 @@ import { isAlive, reapOrphans, workerdChildren } from "../platform/processes";
 import { deploymentSettings, deploymentVersion, readMigrations } from "../project/project";
 import { DEV_VARS_FILE, readDevSecrets } from "../project/secrets";
 import { newDevToken, readDevWorkspace } from "../project/workspace";
-import { DEV_WORKSPACE } from "../../shared/gateway";
+import { DEV_WORKSPACE, PROJECT_MCP_PATH } from "../../shared/gateway";
 import type { ProjectConfig } from "../../shared/config";
 import { UserError } from "../errors";
 import type { DevReporter } from "./reporter";
@@ -189,7 +189,15 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   await mkdir(join(root, ".aerostack"), { recursive: true });
   await writeFile(lockPath, JSON.stringify(lock), { mode: 0o600 });
 
-  report({ type: "ready", url: platform.url, project, startupMs: performance.now() - started, persistTo, gateway: { ...gateway, members: gatewayMembers } });
+  report({
+    type: "ready",
+    url: platform.url,
+    project,
+    startupMs: performance.now() - started,
+    persistTo,
+    gateway: { ...gateway, members: gatewayMembers },
+    ...(config.type === "mcp-server" ? { mcpUrl: `${platform.url}${PROJECT_MCP_PATH}` } : {}),
+  });
 
   // Rebuilds run one at a time; changes that arrive during one are folded into the next.
   let running: Promise<void> | null = null;

@@ -10,6 +10,8 @@ export type DevEvent =
       persistTo: string | null;
       /** The workspace gateway: URL, the dev token (printed once, here) and the members it composes. */
       gateway?: { url: string; token: string; members: string[] };
+      /** The project's own MCP endpoint (`type = "mcp-server"` only): stable across restarts and needs no token. */
+      mcpUrl?: string;
     }
   | { type: "reloaded"; version: string; reloadMs: number; changed: string[] }
   | { type: "build-failed"; message: string; coloredMessage: string }

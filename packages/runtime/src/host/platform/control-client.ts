@@ -67,8 +67,11 @@ export class ControlClient {
   putSecrets(project: string, secrets: Record<string, string>): Promise<{ names: string[]; rev: number }> {
     return this.call("PUT", `projects/${project}/secrets`, { secrets });
   }
-  /** Replaces a workspace's gateway config and its members' secrets (values only in the body, never echoed). */
-  putWorkspace(workspace: string, body: WorkspacePut): Promise<{ rev: number; members: string[]; secrets: Record<string, string[]> }> {
+  /**
+   * Replaces a workspace's gateway config and its members' secrets (values only in the body, never echoed).
+   * `changed`: the config differs from the last one, so open gateway sessions were told to list again.
+   */
+  putWorkspace(workspace: string, body: WorkspacePut): Promise<{ rev: number; members: string[]; secrets: Record<string, string[]>; changed: boolean }> {
     return this.call("PUT", `workspaces/${workspace}`, body);
   }
   /** Replaces a workspace's member tokens; pass SHA-256 hashes, never the tokens. */

@@ -43,4 +43,10 @@ describe(".dev.vars", () => {
     await writeFile(join(root, ".dev.vars"), "BOTH=file\nONLY_FILE=f\n");
     expect(await readDevSecrets(root, config, { FROM_ENV: "e", BOTH: "env" })).toEqual({ FROM_ENV: "e", BOTH: "file", ONLY_FILE: "f" });
   });
+
+  it("reads the built-in AI providers' keys from the environment even without [ai], as env.AI's errors promise", async () => {
+    const root = await mkdtemp(join(tmpdir(), "aerostack-secrets-"));
+    const environment = { OPENAI_API_KEY: "o", ANTHROPIC_API_KEY: "a", GEMINI_API_KEY: "g", GROQ_API_KEY: "not declared" };
+    expect(await readDevSecrets(root, defaultConfig("x"), environment)).toEqual({ OPENAI_API_KEY: "o", ANTHROPIC_API_KEY: "a", GEMINI_API_KEY: "g" });
+  });
 });

@@ -46,8 +46,9 @@ export function parseDotenv(text: string, file = DEV_VARS_FILE): Record<string, 
 
 /**
  * The secrets `aerostack dev` gives the platform: every entry of `.dev.vars`, then each name listed in
- * `secrets = [...]` that is set in the environment (`.dev.vars` wins). The API key secrets of the providers `[ai]`
- * uses count as listed, so a key exported in CI reaches env.AI without repeating its name.
+ * `secrets = [...]` that is set in the environment (`.dev.vars` wins). The API key secrets of the built-in AI
+ * providers and of those `[ai]` declares count as listed, so a key exported in CI reaches env.AI without repeating
+ * its name.
  */
 export async function readDevSecrets(root: string, config: ProjectConfig, environment: NodeJS.ProcessEnv = process.env): Promise<Record<string, string>> {
   const out: Record<string, string> = {};

@@ -23,6 +23,8 @@ export interface StoredDeployment {
 
 /** How many old deployments of a project are kept for rollback; every dev save is a deployment. */
 const KEEP_DEPLOYMENTS = 5;
+/** Characters per stored chunk: at most 3 bytes each in UTF-8, so a chunk stays under SQLite's 2 MB row limit. */
+const CHUNK_CHARS = 512 * 1024;
 
 export class ControlPlane extends DurableObject<PlatformEnv> {
   private readonly sql: SqlStorage;
@@ -39,6 +41,9 @@ export class ControlPlane extends DurableObject<PlatformEnv> {
       CREATE TABLE IF NOT EXISTS projects (
         project TEXT PRIMARY KEY, active_version TEXT, build_error TEXT, updated_at INTEGER NOT NULL,
         secrets_rev INTEGER NOT NULL DEFAULT 0);
+      CREATE TABLE IF NOT EXISTS deployment_chunks (
+        project TEXT NOT NULL, version TEXT NOT NULL, part TEXT NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL,
+        PRIMARY KEY (project, version, part, seq));
       CREATE TABLE IF NOT EXISTS secrets (
         project TEXT NOT NULL, name TEXT NOT NULL, envelope TEXT NOT NULL, PRIMARY KEY (project, name));
     `);
@@ -49,8 +54,35 @@ export class ControlPlane extends DurableObject<PlatformEnv> {
     this.workspaces = new WorkspaceStore(this.sql, ctx.storage, env.AEROSTACK_MASTER_KEY);
   }
 
-  putWorkspace(workspace: string, config: WorkspaceConfig, secrets: Record<string, Record<string, string>>) {
-    return this.workspaces.put(workspace, config, secrets);
+  async putWorkspace(workspace: string, config: WorkspaceConfig, secrets: Record<string, Record<string, string>>) {
+    const result = await this.workspaces.put(workspace, config, secrets);
+    if (result.changed) this.ctx.waitUntil(this.notifyGateway([workspace]));
+    return result;
+  }
+
+  /** A gateway session's event stream opened (`session` is its object's name) or closed. */
+  watchWorkspace(workspace: string, session: string): void {
+    this.workspaces.watch(workspace, session);
+  }
+
+  unwatchWorkspace(workspace: string, session: string): void {
+    this.workspaces.unwatch(workspace, session);
+  }
+
+  /**
+   * Tells the gateway sessions streaming from these workspaces that their members changed, so clients send
+   * tools/list again. A session whose stream has closed (or that is gone) is forgotten.
+   */
+  private async notifyGateway(workspaces: string[]): Promise<void> {
+    const ns = this.env.GATEWAY_SESSION;
+    await Promise.all(
+      workspaces.flatMap((workspace) =>
+        this.workspaces.streams(workspace).map(async (session) => {
+          const open = await ns.get(ns.idFromName(session)).membersChanged().catch(() => false);
+          if (!open) this.workspaces.unwatch(workspace, session);
+        }),
+      ),
+    );
   }
 
   putWorkspaceTokens(workspace: string, tokens: { hash: string; role: TokenRole; label: string }[]): { count: number } {
@@ -68,7 +100,7 @@ export class ControlPlane extends DurableObject<PlatformEnv> {
 
   /** Stores the bundle, then flips the active version in the same transaction: readers see old or new, never half. */
   deploy(project: string, deployment: StoredDeployment): { version: string; unchanged: boolean } {
-    return this.ctx.storage.transactionSync(() => {
+    const result = this.ctx.storage.transactionSync(() => {
       const current = this.sql
         .exec<{ active_version: string | null; build_error: string | null }>(
           "SELECT active_version, build_error FROM projects WHERE project = ?",
@@ -81,17 +113,28 @@ export class ControlPlane extends DurableObject<PlatformEnv> {
          ON CONFLICT (project, version) DO UPDATE SET created_at = excluded.created_at`,
         project,
         deployment.version,
-        deployment.code,
-        deployment.sourceMap,
+        "",
+        null,
         JSON.stringify(deployment.settings),
         now,
       );
+      // Code and source map go in chunks: a row holds at most 2 MB, and a bundle with the MCP SDK is close to that.
+      this.sql.exec("DELETE FROM deployment_chunks WHERE project = ? AND version = ?", project, deployment.version);
+      this.putChunks(project, deployment.version, "code", deployment.code);
+      if (deployment.sourceMap !== null) this.putChunks(project, deployment.version, "map", deployment.sourceMap);
       this.sql.exec(
         `INSERT INTO projects (project, active_version, build_error, updated_at) VALUES (?, ?, NULL, ?)
          ON CONFLICT (project) DO UPDATE SET active_version = excluded.active_version, build_error = NULL, updated_at = excluded.updated_at`,
         project,
         deployment.version,
         now,
+      );
+      this.sql.exec(
+        `DELETE FROM deployment_chunks WHERE project = ? AND version NOT IN (
+           SELECT version FROM deployments WHERE project = ? ORDER BY created_at DESC LIMIT ?)`,
+        project,
+        project,
+        KEEP_DEPLOYMENTS,
       );
       this.sql.exec(
         `DELETE FROM deployments WHERE project = ? AND version NOT IN (
@@ -105,6 +148,12 @@ export class ControlPlane extends DurableObject<PlatformEnv> {
         unchanged: current?.active_version === deployment.version && current.build_error === null,
       };
     });
+    // A new version of a project may serve other tools: workspaces composing it tell their open sessions.
+    if (!result.unchanged) {
+      const workspaces = this.workspaces.workspacesWithProject(project);
+      if (workspaces.length > 0) this.ctx.waitUntil(this.notifyGateway(workspaces));
+    }
+    return result;
   }
 
   /** Records (or with `null` clears) a failed build: requests get an error page naming it until the next deploy. */
@@ -144,7 +193,28 @@ export class ControlPlane extends DurableObject<PlatformEnv> {
       )
       .toArray()[0];
     if (!row) return null;
-    return { version, code: row.code, sourceMap: row.source_map, settings: JSON.parse(row.settings) as DeploymentSettings };
+    // Deployments stored before chunking keep their text in the row.
+    const code = this.getChunks(project, version, "code") ?? row.code;
+    const sourceMap = this.getChunks(project, version, "map") ?? row.source_map;
+    return { version, code, sourceMap, settings: JSON.parse(row.settings) as DeploymentSettings };
+  }
+
+  private putChunks(project: string, version: string, part: "code" | "map", text: string): void {
+    for (let seq = 0, at = 0; at < text.length || seq === 0; seq++) {
+      let end = Math.min(at + CHUNK_CHARS, text.length);
+      // Never split a surrogate pair: half of one does not survive the trip through UTF-8.
+      const last = text.charCodeAt(end - 1);
+      if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+      this.sql.exec("INSERT INTO deployment_chunks (project, version, part, seq, data) VALUES (?, ?, ?, ?, ?)", project, version, part, seq, text.slice(at, end));
+      at = end;
+    }
+  }
+
+  private getChunks(project: string, version: string, part: "code" | "map"): string | null {
+    const rows = this.sql
+      .exec<{ data: string }>("SELECT data FROM deployment_chunks WHERE project = ? AND version = ? AND part = ? ORDER BY seq", project, version, part)
+      .toArray();
+    return rows.length === 0 ? null : rows.map((r) => r.data).join("");
   }
 
   async replaceSecrets(project: string, values: Record<string, string>): Promise<{ names: string[]; rev: number }> {
@@ -189,7 +259,8 @@ export class ControlPlane extends DurableObject<PlatformEnv> {
         version,
       )
       .toArray()[0];
-    return row?.source_map ?? null;
+    if (!row) return null;
+    return this.getChunks(project, version, "map") ?? row.source_map;
   }
 }
 

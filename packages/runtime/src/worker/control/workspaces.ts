@@ -1,6 +1,7 @@
 /**
- * Workspaces in the control plane's SQLite: each workspace's gateway config, its members' secrets (sealed) and its
- * member tokens (SHA-256 hashes only). The ControlPlane Durable Object owns the tables and delegates here.
+ * Workspaces in the control plane's SQLite: each workspace's gateway config, its members' secrets (sealed), its
+ * member tokens (SHA-256 hashes only) and the gateway sessions with an open event stream (told when members change).
+ * The ControlPlane Durable Object owns the tables and delegates here.
  */
 import type { GatewayAccess, TokenRole, WorkspaceConfig } from "../../shared/gateway";
 import { open, seal, type SecretEnvelope } from "../secrets/envelope";
@@ -13,6 +14,8 @@ export const WORKSPACE_TABLES = `
     PRIMARY KEY (workspace, member, name));
   CREATE TABLE IF NOT EXISTS workspace_tokens (
     hash TEXT PRIMARY KEY, workspace TEXT NOT NULL, role TEXT NOT NULL, label TEXT NOT NULL, created_at INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS workspace_streams (
+    workspace TEXT NOT NULL, session TEXT NOT NULL, since INTEGER NOT NULL, PRIMARY KEY (workspace, session));
 `;
 
 /** Secrets are sealed to their workspace, member and name: an envelope copied to another row does not open. */
@@ -30,7 +33,7 @@ export class WorkspaceStore {
     workspace: string,
     config: WorkspaceConfig,
     secrets: Record<string, Record<string, string>>,
-  ): Promise<{ rev: number; members: string[]; secrets: Record<string, string[]> }> {
+  ): Promise<{ rev: number; members: string[]; secrets: Record<string, string[]>; changed: boolean }> {
     const sealed: [string, string, SecretEnvelope][] = [];
     for (const [member, values] of Object.entries(secrets)) {
       for (const [name, value] of Object.entries(values)) {
@@ -38,6 +41,7 @@ export class WorkspaceStore {
       }
     }
     return this.storage.transactionSync(() => {
+      const before = this.sql.exec<{ config: string }>("SELECT config FROM workspaces WHERE slug = ?", workspace).toArray()[0]?.config;
       this.sql.exec(
         `INSERT INTO workspaces (slug, config, rev, updated_at) VALUES (?, ?, 1, ?)
          ON CONFLICT (slug) DO UPDATE SET config = excluded.config, rev = rev + 1, updated_at = excluded.updated_at`,
@@ -58,7 +62,8 @@ export class WorkspaceStore {
       const rev = this.sql.exec<{ rev: number }>("SELECT rev FROM workspaces WHERE slug = ?", workspace).one().rev;
       const names: Record<string, string[]> = {};
       for (const [member, name] of sealed) (names[member] ??= []).push(name);
-      return { rev, members: config.members.map((m) => m.slug), secrets: names };
+      // `changed`: what a client lists may differ (sessions get list_changed); a secrets-only push changes nothing listed.
+      return { rev, members: config.members.map((m) => m.slug), secrets: names, changed: before !== JSON.stringify(config) };
     });
   }
 
@@ -115,5 +120,33 @@ export class WorkspaceStore {
       if (value !== null) (out[row.member] ??= {})[row.name] = value;
     }
     return { rev, secrets: out };
+  }
+
+  /** A gateway session opened an event stream: it hears about member changes until it closes it. */
+  watch(workspace: string, session: string): void {
+    this.sql.exec(
+      "INSERT INTO workspace_streams (workspace, session, since) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET since = excluded.since",
+      workspace,
+      session,
+      Date.now(),
+    );
+  }
+
+  unwatch(workspace: string, session: string): void {
+    this.sql.exec("DELETE FROM workspace_streams WHERE workspace = ? AND session = ?", workspace, session);
+  }
+
+  /** The sessions (Durable Object names) listening on `workspace`. */
+  streams(workspace: string): string[] {
+    return this.sql.exec<{ session: string }>("SELECT session FROM workspace_streams WHERE workspace = ?", workspace).toArray().map((r) => r.session);
+  }
+
+  /** Workspaces with `project` as a member: a new deployment of it may change what they list. */
+  workspacesWithProject(project: string): string[] {
+    return this.sql
+      .exec<{ slug: string; config: string }>("SELECT slug, config FROM workspaces")
+      .toArray()
+      .filter((row) => (JSON.parse(row.config) as WorkspaceConfig).members.some((m) => m.kind === "project" && m.project === project))
+      .map((row) => row.slug);
   }
 }

@@ -50,6 +50,22 @@ describe("dispatcher", () => {
     expect(await (await platform.request("badret", "/")).text()).toContain("must return a Response");
   });
 
+  it("keeps the internal MCP session headers between the platform and the isolate", async () => {
+    await platform.deployScript(
+      "echo",
+      `export default { fetch(req) { return Response.json(Object.fromEntries(req.headers), { headers: { "x-aerostack-mcp-state": "abc", "x-aerostack-mcp-session": "s1" } }); } }`,
+    );
+    const res = await platform.request("echo", "/", { headers: { "x-aerostack-mcp-state": "forged", "x-aerostack-mcp-reattach": "1" } });
+    const seen = (await res.json()) as Record<string, string>;
+    // A client cannot hand the isolate a session state (or pose as the platform re-opening a stream) ...
+    expect(Object.keys(seen).filter((h) => h.startsWith("x-aerostack-mcp"))).toEqual([]);
+    // ... and never sees the ones the isolate hands the platform.
+    expect([...res.headers.keys()].filter((h) => h.startsWith("x-aerostack-mcp"))).toEqual([]);
+    // The platform now knows session s1 and hands its state back on the session's requests.
+    const next = (await (await platform.request("echo", "/", { headers: { "mcp-session-id": "s1" } })).json()) as Record<string, string>;
+    expect(next["x-aerostack-mcp-state"]).toBe("abc");
+  });
+
   it("rejects control calls without the host token", async () => {
     const res = await platform.fetch("/__aerostack/health");
     expect(res.status).toBe(401);

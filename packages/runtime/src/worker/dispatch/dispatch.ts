@@ -4,6 +4,7 @@ import { activeDeployment } from "./active";
 import { loadIsolate } from "./loader";
 import { isErrorReport, logUserError, mapErrorReport, reportFromThrown } from "./errors";
 import { renderErrorPage } from "./error-page";
+import { fromIsolate, toIsolate, type StreamOrigin } from "./mcp-sessions";
 
 export function newRequestId(): string {
   return crypto.randomUUID().replaceAll("-", "").slice(0, 8);
@@ -38,13 +39,13 @@ export async function dispatch(request: Request, env: PlatformEnv, ctx: Executio
   const version = active.version;
   let result: Response | unknown;
   try {
-    result = await loadIsolate(env, ctx.exports, project, version, active.secretsRev).handle(request, { requestId });
+    result = await loadIsolate(env, ctx.exports, project, version, active.secretsRev).handle(toIsolate(request, project), { requestId });
   } catch (err) {
     result = reportFromThrown(err);
   }
   if (result instanceof Response) {
     logLine(result.status);
-    return result;
+    return fromIsolate(result, project, request, () => streamOrigin(env, ctx, project, isolateKey(version, active.secretsRev)));
   }
   const report = await mapErrorReport(env, project, version, isErrorReport(result) ? result : reportFromThrown(result));
   logUserError(project, requestId, report, `${request.method} ${url.pathname}`);
@@ -54,4 +55,22 @@ export async function dispatch(request: Request, env: PlatformEnv, ctx: Executio
     { status: 500, title: `Error in ${project}`, detail: `${report.name}: ${report.message}`, stack: report.stack },
     dev,
   );
+}
+
+const isolateKey = (version: string, secretsRev: number) => `${version}~${secretsRev}`;
+
+/** Where a held MCP stream is re-opened when the project's isolate changes (a deploy, a save, new secrets). */
+function streamOrigin(env: PlatformEnv, ctx: ExecutionContext, project: string, key: string): StreamOrigin {
+  return {
+    key,
+    async currentKey() {
+      const active = await activeDeployment(env, project);
+      return active.version !== null && active.buildError === null ? isolateKey(active.version, active.secretsRev) : null;
+    },
+    async send(next, request) {
+      const [version = "", rev = "0"] = next.split("~");
+      const result = await loadIsolate(env, ctx.exports, project, version, Number(rev)).handle(request, { requestId: newRequestId() });
+      return result instanceof Response ? result : null;
+    },
+  };
 }

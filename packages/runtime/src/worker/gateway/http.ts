@@ -19,7 +19,7 @@ import {
   type JsonRpcMessage,
 } from "./jsonrpc";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "./methods";
-import type { SessionCall } from "./session";
+import { sessionName, type SessionCall } from "./session";
 
 export const GATEWAY_PREFIX = "/ws/";
 
@@ -101,24 +101,34 @@ async function authorize(request: Request, env: PlatformEnv, workspace: string, 
   return { workspace, tokenHash, rev: access.rev, config };
 }
 
+/**
+ * A body over the limit is still read (and dropped) up to this size before the 413: a client whose upload is cut off
+ * mid-write sees a connection reset instead of the answer. Larger ones are cut off, as an abuse guard.
+ */
+const DRAIN_LIMIT = 4 * MAX_BODY_BYTES;
+
 /** Reads at most MAX_BODY_BYTES; null when the body is larger. */
 async function readBody(request: Request): Promise<string | null> {
   const declared = Number(request.headers.get("content-length") ?? NaN);
-  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) return null;
   if (!request.body) return "";
   const reader = request.body.getReader();
+  if (Number.isFinite(declared) && declared > DRAIN_LIMIT) {
+    await reader.cancel();
+    return null;
+  }
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
     const { value, done } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
+    if (size > DRAIN_LIMIT) {
       await reader.cancel();
       return null;
     }
-    chunks.push(value);
+    if (size <= MAX_BODY_BYTES) chunks.push(value);
   }
+  if (size > MAX_BODY_BYTES) return null;
   const all = new Uint8Array(size);
   let at = 0;
   for (const c of chunks) {
@@ -156,7 +166,7 @@ async function parseMessages(request: Request, headers: Record<string, string>):
 }
 
 function sessionStub(env: PlatformEnv, workspace: string, sessionId: string) {
-  return env.GATEWAY_SESSION.get(env.GATEWAY_SESSION.idFromName(`${workspace}/${sessionId}`));
+  return env.GATEWAY_SESSION.get(env.GATEWAY_SESSION.idFromName(sessionName(workspace, sessionId)));
 }
 
 /** Serves `/ws/...`; the router sends every request under that prefix here (on the platform's own host). */

@@ -2,7 +2,7 @@
  * The gateway's MCP methods: lists fan out to every member in parallel (each under its own timeout, failing open),
  * everything else is routed to one member chosen from the workspace config by the name's or URI's prefix.
  */
-import type { Member, WorkspaceConfig } from "../../shared/gateway";
+import { FAILED_MEMBERS_META, type Member, type WorkspaceConfig } from "../../shared/gateway";
 import { INTERNAL_ERROR, INVALID_PARAMS, isObject, METHOD_NOT_FOUND, RpcError, type JsonObject, type JsonRpcMessage } from "./jsonrpc";
 import { namespaceUri, prefixName, splitName, splitUri, URI_SCHEME } from "./names";
 import { MemberError, UpstreamRpcError, type Budget, type Upstream } from "./upstream";
@@ -10,8 +10,6 @@ import type { MemberRuntime } from "./members";
 
 export const SUPPORTED_PROTOCOL_VERSIONS = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"] as const;
 export const LATEST_PROTOCOL_VERSION = SUPPORTED_PROTOCOL_VERSIONS[0];
-/** The `_meta` key naming the members a list could not include. */
-export const FAILED_MEMBERS_META = "aerostack/failedMembers";
 /** A member's list is followed for at most this many pages. */
 const MAX_PAGES = 100;
 
@@ -205,6 +203,36 @@ function namespaceContents(slug: string) {
   };
 }
 
+/**
+ * Content blocks that name a member's resource (embedded `resource`, `resource_link`) get the gateway's URI for it,
+ * so a client can read or subscribe to what a tool or prompt pointed at through the gateway.
+ */
+function namespaceBlock(slug: string, block: unknown): unknown {
+  if (!isObject(block)) return block;
+  if (block.type === "resource_link" && typeof block.uri === "string") return { ...block, uri: namespaceUri(slug, block.uri) };
+  if (block.type === "resource" && isObject(block.resource) && typeof block.resource.uri === "string") {
+    return { ...block, resource: { ...block.resource, uri: namespaceUri(slug, block.resource.uri) } };
+  }
+  return block;
+}
+
+function namespaceToolResult(slug: string) {
+  return (result: unknown): unknown => {
+    if (!isObject(result) || !Array.isArray(result.content)) return result;
+    return { ...result, content: result.content.map((c: unknown) => namespaceBlock(slug, c)) };
+  };
+}
+
+function namespacePromptResult(slug: string) {
+  return (result: unknown): unknown => {
+    if (!isObject(result) || !Array.isArray(result.messages)) return result;
+    return {
+      ...result,
+      messages: result.messages.map((m: unknown) => (isObject(m) ? { ...m, content: namespaceBlock(slug, m.content) } : m)),
+    };
+  };
+}
+
 const renamed = (slug: string, item: JsonObject): JsonObject | null =>
   typeof item.name === "string" ? { ...item, name: prefixName(slug, item.name) } : null;
 
@@ -249,12 +277,12 @@ export async function handleMethod(ctx: CallContext, method: string, params: Jso
     case "tools/call": {
       const { p, value } = requireParams(method, params, "name", "the tool's name, {member}__{tool}");
       const { member, name } = byName(ctx, "tool", value);
-      return routed(ctx, member, method, { ...p, name });
+      return routed(ctx, member, method, { ...p, name }, namespaceToolResult(member.slug));
     }
     case "prompts/get": {
       const { p, value } = requireParams(method, params, "name", "the prompt's name, {member}__{prompt}");
       const { member, name } = byName(ctx, "prompt", value);
-      return routed(ctx, member, method, { ...p, name });
+      return routed(ctx, member, method, { ...p, name }, namespacePromptResult(member.slug));
     }
     case "resources/read":
     case "resources/subscribe":

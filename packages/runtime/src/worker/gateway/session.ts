@@ -25,6 +25,7 @@ import {
 } from "./jsonrpc";
 import { handleMethod, initializeResult, negotiateVersion, rewriteFromMember, type CallContext, type MemberEntry } from "./methods";
 import { memberRuntime, workspaceSecrets, type MemberHost } from "./members";
+import { controlPlane } from "../control/control-plane";
 import { EventWriter, KEEPALIVE } from "./sse";
 import { Upstream } from "./upstream";
 
@@ -48,6 +49,7 @@ export interface PostCall extends SessionCall {
 
 interface SessionRecord {
   workspace: string;
+  sessionId: string;
   tokenHash: string;
   mode: "streamable" | "legacy";
   protocolVersion: string;
@@ -64,6 +66,12 @@ const TOUCH_EVERY_MS = 60 * 60 * 1000;
 const KEEPALIVE_MS = 25_000;
 
 const SSE_HEADERS = { "content-type": "text/event-stream", "cache-control": "no-cache, no-transform", connection: "keep-alive" };
+
+/** What clients are told when the workspace's members change: every list may read differently now. */
+const LIST_CHANGED = ["notifications/tools/list_changed", "notifications/prompts/list_changed", "notifications/resources/list_changed"];
+
+/** The object's name: http.ts addresses sessions by it, the control plane notifies them by it. */
+export const sessionName = (workspace: string, sessionId: string) => `${workspace}/${sessionId}`;
 
 /** Versions before 2025-06-18 allow JSON-RPC batches; later ones removed them. */
 const BATCH_VERSIONS = ["2024-11-05", "2025-03-26"];
@@ -117,8 +125,10 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
     const record = await this.session(call);
     if (!record || record.mode !== "streamable") return httpError(404, SESSION_NOT_FOUND, "Session not found");
     // One stream per session: a new GET replaces the old one (a reconnecting client).
-    this.stream?.writer.close();
-    const stream = this.openStream(false);
+    const old = this.stream;
+    this.stream = null;
+    old?.writer.close();
+    const stream = await this.openStream(record, false);
     for (const entry of this.upstreams.values()) this.attach(entry);
     return new Response(stream.writer.readable, { headers: { ...SSE_HEADERS, "mcp-session-id": call.sessionId } });
   }
@@ -134,8 +144,9 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
   /** Legacy HTTP+SSE: the GET that opens the session's one stream, announcing where to POST. */
   async openLegacy(call: SessionCall & { endpoint: string }): Promise<Response> {
     const now = Date.now();
-    this.record = {
+    const record: SessionRecord = {
       workspace: call.workspace,
+      sessionId: call.sessionId,
       tokenHash: call.tokenHash,
       mode: "legacy",
       protocolVersion: "2024-11-05",
@@ -143,9 +154,10 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
       createdAt: now,
       lastSeen: now,
     };
-    await this.ctx.storage.put("session", this.record);
+    this.record = record;
+    await this.ctx.storage.put("session", record);
     await this.ctx.storage.setAlarm(now + IDLE_TTL_MS);
-    const stream = this.openStream(true);
+    const stream = await this.openStream(record, true);
     stream.writer.send(call.endpoint, "endpoint");
     // A legacy session lives exactly as long as its stream.
     stream.writer.whenClosed(() => void this.destroy());
@@ -180,6 +192,17 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
     return new Response("Accepted", { status: 202 });
   }
 
+  /**
+   * The control plane's word that the workspace's members changed (config pushed, a member project redeployed):
+   * the client is told to list again. False when no stream is open, so the control plane stops asking.
+   */
+  async membersChanged(): Promise<boolean> {
+    const stream = this.stream;
+    if (!stream || stream.writer.closed) return false;
+    for (const method of LIST_CHANGED) stream.writer.send({ jsonrpc: "2.0", method }, stream.legacy ? "message" : undefined);
+    return true;
+  }
+
   /** Idle sessions go away (open streams keep theirs alive). */
   override async alarm(): Promise<void> {
     const record = this.record ?? (await this.ctx.storage.get<SessionRecord>("session")) ?? null;
@@ -199,6 +222,7 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
     const now = Date.now();
     const record: SessionRecord = {
       workspace: call.workspace,
+      sessionId: call.sessionId,
       tokenHash: call.tokenHash,
       mode: "streamable",
       protocolVersion: negotiateVersion(init.params?.protocolVersion),
@@ -235,6 +259,7 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
     this.stream = null;
     stream?.abort.abort();
     stream?.writer.close();
+    if (stream && this.record) this.unwatch(this.record);
     const upstreams = [...this.upstreams.values()];
     this.upstreams.clear();
     await Promise.allSettled(upstreams.map((e) => e.upstream.close()));
@@ -243,7 +268,8 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
     await this.ctx.storage.deleteAlarm();
   }
 
-  private openStream(legacy: boolean): { writer: EventWriter; abort: AbortController; legacy: boolean } {
+  /** Opens the client's stream and registers it with the control plane (before the client gets it, so no change is missed). */
+  private async openStream(record: SessionRecord, legacy: boolean): Promise<{ writer: EventWriter; abort: AbortController; legacy: boolean }> {
     const writer = new EventWriter();
     const abort = new AbortController();
     const stream = { writer, abort, legacy };
@@ -253,9 +279,22 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
       clearInterval(timer);
       abort.abort();
       for (const entry of this.upstreams.values()) entry.listening = false;
-      if (this.stream === stream) this.stream = null;
+      // A stream replaced by a newer one (or ended with the session) leaves the registration to that path.
+      if (this.stream === stream) {
+        this.stream = null;
+        this.unwatch(record);
+      }
     });
+    await controlPlane(this.env).watchWorkspace(record.workspace, sessionName(record.workspace, record.sessionId));
     return stream;
+  }
+
+  private unwatch(record: SessionRecord): void {
+    this.ctx.waitUntil(
+      controlPlane(this.env)
+        .unwatchWorkspace(record.workspace, sessionName(record.workspace, record.sessionId))
+        .catch(() => {}),
+    );
   }
 
   /** Pipes a ready member's own GET stream into the client's stream, if the client has one open. */
@@ -304,6 +343,7 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
         fetch: runtime.fetch,
         protocolVersion: record.protocolVersion,
         onReady: () => this.attach(entry),
+        redact: runtime.redact,
       }),
     };
     if (raced) void raced.upstream.close();

@@ -29,6 +29,8 @@ export const GATEWAY_CLIENT_INFO = { name: "aerostack-gateway", version: "0.1.0"
 
 /** How many times one request follows a stream that closed before answering (SSE resumption with Last-Event-ID). */
 const MAX_RESUMES = 3;
+/** How long telling a member that a request was cancelled may take. */
+const CANCEL_NOTICE_MS = 2000;
 /** Upstream error bodies quoted in messages are cut to this. */
 const SNIPPET = 200;
 
@@ -50,6 +52,11 @@ export interface UpstreamOptions {
   protocolVersion: string;
   /** Called each time the member's session is (re)initialized. */
   onReady?: () => void;
+  /**
+   * Applied to everything read from the member before it is parsed: a member that echoes the credentials it was
+   * sent (in a result, an error or an HTTP error page) must not hand them to the gateway's client.
+   */
+  redact?: (text: string) => string;
 }
 
 export class Upstream {
@@ -61,8 +68,11 @@ export class Upstream {
   /** What the member said it can do at initialize; list fan-outs skip members without the capability. */
   capabilities: JsonObject = {};
 
+  private readonly redact: (text: string) => string;
+
   constructor(private readonly options: UpstreamOptions) {
     this.protocolVersion = options.protocolVersion;
+    this.redact = options.redact ?? ((text) => text);
   }
 
   get slug(): string {
@@ -118,7 +128,13 @@ export class Upstream {
         }
         return await this.readResult(res, id, budget, onMessage);
       } catch (err) {
-        throw describeFailure(err, budget);
+        const failure = describeFailure(err, budget);
+        // Timed out or cancelled by the client: the member may still be working on it, so tell it to stop.
+        if (budget.signal.aborted && method !== "initialize") {
+          const stop = { signal: AbortSignal.timeout(CANCEL_NOTICE_MS), timeoutMs: CANCEL_NOTICE_MS };
+          void this.notify("notifications/cancelled", { requestId: id, reason: failure.message }, stop);
+        }
+        throw failure;
       }
     }
   }
@@ -192,7 +208,7 @@ export class Upstream {
   private async readResult(res: Response, id: JsonRpcId, budget: Budget, onMessage: (m: JsonRpcMessage) => void): Promise<unknown> {
     for (let resumes = 0; ; resumes++) {
       if (!res.ok) {
-        const text = await res.text().catch(() => "");
+        const text = this.redact(await res.text().catch(() => ""));
         const snippet = text.trim().replace(/\s+/g, " ").slice(0, SNIPPET);
         throw new MemberError(`answered HTTP ${res.status}${snippet ? `: ${snippet}` : ""}`);
       }
@@ -200,7 +216,7 @@ export class Upstream {
       if (type.includes("application/json")) {
         let parsed: unknown;
         try {
-          parsed = JSON.parse(await res.text());
+          parsed = JSON.parse(this.redact(await res.text()));
         } catch {
           throw new MemberError("answered with invalid JSON");
         }
@@ -230,7 +246,7 @@ export class Upstream {
     if (!data) return undefined;
     let message: unknown;
     try {
-      message = JSON.parse(data);
+      message = JSON.parse(this.redact(data));
     } catch {
       return undefined;
     }

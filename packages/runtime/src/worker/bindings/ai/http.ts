@@ -57,6 +57,21 @@ function keyHint(target: ProviderTarget): string {
   return `add ${target.apiKeySecret}=<your key> to .dev.vars (aerostack dev reads it on the next request), or set ${target.apiKeySecret} in the environment aerostack runs in`;
 }
 
+function authError(target: ProviderTarget, status: number): AiCallError {
+  const op = opName(target.operation);
+  if (target.apiKey === null) {
+    return new AiCallError("auth", `${op}: ${target.provider} asked for an API key (HTTP ${status}) but none is set: ${keyHint(target)}.`);
+  }
+  return new AiCallError(
+    "auth",
+    `${op}: ${target.provider} rejected the API key in secret ${target.apiKeySecret} (HTTP ${status}${status === 403 ? ": the key is invalid or may not use this model" : ""}). ` +
+      `Check the key, then ${keyHint(target)}.`,
+  );
+}
+
+/** Gemini answers a bad key with 400 INVALID_ARGUMENT ("API key not valid", reason API_KEY_INVALID), not 401. */
+const BAD_KEY_MESSAGE = /\bapi key not valid\b|\bapi_key_invalid\b|\bapi key expired\b/i;
+
 async function statusError(res: Response, target: ProviderTarget, url: string, attempts: number): Promise<AiCallError> {
   const op = opName(target.operation);
   const who = target.provider;
@@ -65,16 +80,10 @@ async function statusError(res: Response, target: ProviderTarget, url: string, a
   if (status === 401 || status === 403) {
     // The provider's text is left out: some echo part of the key they rejected.
     await res.body?.cancel();
-    if (target.apiKey === null) {
-      return new AiCallError("auth", `${op}: ${who} asked for an API key (HTTP ${status}) but none is set: ${keyHint(target)}.`);
-    }
-    return new AiCallError(
-      "auth",
-      `${op}: ${who} rejected the API key in secret ${target.apiKeySecret} (HTTP ${status}${status === 403 ? ": the key is invalid or may not use this model" : ""}). ` +
-        `Check the key, then ${keyHint(target)}.`,
-    );
+    return authError(target, status);
   }
   const detail = await providerMessage(res, target);
+  if (status === 400 && BAD_KEY_MESSAGE.test(detail)) return authError(target, status);
   const said = detail ? `: ${detail}` : "";
   if (status === 404) {
     return new AiCallError(
@@ -89,10 +98,12 @@ async function statusError(res: Response, target: ProviderTarget, url: string, a
   return new AiCallError("bad_request", `${op}: ${who} refused the request (HTTP ${status})${said}.`);
 }
 
-function timeoutError(target: ProviderTarget, ms: number): AiCallError {
+/** `midStream`: the answer had begun and then went quiet, which reads differently from no answer at all. */
+function timeoutError(target: ProviderTarget, ms: number, midStream = false): AiCallError {
+  const what = midStream ? `stopped sending for ${seconds(ms)} in the middle of its answer` : `did not answer within ${seconds(ms)}`;
   return new AiCallError(
     "timeout",
-    `${opName(target.operation)}: ${target.provider} did not answer within ${seconds(ms)}. Raise timeout in [ai] (or [ai.providers.${target.provider}]) in aerostack.toml, or pass timeoutMs to this call.`,
+    `${opName(target.operation)}: ${target.provider} ${what}. Raise timeout in [ai] (or [ai.providers.${target.provider}]) in aerostack.toml, or pass timeoutMs to this call.`,
   );
 }
 
@@ -233,7 +244,7 @@ export async function postForEvents(target: ProviderTarget, request: ProviderReq
       for await (const event of parseSse(body, () => attempt.touch())) yield event;
     } catch (err) {
       if (err instanceof AiCallError) throw err;
-      if (attempt.timedOut()) throw timeoutError(target, target.timeoutMs);
+      if (attempt.timedOut()) throw timeoutError(target, target.timeoutMs, true);
       throw networkError(target, err);
     } finally {
       attempt.clear();
@@ -241,6 +252,15 @@ export async function postForEvents(target: ProviderTarget, request: ProviderReq
       await body.cancel().catch(() => {});
     }
   })();
+}
+
+/** An event's data as JSON: a provider that streams anything else gives an invalid answer, not a bare SyntaxError. */
+export function eventJson<T>(target: ProviderTarget, event: SseEvent): T {
+  try {
+    return JSON.parse(event.data) as T;
+  } catch {
+    throw new AiCallError("invalid_response", `${opName(target.operation)}: ${target.provider} streamed an event that is not JSON (${event.data.length} bytes).`);
+  }
 }
 
 /** Server-sent events (the WHATWG format): `event:` and `data:` fields, blank-line separated, `:` comments. */

@@ -3,7 +3,7 @@
  * and `tool_result` blocks (in a user turn) back to it; streaming as named SSE events.
  */
 import type { ChatDelta, ChatMessage, ChatResult, FinishReason, ToolCall } from "../../../../shim/ai";
-import { postForEvents, postJson } from "../http";
+import { eventJson, postForEvents, postJson } from "../http";
 import { AiCallError, type ChatRequest, type ProviderAdapter, type ProviderTarget } from "../types";
 
 const API_VERSION = "2023-06-01";
@@ -135,7 +135,7 @@ export const anthropic: ProviderAdapter = {
       let finish: FinishReason = "other";
       let model: string | undefined;
       for await (const event of events) {
-        const data = JSON.parse(event.data) as StreamEvent;
+        const data = eventJson<StreamEvent>(target, event);
         const index = data.index ?? 0;
         switch (data.type ?? event.event) {
           case "message_start":

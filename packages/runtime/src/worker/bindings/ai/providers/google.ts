@@ -4,7 +4,7 @@
  * The key travels in the `x-goog-api-key` header, never in the URL, so no URL in an error or log can hold it.
  */
 import type { ChatDelta, ChatMessage, ChatResult, EmbedResult, FinishReason, ToolCall } from "../../../../shim/ai";
-import { postForEvents, postJson } from "../http";
+import { eventJson, postForEvents, postJson } from "../http";
 import { AiCallError, estimateTokens, type ChatRequest, type ProviderAdapter, type ProviderTarget } from "../types";
 
 /** Gemini's batch embedding limit per request. */
@@ -181,7 +181,7 @@ export const google: ProviderAdapter = {
       let model: string | undefined;
       // Every chunk is a whole GenerateContentResponse: text parts are increments, function calls come whole.
       for await (const event of events) {
-        const chunk = JSON.parse(event.data) as GenerateResponse & { error?: { message?: string } };
+        const chunk = eventJson<GenerateResponse & { error?: { message?: string } }>(target, event);
         if (chunk.error) throw new AiCallError("server", `AI.chat: ${target.provider} failed mid-stream: ${String(chunk.error.message ?? "").slice(0, 300)}`);
         model ??= chunk.modelVersion;
         if (chunk.usageMetadata) counts = usage(chunk);

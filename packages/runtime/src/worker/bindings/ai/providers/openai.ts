@@ -3,8 +3,8 @@
  * others speak too (`kind = "openai"` with their `base_url`). Tool calls carry arguments as JSON text.
  */
 import type { ChatDelta, ChatMessage, ChatResult, EmbedResult, FinishReason, ToolCall } from "../../../../shim/ai";
-import { postForEvents, postJson } from "../http";
-import { AiCallError, type ChatRequest, type ProviderAdapter, type ProviderTarget } from "../types";
+import { eventJson, postForEvents, postJson } from "../http";
+import { AiCallError, estimateTokens, type ChatRequest, type ProviderAdapter, type ProviderTarget } from "../types";
 
 interface OpenAiToolCall {
   id: string;
@@ -120,17 +120,21 @@ export const openai: ProviderAdapter = {
       // Tool calls arrive in fragments keyed by index: the id and name first, then the arguments in pieces.
       const calls = new Map<number, { id: string; name: string; args: string }>();
       let finish: FinishReason = "other";
-      let usage = { inputTokens: 0, outputTokens: 0 };
+      let usage: { inputTokens: number; outputTokens: number } | undefined;
       let model: string | undefined;
+      let streamed = "";
       for await (const event of events) {
         if (event.data === "[DONE]") break;
-        const chunk = JSON.parse(event.data) as OpenAiChunk & { error?: { message?: string } };
+        const chunk = eventJson<OpenAiChunk & { error?: { message?: string } }>(target, event);
         if (chunk.error) throw new AiCallError("server", `AI.chat: ${target.provider} failed mid-stream: ${String(chunk.error.message ?? "unknown error").slice(0, 300)}`);
         model ??= chunk.model;
         if (chunk.usage) usage = { inputTokens: chunk.usage.prompt_tokens ?? 0, outputTokens: chunk.usage.completion_tokens ?? 0 };
         const choice = chunk.choices?.[0];
         if (!choice) continue;
-        if (choice.delta?.content) yield { type: "text", text: choice.delta.content };
+        if (choice.delta?.content) {
+          streamed += choice.delta.content;
+          yield { type: "text", text: choice.delta.content };
+        }
         for (const part of choice.delta?.tool_calls ?? []) {
           const call = calls.get(part.index) ?? { id: "", name: "", args: "" };
           if (part.id) call.id = part.id;
@@ -143,6 +147,11 @@ export const openai: ProviderAdapter = {
       for (const [index, call] of [...calls].sort((a, b) => a[0] - b[0])) {
         yield { type: "tool_call", toolCall: { id: call.id || `call_${index}`, name: call.name, arguments: parseArguments(target, call.name, call.args) } };
       }
+      // Servers that ignore stream_options send no usage chunk: estimated, so the usage log still counts the call.
+      usage ??= {
+        inputTokens: request.messages.reduce((sum, m) => sum + estimateTokens(m.content), 0),
+        outputTokens: estimateTokens(streamed + [...calls.values()].map((c) => c.name + c.args).join("")),
+      };
       yield { type: "done", usage, finishReason: finish, model: modelName(target, model) };
     })();
   },

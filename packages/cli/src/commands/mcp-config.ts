@@ -1,0 +1,115 @@
+/** `aerostack mcp config --client cursor|claude|vscode`: print, or merge into the client's config file, an entry for the project's MCP server. */
+import { resolve } from "node:path";
+import {
+  clientEntry,
+  clientConfigPath,
+  isMcpClient,
+  loadProjectConfig,
+  MCP_CLIENTS,
+  mergeClientConfig,
+  parseEndpointUrl,
+  UsageError,
+  type McpClient,
+  type McpTarget,
+} from "@aerostack/runtime";
+import { defineCommand, type GlobalOptions } from "../core/command";
+import { clientSnippetText, displayPath, resolveToken, TOKEN_OPTION } from "../core/mcp";
+
+interface ConfigFlags {
+  client?: string;
+  write?: boolean;
+  url?: string;
+  name?: string;
+  gateway?: boolean;
+  token?: string;
+  configFile?: string;
+}
+
+const CLIENT_NAMES = Object.keys(MCP_CLIENTS).join(", ");
+/** Names every client accepts (VS Code's schema is the strictest). */
+const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*$/;
+
+function parseClient(value: string | undefined): McpClient {
+  if (value === undefined) throw new UsageError(`Which client? Pass --client with one of: ${CLIENT_NAMES}.`, { hint: "For example: `aerostack mcp config --client cursor --write`." });
+  if (!isMcpClient(value)) throw new UsageError(`Unknown client "${value}" for --client: expected one of ${CLIENT_NAMES}.`, { hint: "For example: `aerostack mcp config --client claude`." });
+  return value;
+}
+
+/** A client reaches local servers on loopback, whatever address `aerostack dev` binds. */
+const clientHost = (host: string) => (host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host);
+
+/**
+ * What the entry points at. By default the project's own `/mcp`: it needs no token and survives restarts. The dev
+ * gateway (`--gateway`) also composes `[[mcp.proxy]]` servers, but its token changes on every `aerostack dev` start.
+ */
+async function resolveTarget(options: ConfigFlags, globals: GlobalOptions, token: string | undefined): Promise<{ target: McpTarget; name: string; root: string }> {
+  if (options.url !== undefined) {
+    if (options.gateway) throw new UsageError("--url and --gateway both choose the endpoint: pass one of them.");
+    return { target: { url: parseEndpointUrl(options.url, "--url").href, ...(token ? { token } : {}) }, name: options.name ?? "aerostack", root: globals.cwd };
+  }
+  const { config, root } = await loadProjectConfig({ cwd: globals.cwd, ...(globals.config ? { configPath: globals.config } : {}) });
+  const base = `http://${clientHost(config.dev.host)}:${config.dev.port}`;
+  if (options.gateway) {
+    if (!token) {
+      throw new UsageError("The dev gateway needs the dev token: pass --token (or set AEROSTACK_TOKEN).", {
+        hint: "`aerostack dev` prints it (Token: mwt_dev_…); it changes on every start, so run this again after restarting dev.",
+      });
+    }
+    return { target: { url: `${base}/ws/dev`, token }, name: options.name ?? "aerostack-dev", root };
+  }
+  if (config.type !== "mcp-server") {
+    const proxies = config.mcp?.proxy.length ?? 0;
+    throw new UsageError(`Project "${config.name}" is a ${config.type}, not an MCP server: it has no /mcp endpoint of its own.`, {
+      hint: proxies
+        ? "Its [[mcp.proxy]] servers are reached through the dev gateway: pass --gateway --token <the token `aerostack dev` prints>."
+        : "Pass --url <endpoint> for another server, or create one with `aerostack init --template mcp-server`.",
+    });
+  }
+  return { target: { url: `${base}/mcp`, ...(token ? { token } : {}) }, name: options.name ?? config.name, root };
+}
+
+export default defineCommand<ConfigFlags>({
+  path: ["mcp", "config"],
+  description: "Print (or --write) the Cursor, Claude Desktop or VS Code config entry for this project's MCP server",
+  options: [
+    { flags: "--client <client>", description: `the MCP client: ${CLIENT_NAMES}` },
+    { flags: "--write", description: "merge the entry into the client's config file (other servers and keys are kept)" },
+    { flags: "--url <url>", description: "endpoint to configure (default: the project's http://127.0.0.1:<port>/mcp)" },
+    { flags: "--name <name>", description: "server name in the client (default: the project name)" },
+    { flags: "--gateway", description: "point at the dev gateway (/ws/dev, all the project's MCP servers) instead; needs --token" },
+    TOKEN_OPTION,
+    { flags: "--config-file <path>", description: "config file to write instead of the client's usual one" },
+  ],
+  examples: [
+    "aerostack mcp config --client cursor --write",
+    "aerostack mcp config --client claude",
+    "aerostack mcp config --client vscode --gateway --token mwt_dev_… --write",
+    "aerostack mcp config --client cursor --url https://mcp.example.com/mcp --name example --write",
+  ],
+  async handler({ options, globals, out }) {
+    const client = parseClient(options.client);
+    if (options.name !== undefined && !NAME_PATTERN.test(options.name)) {
+      throw new UsageError(`--name must start with a letter and hold only letters, digits, "-" and "_", got "${options.name}".`, { hint: "For example: --name weather" });
+    }
+    const { target, name, root } = await resolveTarget(options, globals, resolveToken(options.token));
+    const file = options.configFile ? resolve(globals.cwd, options.configFile) : clientConfigPath(client, { root });
+    const entry = clientEntry(client, target);
+    const shown = displayPath(file, globals.cwd);
+    const { label, json } = clientSnippetText(client, name, target, root);
+
+    if (!options.write) {
+      out.result({ client, file, name, entry, written: false }, () => {
+        out.info(`${out.color.dim(`${label} reads ${shown}; merge this into it (or run again with --write):`)}\n`);
+        out.info(json);
+      });
+      return;
+    }
+    const outcome = await mergeClientConfig(file, client, name, entry);
+    out.result({ client, file, name, entry, written: outcome !== "unchanged", outcome }, () => {
+      const verb = { added: "Added", updated: "Updated", unchanged: "Already up to date:" }[outcome];
+      out.info(`${out.color.green("✔")} ${verb} "${name}" in ${shown} (${label}) → ${target.url}`);
+      if (client === "claude" && outcome !== "unchanged") out.info(out.color.dim("  Restart Claude Desktop to load it."));
+      if (options.gateway) out.info(out.color.dim("  The dev token changes on every `aerostack dev` start: run this again after restarting dev."));
+    });
+  },
+});

@@ -1,0 +1,123 @@
+/** MCP client config entries (Cursor, Claude Desktop, VS Code): where each client keeps them, their shape, and a merge that never clobbers. */
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { basename, dirname, join } from "node:path";
+import { UserError } from "../errors";
+
+export const MCP_CLIENTS = {
+  cursor: { label: "Cursor", key: "mcpServers" },
+  claude: { label: "Claude Desktop", key: "mcpServers" },
+  vscode: { label: "VS Code", key: "servers" },
+} as const;
+
+export type McpClient = keyof typeof MCP_CLIENTS;
+
+export function isMcpClient(value: string): value is McpClient {
+  return Object.hasOwn(MCP_CLIENTS, value);
+}
+
+/** The endpoint an entry points at; `token` is sent as `Authorization: Bearer`. */
+export interface McpTarget {
+  url: string;
+  token?: string;
+}
+
+/**
+ * The server entry for `client`. Cursor and VS Code speak Streamable HTTP themselves; Claude Desktop's config file
+ * only starts stdio servers, so its entry runs the stdio bridge, with the token in its environment rather than in
+ * its arguments (arguments show in process lists).
+ */
+export function clientEntry(client: McpClient, target: McpTarget): Record<string, unknown> {
+  const headers = target.token ? { headers: { Authorization: `Bearer ${target.token}` } } : {};
+  switch (client) {
+    case "cursor":
+      return { url: target.url, ...headers };
+    case "vscode":
+      return { type: "http", url: target.url, ...headers };
+    case "claude":
+      return { command: "npx", args: ["-y", "aerostack", "mcp", "stdio", target.url], ...(target.token ? { env: { AEROSTACK_TOKEN: target.token } } : {}) };
+  }
+}
+
+/** What to paste: the entry under the client's top-level key, as a whole config file would hold it. */
+export function clientSnippet(client: McpClient, name: string, target: McpTarget): Record<string, unknown> {
+  return { [MCP_CLIENTS[client].key]: { [name]: clientEntry(client, target) } };
+}
+
+export interface ConfigPathOptions {
+  /** The project root: Cursor and VS Code read `.cursor/mcp.json` and `.vscode/mcp.json` there. */
+  root: string;
+  platform?: NodeJS.Platform;
+  env?: NodeJS.ProcessEnv;
+  home?: string;
+}
+
+/** The config file `client` reads: per project for Cursor and VS Code, per user for Claude Desktop. */
+export function clientConfigPath(client: McpClient, options: ConfigPathOptions): string {
+  const platform = options.platform ?? process.platform;
+  const env = options.env ?? process.env;
+  const home = options.home ?? homedir();
+  switch (client) {
+    case "cursor":
+      return join(options.root, ".cursor", "mcp.json");
+    case "vscode":
+      return join(options.root, ".vscode", "mcp.json");
+    case "claude":
+      if (platform === "darwin") return join(home, "Library", "Application Support", "Claude", "claude_desktop_config.json");
+      if (platform === "win32") return join(env.APPDATA || join(home, "AppData", "Roaming"), "Claude", "claude_desktop_config.json");
+      return join(env.XDG_CONFIG_HOME || join(home, ".config"), "Claude", "claude_desktop_config.json");
+  }
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+export type MergeOutcome = "added" | "updated" | "unchanged";
+
+/**
+ * Puts `entry` under `name` in `file`'s servers (`mcpServers` or `servers`), keeping every other key and server.
+ * Refuses (UserError, file untouched) when the file is not a JSON object. Writes a temporary file beside it and
+ * renames it over, so a crash never leaves half a config; the file's permissions are kept.
+ */
+export async function mergeClientConfig(file: string, client: McpClient, name: string, entry: Record<string, unknown>): Promise<MergeOutcome> {
+  const key = MCP_CLIENTS[client].key;
+  let text: string | undefined;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw new UserError(`Cannot read ${file}: ${(err as Error).message}`, { hint: "Check the file's permissions.", cause: err });
+  }
+  let config: Record<string, unknown> = {};
+  if (text !== undefined && text.trim() !== "") {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      throw new UserError(`${file} is not valid JSON (${(err as Error).message}); it was left unchanged.`, {
+        hint: "Fix the file (comments and trailing commas are not JSON), or move it aside, then run the command again.",
+        cause: err,
+      });
+    }
+    if (!isPlainObject(parsed)) throw new UserError(`${file} does not hold a JSON object; it was left unchanged.`, { hint: "Fix the file or move it aside, then run the command again." });
+    config = parsed;
+  }
+  const servers = config[key] ?? {};
+  if (!isPlainObject(servers)) throw new UserError(`"${key}" in ${file} is not an object; the file was left unchanged.`, { hint: `Make "${key}" an object of servers, then run the command again.` });
+
+  const previous = servers[name];
+  if (previous !== undefined && JSON.stringify(previous) === JSON.stringify(entry)) return "unchanged";
+  // Spread, not mutation: the servers keep their order, an updated entry keeps its place.
+  config = { ...config, [key]: { ...servers, [name]: entry } };
+
+  const mode = await stat(file).then((s) => s.mode & 0o777, () => undefined);
+  await mkdir(dirname(file), { recursive: true });
+  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  try {
+    await writeFile(temp, `${JSON.stringify(config, null, 2)}\n`, mode === undefined ? {} : { mode });
+    await rename(temp, file);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw new UserError(`Cannot write ${file}: ${(err as Error).message}`, { hint: "Check the folder's permissions, or pass --config-file <path>.", cause: err });
+  }
+  return previous === undefined ? "added" : "updated";
+}
