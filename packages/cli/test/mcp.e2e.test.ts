@@ -370,27 +370,60 @@ describe("aerostack mcp config", () => {
 });
 
 describe("aerostack dev, mcp-server project", () => {
-  it("prints the MCP endpoint, the gateway and its token, and each client's entry", async () => {
-    const dir = join(work, "devmcp");
-    await mkdir(join(dir, "src"), { recursive: true });
-    await writeFile(join(dir, "aerostack.toml"), 'name = "devmcp"\ntype = "mcp-server"\n');
-    await writeFile(join(dir, "src/index.ts"), 'export default { fetch: () => new Response("ok") };\n');
+  it("init --template mcp-server --no-install → dev prints the endpoint, gateway, token and client entries; an SDK client over `mcp stdio` uses it directly and through the gateway", async () => {
+    // Scaffolded outside any install: the SDK, zod and @aerostack/runtime/mcp resolve from the CLI's own copies.
+    const init = await runCli(["init", "weather", "--template", "mcp-server", "--yes", "--no-install"], { cwd: work });
+    expect(init.code).toBe(0);
+    const dir = join(work, "weather");
+    expect(existsSync(join(dir, "node_modules"))).toBe(false);
     const port = await freePort();
     const dev = await startDevProcess(["--port", String(port), "--no-persist"], dir);
     try {
       await dev.waitFor("Edit and save to reload");
       const out = dev.output();
+      expect(out).not.toContain("Build failed");
       const base = `http://127.0.0.1:${port}`;
       expect(out).toContain(`MCP:      ${base}/mcp`);
       expect(out).toContain(`Gateway:  ${base}/ws/dev`);
-      expect(out).toMatch(/Token:\s+mwt_dev_\S+/);
+      const token = /Token:\s+(mwt_dev_\S+)/.exec(out)?.[1];
+      expect(token).toBeDefined();
       expect(out).toContain("aerostack mcp config --client <client> --write");
       // The three entries are the ones `aerostack mcp config` writes.
       const blocks = [...out.matchAll(/\n {2}(Cursor|Claude Desktop|VS Code) {2}(\S.*)\n((?: {4}.*\n)+)/g)].map((m) => ({ label: m[1], file: m[2], json: JSON.parse(m[3]!) }));
       expect(blocks.map((b) => b.label)).toEqual(["Cursor", "Claude Desktop", "VS Code"]);
-      expect(blocks[0]).toMatchObject({ file: join(".cursor", "mcp.json"), json: { mcpServers: { devmcp: { url: `${base}/mcp` } } } });
-      expect(blocks[1]!.json).toEqual({ mcpServers: { devmcp: { command: "npx", args: ["-y", "aerostack", "mcp", "stdio", `${base}/mcp`] } } });
-      expect(blocks[2]).toMatchObject({ file: join(".vscode", "mcp.json"), json: { servers: { devmcp: { type: "http", url: `${base}/mcp` } } } });
+      expect(blocks[0]).toMatchObject({ file: join(".cursor", "mcp.json"), json: { mcpServers: { weather: { url: `${base}/mcp` } } } });
+      expect(blocks[1]!.json).toEqual({ mcpServers: { weather: { command: "npx", args: ["-y", "aerostack", "mcp", "stdio", `${base}/mcp`] } } });
+      expect(blocks[2]).toMatchObject({ file: join(".vscode", "mcp.json"), json: { servers: { weather: { type: "http", url: `${base}/mcp` } } } });
+
+      // The template's server through the stdio bridge, as Claude Desktop runs it.
+      const direct = new Client({ name: "e2e-direct", version: "1" });
+      await direct.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, "mcp", "stdio", `${base}/mcp`], stderr: "pipe" }));
+      try {
+        expect((await direct.listTools()).tools.map((t) => t.name).sort()).toEqual(["add_note", "delete_note", "search_notes"]);
+        const added = await direct.callTool({ name: "add_note", arguments: { title: "rain", body: "umbrella at noon" } });
+        expect(added.isError).toBeFalsy();
+        const found = await direct.callTool({ name: "search_notes", arguments: { query: "umbrella" } });
+        expect(JSON.stringify(found.content)).toContain("rain");
+        const recent = await direct.readResource({ uri: "notes://recent" });
+        expect(JSON.stringify(recent.contents)).toContain("umbrella at noon");
+        const prompt = await direct.getPrompt({ name: "summarize_notes", arguments: { topic: "rain" } });
+        expect(JSON.stringify(prompt.messages)).toContain("rain");
+      } finally {
+        await direct.close();
+      }
+
+      // The same server as a member of the dev gateway: names prefixed with the project's slug, the token required.
+      const viaGateway = new Client({ name: "e2e-gateway", version: "1" });
+      await viaGateway.connect(
+        new StdioClientTransport({ command: process.execPath, args: [CLI, "mcp", "stdio", `${base}/ws/dev`], env: { ...process.env, AEROSTACK_TOKEN: token! } as Record<string, string>, stderr: "pipe" }),
+      );
+      try {
+        expect((await viaGateway.listTools()).tools.map((t) => t.name)).toContain("weather__search_notes");
+        const found = await viaGateway.callTool({ name: "weather__search_notes", arguments: { query: "umbrella" } });
+        expect(JSON.stringify(found.content)).toContain("rain");
+      } finally {
+        await viaGateway.close();
+      }
     } finally {
       expect(await dev.stop()).toBe(0);
     }

@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { UserError } from "../errors";
+import { runtimeNodePaths } from "../platform/paths";
 
 export interface BundleOk {
   ok: true;
@@ -65,6 +66,8 @@ export async function createBundler(options: BundlerOptions): Promise<Bundler> {
     conditions: ["workerd", "worker", "browser"],
     mainFields: ["browser", "module", "main"],
     external: ["cloudflare:*", "node:*"],
+    // Packages the project has not installed (yet) resolve from the CLI's own copies: dev and build work offline.
+    nodePaths: runtimeNodePaths(),
     sourcemap: "external",
     sourcesContent: true,
     minify: options.minify ?? false,

@@ -1,6 +1,6 @@
 /** Where the runtime's built artefacts live, found from the package itself so any caller (CLI, tests) agrees. */
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { existsSync } from "node:fs";
 import { UserError } from "../errors";
 
@@ -19,4 +19,18 @@ export function platformScriptPath(): string {
     });
   }
   return path;
+}
+
+/**
+ * The `node_modules` folders the runtime's own dependencies resolve from (the CLI's copies of `@aerostack/runtime`,
+ * `@modelcontextprotocol/sdk`, `zod`, …). Bundles fall back to them, so a project created with `--no-install` (or
+ * offline) builds; the project's own installed packages still win, since esbuild tries these last.
+ */
+export function runtimeNodePaths(): string[] {
+  const paths: string[] = [];
+  for (let dir = runtimeRoot(), parent = dirname(dir); ; dir = parent, parent = dirname(dir)) {
+    if (basename(dir) === "node_modules") paths.push(dir);
+    else if (existsSync(join(dir, "node_modules"))) paths.push(join(dir, "node_modules"));
+    if (parent === dir) return paths;
+  }
 }
