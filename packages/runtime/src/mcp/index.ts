@@ -7,6 +7,7 @@
  */
 import { McpContext, type ResolvedOptions } from "./context";
 import { jsonRpcErrorResponse, SERVER_ERROR } from "./jsonrpc";
+import { MAX_BODY_BYTES } from "../shared/jsonrpc";
 import { openLegacyStream, postLegacyMessage } from "./legacy-sse";
 import { corsHeaders, originAllowed, preflight } from "./origin";
 import type { McpServerLike } from "./session";
@@ -52,7 +53,7 @@ export function serveMcp<Env = Record<string, unknown>>(
     ssePath: options.ssePath ?? "/sse",
     messagesPath: options.messagesPath ?? "/messages",
     allowedOrigins: options.allowedOrigins ?? [],
-    maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,
+    maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES,
     jsonResponse: options.jsonResponse ?? false,
     maxSessions: options.maxSessions ?? 1000,
   };

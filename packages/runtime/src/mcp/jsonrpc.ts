@@ -4,17 +4,9 @@
  * invalid params) and the server keeps serving.
  */
 import { ClientRequestSchema, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { INVALID_REQUEST, MAX_BATCH, PARSE_ERROR } from "../shared/jsonrpc";
 
-export const PARSE_ERROR = -32700;
-export const INVALID_REQUEST = -32600;
-export const METHOD_NOT_FOUND = -32601;
-export const INVALID_PARAMS = -32602;
-/** MCP's transport-level errors (session missing or unknown, origin refused) use the server-error range. */
-export const SERVER_ERROR = -32000;
-export const SESSION_NOT_FOUND = -32001;
-
-/** Messages per batch; the SDK's limit too. */
-const MAX_BATCH = 100;
+export { INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, SERVER_ERROR, SESSION_NOT_FOUND } from "../shared/jsonrpc";
 
 export type JsonRpcId = string | number | null;
 

@@ -1,38 +1,9 @@
-/**
- * DNS-rebinding protection. A web page on another site can make the browser send requests to a server on
- * 127.0.0.1 (through a host name that resolves there); the browser labels them with the page's `Origin`.
- * Non-browser clients (Cursor, Claude, the SDK) send no Origin, so: no Origin is fine, a loopback Origin is
- * fine, a listed Origin is fine, and anything else gets 403.
- */
+/** CORS for hosted MCP endpoints: the Origin check itself lives in shared/origin.ts, one rule for every endpoint. */
+import { corsHeaders as sharedCors } from "../shared/origin";
 
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+export { originAllowed } from "../shared/origin";
 
-export function isLoopbackOrigin(origin: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(origin);
-  } catch {
-    return false;
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") return false;
-  return LOOPBACK_HOSTS.has(url.hostname) || url.hostname.endsWith(".localhost");
-}
-
-export function originAllowed(origin: string | null, allowed: readonly string[]): boolean {
-  if (origin === null) return true;
-  if (allowed.includes("*") || allowed.includes(origin)) return true;
-  return isLoopbackOrigin(origin);
-}
-
-/** CORS headers for an allowed browser Origin, so a local web client (an inspector page) can read responses. */
-export function corsHeaders(origin: string | null): Record<string, string> {
-  if (origin === null) return {};
-  return {
-    "access-control-allow-origin": origin,
-    "access-control-expose-headers": "mcp-session-id, mcp-protocol-version",
-    vary: "origin",
-  };
-}
+export const corsHeaders = (origin: string | null): Record<string, string> => sharedCors(origin, "mcp-session-id, mcp-protocol-version");
 
 export function preflight(origin: string | null): Response {
   return new Response(null, {

@@ -19,6 +19,7 @@ import {
   type JsonRpcMessage,
 } from "./jsonrpc";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "./methods";
+import { corsHeaders as sharedCors, originAllowed } from "../../shared/origin";
 import { sessionName, type SessionCall } from "./session";
 
 export const GATEWAY_PREFIX = "/ws/";
@@ -26,27 +27,8 @@ export const GATEWAY_PREFIX = "/ws/";
 const SESSION_ID = /^[0-9a-f]{64}$/;
 const EXPOSED_HEADERS = "Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate";
 
-/**
- * Browsers send Origin; a page on another site (or a DNS-rebinding page posing as a local one) must not reach the
- * gateway through the user's browser. Only loopback origins are let through; clients that are not browsers send none.
- */
-export function originAllowed(origin: string | null): boolean {
-  if (origin === null) return true;
-  let url: URL;
-  try {
-    url = new URL(origin);
-  } catch {
-    return false;
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") return false;
-  const host = url.hostname;
-  return host === "localhost" || host.endsWith(".localhost") || host === "[::1]" || /^127(?:\.\d{1,3}){3}$/.test(host);
-}
-
-function corsHeaders(origin: string | null): Record<string, string> {
-  if (origin === null) return {};
-  return { "access-control-allow-origin": origin, "access-control-expose-headers": EXPOSED_HEADERS, vary: "Origin" };
-}
+// Origin: shared/origin.ts (browsers' pages on other sites, DNS rebinding); only loopback origins reach the gateway.
+const corsHeaders = (origin: string | null) => sharedCors(origin, EXPOSED_HEADERS);
 
 function withHeaders(res: Response, headers: Record<string, string>): Response {
   if (Object.keys(headers).length === 0) return res;

@@ -24,18 +24,17 @@ export type JsonRpcResponse =
   | { jsonrpc: "2.0"; id: JsonRpcId | null; error: JsonRpcError };
 export type JsonRpcMessage = JsonRpcRequest | JsonRpcNotification | JsonRpcResponse;
 
-export const PARSE_ERROR = -32700;
-export const INVALID_REQUEST = -32600;
-export const METHOD_NOT_FOUND = -32601;
-export const INVALID_PARAMS = -32602;
-export const INTERNAL_ERROR = -32603;
-/** Transport-level problems (missing session header, unsupported version): the SDK's choice, kept for clients. */
-export const BAD_REQUEST = -32000;
-export const SESSION_NOT_FOUND = -32001;
-
-/** Same cap as the SDK's server transport: 4 MiB per POST body, 100 messages per batch. */
-export const MAX_BODY_BYTES = 4 * 1024 * 1024;
-export const MAX_BATCH = 100;
+export {
+  INTERNAL_ERROR,
+  INVALID_PARAMS,
+  INVALID_REQUEST,
+  MAX_BATCH,
+  MAX_BODY_BYTES,
+  METHOD_NOT_FOUND,
+  PARSE_ERROR,
+  SERVER_ERROR as BAD_REQUEST,
+  SESSION_NOT_FOUND,
+} from "../../shared/jsonrpc";
 
 /** An error the gateway answers a request with; `data` never carries secret values (callers redact first). */
 export class RpcError extends Error {
