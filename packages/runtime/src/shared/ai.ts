@@ -75,3 +75,38 @@ export function looksLikeApiKey(value: string): boolean {
   if (hasApiKeyPrefix(value)) return true;
   return value.length >= 24 && /^[A-Za-z0-9_.+/=-]+$/.test(value) && /[a-z]/.test(value) && /[0-9]/.test(value);
 }
+
+// ---- The usage log (`GET /__aerostack/projects/:p/ai/usage`): written by the platform, read by the host ----
+
+export interface AiUsageEntry {
+  /** Epoch ms when the call started. */
+  at: number;
+  operation: "chat" | "chat_stream" | "embed";
+  provider: string;
+  /** `provider:model` as the call resolved it (before any provider-reported version suffix). */
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  latencyMs: number;
+  status: "ok" | "error";
+  /** An AiErrorCode when status is "error": never a message, which could quote user content. */
+  error: string | null;
+  member: string | null;
+}
+
+export interface AiUsageTotal {
+  provider: string;
+  model: string;
+  calls: number;
+  errors: number;
+  inputTokens: number;
+  outputTokens: number;
+  avgLatencyMs: number;
+}
+
+export interface AiUsageReport {
+  /** Newest first. */
+  calls: (AiUsageEntry & { id: number })[];
+  /** Per provider and model, over every call since `since`. */
+  totals: AiUsageTotal[];
+}

@@ -116,6 +116,16 @@ function checkVectorizeBindings(
   });
 }
 
+/** `value` as an http: or https: URL, or null when it is neither. */
+function httpUrl(value: string): URL | null {
+  try {
+    const url = new URL(value);
+    return url.protocol === "http:" || url.protocol === "https:" ? url : null;
+  } catch {
+    return null;
+  }
+}
+
 // ---- [ai]: env.AI's default models and remote providers ----------------------------------------------------
 /**
  * Issues about API keys carry `params.hideInput`: the loader then prints no ", got <value>", so a key pasted into
@@ -151,13 +161,8 @@ const aiBaseUrl = z.string(expected('an http(s) URL such as "https://api.groq.co
     ctx.addIssue({ code: "custom", message: `base_url must not carry a key. ${NO_KEYS_HERE}`, params: HIDE_INPUT });
     return;
   }
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+  const url = httpUrl(value);
+  if (!url) {
     ctx.addIssue({ code: "custom", message: 'expected an http(s) URL such as "https://api.groq.com/openai/v1"' });
   } else if (url.username || url.password) {
     ctx.addIssue({ code: "custom", message: `base_url must not carry credentials. ${NO_KEYS_HERE}`, params: HIDE_INPUT });
@@ -299,13 +304,8 @@ const mcpProxyTable = z
     {
       slug: z.string(memberSlug).regex(MEMBER_SLUG_PATTERN, memberSlug),
       url: z.string(expected('an http(s) URL such as "https://mcp.example.com/mcp"')).superRefine((value, ctx) => {
-        let url: URL | undefined;
-        try {
-          url = new URL(value);
-        } catch {
-          url = undefined;
-        }
-        if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+        const url = httpUrl(value);
+        if (!url) {
           ctx.addIssue({ code: "custom", message: 'expected an http(s) URL such as "https://mcp.example.com/mcp"' });
         } else if (url.username || url.password) {
           ctx.addIssue({ code: "custom", message: "must not carry credentials: use headers = { Authorization = \"Bearer secret:NAME\" }", params: { hideInput: true } });

@@ -1,6 +1,7 @@
 /** A typed client for the platform's control API, over any fetch (Miniflare's dispatchFetch or HTTP). */
 import type { Deployment, Migration, WireError } from "../../shared/protocol";
 import type { WorkspacePut, WorkspaceTokens } from "../../shared/gateway";
+import type { AiUsageReport } from "../../shared/ai";
 import { UserError } from "../errors";
 
 export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
@@ -99,21 +100,3 @@ export class ControlClient {
   }
 }
 
-export interface AiUsageCall {
-  id: number;
-  at: number;
-  operation: "chat" | "chat_stream" | "embed";
-  provider: string;
-  model: string;
-  inputTokens: number;
-  outputTokens: number;
-  latencyMs: number;
-  status: "ok" | "error";
-  error: string | null;
-  member: string | null;
-}
-
-export interface AiUsageReport {
-  calls: AiUsageCall[];
-  totals: { provider: string; model: string; calls: number; errors: number; inputTokens: number; outputTokens: number; avgLatencyMs: number }[];
-}

@@ -5,43 +5,14 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { PlatformEnv } from "../../env";
+import type { AiUsageEntry, AiUsageReport } from "../../../shared/ai";
+
+export type { AiUsageEntry } from "../../../shared/ai";
 
 /** Rows kept per project; the oldest go first. */
 const KEEP_ROWS = 100_000;
 const MAX_LIST = 1000;
 
-export interface AiUsageEntry {
-  /** Epoch ms when the call started. */
-  at: number;
-  operation: "chat" | "chat_stream" | "embed";
-  provider: string;
-  /** `provider:model` as the call resolved it (before any provider-reported version suffix). */
-  model: string;
-  inputTokens: number;
-  outputTokens: number;
-  latencyMs: number;
-  status: "ok" | "error";
-  /** An AiErrorCode when status is "error": never a message, which could quote user content. */
-  error: string | null;
-  member: string | null;
-}
-
-export interface AiUsageTotal {
-  provider: string;
-  model: string;
-  calls: number;
-  errors: number;
-  inputTokens: number;
-  outputTokens: number;
-  avgLatencyMs: number;
-}
-
-export interface AiUsageReport {
-  /** Newest first. */
-  calls: (AiUsageEntry & { id: number })[];
-  /** Per provider and model, over every call since `since`. */
-  totals: AiUsageTotal[];
-}
 
 type Row = {
   id: number;
