@@ -31,6 +31,10 @@ describe("aerostack dev, end to end", () => {
     const dev = await startDevProcess(["--port", String(port)], project);
     const { url } = dev;
     expect(url).toBe(`http://127.0.0.1:${port}`);
+    // A function project: its bindings listed, no gateway token to distract (it composes no MCP server).
+    await dev.waitFor("Edit and save to reload");
+    expect(dev.output()).toContain("Bindings: env.DB, env.CACHE, env.QUEUE, env.STORAGE, env.AI");
+    expect(dev.output()).not.toContain("mwt_dev_");
 
     // 1. The template serves, with bindings working.
     const hello = await getJson(`${url}/`);

@@ -59,12 +59,13 @@ function render(out: Output, cwd: string, root: string, event: DevEvent): void {
       out.info(`\n  ${c.bold.cyan("aerostack dev")}  ${c.bold(event.project)}  ${c.dim(`ready in ${Math.round(event.startupMs)} ms`)}\n`);
       out.info(`  ${c.green("➜")}  Local:    ${c.cyan(event.url)}`);
       out.info(`  ${c.green("➜")}  State:    ${event.persistTo ? relative(cwd, event.persistTo) || "." : c.dim("in memory (--no-persist)")}`);
-      out.info(`  ${c.green("➜")}  Bindings: env.DB, env.CACHE, env.QUEUE, env.STORAGE`);
+      out.info(`  ${c.green("➜")}  Bindings: ${event.bindings.map((b) => `env.${b}`).join(", ")}`);
       if (event.mcpUrl) out.info(`  ${c.green("➜")}  MCP:      ${c.cyan(event.mcpUrl)}`);
-      if (event.gateway) {
+      // The gateway matters once it composes something; a plain function project does not need its token.
+      if (event.gateway?.members.length) {
         // The dev token is shown once, here; only its hash is kept by the platform, and it changes on every start.
         const g = event.gateway;
-        out.info(`  ${c.green("➜")}  Gateway:  ${c.cyan(g.url)}  ${c.dim(g.members.length ? `(${g.members.join(", ")})` : "(no MCP servers yet: type = \"mcp-server\" or [[mcp.proxy]])")}`);
+        out.info(`  ${c.green("➜")}  Gateway:  ${c.cyan(g.url)}  ${c.dim(`(${g.members.join(", ")})`)}`);
         out.info(`  ${c.green("➜")}  Token:    ${g.token}`);
       }
       renderClientConfigs(out, root, event);

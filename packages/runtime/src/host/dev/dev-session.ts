@@ -195,6 +195,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     project,
     startupMs: performance.now() - started,
     persistTo,
+    bindings: ["DB", "CACHE", "QUEUE", "STORAGE", "AI", ...(config.vectorize ?? []).map((v) => v.binding)],
     gateway: { ...gateway, members: gatewayMembers },
     ...(config.type === "mcp-server" ? { mcpUrl: `${platform.url}${PROJECT_MCP_PATH}` } : {}),
   });

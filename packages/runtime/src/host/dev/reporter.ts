@@ -8,6 +8,8 @@ export type DevEvent =
       project: string;
       startupMs: number;
       persistTo: string | null;
+      /** The env bindings user code gets: the built-in ones and each [[vectorize]] index. */
+      bindings: string[];
       /** The workspace gateway: URL, the dev token (printed once, here) and the members it composes. */
       gateway?: { url: string; token: string; members: string[] };
       /** The project's own MCP endpoint (`type = "mcp-server"` only): stable across restarts and needs no token. */
