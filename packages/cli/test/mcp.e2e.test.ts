@@ -394,6 +394,9 @@ describe("aerostack dev, mcp-server project", () => {
       expect(blocks[0]).toMatchObject({ file: join(".cursor", "mcp.json"), json: { mcpServers: { weather: { url: `${base}/mcp` } } } });
       expect(blocks[1]!.json).toEqual({ mcpServers: { weather: { command: "npx", args: ["-y", "aerostack", "mcp", "stdio", `${base}/mcp`] } } });
       expect(blocks[2]).toMatchObject({ file: join(".vscode", "mcp.json"), json: { servers: { weather: { type: "http", url: `${base}/mcp` } } } });
+      // `mcp config` finds the running dev's real port (started with --port), not aerostack.toml's 8787.
+      const configured = await runCli(["mcp", "config", "--client", "cursor", "--json"], { cwd: dir });
+      expect(JSON.parse(configured.stdout).entry).toEqual({ url: `${base}/mcp` });
 
       // The template's server through the stdio bridge, as Claude Desktop runs it.
       const direct = new Client({ name: "e2e-direct", version: "1" });

@@ -4,6 +4,7 @@ import {
   clientEntry,
   clientConfigPath,
   isMcpClient,
+  liveDevLock,
   loadProjectConfig,
   MCP_CLIENTS,
   mergeClientConfig,
@@ -48,7 +49,9 @@ async function resolveTarget(options: ConfigFlags, globals: GlobalOptions, token
     return { target: { url: parseEndpointUrl(options.url, "--url").href, ...(token ? { token } : {}) }, name: options.name ?? "aerostack", root: globals.cwd };
   }
   const { config, root } = await loadProjectConfig({ cwd: globals.cwd, ...(globals.config ? { configPath: globals.config } : {}) });
-  const base = `http://${clientHost(config.dev.host)}:${config.dev.port}`;
+  // A running `aerostack dev` knows its real address (it may have been started with --port); else aerostack.toml's.
+  const running = await liveDevLock(root, config.name);
+  const base = running ? running.url : `http://${clientHost(config.dev.host)}:${config.dev.port}`;
   if (options.gateway) {
     if (!token) {
       throw new UsageError("The dev gateway needs the dev token: pass --token (or set AEROSTACK_TOKEN).", {
@@ -74,7 +77,7 @@ export default defineCommand<ConfigFlags>({
   options: [
     { flags: "--client <client>", description: `the MCP client: ${CLIENT_NAMES}` },
     { flags: "--write", description: "merge the entry into the client's config file (other servers and keys are kept)" },
-    { flags: "--url <url>", description: "endpoint to configure (default: the project's http://127.0.0.1:<port>/mcp)" },
+    { flags: "--url <url>", description: "endpoint to configure (default: the project's /mcp on the running `aerostack dev`, else on [dev] port)" },
     { flags: "--name <name>", description: "server name in the client (default: the project name)" },
     { flags: "--gateway", description: "point at the dev gateway (/ws/dev, all the project's MCP servers) instead; needs --token" },
     TOKEN_OPTION,

@@ -7,7 +7,7 @@ export { ControlClient, ControlApiError, type MigrationResult, type QueryResult 
 export { startDev, DEV_LOCK_FILE, type DevOptions, type DevSession } from "./dev/dev-session";
 export type { DevEvent, DevReporter } from "./dev/reporter";
 export { buildProject, MANIFEST_FILE, type BuildResult, type BuildManifest } from "./build/build-project";
-export { withLocalProject, type LocalProject } from "./local/local-platform";
+export { liveDevLock, withLocalProject, type LocalProject } from "./local/local-platform";
 export { readMigrations, deploymentSettings } from "./project/project";
 export { listTemplates, scaffoldProject, type ScaffoldResult } from "./scaffold/scaffold";
 export type { ProjectConfig } from "../shared/config";

@@ -37,15 +37,21 @@ export async function withLocalProject<T>(
   }
 }
 
-/** The running dev server's control client, if its lock file names a live process that answers with its token. */
-async function runningDev(root: string, project: string): Promise<ControlClient | null> {
+/** The lock of a running `aerostack dev` for this project, or null (none, another project's, or its process is gone). */
+export async function liveDevLock(root: string, project: string): Promise<DevLock | null> {
   let lock: DevLock;
   try {
     lock = JSON.parse(await readFile(join(root, DEV_LOCK_FILE), "utf8")) as DevLock;
   } catch {
     return null;
   }
-  if (lock.project !== project || !isAlive(lock.pid)) return null;
+  return lock.project === project && isAlive(lock.pid) ? lock : null;
+}
+
+/** The running dev server's control client, if its lock file names a live process that answers with its token. */
+async function runningDev(root: string, project: string): Promise<ControlClient | null> {
+  const lock = await liveDevLock(root, project);
+  if (!lock) return null;
   const control = new ControlClient((url, init) => fetch(url, init), lock.url, lock.token);
   try {
     await control.health();
