@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { CreateMessageRequestSchema, ListRootsRequestSchema, LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { CreateMessageRequestSchema, ListRootsRequestSchema, LoggingMessageNotificationSchema, ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { CLI, freePort, isAlive, runCli, startDevProcess } from "./helpers";
 
 // The mcp commands against a real third-party server: @modelcontextprotocol/server-everything over Streamable HTTP.
@@ -400,7 +400,12 @@ describe("aerostack dev, mcp-server project", () => {
 
       // The template's server through the stdio bridge, as Claude Desktop runs it.
       const direct = new Client({ name: "e2e-direct", version: "1" });
-      await direct.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, "mcp", "stdio", `${base}/mcp`], stderr: "pipe" }));
+      let listChanged = 0;
+      direct.setNotificationHandler(ToolListChangedNotificationSchema, () => void listChanged++);
+      const directTransport = new StdioClientTransport({ command: process.execPath, args: [CLI, "mcp", "stdio", `${base}/mcp`], stderr: "pipe" });
+      let bridgeStderr = "";
+      directTransport.stderr?.on("data", (d) => (bridgeStderr += d));
+      await direct.connect(directTransport);
       try {
         expect((await direct.listTools()).tools.map((t) => t.name).sort()).toEqual(["add_note", "delete_note", "search_notes"]);
         const added = await direct.callTool({ name: "add_note", arguments: { title: "rain", body: "umbrella at noon" } });
@@ -411,8 +416,9 @@ describe("aerostack dev, mcp-server project", () => {
         expect(JSON.stringify(recent.contents)).toContain("umbrella at noon");
         const prompt = await direct.getPrompt({ name: "summarize_notes", arguments: { topic: "rain" } });
         expect(JSON.stringify(prompt.messages)).toContain("rain");
-      } finally {
+      } catch (err) {
         await direct.close();
+        throw err;
       }
 
       // The same server as a member of the dev gateway: names prefixed with the project's slug, the token required.
@@ -427,8 +433,26 @@ describe("aerostack dev, mcp-server project", () => {
       } finally {
         await viaGateway.close();
       }
+
+      // dev restarts (same port): the bridge's session is gone on the server; it starts a new one by itself, and the
+      // client, which never reconnected, keeps working and hears that the tools may have changed.
+      try {
+        expect(await dev.stop()).toBe(0);
+        const again = await startDevProcess(["--port", String(port), "--no-persist"], dir);
+        try {
+          await again.waitFor("Edit and save to reload");
+          const after = await direct.callTool({ name: "add_note", arguments: { title: "sun", body: "after the restart" } });
+          expect(after.isError).toBeFalsy();
+          expect(bridgeStderr).toContain("started a new one");
+          await expect.poll(() => listChanged).toBeGreaterThan(0);
+        } finally {
+          expect(await again.stop()).toBe(0);
+        }
+      } finally {
+        await direct.close();
+      }
     } finally {
-      expect(await dev.stop()).toBe(0);
+      await dev.stop();
     }
   });
 });

@@ -26,6 +26,10 @@ const TERMINATE_TIMEOUT_MS = 2_000;
 const DRAIN_TIMEOUT_MS = 60_000;
 
 const isRequest = (m: Message): boolean => typeof m.method === "string" && (typeof m.id === "string" || typeof m.id === "number");
+/** Ids of the bridge's own requests (a replayed initialize): their answers are the bridge's, never the client's. */
+const BRIDGE_ID_PREFIX = "aerostack-bridge-";
+/** The server no longer knows the session (it restarted, e.g. `aerostack dev` was stopped and started again). */
+const sessionGone = (err: unknown): boolean => (err as { constructor?: { name?: string } } | null)?.constructor?.name === "StreamableHTTPError" && (err as { code?: unknown }).code === 404;
 
 /**
  * Runs until `input` ends (the client closed the pipe), then ends the remote session. Rejects with a UserError when
@@ -34,9 +38,16 @@ const isRequest = (m: Message): boolean => typeof m.method === "string" && (type
  */
 export async function runStdioBridge(options: StdioBridgeOptions): Promise<void> {
   const { input, output, log } = options;
-  const transport = await createRemoteTransport(options);
+  let transport = await createRemoteTransport(options);
   const tokenGiven = Boolean(options.token);
   let closing = false;
+  // What a new session needs when the server forgets ours: the client's initialize (replayed with the bridge's own
+  // id), whether it went on to send notifications/initialized, and the answers the bridge waits for itself.
+  let clientInitialize: Message | undefined;
+  let clientInitialized = false;
+  const ownRequests = new Map<string, (answer: Message) => void>();
+  let ownIds = 0;
+  let recovering: Promise<void> | undefined;
   // `initialize` requests in flight, each with what releases the messages queued behind it: its answer carries
   // the session id and protocol version every later HTTP request must declare.
   const initializing = new Map<Id, () => void>();
@@ -56,8 +67,13 @@ export async function runStdioBridge(options: StdioBridgeOptions): Promise<void>
     if (!closing) output.write(`${JSON.stringify(message)}\n`);
   };
 
-  transport.onmessage = (message: JSONRPCMessage) => {
+  const onmessage = (message: JSONRPCMessage) => {
     const m = message as Message;
+    if (typeof m.id === "string" && ownRequests.has(m.id) && !("method" in m)) {
+      ownRequests.get(m.id)!(m);
+      ownRequests.delete(m.id);
+      return;
+    }
     const initialize = (typeof m.id === "string" || typeof m.id === "number") && !("method" in m) && initializing.has(m.id);
     if (initialize && m.result && typeof m.result === "object") {
       const version = (m.result as { protocolVersion?: unknown }).protocolVersion;
@@ -70,14 +86,59 @@ export async function runStdioBridge(options: StdioBridgeOptions): Promise<void>
   };
   // Errors of sends are answered where they are caught; this sees the rest (GET stream, reconnections).
   const sendErrors = new WeakSet<object>();
-  transport.onerror = (err: Error) => {
+  const onerror = (err: Error) => {
     if (closing || sendErrors.has(err)) return;
     // send() reports here before it rejects; by the next macrotask its caller has claimed the error.
     setImmediate(() => {
       if (!closing && !sendErrors.has(err)) log(formatRemoteError(describeRemoteError(options.url, err, tokenGiven)));
     });
   };
+  transport.onmessage = onmessage;
+  transport.onerror = onerror;
   await transport.start();
+
+  /**
+   * The server answered 404 for our session: it restarted (or expired the session). Clients such as Claude Desktop
+   * keep the bridge for their whole run, so instead of failing every later call, start a new session the way the
+   * client started the first one, and tell the client its lists may have changed.
+   */
+  const renewSession = async (): Promise<void> => {
+    const old = transport;
+    old.onerror = () => {};
+    old.onmessage = () => {};
+    await old.close().catch(() => undefined);
+    transport = await createRemoteTransport(options);
+    transport.onmessage = onmessage;
+    transport.onerror = onerror;
+    await transport.start();
+    const id = `${BRIDGE_ID_PREFIX}${++ownIds}`;
+    const answer = new Promise<Message>((resolve, reject) => {
+      ownRequests.set(id, resolve);
+      setTimeout(() => reject(new Error("the server did not answer initialize for a new session")), DRAIN_TIMEOUT_MS).unref();
+    });
+    await transport.send({ ...clientInitialize, id } as JSONRPCMessage);
+    const result = (await answer).result as { protocolVersion?: unknown; capabilities?: Record<string, { listChanged?: boolean } | undefined> } | undefined;
+    if (!result) throw new Error("the server refused to start a new session");
+    if (typeof result.protocolVersion === "string") transport.setProtocolVersion(result.protocolVersion);
+    if (clientInitialized) await transport.send({ jsonrpc: "2.0", method: "notifications/initialized" });
+    log(`${options.url} no longer knew the session (did the server restart?): started a new one.`);
+    for (const list of ["tools", "prompts", "resources"]) {
+      if (result.capabilities?.[list]?.listChanged) write({ jsonrpc: "2.0", method: `notifications/${list}/list_changed` });
+    }
+  };
+
+  /** Sends, renewing the session once if the server has forgotten it. */
+  const send = async (message: Message | Message[], isInit: boolean): Promise<void> => {
+    try {
+      await transport.send(message as JSONRPCMessage);
+    } catch (err) {
+      if (isInit || !clientInitialize || !sessionGone(err)) throw err;
+      if (err && typeof err === "object") sendErrors.add(err);
+      recovering ??= renewSession().finally(() => (recovering = undefined));
+      await recovering;
+      await transport.send(message as JSONRPCMessage);
+    }
+  };
 
   const lines = createInterface({ input, crlfDelay: Infinity });
   let fatal: UserError | undefined;
@@ -89,10 +150,14 @@ export async function runStdioBridge(options: StdioBridgeOptions): Promise<void>
     for (const m of batch) if (isRequest(m)) pending.add(m.id as Id);
     const init = batch.find((m) => m.method === "initialize" && isRequest(m));
     // A client that pipelines (sends before the initialize answer arrives) must not reach the server sessionless.
-    if (init) initialized = new Promise((resolve) => initializing.set(init.id as Id, resolve));
-    else await initialized;
+    if (init) {
+      initialized = new Promise((resolve) => initializing.set(init.id as Id, resolve));
+      clientInitialize = init;
+    } else await initialized;
+    if (batch.some((m) => m.method === "notifications/initialized")) clientInitialized = true;
+    await recovering;
     try {
-      await transport.send(message as JSONRPCMessage);
+      await send(message, Boolean(init));
     } catch (err) {
       if (err && typeof err === "object") sendErrors.add(err);
       if (closing) return;
