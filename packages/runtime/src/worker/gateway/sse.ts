@@ -1,10 +1,4 @@
-/** Server-Sent Events: writing the gateway's streams and reading upstream ones. */
-
-export interface SseEvent {
-  event: string;
-  data: string;
-  id?: string;
-}
+/** Server-Sent Events: writing the gateway's streams (reading upstream ones: worker/sse/read-events.ts). */
 
 const encoder = new TextEncoder();
 
@@ -60,48 +54,5 @@ export class EventWriter {
     if (this.closed) return;
     this.writer.close().catch(() => {});
     this.markClosed();
-  }
-}
-
-/**
- * Reads a `text/event-stream` body event by event (comments skipped; `id` is the last one seen, as EventSource keeps
- * it). Aborting `signal` cancels the body and makes the reader throw the signal's reason.
- */
-export async function* readEvents(body: ReadableStream<Uint8Array>, signal?: AbortSignal): AsyncGenerator<SseEvent> {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  const onAbort = () => void reader.cancel(signal?.reason).catch(() => {});
-  signal?.addEventListener("abort", onAbort);
-  let buffer = "";
-  let event = "";
-  let data: string[] = [];
-  let id: string | undefined;
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (signal?.aborted) throw signal.reason;
-      if (done) break;
-      buffer += value;
-      let nl: number;
-      while ((nl = buffer.search(/\r\n|\r|\n/)) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + (buffer[nl] === "\r" && buffer[nl + 1] === "\n" ? 2 : 1));
-        if (line === "") {
-          if (data.length > 0) yield { event: event || "message", data: data.join("\n"), ...(id !== undefined ? { id } : {}) };
-          event = "";
-          data = [];
-          continue;
-        }
-        if (line.startsWith(":")) continue;
-        const colon = line.indexOf(":");
-        const field = colon < 0 ? line : line.slice(0, colon);
-        const val = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
-        if (field === "data") data.push(val);
-        else if (field === "event") event = val;
-        else if (field === "id") id = val;
-      }
-    }
-  } finally {
-    signal?.removeEventListener("abort", onAbort);
-    reader.cancel().catch(() => {});
   }
 }

@@ -4,7 +4,7 @@
  * session (expired, or the member restarted) re-initializes once and retries.
  */
 import { INTERNAL_ERROR, isObject, type JsonObject, type JsonRpcId, type JsonRpcMessage } from "./jsonrpc";
-import { readEvents } from "./sse";
+import { readEvents } from "../sse/read-events";
 
 /** Sends one HTTP request to the member (its URL and configured headers are the transport's business). */
 export type MemberFetch = (method: "GET" | "POST" | "DELETE", headers: Headers, body: string | undefined, signal: AbortSignal) => Promise<Response>;
@@ -167,7 +167,7 @@ export class Upstream {
       return;
     }
     try {
-      for await (const event of readEvents(res.body, signal)) this.dispatchEvent(event.data, undefined, budget, onMessage);
+      for await (const event of readEvents(res.body, { signal })) this.dispatchEvent(event.data, undefined, budget, onMessage);
     } catch {
       // Closed by us (signal) or dropped by the member: either way the listener ends.
     }
@@ -230,7 +230,7 @@ export class Upstream {
         throw new MemberError(`answered with content type ${JSON.stringify(type || "none")}, not JSON or an event stream`);
       }
       let lastId: string | undefined;
-      for await (const event of readEvents(res.body, budget.signal)) {
+      for await (const event of readEvents(res.body, { signal: budget.signal })) {
         if (event.id) lastId = event.id;
         const answer = this.dispatchEvent(event.data, id, budget, onMessage);
         if (answer !== undefined) return this.unwrap(answer);

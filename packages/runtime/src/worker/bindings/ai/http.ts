@@ -5,6 +5,7 @@
  */
 import { redactApiKeys } from "../../../shared/ai";
 import { AiCallError, opName, type ProviderTarget } from "./types";
+import { readEvents, type SseEvent } from "../../sse/read-events";
 
 /** The longest Retry-After we wait out; a provider asking for more fails the call at once with its ask. */
 const MAX_RETRY_AFTER_MS = 30_000;
@@ -222,11 +223,6 @@ export async function postJson(target: ProviderTarget, request: ProviderRequest)
   }
 }
 
-export interface SseEvent {
-  event: string;
-  data: string;
-}
-
 /**
  * POSTs JSON and returns the server-sent events of the answer once its headers arrived (so a rejected key or a rate
  * limit throws here). Reading fails with a timeout error when the provider goes quiet for the timeout.
@@ -241,7 +237,7 @@ export async function postForEvents(target: ProviderTarget, request: ProviderReq
   }
   return (async function* () {
     try {
-      for await (const event of parseSse(body, () => attempt.touch())) yield event;
+      for await (const event of readEvents(body, { onChunk: () => attempt.touch(), flushAtEnd: true })) yield event;
     } catch (err) {
       if (err instanceof AiCallError) throw err;
       if (attempt.timedOut()) throw timeoutError(target, target.timeoutMs, true);
@@ -260,50 +256,5 @@ export function eventJson<T>(target: ProviderTarget, event: SseEvent): T {
     return JSON.parse(event.data) as T;
   } catch {
     throw new AiCallError("invalid_response", `${opName(target.operation)}: ${target.provider} streamed an event that is not JSON (${event.data.length} bytes).`);
-  }
-}
-
-/** Server-sent events (the WHATWG format): `event:` and `data:` fields, blank-line separated, `:` comments. */
-export async function* parseSse(body: ReadableStream<Uint8Array>, onChunk: () => void = () => {}): AsyncGenerator<SseEvent> {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = "";
-  let event = "";
-  let data: string[] = [];
-  const line = function* (text: string): Generator<SseEvent> {
-    if (text === "") {
-      if (data.length > 0) yield { event: event || "message", data: data.join("\n") };
-      event = "";
-      data = [];
-      return;
-    }
-    if (text.startsWith(":")) return;
-    const colon = text.indexOf(":");
-    const field = colon < 0 ? text : text.slice(0, colon);
-    let value = colon < 0 ? "" : text.slice(colon + 1);
-    if (value.startsWith(" ")) value = value.slice(1);
-    if (field === "event") event = value;
-    else if (field === "data") data.push(value);
-  };
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      onChunk();
-      buffer += decoder.decode(value, { stream: true });
-      let match: RegExpExecArray | null;
-      while ((match = /\r\n|\r|\n/.exec(buffer)) !== null) {
-        // A lone \r at the end may be the first half of \r\n: wait for the next chunk.
-        if (match[0] === "\r" && match.index === buffer.length - 1) break;
-        const text = buffer.slice(0, match.index);
-        buffer = buffer.slice(match.index + match[0].length);
-        yield* line(text);
-      }
-    }
-    buffer += decoder.decode();
-    if (buffer !== "") yield* line(buffer.replace(/\r$/, ""));
-    yield* line("");
-  } finally {
-    reader.releaseLock();
   }
 }
