@@ -130,19 +130,14 @@ export class ControlPlane extends DurableObject<PlatformEnv> {
         now,
       );
       this.sql.exec(
-        `DELETE FROM deployment_chunks WHERE project = ? AND version NOT IN (
-           SELECT version FROM deployments WHERE project = ? ORDER BY created_at DESC LIMIT ?)`,
-        project,
-        project,
-        KEEP_DEPLOYMENTS,
-      );
-      this.sql.exec(
         `DELETE FROM deployments WHERE project = ? AND version NOT IN (
            SELECT version FROM deployments WHERE project = ? ORDER BY created_at DESC LIMIT ?)`,
         project,
         project,
         KEEP_DEPLOYMENTS,
       );
+      // Chunks go with their deployment: whatever the pruning above kept.
+      this.sql.exec(`DELETE FROM deployment_chunks WHERE project = ? AND version NOT IN (SELECT version FROM deployments WHERE project = ?)`, project, project);
       return {
         version: deployment.version,
         unchanged: current?.active_version === deployment.version && current.build_error === null,

@@ -86,26 +86,40 @@ export class ScopedAI extends WorkerEntrypoint<PlatformEnv, ProjectProps> implem
     this.record({ at: started, operation, provider, model, inputTokens: 0, outputTokens: 0, latencyMs: Date.now() - started, status: "error", error: err.code });
   }
 
-  async chat(wire: ChatRequestWire): Promise<ChatResult> {
+  /**
+   * One call answered whole (chat, embed): resolve the model, run, log the outcome. A refusal before any provider
+   * (no key, unknown provider) and a failed call are logged too, and the error the isolate sees is the public one.
+   */
+  private async call<Req extends { model?: string; timeoutMs?: number }, R extends { usage: Usage }>(
+    operation: "chat" | "embed",
+    parse: () => Req,
+    run: (resolved: Resolved, request: Req) => R | Promise<R>,
+  ): Promise<R> {
     const project = this.project();
     const begun = Date.now();
     let resolved: Resolved | undefined;
     try {
-      const request = parseChatRequest(wire);
-      resolved = await resolveModel(this.env, project, "chat", request.model, request.timeoutMs);
+      const request = parse();
+      resolved = await resolveModel(this.env, project, operation, request.model, request.timeoutMs);
       const started = Date.now();
       try {
-        const result = resolved.kind === "local" ? localChat(request, resolved.model) : await ADAPTERS[resolved.kind].chat(resolved.target, request);
-        this.record(this.outcome(resolved, "chat", started, result.usage));
+        const result = await run(resolved, request);
+        this.record(this.outcome(resolved, operation, started, result.usage));
         return result;
       } catch (err) {
-        this.record(this.outcome(resolved, "chat", started, null, err));
+        this.record(this.outcome(resolved, operation, started, null, err));
         throw err;
       }
     } catch (err) {
-      this.recordRefusal(err, "chat", begun);
+      this.recordRefusal(err, operation, begun);
       throw publicError(err, resolved ? keyOf(resolved) : null);
     }
+  }
+
+  chat(wire: ChatRequestWire): Promise<ChatResult> {
+    return this.call("chat", () => parseChatRequest(wire), (resolved, request) =>
+      resolved.kind === "local" ? localChat(request, resolved.model) : ADAPTERS[resolved.kind].chat(resolved.target, request),
+    );
   }
 
   /**
@@ -168,33 +182,15 @@ export class ScopedAI extends WorkerEntrypoint<PlatformEnv, ProjectProps> implem
     });
   }
 
-  async embed(wire: EmbedRequestWire): Promise<EmbedResult> {
-    const project = this.project();
-    const begun = Date.now();
-    let resolved: Resolved | undefined;
-    try {
-      const request = parseEmbedRequest(wire);
-      resolved = await resolveModel(this.env, project, "embed", request.model, request.timeoutMs);
-      const started = Date.now();
-      try {
-        let result: EmbedResult;
-        if (resolved.kind === "local") {
-          const inputTokens = request.input.reduce((sum, text) => sum + estimateTokens(text), 0);
-          result = {
-            vectors: request.input.map((text) => localEmbedding(text, request.dimensions)),
-            model: `local:${resolved.model}`,
-            usage: { inputTokens, outputTokens: 0 },
-          };
-        } else result = await ADAPTERS[resolved.kind].embed(resolved.target, request);
-        this.record(this.outcome(resolved, "embed", started, result.usage));
-        return result;
-      } catch (err) {
-        this.record(this.outcome(resolved, "embed", started, null, err));
-        throw err;
-      }
-    } catch (err) {
-      this.recordRefusal(err, "embed", begun);
-      throw publicError(err, resolved ? keyOf(resolved) : null);
-    }
+  embed(wire: EmbedRequestWire): Promise<EmbedResult> {
+    return this.call("embed", () => parseEmbedRequest(wire), (resolved, request) => {
+      if (resolved.kind !== "local") return ADAPTERS[resolved.kind].embed(resolved.target, request);
+      const inputTokens = request.input.reduce((sum, text) => sum + estimateTokens(text), 0);
+      return {
+        vectors: request.input.map((text) => localEmbedding(text, request.dimensions)),
+        model: `local:${resolved.model}`,
+        usage: { inputTokens, outputTokens: 0 },
+      };
+    });
   }
 }
