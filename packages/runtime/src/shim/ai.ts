@@ -97,16 +97,8 @@ export interface GenerateOptions {
   timeoutMs?: number;
 }
 
-/** `chat` as it crosses RPC: validated again by the platform, which never trusts the isolate. */
-export interface ChatRequestWire {
-  model?: string;
-  messages: ChatMessage[];
-  tools?: ToolDefinition[];
-  toolChoice?: ToolChoice;
-  temperature?: number;
-  maxTokens?: number;
-  timeoutMs?: number;
-}
+/** `chat` as it crosses RPC (streaming is another method): validated again by the platform, which never trusts the isolate. */
+export type ChatRequestWire = Omit<ChatOptions, "stream">;
 
 export interface EmbedRequestWire {
   model?: string;

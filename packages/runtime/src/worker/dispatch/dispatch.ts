@@ -39,7 +39,7 @@ export async function dispatch(request: Request, env: PlatformEnv, ctx: Executio
   const version = active.version;
   let result: Response | unknown;
   try {
-    result = await loadIsolate(env, ctx.exports, project, version, active.secretsRev).handle(toIsolate(request, project), { requestId });
+    result = await loadIsolate(env, ctx.exports, project, version, active.secretsRev).handle(toIsolate(request, url, project), { requestId });
   } catch (err) {
     result = reportFromThrown(err);
   }

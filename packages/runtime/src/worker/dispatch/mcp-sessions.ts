@@ -42,8 +42,8 @@ function withoutInternal(headers: Headers): Headers {
 }
 
 /** The request as the isolate gets it: internal headers a client sent are dropped, the session's state is added. */
-export function toIsolate(request: Request, project: string): Request {
-  const id = request.headers.get("mcp-session-id") ?? new URL(request.url).searchParams.get(LEGACY_SESSION_PARAM);
+export function toIsolate(request: Request, url: URL, project: string): Request {
+  const id = request.headers.get("mcp-session-id") ?? url.searchParams.get(LEGACY_SESSION_PARAM);
   const state = id === null ? undefined : states.get(project)?.get(id);
   if (state === undefined && !hasInternal(request.headers)) return request;
   const headers = withoutInternal(request.headers);

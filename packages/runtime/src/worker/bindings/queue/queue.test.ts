@@ -3,8 +3,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DEFAULT_SETTINGS} from "../../../host/testing";
-import { createTestPlatform, type TestPlatform } from "../../../host/testing";
+import { createTestPlatform, type DEFAULT_SETTINGS, type TestPlatform } from "../../../host/testing";
+import type { JobSummary } from "../../../shim/queue";
 
 /**
  * One consumer for every test; each test deploys it as its own project, so each has its own queue and isolate and
@@ -67,16 +67,8 @@ export default {
 };
 `;
 
-interface JobView {
-  id: string;
-  status: string;
-  attempts: number;
-  maxRetries: number;
-  createdAt: number;
-  updatedAt: number;
-  availableAt?: number;
-  completedAt?: number;
-  lastError?: string;
+/** A job as the test worker returns it: the body described, since it may be bytes. */
+interface JobView extends JobSummary {
   body: { type?: string; value?: unknown; bytes?: number[] };
 }
 interface Delivery {
@@ -111,7 +103,7 @@ function client(p: () => TestPlatform, project: string) {
     send: async (body: unknown, options?: unknown) => (await call<{ id: string }>("/send", { body, options })).id,
     sendBatch: async (messages: unknown[], options?: unknown) => (await call<{ ids: string[] }>("/batch", { messages, options })).ids,
     job: (id: string) => call<JobView | null>(`/job?id=${encodeURIComponent(id)}`),
-    jobs: (options: Record<string, unknown> = {}) => call<{ jobs: Omit<JobView, "body">[]; cursor?: string }>("/jobs", options),
+    jobs: (options: Record<string, unknown> = {}) => call<{ jobs: JobSummary[]; cursor?: string }>("/jobs", options),
     seen: () => call<Delivery[]>("/seen"),
     failure: (name: string) => call<ErrorView>(`/case?name=${name}`),
     /** Polls until the job reaches `status`, then returns it. */

@@ -140,7 +140,7 @@ function body(kind: "dot" | "l2"): number[] {
 }
 
 /** The module's bytes. */
-export function vectorKernelWasm(): Uint8Array {
+export function vectorKernelWasm(): Uint8Array<ArrayBuffer> {
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), ...vec([])]])),

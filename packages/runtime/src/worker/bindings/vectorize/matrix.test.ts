@@ -3,22 +3,12 @@ import { describe, expect, it } from "vitest";
 import { compileFilter, parseMetadata, type Metadata } from "./filter";
 import { VectorMatrix } from "./matrix";
 import { vectorKernelWasm, type VectorKernel } from "./kernel-wasm";
+import { rng } from "./fixtures/random";
 
-const kernelModule = new WebAssembly.Module(vectorKernelWasm() as Uint8Array<ArrayBuffer>);
+const kernelModule = new WebAssembly.Module(vectorKernelWasm());
 const newKernel = () => new WebAssembly.Instance(kernelModule, {}).exports as unknown as VectorKernel;
 
 type Metric = "cosine" | "euclidean" | "dot-product";
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function score(metric: Metric, v: Float32Array, q: Float32Array): number {
   let dot = 0, vv = 0, qq = 0, l2 = 0;

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPlatform, type TestPlatform } from "../../../host/testing";
 import type { VectorizeSettings } from "../../../shared/protocol";
+import { rng } from "./fixtures/random";
 
 /**
  * User code that runs one call on a named binding per request. Arguments travel as JSON with tags for typed arrays
@@ -55,18 +56,6 @@ type Matches = { matches: Match[]; count: number };
 
 const DIMS = 32;
 const N = 2000;
-
-/** Deterministic PRNG (mulberry32), so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomVector(next: () => number, dims = DIMS): number[] {
   return Array.from({ length: dims }, () => next() * 2 - 1);
