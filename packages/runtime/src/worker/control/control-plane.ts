@@ -262,14 +262,6 @@ export class ControlPlane extends DurableObject<PlatformEnv> {
 /** Secrets are sealed to their project and name, so an envelope copied to another row does not open. */
 const secretAad = (project: string, name: string) => `project|${project}|${name}`;
 
-export interface SecretsApi {
-  /** Replaces the project's whole secret set; returns the names and the new revision. */
-  replaceSecrets(project: string, values: Record<string, string>): Promise<{ names: string[]; rev: number }>;
-  /** Decrypted values, for the platform's own use (isolate env, provider keys, gateway headers). */
-  getSecrets(project: string): Promise<Record<string, string>>;
-  secretNames(project: string): string[];
-}
-
 /** The control plane is a singleton: one SQLite database for the whole platform's deployment state. */
 export function controlPlane(env: PlatformEnv): DurableObjectStub<ControlPlane> {
   return env.CONTROL.get(env.CONTROL.idFromName("control"));
