@@ -90,10 +90,7 @@ export const SecretsSchema = z.object({
 
 export const QuerySchema = z.object({ sql: z.string().check(z.minLength(1)), params: z._default(z.array(z.unknown()), []) });
 
-/** A control-API error body. Local errors on either side never travel as anything but this shape. */
-export interface WireError {
-  error: { code: string; message: string };
-}
+export type { WireError } from "./errors";
 
 /** What user code threw, as the isolate reports it to the dispatcher (stack still in bundle positions). */
 export interface ErrorReport {

@@ -1,0 +1,232 @@
+/** The platform's public REST API (`/api/v1`): one zod schema per body, shared by the worker, the CLI client and OpenAPI. */
+// zod/mini: the platform worker bundles these schemas, and workerd parses that bundle at every start.
+import * as z from "zod/mini";
+import { DeploymentSettingsSchema, ProjectIdSchema } from "./protocol";
+
+export const API_PREFIX = "/api/v1";
+
+/** Account, project and environment names: the slug rule of project names. */
+export const AccountNameSchema = ProjectIdSchema;
+export const EnvNameSchema = ProjectIdSchema;
+/** The environment a project deploys to when `--env` is not given. */
+export const DEFAULT_ENV = "production";
+
+/** Account keys: `ak_` and 40 base62 characters (≈238 bits); only their SHA-256 is stored. */
+export const ACCOUNT_KEY_PATTERN = /^ak_[A-Za-z0-9]{40}$/;
+export const SECRET_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Largest bundle a deploy accepts (Cloudflare's paid-plan Worker limit, compressed size aside). */
+export const MAX_BUNDLE_BYTES = 10 * 1024 * 1024;
+/** Largest request body the API reads at all: the bundle plus its source map and migrations. */
+export const MAX_API_BODY_BYTES = 32 * 1024 * 1024;
+
+const secretName = z.string().check(z.regex(SECRET_NAME_PATTERN, "secret names are letters, digits and underscores, not starting with a digit"));
+
+// ── request bodies ──────────────────────────────────────────────────────────────────────────────────────────────
+
+export const CreateAccountBodySchema = z.object({ name: AccountNameSchema });
+export const CreateKeyBodySchema = z.object({ name: z._default(z.string().check(z.minLength(1), z.maxLength(64)), "key") });
+
+/** `aerostack deploy`: the bundle and everything the project needs, never a secret value. */
+export const DeployBodySchema = z.object({
+  version: z.string().check(z.regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 characters of letters, digits, . _ -")),
+  code: z.string().check(z.minLength(1)),
+  sourceMap: z.optional(z.string()),
+  settings: DeploymentSettingsSchema,
+  migrations: z._default(z.array(z.object({ name: z.string().check(z.minLength(1), z.maxLength(256)), sql: z.string() })).check(z.maxLength(10_000)), []),
+  /** Names the code needs set before it may serve (`secrets = [...]` in aerostack.toml). */
+  requiredSecrets: z._default(z.array(secretName).check(z.maxLength(256)), []),
+  message: z.optional(z.string().check(z.maxLength(500))),
+  /** Validate everything (secrets present, module loads, migrations apply) and change nothing. */
+  dryRun: z._default(z.boolean(), false),
+});
+export type DeployBody = z.input<typeof DeployBodySchema>;
+
+export const RollbackBodySchema = z.object({ version: z.optional(z.string().check(z.minLength(1), z.maxLength(64))) });
+export const SecretPutBodySchema = z.object({ value: z.string().check(z.maxLength(64 * 1024)) });
+
+// ── responses ───────────────────────────────────────────────────────────────────────────────────────────────────
+
+export const HealthSchema = z.object({ ok: z.literal(true), version: z.string(), mode: z.string() });
+export type Health = z.output<typeof HealthSchema>;
+
+export const WhoamiSchema = z.object({ account: z.string(), admin: z.boolean(), key: z.object({ id: z.string(), name: z.string() }) });
+export type Whoami = z.output<typeof WhoamiSchema>;
+
+export const KeyInfoSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  createdAt: z.string(),
+  lastUsedAt: z.nullable(z.string()),
+  revokedAt: z.nullable(z.string()),
+});
+export type KeyInfo = z.output<typeof KeyInfoSchema>;
+/** A new key: `token` is shown this once and never stored. */
+export const KeyCreatedSchema = z.object({ id: z.string(), name: z.string(), createdAt: z.string(), token: z.string() });
+export type KeyCreated = z.output<typeof KeyCreatedSchema>;
+
+export const AccountInfoSchema = z.object({ name: z.string(), admin: z.boolean(), createdAt: z.string() });
+export type AccountInfo = z.output<typeof AccountInfoSchema>;
+export const AccountCreatedSchema = z.object({ account: AccountInfoSchema, key: KeyCreatedSchema });
+export type AccountCreated = z.output<typeof AccountCreatedSchema>;
+
+export const EnvSummarySchema = z.object({
+  env: z.string(),
+  activeVersion: z.nullable(z.string()),
+  url: z.string(),
+  updatedAt: z.string(),
+});
+export const ProjectSummarySchema = z.object({ name: z.string(), createdAt: z.string(), envs: z.array(EnvSummarySchema) });
+export type ProjectSummary = z.output<typeof ProjectSummarySchema>;
+
+export const DeploymentInfoSchema = z.object({
+  version: z.string(),
+  createdAt: z.string(),
+  message: z.nullable(z.string()),
+  /** The name of the key that deployed it. */
+  by: z.nullable(z.string()),
+  active: z.boolean(),
+});
+export type DeploymentInfo = z.output<typeof DeploymentInfoSchema>;
+
+export const DeployResultSchema = z.object({
+  project: z.string(),
+  env: z.string(),
+  version: z.string(),
+  previousVersion: z.nullable(z.string()),
+  url: z.string(),
+  /** The same version was already active: nothing changed. */
+  unchanged: z.boolean(),
+  dryRun: z.boolean(),
+  migrations: z.object({ applied: z.array(z.string()), skipped: z.array(z.string()) }),
+});
+export type DeployResult = z.output<typeof DeployResultSchema>;
+
+export const RollbackResultSchema = z.object({ project: z.string(), env: z.string(), version: z.string(), previousVersion: z.string() });
+export type RollbackResult = z.output<typeof RollbackResultSchema>;
+
+export const SecretInfoSchema = z.object({ name: z.string(), updatedAt: z.string() });
+export type SecretInfo = z.output<typeof SecretInfoSchema>;
+
+export const LOG_TYPES = ["request", "console", "exception"] as const;
+export const LogEntrySchema = z.object({
+  /** Increasing per project environment: `?after=<id>` continues a tail. */
+  id: z.number(),
+  /** Epoch milliseconds. */
+  ts: z.number(),
+  type: z.enum(LOG_TYPES),
+  level: z.enum(["debug", "info", "log", "warn", "error"]),
+  requestId: z.nullable(z.string()),
+  version: z.nullable(z.string()),
+  /** Request lines: method, path, status, duration. */
+  method: z.optional(z.string()),
+  path: z.optional(z.string()),
+  status: z.optional(z.number()),
+  durationMs: z.optional(z.number()),
+  /** Console text, or `Name: message` of an exception (source-mapped stack in `stack`). */
+  message: z.string(),
+  stack: z.optional(z.string()),
+});
+export type LogEntry = z.output<typeof LogEntrySchema>;
+export const LogsResponseSchema = z.object({ entries: z.array(LogEntrySchema), cursor: z.number() });
+export type LogsResponse = z.output<typeof LogsResponseSchema>;
+
+export const AuditEntrySchema = z.object({
+  id: z.number(),
+  ts: z.string(),
+  account: z.string(),
+  /** Name of the key that made the change (null for the platform itself). */
+  by: z.nullable(z.string()),
+  action: z.string(),
+  target: z.string(),
+});
+export type AuditEntry = z.output<typeof AuditEntrySchema>;
+
+export const OkSchema = z.object({ ok: z.literal(true) });
+
+// ── routes ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** Who may call a route: anyone, any account key, or the admin account's keys. */
+export type RouteAuth = "none" | "account" | "admin";
+
+export interface RouteSpec {
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  /** Under API_PREFIX; `:name` segments are path parameters. */
+  path: string;
+  summary: string;
+  auth: RouteAuth;
+  body?: z.ZodMiniType;
+  response: z.ZodMiniType;
+  /** Query parameters, documented in OpenAPI: name → description. */
+  query?: Record<string, string>;
+}
+
+const ENV_QUERY = { env: `environment name (default "${DEFAULT_ENV}")` };
+
+/** Every route of the API, once: the worker's router dispatches on it, OpenAPI is generated from it. */
+export const API_ROUTES = {
+  health: { method: "GET", path: "/health", summary: "Liveness and version", auth: "none", response: HealthSchema },
+  openapi: { method: "GET", path: "/openapi.json", summary: "This API as OpenAPI 3.1", auth: "none", response: z.unknown() },
+  whoami: { method: "GET", path: "/whoami", summary: "The account and key making the call", auth: "account", response: WhoamiSchema },
+  listAccounts: { method: "GET", path: "/accounts", summary: "Every account (admin)", auth: "admin", response: z.object({ accounts: z.array(AccountInfoSchema) }) },
+  createAccount: {
+    method: "POST",
+    path: "/accounts",
+    summary: "Create an account and its first key (admin); the key is shown once",
+    auth: "admin",
+    body: CreateAccountBodySchema,
+    response: AccountCreatedSchema,
+  },
+  listKeys: { method: "GET", path: "/keys", summary: "The calling account's keys (never the tokens)", auth: "account", response: z.object({ keys: z.array(KeyInfoSchema) }) },
+  createKey: { method: "POST", path: "/keys", summary: "A new key for the calling account; the token is shown once", auth: "account", body: CreateKeyBodySchema, response: KeyCreatedSchema },
+  revokeKey: { method: "DELETE", path: "/keys/:id", summary: "Revoke a key; effective on its next request", auth: "account", response: OkSchema },
+  listProjects: { method: "GET", path: "/projects", summary: "The account's projects and their environments", auth: "account", response: z.object({ projects: z.array(ProjectSummarySchema) }) },
+  getProject: { method: "GET", path: "/projects/:project", summary: "One project and its environments", auth: "account", response: ProjectSummarySchema },
+  deploy: {
+    method: "POST",
+    path: "/projects/:project/deployments",
+    summary: "Upload a version, apply its migrations and make it active in one step (or validate only, with dryRun)",
+    auth: "account",
+    body: DeployBodySchema,
+    response: DeployResultSchema,
+    query: ENV_QUERY,
+  },
+  listDeployments: {
+    method: "GET",
+    path: "/projects/:project/deployments",
+    summary: "Stored versions, newest first",
+    auth: "account",
+    response: z.object({ deployments: z.array(DeploymentInfoSchema) }),
+    query: ENV_QUERY,
+  },
+  rollback: {
+    method: "POST",
+    path: "/projects/:project/rollback",
+    summary: "Make an earlier stored version active (default: the one before the active one)",
+    auth: "account",
+    body: RollbackBodySchema,
+    response: RollbackResultSchema,
+    query: ENV_QUERY,
+  },
+  listSecrets: { method: "GET", path: "/projects/:project/secrets", summary: "Secret names and dates (never values)", auth: "account", response: z.object({ secrets: z.array(SecretInfoSchema) }), query: ENV_QUERY },
+  putSecret: {
+    method: "PUT",
+    path: "/projects/:project/secrets/:name",
+    summary: "Set a secret; live on the next request, no redeploy",
+    auth: "account",
+    body: SecretPutBodySchema,
+    response: SecretInfoSchema,
+    query: ENV_QUERY,
+  },
+  deleteSecret: { method: "DELETE", path: "/projects/:project/secrets/:name", summary: "Delete a secret", auth: "account", response: OkSchema, query: ENV_QUERY },
+  logs: {
+    method: "GET",
+    path: "/projects/:project/logs",
+    summary: "Requests, console output and exceptions, oldest first",
+    auth: "account",
+    response: LogsResponseSchema,
+    query: { ...ENV_QUERY, after: "only entries with a larger id (continue a tail)", since: "only entries at or after this epoch-ms time", limit: "at most this many entries (1-1000, default 100)" },
+  },
+  audit: { method: "GET", path: "/audit", summary: "The account's audit log: who changed what, when", auth: "account", response: z.object({ entries: z.array(AuditEntrySchema) }), query: { limit: "at most this many entries (default 100)" } },
+} as const satisfies Record<string, RouteSpec>;
+
+export type RouteName = keyof typeof API_ROUTES;

@@ -1,0 +1,32 @@
+/** The one list of wire error codes the platform answers with (`{ error: { code, message } }`), and their HTTP status. */
+
+export const ERROR_CODES = {
+  bad_json: 400,
+  invalid_body: 400,
+  invalid_query: 400,
+  bad_name: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  project_not_found: 404,
+  unknown_env: 404,
+  deployment_not_found: 404,
+  secret_not_found: 404,
+  key_not_found: 404,
+  method_not_allowed: 405,
+  account_exists: 409,
+  no_previous_version: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  missing_secret: 422,
+  module_load_failed: 422,
+  migration_failed: 422,
+  internal: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** A control-API / public-API error body. Local errors on either side never travel as anything but this shape. */
+export interface WireError {
+  error: { code: string; message: string };
+}
