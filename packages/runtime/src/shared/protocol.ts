@@ -5,6 +5,13 @@ import * as z from "zod/mini";
 /** Project slugs: lowercase letters, digits and dashes, 1-32 characters (also the gateway's rule). */
 export const ProjectIdSchema = z.string().check(z.regex(/^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/, "must be a lowercase slug"));
 
+/**
+ * What scoped bindings are keyed by: a project's data instance. In `aerostack dev` the project's name; on the
+ * platform `account.project.env`. Slugs joined by dots: never a "/", so one tenant's storage prefix is never
+ * another's, and never a prefix of another's (the prefix ends in "/").
+ */
+export const TenantIdSchema = z.string().check(z.regex(/^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?){0,2}$/, "must be a tenant id"));
+
 export const VarValueSchema = z.union([z.string(), z.number(), z.boolean()]);
 
 const QueueSettingsSchema = z.object({
@@ -67,6 +74,13 @@ export const DeploymentSchema = z.object({
 });
 export type Deployment = z.input<typeof DeploymentSchema>;
 
+/** Body of `POST /__aerostack/bootstrap`: the admin account of a new platform, with its first key's hash. */
+export const BootstrapSchema = z.object({
+  account: ProjectIdSchema,
+  keyId: z.string().check(z.regex(/^key_[a-z0-9]{8,32}$/)),
+  keyHash: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+});
+
 export const BuildErrorSchema = z.object({ message: z.string().check(z.maxLength(64 * 1024)) });
 
 export const MigrationsSchema = z.object({
@@ -98,6 +112,14 @@ export interface ErrorReport {
   name: string;
   message: string;
   stack: string;
+}
+
+/** One console call in a project's isolate, as the shim sends it to the log store (platform mode). */
+export interface ConsoleLineWire {
+  ts: number;
+  level: "debug" | "info" | "log" | "warn" | "error";
+  requestId: string | null;
+  message: string;
 }
 
 /** One queue message as the queue Durable Object hands it to the isolate. */

@@ -3,21 +3,93 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import { AsyncLocalStorage } from "node:async_hooks";
 // Resolved inside the isolate: the loader stores the user's bundle under this module name.
 import userModule from "./user.js";
-import type { ErrorReport, QueueBatchResult, QueueMessageWire, QueueOutcome } from "../shared/protocol";
-import { userEnv, type RawEnv } from "./env";
+import type { ConsoleLineWire, ErrorReport, QueueBatchResult, QueueMessageWire, QueueOutcome } from "../shared/protocol";
+import { userEnv, type LogSink, type RawEnv } from "./env";
 
 type Handler = (...args: unknown[]) => unknown;
 
-/** The request (or queue delivery) the current async context belongs to, for console tags. */
-const context = new AsyncLocalStorage<string>();
+/** The request (or queue delivery) an async context belongs to: console tags, and where its log lines go. */
+interface Scope {
+  tag: string;
+  requestId: string;
+  ctx: ExecutionContext;
+}
+const context = new AsyncLocalStorage<Scope>();
+
+/** Platform mode: the log store's RPC stub (`__AEROSTACK_LOGS`); absent in `aerostack dev`, which prints instead. */
+let sink: LogSink | undefined;
+/** Lines waiting for the next flush; console calls come in bursts, one RPC carries many. */
+let pending: ConsoleLineWire[] = [];
+let flushScheduled = false;
+
+function formatArg(arg: unknown): string {
+  if (typeof arg === "string") return arg;
+  if (arg instanceof Error) return arg.stack ?? `${arg.name}: ${arg.message}`;
+  if (typeof arg === "object" && arg !== null) {
+    try {
+      return JSON.stringify(arg);
+    } catch {
+      return String(arg);
+    }
+  }
+  return String(arg);
+}
+
+/** Sends what is pending, kept alive by the request it came from (a flush outliving its request would be cut). */
+function scheduleFlush(scope: Scope | undefined): void {
+  if (flushScheduled || !sink || !scope) return;
+  flushScheduled = true;
+  const target = sink;
+  try {
+    scope.ctx.waitUntil(
+      Promise.resolve().then(async () => {
+        flushScheduled = false;
+        const lines = pending;
+        pending = [];
+        await target.write(lines).catch(() => {});
+      }),
+    );
+  } catch {
+    // The request is long over (a timer fired after it): the lines go with the next request's flush.
+    flushScheduled = false;
+  }
+}
 
 for (const level of ["log", "info", "warn", "error", "debug"] as const) {
   const original = console[level].bind(console);
   console[level] = (...args: unknown[]) => {
-    const tag = context.getStore();
-    if (tag === undefined) original(...args);
-    else original(tag, ...args);
+    const scope = context.getStore();
+    if (sink) {
+      pending.push({ ts: Date.now(), level, requestId: scope?.requestId ?? null, message: args.map(formatArg).join(" ") });
+      if (pending.length > 1000) pending.splice(0, pending.length - 1000);
+      scheduleFlush(scope);
+      return;
+    }
+    if (scope === undefined) original(...args);
+    else original(scope.tag, ...args);
   };
+}
+
+/**
+ * The ExecutionContext user code gets: the real one, except that a rejected `waitUntil` promise is reported like an
+ * uncaught exception instead of vanishing.
+ */
+function userContext(scope: Scope): ExecutionContext {
+  const ctx = scope.ctx;
+  return {
+    waitUntil: (promise: Promise<unknown>) =>
+      ctx.waitUntil(
+        Promise.resolve(promise).catch(async (err: unknown) => {
+          const r = report(err);
+          if (sink) await sink.exception(r, scope.requestId, "ctx.waitUntil promise rejected").catch(() => {});
+          else console.error(`${scope.tag} ✘ ctx.waitUntil promise rejected: ${r.stack.includes(r.message) ? r.stack : `${r.name}: ${r.message}\n${r.stack}`}`);
+        }),
+      ),
+    passThroughOnException: () => ctx.passThroughOnException(),
+    get props() {
+      return ctx.props;
+    },
+  } as ExecutionContext;
 }
 
 function report(err: unknown): ErrorReport {
@@ -44,14 +116,16 @@ export class AerostackEntry extends WorkerEntrypoint<RawEnv> {
   }
 
   async handle(request: Request, meta: { requestId: string }): Promise<Response | ErrorReport> {
+    sink = this.env.__AEROSTACK_LOGS;
+    const scope: Scope = { tag: `[${this.env.__AEROSTACK_PROJECT} #${meta.requestId}]`, requestId: meta.requestId, ctx: this.ctx };
+    const ctx = userContext(scope);
     const env = userEnv(this.env);
-    const fetchHandler = handlerFor("fetch", env, this.ctx);
+    const fetchHandler = handlerFor("fetch", env, ctx);
     if (!fetchHandler) {
       return report(new Error("The module has no fetch handler. Export one: `export default { async fetch(request, env, ctx) { ... } }`."));
     }
-    const tag = `[${this.env.__AEROSTACK_PROJECT} #${meta.requestId}]`;
     try {
-      const response = await context.run(tag, () => fetchHandler(request, env, this.ctx));
+      const response = await context.run(scope, () => fetchHandler(request, env, ctx));
       if (!(response instanceof Response)) {
         return report(new TypeError(`fetch handler returned ${response === undefined ? "undefined" : typeof response}; it must return a Response`));
       }
@@ -62,6 +136,9 @@ export class AerostackEntry extends WorkerEntrypoint<RawEnv> {
   }
 
   async deliver(batch: { queue: string; messages: QueueMessageWire[] }, meta: { requestId: string }): Promise<QueueBatchResult> {
+    sink = this.env.__AEROSTACK_LOGS;
+    const scope: Scope = { tag: `[${this.env.__AEROSTACK_PROJECT} #${meta.requestId}]`, requestId: meta.requestId, ctx: this.ctx };
+    const ctx = userContext(scope);
     const env = userEnv(this.env);
     const outcomes: Record<string, QueueOutcome> = {};
     // The first explicit ack()/retry() on a message decides it; ackAll/retryAll fill in the undecided ones.
@@ -84,14 +161,13 @@ export class AerostackEntry extends WorkerEntrypoint<RawEnv> {
       ackAll: () => messages.forEach((m) => m.ack()),
       retryAll: (options?: { delaySeconds?: number }) => messages.forEach((m) => m.retry(options)),
     };
-    const queueHandler = handlerFor("queue", env, this.ctx);
+    const queueHandler = handlerFor("queue", env, ctx);
     if (!queueHandler) {
       const error = report(new Error("The module has no queue handler. Export one: `export default { async queue(batch, env, ctx) { ... } }`."));
       return { outcomes: Object.fromEntries(messages.map((m) => [m.id, { action: "retry" }])), error };
     }
-    const tag = `[${this.env.__AEROSTACK_PROJECT} #${meta.requestId}]`;
     try {
-      await context.run(tag, () => queueHandler(messageBatch, env, this.ctx));
+      await context.run(scope, () => queueHandler(messageBatch, env, ctx));
     } catch (err) {
       // A throwing handler retries every message it had not acked, as Cloudflare Queues do.
       for (const m of messages) decide(m.id, { action: "retry" });

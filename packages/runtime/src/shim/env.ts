@@ -5,6 +5,7 @@ import { JobQueue } from "./queue";
 import { ObjectStorage } from "./storage";
 import { VectorizeIndex, type VectorizeBindingConfig } from "./vectorize";
 import { AiBinding } from "./ai";
+import type { ConsoleLineWire, ErrorReport } from "../shared/protocol";
 
 /** The env the loader gives the isolate: RPC stubs, vars, and internal keys the shim strips. */
 export interface RawEnv {
@@ -14,10 +15,18 @@ export interface RawEnv {
   STORAGE: Fetcher;
   AI: Fetcher;
   __AEROSTACK_PROJECT: string;
+  /** Platform mode: where console output and background failures are stored (ScopedLogs). */
+  __AEROSTACK_LOGS?: LogSink;
   __AEROSTACK_VERSION: string;
   /** Which env keys are declared bindings with user-chosen names ([[vectorize]] in aerostack.toml). */
   __AEROSTACK_BINDINGS?: { vectorize?: Record<string, VectorizeBindingConfig> };
   [key: string]: unknown;
+}
+
+/** The log store's RPC surface, as the shim sees it. */
+export interface LogSink {
+  write(lines: ConsoleLineWire[]): Promise<void>;
+  exception(report: ErrorReport, requestId: string | null, where: string): Promise<void>;
 }
 
 // The loader's env is fixed for the isolate's life, so the wrapped env is built once.
@@ -26,7 +35,7 @@ const wrapped = new WeakMap<RawEnv, Record<string, unknown>>();
 export function userEnv(raw: RawEnv): Record<string, unknown> {
   let env = wrapped.get(raw);
   if (!env) {
-    const { DB, CACHE, QUEUE, STORAGE, AI, __AEROSTACK_PROJECT: _p, __AEROSTACK_VERSION: _v, ...vars } = raw;
+    const { DB, CACHE, QUEUE, STORAGE, AI, __AEROSTACK_PROJECT: _p, __AEROSTACK_VERSION: _v, __AEROSTACK_LOGS: _l, ...vars } = raw;
     env = {
       ...vars,
       DB: new D1Database(DB as never),

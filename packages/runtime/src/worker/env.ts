@@ -1,5 +1,8 @@
 /** The platform worker's own bindings, as configured by the host (Miniflare) or by a Cloudflare deployment. */
 import type { ControlPlane } from "./control/control-plane";
+import type { ProjectStore } from "./projects/project-store";
+import type { ProjectLogs } from "./logs/project-logs";
+import type { Directory } from "./accounts/directory";
 import type { GatewaySession } from "./gateway/session";
 import type { ProjectDatabase } from "./bindings/db/project-database";
 import type { ProjectCache } from "./bindings/cache/project-cache";
@@ -9,7 +12,14 @@ import type { ProjectAiUsage } from "./bindings/ai/project-ai-usage";
 
 export interface PlatformEnv {
   LOADER: WorkerLoader;
+  /** Workspaces (gateway config, member secrets, token hashes). */
   CONTROL: DurableObjectNamespace<ControlPlane>;
+  /** One object per tenant: stored versions, the active one, build error, sealed secrets. */
+  PROJECT_STORE: DurableObjectNamespace<ProjectStore>;
+  /** One object per tenant: requests, console output and exceptions, for `aerostack logs`. */
+  PROJECT_LOGS: DurableObjectNamespace<ProjectLogs>;
+  /** The platform's accounts, key hashes, project names and audit log (API calls only, never a project request). */
+  DIRECTORY: DurableObjectNamespace<Directory>;
   PROJECT_DB: DurableObjectNamespace<ProjectDatabase>;
   PROJECT_CACHE: DurableObjectNamespace<ProjectCache>;
   PROJECT_QUEUE: DurableObjectNamespace<ProjectQueue>;
@@ -26,6 +36,8 @@ export interface PlatformEnv {
   AEROSTACK_HOST_TOKEN: string;
   /** Project served for requests whose host names none (`aerostack dev` serves one project). */
   AEROSTACK_DEFAULT_PROJECT?: string;
+  /** Projects answer at `<project>.<account>.<base domain>` (platform mode); default "localhost". */
+  AEROSTACK_BASE_DOMAIN?: string;
   /** "dev" shows stack traces on error pages; "platform" does not. */
   AEROSTACK_MODE?: "dev" | "platform";
 }

@@ -3,6 +3,10 @@ import type { PlatformEnv } from "./env";
 import { route } from "./router";
 
 export { ControlPlane } from "./control/control-plane";
+export { ProjectStore } from "./projects/project-store";
+export { ProjectLogs } from "./logs/project-logs";
+export { ScopedLogs } from "./logs/scoped-logs";
+export { Directory } from "./accounts/directory";
 export { ProjectDatabase } from "./bindings/db/project-database";
 export { ScopedDB } from "./bindings/db/scoped-db";
 export { ProjectCache } from "./bindings/cache/project-cache";

@@ -4,6 +4,9 @@ import { CONTROL_PREFIX, handleControl } from "./control/api";
 import { dispatch } from "./dispatch/dispatch";
 import { ProjectIdSchema } from "../shared/protocol";
 import { GATEWAY_PREFIX, handleGateway } from "./gateway/http";
+import { handleApi, isApiPath } from "./api/router";
+import { tenantForHost, tenantId } from "./projects/tenant";
+import { json } from "./http/http-error";
 
 /** `{project}.localhost` (and `{project}.localhost:port`) names a project; anything else gets the default one. */
 export function projectForRequest(url: URL, env: PlatformEnv): string | undefined {
@@ -14,6 +17,7 @@ export function projectForRequest(url: URL, env: PlatformEnv): string | undefine
 
 export async function route(request: Request, env: PlatformEnv, ctx: ExecutionContext): Promise<Response> {
   const url = new URL(request.url);
+  if (env.AEROSTACK_MODE === "platform") return routePlatform(request, env, ctx, url);
   if (url.pathname.startsWith(CONTROL_PREFIX)) return handleControl(request, env, ctx);
   // Workspace gateways live on the platform's own host; `{project}.localhost` keeps every path for the project.
   if (url.pathname.startsWith(GATEWAY_PREFIX) && !/\.localhost$/.test(url.hostname)) return handleGateway(request, env);
@@ -25,4 +29,21 @@ export async function route(request: Request, env: PlatformEnv, ctx: ExecutionCo
     });
   }
   return dispatch(request, env, ctx, project);
+}
+
+/**
+ * The self-hosted platform: `<project>[--<env>].<account>.<base domain>` is a project and keeps every path; any
+ * other host is the platform's own (API, control, gateway).
+ */
+function routePlatform(request: Request, env: PlatformEnv, ctx: ExecutionContext, url: URL): Promise<Response> | Response {
+  const named = tenantForHost(url.hostname, env.AEROSTACK_BASE_DOMAIN ?? "localhost");
+  if (named) return dispatch(request, env, ctx, tenantId(named.account, named.project, named.env));
+  if (isApiPath(url.pathname)) return handleApi(request, env, ctx);
+  if (url.pathname.startsWith(CONTROL_PREFIX)) return handleControl(request, env, ctx);
+  if (url.pathname.startsWith(GATEWAY_PREFIX)) return handleGateway(request, env);
+  const base = env.AEROSTACK_BASE_DOMAIN ?? "localhost";
+  return json(
+    { error: { code: "not_found", message: `This is an Aerostack platform: the API is at /api/v1 (see /api/v1/openapi.json); projects answer at <project>.<account>.${base}` } },
+    404,
+  );
 }

@@ -49,6 +49,8 @@ export interface PlatformOptions {
   /** Project served for requests whose host names none. */
   defaultProject?: string;
   mode?: "dev" | "platform";
+  /** Platform mode: projects answer at `<project>.<account>.<baseDomain>`; default "localhost". */
+  baseDomain?: string;
   /**
    * Miniflare exits the process on SIGINT/SIGTERM (code 130/143) after killing workerd. A caller that stops
    * the platform itself on those signals (`aerostack dev`, to close cleanly and exit 0) passes false.
@@ -92,6 +94,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     workerLoaders: { LOADER: {} },
     durableObjects: {
       CONTROL: { className: "ControlPlane", useSQLite: true },
+      PROJECT_STORE: { className: "ProjectStore", useSQLite: true },
+      PROJECT_LOGS: { className: "ProjectLogs", useSQLite: true },
+      DIRECTORY: { className: "Directory", useSQLite: true },
       PROJECT_DB: { className: "ProjectDatabase", useSQLite: true },
       PROJECT_CACHE: { className: "ProjectCache", useSQLite: true },
       PROJECT_QUEUE: { className: "ProjectQueue", useSQLite: true },
@@ -105,6 +110,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       AEROSTACK_MASTER_KEY: masterKey,
       AEROSTACK_MODE: options.mode ?? "dev",
       ...(options.defaultProject ? { AEROSTACK_DEFAULT_PROJECT: options.defaultProject } : {}),
+      ...(options.baseDomain ? { AEROSTACK_BASE_DOMAIN: options.baseDomain } : {}),
     },
     // Nothing reaches the network on our behalf: no cf object fetch, no update checks.
     cf: false,

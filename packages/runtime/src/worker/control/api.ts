@@ -2,9 +2,12 @@
 import type * as z from "zod/mini";
 import type { PlatformEnv } from "../env";
 import { controlPlane } from "./control-plane";
+import { projectStore } from "../projects/project-store";
+import { directory } from "../accounts/directory";
 import { rememberActive } from "../dispatch/active";
 import { loadIsolate } from "../dispatch/loader";
 import {
+  BootstrapSchema,
   BuildErrorSchema,
   DeploymentSchema,
   MigrationsSchema,
@@ -66,6 +69,11 @@ export async function handleControl(request: Request, env: PlatformEnv, ctx: Exe
   const path = new URL(request.url).pathname.slice(CONTROL_PREFIX.length).split("/");
   try {
     if (path[0] === "health" && path.length === 1) return json({ ok: true });
+    if (path[0] === "bootstrap" && path.length === 1 && request.method === "POST") {
+      // First start of a platform: the host made the admin key and sends only its hash.
+      const body = await readBody(request, BootstrapSchema);
+      return json(await directory(env).bootstrap(body.account, body.keyId, body.keyHash));
+    }
     if (path[0] === "workspaces") {
       // Workspaces (the gateway at /ws/:slug): config + member secrets in one call, tokens (hashes only) in another.
       const workspace = path[1] ?? "";
@@ -86,18 +94,14 @@ export async function handleControl(request: Request, env: PlatformEnv, ctx: Exe
     if (!parsed.success) throw new ApiError(400, "bad_project", `project id ${JSON.stringify(path[1])} must be a lowercase slug`);
     const project = parsed.data;
     const route = `${request.method} ${path.slice(2).join("/")}`;
+    const store = projectStore(env, project);
     switch (route) {
       case "PUT deployment": {
         const body = await readBody(request, DeploymentSchema);
-        const control = controlPlane(env);
-        const result = await control.deploy(project, {
-          version: body.version,
-          code: body.code,
-          sourceMap: body.sourceMap ?? null,
-          settings: body.settings,
-        });
-        const active = await control.getActive(project);
+        const result = await store.deploy({ version: body.version, code: body.code, sourceMap: body.sourceMap ?? null, settings: body.settings });
+        const active = await store.getActive();
         rememberActive(project, active);
+        if (!result.unchanged) ctx.waitUntil(controlPlane(env).projectDeployed(project));
         // Warm the new version's isolate now, so its first request does not pay for loading it. A module that
         // throws at load is reported by that first request, not here.
         ctx.waitUntil(loadIsolate(env, ctx.exports, project, body.version, active.secretsRev).ping().catch(() => {}));
@@ -105,25 +109,25 @@ export async function handleControl(request: Request, env: PlatformEnv, ctx: Exe
       }
       case "PUT build-error": {
         const body = await readBody(request, BuildErrorSchema);
-        await controlPlane(env).setBuildError(project, body.message);
-        rememberActive(project, await controlPlane(env).getActive(project));
+        await store.setBuildError(body.message);
+        rememberActive(project, await store.getActive());
         return json({ ok: true });
       }
       case "DELETE build-error": {
-        await controlPlane(env).setBuildError(project, null);
-        rememberActive(project, await controlPlane(env).getActive(project));
+        await store.setBuildError(null);
+        rememberActive(project, await store.getActive());
         return json({ ok: true });
       }
       case "PUT secrets": {
         const body = await readBody(request, SecretsSchema);
-        const result = await controlPlane(env).replaceSecrets(project, body.secrets);
-        rememberActive(project, await controlPlane(env).getActive(project));
+        const result = await store.replaceSecrets(project, body.secrets);
+        rememberActive(project, await store.getActive());
         return json(result);
       }
       case "GET secrets":
-        return json({ names: await controlPlane(env).secretNames(project) });
+        return json({ names: await store.secretNames() });
       case "GET deployment":
-        return json(await controlPlane(env).getActive(project));
+        return json(await store.getActive());
       case "POST db/migrations": {
         const body = await readBody(request, MigrationsSchema);
         return json(await env.PROJECT_DB.get(env.PROJECT_DB.idFromName(project)).applyMigrations(body.migrations));

@@ -1,5 +1,5 @@
 /** Which version of a project serves requests: read from the control plane, cached briefly in this isolate. */
-import { controlPlane, type ActiveDeployment } from "../control/control-plane";
+import { projectStore, type ActiveDeployment } from "../projects/project-store";
 import type { PlatformEnv } from "../env";
 
 /**
@@ -12,7 +12,7 @@ const cache = new Map<string, { at: number; active: ActiveDeployment }>();
 export async function activeDeployment(env: PlatformEnv, project: string): Promise<ActiveDeployment> {
   const hit = cache.get(project);
   if (hit && Date.now() - hit.at < TTL_MS) return hit.active;
-  const active = await controlPlane(env).getActive(project);
+  const active = await projectStore(env, project).getActive();
   cache.set(project, { at: Date.now(), active });
   return active;
 }

@@ -5,18 +5,32 @@ import { loadIsolate } from "./loader";
 import { isErrorReport, logUserError, mapErrorReport, reportFromThrown } from "./errors";
 import { renderErrorPage } from "./error-page";
 import { fromIsolate, toIsolate, type StreamOrigin } from "./mcp-sessions";
-
-export function newRequestId(): string {
-  return crypto.randomUUID().replaceAll("-", "").slice(0, 8);
-}
+import { newRequestId } from "../http/request-id";
+import { projectLogs, type NewLogEntry } from "../logs/project-logs";
+import type { ErrorReport } from "../../shared/protocol";
 
 export async function dispatch(request: Request, env: PlatformEnv, ctx: ExecutionContext, project: string): Promise<Response> {
   const dev = env.AEROSTACK_MODE === "dev";
+  const platform = env.AEROSTACK_MODE === "platform";
   const started = Date.now();
   const requestId = newRequestId();
   const url = new URL(request.url);
-  const logLine = (status: number) =>
-    console.log(`[${project} #${requestId}] ${request.method} ${url.pathname}${url.search} → ${status} (${Date.now() - started} ms)`);
+  // `aerostack dev` prints to the terminal; the platform keeps entries for `aerostack logs` (after the response).
+  const stored: NewLogEntry[] = [];
+  const keep = (entry: Omit<NewLogEntry, "ts" | "requestId">) => stored.push({ ts: Date.now(), requestId, ...entry });
+  const logLine = (status: number, version: string | null = null) => {
+    const durationMs = Date.now() - started;
+    if (!platform) {
+      console.log(`[${project} #${requestId}] ${request.method} ${url.pathname}${url.search} → ${status} (${durationMs} ms)`);
+      return;
+    }
+    keep({ type: "request", level: status >= 500 ? "error" : "info", version, method: request.method, path: `${url.pathname}${url.search}`, status, durationMs, message: `${request.method} ${url.pathname} → ${status}` });
+    ctx.waitUntil(projectLogs(env, project).append(stored.splice(0)).catch(() => {}));
+  };
+  const logError = (report: ErrorReport, version: string) => {
+    if (!platform) logUserError(project, requestId, report, `${request.method} ${url.pathname}`);
+    else keep({ type: "exception", level: "error", version, message: `${report.name}: ${report.message}`, stack: report.stack });
+  };
 
   const active = await activeDeployment(env, project);
   if (active.buildError !== null) {
@@ -44,12 +58,12 @@ export async function dispatch(request: Request, env: PlatformEnv, ctx: Executio
     result = reportFromThrown(err);
   }
   if (result instanceof Response) {
-    logLine(result.status);
+    logLine(result.status, version);
     return fromIsolate(result, project, request, () => streamOrigin(env, ctx, project, isolateKey(version, active.secretsRev)));
   }
   const report = await mapErrorReport(env, project, version, isErrorReport(result) ? result : reportFromThrown(result));
-  logUserError(project, requestId, report, `${request.method} ${url.pathname}`);
-  logLine(500);
+  logError(report, version);
+  logLine(500, version);
   return renderErrorPage(
     request,
     { status: 500, title: `Error in ${project}`, detail: `${report.name}: ${report.message}`, stack: report.stack },

@@ -1,5 +1,5 @@
 /** Turns what user code threw into a source-mapped report, logged to the terminal and shown on error pages. */
-import { controlPlane } from "../control/control-plane";
+import { projectStore } from "../projects/project-store";
 import type { PlatformEnv } from "../env";
 import { SourceMapIndex } from "../../shared/sourcemap";
 import { ISOLATE_USER_MODULE, type ErrorReport } from "../../shared/protocol";
@@ -26,7 +26,7 @@ export async function mapErrorReport(
   const key = `${project}@${version}`;
   let index = maps.get(key);
   if (index === undefined) {
-    const raw = await controlPlane(env).getSourceMap(project, version);
+    const raw = await projectStore(env, project).getSourceMap(version);
     try {
       index = raw ? new SourceMapIndex(raw) : null;
     } catch {

@@ -1,10 +1,11 @@
 /** Loads a project's bundle into a Worker Loader isolate keyed by project@version, with tenant-scoped bindings. */
-import { controlPlane } from "../control/control-plane";
+import { projectStore } from "../projects/project-store";
 import type { PlatformEnv, ProjectProps } from "../env";
 import { ISOLATE_MAIN_MODULE, ISOLATE_USER_MODULE, type IsolateEntry } from "../../shared/protocol";
 import type { VectorizeSettings } from "../../shared/protocol";
 import type { VectorizeProps } from "../bindings/vectorize/scoped-vectorize";
 import type { VectorizeBindingConfig } from "../../shim/vectorize";
+import type { LogProps } from "../logs/scoped-logs";
 // The user-side shim, built from src/shim/entry.ts and inlined as text by the build (see scripts/build.mjs).
 import SHIM_SOURCE from "aerostack:shim-source";
 
@@ -16,6 +17,7 @@ export interface BindingExports {
   ScopedStorage(options: { props: ProjectProps }): Fetcher;
   ScopedVectorize(options: { props: VectorizeProps }): Fetcher;
   ScopedAI(options: { props: ProjectProps }): Fetcher;
+  ScopedLogs(options: { props: LogProps }): Fetcher;
 }
 
 export class DeploymentMissingError extends Error {
@@ -39,8 +41,8 @@ export function loadIsolate(
   // The secrets revision is part of the id: changed secrets load a fresh isolate with the new values.
   const id = secretsRev === 0 ? `${project}@${version}` : `${project}@${version}~s${secretsRev}`;
   const stub = env.LOADER.get(id, async () => {
-    const control = controlPlane(env);
-    const [deployment, secrets] = await Promise.all([control.getDeployment(project, version), control.getSecrets(project)]);
+    const store = projectStore(env, project);
+    const [deployment, secrets] = await Promise.all([store.getDeployment(version), store.getSecrets(project)]);
     if (!deployment) throw new DeploymentMissingError(project, version);
     const props: ProjectProps = { project };
     return {
@@ -61,6 +63,8 @@ export function loadIsolate(
         AI: scoped.ScopedAI({ props }),
         // After vars and secrets: a declared index wins over a secret of the same name.
         ...vectorizeEnv(scoped, project, deployment.settings.vectorize),
+        // The platform keeps console output for `aerostack logs`; `aerostack dev` prints it instead.
+        ...(env.AEROSTACK_MODE === "platform" ? { __AEROSTACK_LOGS: scoped.ScopedLogs({ props: { project, version } }) } : {}),
         __AEROSTACK_PROJECT: project,
         __AEROSTACK_VERSION: version,
       },

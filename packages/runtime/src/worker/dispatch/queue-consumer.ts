@@ -4,7 +4,7 @@ import type { QueueBatchResult, QueueMessageWire } from "../../shared/protocol";
 import { activeDeployment } from "./active";
 import { loadIsolate } from "./loader";
 import { logUserError, mapErrorReport, reportFromThrown } from "./errors";
-import { newRequestId } from "./dispatch";
+import { newRequestId } from "../http/request-id";
 
 /**
  * Never throws: a missing deployment or a broken isolate comes back as an error with every message

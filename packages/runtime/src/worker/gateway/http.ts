@@ -21,6 +21,7 @@ import {
 import { SUPPORTED_PROTOCOL_VERSIONS } from "./methods";
 import { corsHeaders as sharedCors, originAllowed } from "../../shared/origin";
 import { sessionName, type SessionCall } from "./session";
+import { sha256Hex } from "../http/sha256";
 
 export const GATEWAY_PREFIX = "/ws/";
 
@@ -37,10 +38,6 @@ function withHeaders(res: Response, headers: Record<string, string>): Response {
   return out;
 }
 
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 function newSessionId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));

@@ -3,7 +3,7 @@
  * provider has no key falls back to the offline `local` provider (unless `local_fallback = false`), so dev, tests and
  * CI run without keys; a model the call names explicitly never falls back.
  */
-import { controlPlane } from "../../control/control-plane";
+import { projectStore } from "../../projects/project-store";
 import { activeDeployment } from "../../dispatch/active";
 import type { PlatformEnv } from "../../env";
 import {
@@ -44,7 +44,7 @@ const secretsCache = new Map<string, { rev: number; secrets: Promise<Record<stri
 function projectSecrets(env: PlatformEnv, project: string, rev: number): Promise<Record<string, string>> {
   const hit = secretsCache.get(project);
   if (hit && hit.rev === rev) return hit.secrets;
-  const secrets = controlPlane(env).getSecrets(project);
+  const secrets = projectStore(env, project).getSecrets(project);
   secretsCache.set(project, { rev, secrets });
   secrets.catch(() => {
     if (secretsCache.get(project)?.secrets === secrets) secretsCache.delete(project);

@@ -5,7 +5,7 @@
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { PlatformEnv, ProjectProps } from "../../env";
-import { ProjectIdSchema } from "../../../shared/protocol";
+import { TenantIdSchema } from "../../../shared/protocol";
 import { redactApiKeys } from "../../../shared/ai";
 import type { AiRpc, ChatDelta, ChatRequestWire, ChatResult, ChatStreamLine, EmbedRequestWire, EmbedResult, Usage } from "../../../shim/ai";
 import { parseChatRequest, parseEmbedRequest } from "./request";
@@ -46,7 +46,7 @@ export class ScopedAI extends WorkerEntrypoint<PlatformEnv, ProjectProps> implem
   /** `ctx.props` is set by the dispatcher and cannot be changed by user code: the only input choosing the tenant. */
   private project(): string {
     const project = this.ctx.props.project;
-    if (!ProjectIdSchema.safeParse(project).success) throw new Error("AI: this binding was created without a valid project");
+    if (!TenantIdSchema.safeParse(project).success) throw new Error("AI: this binding was created without a valid project");
     return project;
   }
 

@@ -91,6 +91,40 @@ export class ProjectDatabase extends DurableObject<PlatformEnv> {
     return outcome;
   }
 
+  /**
+   * `aerostack deploy`: the pending migrations all commit, or none does, so a failing one leaves the database as it
+   * was and the previous version serving. `dryRun` runs them and rolls everything back.
+   */
+  applyMigrationsAtomically(migrations: Migration[], dryRun: boolean): MigrationOutcome {
+    const sql = this.ctx.storage.sql;
+    sql.exec(MIGRATIONS_TABLE);
+    const outcome: MigrationOutcome = { applied: [], skipped: [] };
+    const rollback = new Error("dry run: rolled back");
+    try {
+      this.ctx.storage.transactionSync(() => {
+        const done = new Set(sql.exec<{ name: string }>("SELECT name FROM d1_migrations").toArray().map((row) => row.name));
+        for (const { name, sql: body } of migrations) {
+          if (done.has(name)) {
+            outcome.skipped.push(name);
+            continue;
+          }
+          try {
+            if (splitStatements(body).length > 0) sql.exec(body).toArray();
+            sql.exec("INSERT INTO d1_migrations (name) VALUES (?)", name);
+          } catch (err) {
+            throw new Error(`migration ${name} failed: ${messageOf(err)}`, { cause: err });
+          }
+          done.add(name);
+          outcome.applied.push(name);
+        }
+        if (dryRun) throw rollback;
+      });
+    } catch (err) {
+      if (err !== rollback) throw err;
+    }
+    return outcome;
+  }
+
   /** `aerostack db query`: one statement for the control API, answered as JSON-ready rows (BLOBs as byte arrays). */
   adminQuery(sql: string, params: unknown[]): AdminQueryResult {
     const { columns, rows, meta } = this.execute(checkStatement({ sql, params }));

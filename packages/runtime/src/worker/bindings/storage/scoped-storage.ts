@@ -1,7 +1,7 @@
 /** The STORAGE binding's RPC entrypoint: R2-style objects in the shared bucket, every key confined to `${project}/`. */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { PlatformEnv, ProjectProps } from "../../env";
-import { ProjectIdSchema } from "../../../shared/protocol";
+import { TenantIdSchema } from "../../../shared/protocol";
 // The wire contract lives with the shim, whose types users see without workers-types.
 import type {
   HttpMetadata,
@@ -128,7 +128,7 @@ export class ScopedStorage extends WorkerEntrypoint<PlatformEnv, ProjectProps> i
   private root(): string {
     const project = this.ctx.props.project;
     // A slug has no "/", so one project's root can never be a prefix of another's. Fail closed otherwise.
-    if (!ProjectIdSchema.safeParse(project).success) throw new Error("STORAGE: this binding was created without a valid project");
+    if (!TenantIdSchema.safeParse(project).success) throw new Error("STORAGE: this binding was created without a valid project");
     return `${project}/`;
   }
 

@@ -1,7 +1,7 @@
 /** A VECTORIZE binding's RPC entrypoint: forwards each call to the calling project's own index Durable Object. */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { PlatformEnv, ProjectProps } from "../../env";
-import { ProjectIdSchema } from "../../../shared/protocol";
+import { TenantIdSchema } from "../../../shared/protocol";
 import type {
   VectorizeBatchWire,
   VectorizeBindingConfig,
@@ -24,7 +24,7 @@ export type VectorizeProps = ProjectProps & VectorizeBindingConfig;
  */
 function target(env: PlatformEnv, props: VectorizeProps, method: string): { index: DurableObjectStub<ProjectVectorIndex>; config: VectorizeBindingConfig } {
   // Fail closed if the dispatcher ever passed something other than a project slug and a valid index config.
-  if (!ProjectIdSchema.safeParse(props?.project).success) throw new Error(`VECTORIZE.${method}: this binding was created without a valid project`);
+  if (!TenantIdSchema.safeParse(props?.project).success) throw new Error(`VECTORIZE.${method}: this binding was created without a valid project`);
   const config: VectorizeBindingConfig = { binding: props.binding, index: props.index, dimensions: props.dimensions, metric: props.metric };
   checkConfig(config, method);
   const namespace = env.PROJECT_VECTORIZE;

@@ -1,0 +1,34 @@
+/** The handler of every route in API_ROUTES, as a table: adding a route is one entry there and one here. */
+import type * as z from "zod/mini";
+import { API_ROUTES, type RouteName } from "../../../shared/api";
+import type { ApiContext } from "../context";
+import { audit, createAccount, createKey, listAccounts, listKeys, revokeKey, whoami } from "./accounts";
+import { deploy, getProject, listDeployments, listProjects, rollback } from "./projects";
+import { deleteSecret, listSecrets, putSecret } from "./secrets";
+import { logs } from "./logs";
+import { health, openapi } from "./meta";
+
+type Routes = typeof API_ROUTES;
+type BodyOf<K extends RouteName> = Routes[K] extends { body: infer B extends z.ZodMiniType } ? z.output<B> : undefined;
+type Handler<K extends RouteName> = (c: ApiContext<BodyOf<K>>) => Promise<unknown>;
+
+export const HANDLERS: { [K in RouteName]: Handler<K> } = {
+  health,
+  openapi,
+  whoami,
+  listAccounts,
+  createAccount,
+  listKeys,
+  createKey,
+  revokeKey,
+  listProjects,
+  getProject,
+  deploy,
+  listDeployments,
+  rollback,
+  listSecrets,
+  putSecret,
+  deleteSecret,
+  logs,
+  audit,
+};

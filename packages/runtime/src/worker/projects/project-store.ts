@@ -1,0 +1,303 @@
+/**
+ * ProjectStore: one SQLite Durable Object per tenant (a project's environment): its stored versions, which one is
+ * active, its last build error and its sealed secrets. Per tenant, so no request waits on an object all share.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { PlatformEnv } from "../env";
+import type { DeploymentSettings } from "../../shared/protocol";
+import { open, seal, type SecretEnvelope } from "../secrets/envelope";
+import { migrateSchema, type SchemaMigration } from "../control/schema";
+
+export interface ActiveDeployment {
+  version: string | null;
+  buildError: string | null;
+  settings: DeploymentSettings | null;
+  /** Bumped whenever the project's secrets change: isolates are keyed by it, so new values reach new isolates. */
+  secretsRev: number;
+}
+
+export interface StoredDeployment {
+  version: string;
+  code: string;
+  sourceMap: string | null;
+  settings: DeploymentSettings;
+}
+
+export interface DeploymentMeta {
+  message?: string | null;
+  /** Name of the key that deployed it. */
+  by?: string | null;
+}
+
+export interface DeploymentRow {
+  version: string;
+  createdAt: number;
+  message: string | null;
+  by: string | null;
+  active: boolean;
+}
+
+/** How many deployments of a tenant are kept for rollback (every dev save is one); the active one is never pruned. */
+const KEEP_DEPLOYMENTS = 10;
+/** Characters per stored chunk: at most 3 bytes each in UTF-8, so a chunk stays under SQLite's 2 MB row limit. */
+const CHUNK_CHARS = 512 * 1024;
+
+const MIGRATIONS: readonly SchemaMigration[] = [
+  {
+    version: 1,
+    name: "deployments, state, secrets",
+    sql: `
+      CREATE TABLE deployments (
+        version TEXT PRIMARY KEY, settings TEXT NOT NULL, message TEXT, by TEXT, created_at INTEGER NOT NULL);
+      CREATE TABLE deployment_chunks (
+        version TEXT NOT NULL, part TEXT NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (version, part, seq));
+      CREATE TABLE state (
+        id INTEGER PRIMARY KEY CHECK (id = 1), active_version TEXT, build_error TEXT, secrets_rev INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL);
+      INSERT INTO state (id, active_version, build_error, secrets_rev, updated_at) VALUES (1, NULL, NULL, 0, 0);
+      CREATE TABLE secrets (name TEXT PRIMARY KEY, envelope TEXT NOT NULL, updated_at INTEGER NOT NULL);
+    `,
+  },
+];
+
+export class ProjectStore extends DurableObject<PlatformEnv> {
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: PlatformEnv) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    migrateSchema(ctx.storage, MIGRATIONS);
+  }
+
+  /** Stores a version without making it active (a deploy checks it loads and migrates before the flip). */
+  stage(deployment: StoredDeployment, meta: DeploymentMeta = {}): { stored: boolean } {
+    return this.ctx.storage.transactionSync(() => {
+      const existed = this.sql.exec("SELECT 1 FROM deployments WHERE version = ?", deployment.version).toArray().length > 0;
+      this.sql.exec(
+        `INSERT INTO deployments (version, settings, message, by, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (version) DO UPDATE SET created_at = excluded.created_at, message = excluded.message, by = excluded.by,
+           settings = excluded.settings`,
+        deployment.version,
+        JSON.stringify(deployment.settings),
+        meta.message ?? null,
+        meta.by ?? null,
+        Date.now(),
+      );
+      // Code and source map go in chunks: a row holds at most 2 MB, and a bundle with the MCP SDK is close to that.
+      this.sql.exec("DELETE FROM deployment_chunks WHERE version = ?", deployment.version);
+      this.putChunks(deployment.version, "code", deployment.code);
+      if (deployment.sourceMap !== null) this.putChunks(deployment.version, "map", deployment.sourceMap);
+      return { stored: !existed };
+    });
+  }
+
+  /** Drops a staged version that never became active (a deploy that failed its checks, or a dry run). */
+  unstage(version: string): void {
+    this.ctx.storage.transactionSync(() => {
+      if (this.state().active_version === version) return;
+      this.sql.exec("DELETE FROM deployments WHERE version = ?", version);
+      this.sql.exec("DELETE FROM deployment_chunks WHERE version = ?", version);
+    });
+  }
+
+  /** Makes a stored version the active one, atomically; prunes old versions. Returns the version it replaced. */
+  activate(version: string): { previous: string | null; unchanged: boolean } {
+    return this.ctx.storage.transactionSync(() => {
+      if (this.sql.exec("SELECT 1 FROM deployments WHERE version = ?", version).toArray().length === 0) {
+        throw new Error(`version ${version} is not stored`);
+      }
+      const before = this.state();
+      this.sql.exec("UPDATE state SET active_version = ?, build_error = NULL, updated_at = ? WHERE id = 1", version, Date.now());
+      this.prune(version);
+      return { previous: before.active_version, unchanged: before.active_version === version && before.build_error === null };
+    });
+  }
+
+  /** `aerostack dev`: store and flip in one transaction; readers see old or new, never half. */
+  deploy(deployment: StoredDeployment, meta: DeploymentMeta = {}): { version: string; unchanged: boolean } {
+    return this.ctx.storage.transactionSync(() => {
+      this.stage(deployment, meta);
+      const { unchanged } = this.activate(deployment.version);
+      return { version: deployment.version, unchanged };
+    });
+  }
+
+  /**
+   * Makes an earlier version active again: `version`, or the newest one stored before the active one.
+   * Returns null when there is none to go back to.
+   */
+  rollback(version?: string): { version: string; previous: string } | { error: "no_active" | "not_found" | "no_previous" } {
+    return this.ctx.storage.transactionSync(() => {
+      const active = this.state().active_version;
+      if (!active) return { error: "no_active" as const };
+      let target: string | undefined;
+      if (version) {
+        target = this.sql.exec<{ version: string }>("SELECT version FROM deployments WHERE version = ?", version).toArray()[0]?.version;
+        if (!target) return { error: "not_found" as const };
+      } else {
+        target = this.sql
+          .exec<{ version: string }>(
+            `SELECT version FROM deployments WHERE version != ? AND created_at <= (SELECT created_at FROM deployments WHERE version = ?)
+             ORDER BY created_at DESC, rowid DESC LIMIT 1`,
+            active,
+            active,
+          )
+          .toArray()[0]?.version;
+        if (!target) return { error: "no_previous" as const };
+      }
+      this.sql.exec("UPDATE state SET active_version = ?, build_error = NULL, updated_at = ? WHERE id = 1", target, Date.now());
+      return { version: target, previous: active };
+    });
+  }
+
+  listDeployments(): DeploymentRow[] {
+    const active = this.state().active_version;
+    return this.sql
+      .exec<{ version: string; created_at: number; message: string | null; by: string | null }>(
+        "SELECT version, created_at, message, by FROM deployments ORDER BY created_at DESC, rowid DESC",
+      )
+      .toArray()
+      .map((r) => ({ version: r.version, createdAt: r.created_at, message: r.message, by: r.by, active: r.version === active }));
+  }
+
+  private prune(active: string): void {
+    this.sql.exec(
+      `DELETE FROM deployments WHERE version != ? AND version NOT IN (
+         SELECT version FROM deployments ORDER BY created_at DESC, rowid DESC LIMIT ?)`,
+      active,
+      KEEP_DEPLOYMENTS,
+    );
+    // Chunks go with their deployment: whatever the pruning above kept.
+    this.sql.exec("DELETE FROM deployment_chunks WHERE version NOT IN (SELECT version FROM deployments)");
+  }
+
+  /** Records (or with `null` clears) a failed build: requests get an error page naming it until the next deploy. */
+  setBuildError(message: string | null): void {
+    this.sql.exec("UPDATE state SET build_error = ?, updated_at = ? WHERE id = 1", message, Date.now());
+  }
+
+  getActive(): ActiveDeployment {
+    const row = this.sql
+      .exec<{ active_version: string | null; build_error: string | null; settings: string | null; secrets_rev: number }>(
+        `SELECT s.active_version, s.build_error, d.settings, s.secrets_rev FROM state s
+         LEFT JOIN deployments d ON d.version = s.active_version WHERE s.id = 1`,
+      )
+      .one();
+    return {
+      version: row.active_version,
+      buildError: row.build_error,
+      settings: row.settings ? (JSON.parse(row.settings) as DeploymentSettings) : null,
+      secretsRev: row.secrets_rev,
+    };
+  }
+
+  getDeployment(version: string): StoredDeployment | null {
+    const row = this.sql.exec<{ settings: string }>("SELECT settings FROM deployments WHERE version = ?", version).toArray()[0];
+    if (!row) return null;
+    return {
+      version,
+      code: this.getChunks(version, "code") ?? "",
+      sourceMap: this.getChunks(version, "map"),
+      settings: JSON.parse(row.settings) as DeploymentSettings,
+    };
+  }
+
+  getSourceMap(version: string): string | null {
+    return this.getChunks(version, "map");
+  }
+
+  private state(): { active_version: string | null; build_error: string | null } {
+    return this.sql.exec<{ active_version: string | null; build_error: string | null }>("SELECT active_version, build_error FROM state WHERE id = 1").one();
+  }
+
+  private putChunks(version: string, part: "code" | "map", text: string): void {
+    for (let seq = 0, at = 0; at < text.length || seq === 0; seq++) {
+      let end = Math.min(at + CHUNK_CHARS, text.length);
+      // Never split a surrogate pair: half of one does not survive the trip through UTF-8.
+      const last = text.charCodeAt(end - 1);
+      if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+      this.sql.exec("INSERT INTO deployment_chunks (version, part, seq, data) VALUES (?, ?, ?, ?)", version, part, seq, text.slice(at, end));
+      at = end;
+    }
+  }
+
+  private getChunks(version: string, part: "code" | "map"): string | null {
+    const rows = this.sql.exec<{ data: string }>("SELECT data FROM deployment_chunks WHERE version = ? AND part = ? ORDER BY seq", version, part).toArray();
+    return rows.length === 0 ? null : rows.map((r) => r.data).join("");
+  }
+
+  // ── secrets ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+  // Objects do not know their own name, so callers pass the tenant: it binds each envelope to it (AAD).
+
+  /** `aerostack dev`: replaces the whole set from `.dev.vars` and the environment. */
+  async replaceSecrets(tenant: string, values: Record<string, string>): Promise<{ names: string[]; rev: number }> {
+    const sealed: [string, SecretEnvelope][] = [];
+    for (const [name, value] of Object.entries(values)) sealed.push([name, await seal(this.env.AEROSTACK_MASTER_KEY, secretAad(tenant, name), value)]);
+    return this.ctx.storage.transactionSync(() => {
+      this.sql.exec("DELETE FROM secrets");
+      const now = Date.now();
+      for (const [name, envelope] of sealed) this.sql.exec("INSERT INTO secrets (name, envelope, updated_at) VALUES (?, ?, ?)", name, JSON.stringify(envelope), now);
+      return { names: sealed.map(([n]) => n).sort(), rev: this.bumpSecrets() };
+    });
+  }
+
+  /** `aerostack secret put`: one value, live for the next request (a new isolate, keyed by the new revision). */
+  async putSecret(tenant: string, name: string, value: string): Promise<{ name: string; updatedAt: number }> {
+    const envelope = await seal(this.env.AEROSTACK_MASTER_KEY, secretAad(tenant, name), value);
+    return this.ctx.storage.transactionSync(() => {
+      const now = Date.now();
+      this.sql.exec(
+        "INSERT INTO secrets (name, envelope, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET envelope = excluded.envelope, updated_at = excluded.updated_at",
+        name,
+        JSON.stringify(envelope),
+        now,
+      );
+      this.bumpSecrets();
+      return { name, updatedAt: now };
+    });
+  }
+
+  deleteSecret(name: string): boolean {
+    return this.ctx.storage.transactionSync(() => {
+      const deleted = this.sql.exec("DELETE FROM secrets WHERE name = ?", name).rowsWritten > 0;
+      if (deleted) this.bumpSecrets();
+      return deleted;
+    });
+  }
+
+  listSecrets(): { name: string; updatedAt: number }[] {
+    return this.sql
+      .exec<{ name: string; updated_at: number }>("SELECT name, updated_at FROM secrets ORDER BY name")
+      .toArray()
+      .map((r) => ({ name: r.name, updatedAt: r.updated_at }));
+  }
+
+  secretNames(): string[] {
+    return this.listSecrets().map((s) => s.name);
+  }
+
+  async getSecrets(tenant: string): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    const rows = this.sql.exec<{ name: string; envelope: string }>("SELECT name, envelope FROM secrets").toArray();
+    for (const row of rows) {
+      const value = await open(this.env.AEROSTACK_MASTER_KEY, secretAad(tenant, row.name), JSON.parse(row.envelope) as SecretEnvelope);
+      // Sealed under another master key (the key file was replaced): unreadable, so treated as unset.
+      if (value !== null) out[row.name] = value;
+    }
+    return out;
+  }
+
+  private bumpSecrets(): number {
+    this.sql.exec("UPDATE state SET secrets_rev = secrets_rev + 1, updated_at = ? WHERE id = 1", Date.now());
+    return this.sql.exec<{ secrets_rev: number }>("SELECT secrets_rev FROM state WHERE id = 1").one().secrets_rev;
+  }
+}
+
+/** Secrets are sealed to their tenant and name, so an envelope copied to another row or object does not open. */
+const secretAad = (tenant: string, name: string) => `project|${tenant}|${name}`;
+
+/** The store of one tenant (`project` in dev, `account.project.env` on the platform). */
+export function projectStore(env: PlatformEnv, tenant: string): DurableObjectStub<ProjectStore> {
+  return env.PROJECT_STORE.get(env.PROJECT_STORE.idFromName(tenant));
+}
