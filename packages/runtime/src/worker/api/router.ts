@@ -9,7 +9,7 @@ import { directory, type Caller } from "../accounts/directory";
 import { drain, readJsonBody } from "../http/body";
 import { HttpError, json } from "../http/http-error";
 import { newRequestId, REQUEST_ID_HEADER } from "../http/request-id";
-import { sha256Hex } from "../http/sha256";
+import { sha256Hex } from "../../shared/sha256";
 import type { ApiContext } from "./context";
 import { HANDLERS } from "./handlers/index";
 

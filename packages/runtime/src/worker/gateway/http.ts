@@ -21,7 +21,7 @@ import {
 import { SUPPORTED_PROTOCOL_VERSIONS } from "./methods";
 import { corsHeaders as sharedCors, originAllowed } from "../../shared/origin";
 import { sessionName, type SessionCall } from "./session";
-import { sha256Hex } from "../http/sha256";
+import { sha256Hex } from "../../shared/sha256";
 
 export const GATEWAY_PREFIX = "/ws/";
 

@@ -3,7 +3,7 @@ import type { AccountInfo, AuditEntry, KeyCreated, KeyInfo, Whoami } from "../..
 import { directory, type AccountRow } from "../../accounts/directory";
 import { HttpError } from "../../http/http-error";
 import { callerOf, type ApiContext } from "../context";
-import { newAccountKey } from "../keys";
+import { newAccountKey } from "../../../shared/keys";
 import { iso, isoOrNull } from "../params";
 
 const accountInfo = (a: AccountRow): AccountInfo => ({ name: a.name, admin: a.admin, createdAt: iso(a.createdAt) });

@@ -1,6 +1,6 @@
 /** The handler of every route in API_ROUTES, as a table: adding a route is one entry there and one here. */
 import type * as z from "zod/mini";
-import { API_ROUTES, type RouteName } from "../../../shared/api";
+import type { API_ROUTES, RouteName } from "../../../shared/api";
 import type { ApiContext } from "../context";
 import { audit, createAccount, createKey, listAccounts, listKeys, revokeKey, whoami } from "./accounts";
 import { deploy, getProject, listDeployments, listProjects, rollback } from "./projects";

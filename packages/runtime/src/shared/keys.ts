@@ -1,5 +1,5 @@
 /** Account keys: `ak_` + 40 base62 characters from the platform's CSPRNG; ids are public, tokens are shown once. */
-import { sha256Hex } from "../http/sha256";
+import { sha256Hex } from "./sha256";
 
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 

@@ -1,0 +1,117 @@
+/** `aerostack platform start`: the platform worker on a data dir, with its admin account made on first start. */
+import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { homedir } from "node:os";
+import { startPlatform, type Platform } from "./platform";
+import { isAlive, reapOrphans, workerdChildren } from "./processes";
+import { newAccountKey } from "../../shared/keys";
+import { UserError } from "../errors";
+
+export interface PlatformServerOptions {
+  /** Default `~/.aerostack/platform`. */
+  dataDir?: string;
+  port: number;
+  host: string;
+  baseDomain: string;
+  /** Platform output (not users' console output, which the platform stores for `aerostack logs`). */
+  onLog?: (line: string, stream: "stdout" | "stderr") => void;
+}
+
+export interface PlatformServer {
+  readonly url: string;
+  readonly dataDir: string;
+  readonly baseDomain: string;
+  /** The admin account's key, on the first start only (it is stored as a hash and never shown again). */
+  readonly adminKey: string | null;
+  readonly platform: Platform;
+  close(): Promise<void>;
+}
+
+/** Written while the platform runs: a second start on the same data dir is refused, a killed one's workerd reaped. */
+export const PLATFORM_LOCK_FILE = "platform.lock.json";
+export const ADMIN_ACCOUNT = "admin";
+
+interface PlatformLock {
+  pid: number;
+  url: string;
+  workerd: number[];
+}
+
+export function defaultDataDir(): string {
+  return join(homedir(), ".aerostack", "platform");
+}
+
+const BASE_DOMAIN = /^(?=.{1,200}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/;
+
+export async function startPlatformServer(options: PlatformServerOptions): Promise<PlatformServer> {
+  const baseDomain = options.baseDomain.toLowerCase();
+  if (!BASE_DOMAIN.test(baseDomain)) {
+    throw new UserError(`--base-domain ${JSON.stringify(options.baseDomain)} is not a domain name.`, { hint: "For example `--base-domain tools.example.com` (projects then answer at <project>.<account>.tools.example.com)." });
+  }
+  const dataDir = resolve(options.dataDir ?? defaultDataDir());
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  // The data dir holds sealed secrets and the master key file: only its owner may look inside.
+  await chmod(dataDir, 0o700).catch(() => {});
+  const lockPath = join(dataDir, PLATFORM_LOCK_FILE);
+  await claimDataDir(lockPath);
+
+  const platform = await startPlatform({
+    persistTo: dataDir,
+    port: options.port,
+    host: options.host,
+    mode: "platform",
+    baseDomain,
+    exitOnSignals: false,
+    onLog: options.onLog ?? ((line, stream) => (stream === "stderr" ? process.stderr : process.stdout).write(`${line}\n`)),
+  });
+  try {
+    const lock: PlatformLock = { pid: process.pid, url: platform.url, workerd: workerdChildren() };
+    await writeFile(lockPath, JSON.stringify(lock), { mode: 0o600 });
+    const adminKey = await bootstrapAdmin(platform);
+    return {
+      url: platform.url,
+      dataDir,
+      baseDomain,
+      adminKey,
+      platform,
+      async close() {
+        await platform.dispose();
+        await rm(lockPath, { force: true });
+      },
+    };
+  } catch (err) {
+    await platform.dispose();
+    await rm(lockPath, { force: true });
+    throw err;
+  }
+}
+
+/** Refuses a data dir another live platform uses; reaps the workerd of one that was killed outright. */
+async function claimDataDir(lockPath: string): Promise<void> {
+  let lock: PlatformLock;
+  try {
+    lock = JSON.parse(await readFile(lockPath, "utf8")) as PlatformLock;
+  } catch {
+    return;
+  }
+  if (lock.pid !== process.pid && isAlive(lock.pid)) {
+    throw new UserError(`Another platform (pid ${lock.pid}, ${lock.url}) is running on this data dir.`, {
+      hint: "Stop it first, or start this one with another `--data-dir`.",
+    });
+  }
+  reapOrphans(lock.workerd ?? []);
+  await rm(lockPath, { force: true });
+}
+
+/** Creates the admin account on a new data dir; its key is made here, and only its hash crosses to the platform. */
+async function bootstrapAdmin(platform: Platform): Promise<string | null> {
+  const key = await newAccountKey();
+  const res = await platform.fetch("/__aerostack/bootstrap", {
+    method: "POST",
+    headers: { authorization: `Bearer ${platform.token}`, "content-type": "application/json" },
+    body: JSON.stringify({ account: ADMIN_ACCOUNT, keyId: key.id, keyHash: key.hash }),
+  });
+  if (!res.ok) throw new Error(`platform bootstrap failed with HTTP ${res.status}`);
+  const { created } = (await res.json()) as { created: boolean };
+  return created ? key.token : null;
+}
