@@ -208,10 +208,10 @@ describe("platform API", () => {
     expect(entries.find((e) => e.type === "request" && e.path === "/boom")).toMatchObject({ status: 500 });
     expect(entries.find((e) => e.type === "console" && e.message === "handling /hello")).toBeTruthy();
     const thrown = entries.find((e) => e.type === "exception" && e.message.includes("kaboom"));
-    expect(thrown.stack).toContain("src/index.ts:6");
+    expect(thrown?.stack).toContain("src/index.ts:6");
     const background = entries.find((e) => e.type === "exception" && e.message.includes("background job failed"));
-    expect(background.message).toContain("waitUntil");
-    expect(background.stack).toContain("src/index.ts:5");
+    expect(background?.message).toContain("waitUntil");
+    expect(background?.stack).toContain("src/index.ts:5");
 
     const cursor = (await api(admin, "GET", "/projects/logged/logs")).body.cursor;
     await call(res.body.url, "/after");
