@@ -40,6 +40,12 @@ export interface PlatformEnv {
   AEROSTACK_BASE_DOMAIN?: string;
   /** "dev" shows stack traces on error pages; "platform" does not. */
   AEROSTACK_MODE?: "dev" | "platform";
+  /** workerd network service reaching public addresses only (resolved address checked at connect); absent on Cloudflare. */
+  AEROSTACK_EGRESS_PUBLIC?: Fetcher;
+  /** Network service also reaching private and loopback addresses, minus link-local and metadata; present when allowed. */
+  AEROSTACK_EGRESS_PRIVATE?: Fetcher;
+  /** The host's answer to "which ports are the platform's own" (see egress/own-ports.ts); absent on Cloudflare. */
+  AEROSTACK_OWN_PORTS?: Fetcher;
 }
 
 /** Props every scoped binding entrypoint receives: the tenant boundary. */

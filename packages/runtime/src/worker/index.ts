@@ -19,6 +19,7 @@ export { ProjectVectorIndex } from "./bindings/vectorize/project-vector-index";
 export { ScopedVectorize } from "./bindings/vectorize/scoped-vectorize";
 export { ProjectAiUsage } from "./bindings/ai/project-ai-usage";
 export { ScopedAI } from "./bindings/ai/scoped-ai";
+export { Egress } from "./egress/egress";
 
 export default {
   fetch: (request, env, ctx) => route(request, env, ctx),

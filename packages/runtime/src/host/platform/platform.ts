@@ -8,6 +8,7 @@ import { UserError } from "../errors";
 import type { Readable } from "node:stream";
 import { platformScriptPath } from "./paths";
 import { ControlClient } from "./control-client";
+import { egressHost, type EgressOptions } from "./egress-options";
 
 /**
  * The key sealing secrets at rest: `AEROSTACK_MASTER_KEY` (64 hex) from the environment, else `master.key` in the
@@ -51,6 +52,8 @@ export interface PlatformOptions {
   mode?: "dev" | "platform";
   /** Platform mode: projects answer at `<project>.<account>.<baseDomain>`; default "localhost". */
   baseDomain?: string;
+  /** What user code may reach (README "Network access from user code"); `allowPrivate` defaults to true in dev only. */
+  egress?: EgressOptions;
   /**
    * Miniflare exits the process on SIGINT/SIGTERM (code 130/143) after killing workerd. A caller that stops
    * the platform itself on those signals (`aerostack dev`, to close cleanly and exit 0) passes false.
@@ -78,6 +81,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const listening = options.port !== undefined;
   const host = options.host ?? "127.0.0.1";
   const onLog = options.onLog;
+  const egress = egressHost(options.mode ?? "dev", options.egress);
   const mfOptions: MiniflareOptions = {
     name: "aerostack-platform",
     // The module list is given outright: with `modules: true` Miniflare parses the script with acorn to find its
@@ -105,6 +109,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       PROJECT_AI_USAGE: { className: "ProjectAiUsage", useSQLite: true },
     },
     r2Buckets: ["OBJECTS"],
+    ...egress.miniflare,
     bindings: {
       AEROSTACK_HOST_TOKEN: token,
       AEROSTACK_MASTER_KEY: masterKey,
@@ -148,6 +153,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     }
   }
   const readyUrl = await mf.ready;
+  egress.started(readyUrl, options.port);
   const url = listening ? readyUrl.origin : "http://platform.internal";
   const fetchFn = async (input: string, init?: RequestInit): Promise<Response> => {
     const target = input.startsWith("http") ? input : `${url}${input}`;

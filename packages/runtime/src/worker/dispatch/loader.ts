@@ -8,6 +8,7 @@ import type { VectorizeBindingConfig } from "../../shim/vectorize";
 import type { LogProps } from "../logs/scoped-logs";
 // The user-side shim, built from src/shim/entry.ts and inlined as text by the build (see scripts/build.mjs).
 import SHIM_SOURCE from "aerostack:shim-source";
+import { egressFor } from "../egress/outbound";
 
 /** The loopback exports the dispatcher hands out, scoped by props (compat flag `enable_ctx_exports`). */
 export interface BindingExports {
@@ -51,6 +52,8 @@ export function loadIsolate(
       compatibilityFlags: [...new Set([...deployment.settings.compatibilityFlags, "nodejs_als"])],
       mainModule: ISOLATE_MAIN_MODULE,
       modules: { [ISOLATE_MAIN_MODULE]: SHIM_SOURCE, [ISOLATE_USER_MODULE]: deployment.code },
+      // Every fetch() user code makes passes the egress rules; raw connect() is refused by workerd (see egress/).
+      globalOutbound: egressFor(env, exports, project),
       env: {
         ...deployment.settings.vars,
         // Secrets are plain env values to user code, as on Workers; they never pass through logs.
