@@ -6,6 +6,7 @@ import type { ProjectCache } from "./bindings/cache/project-cache";
 import type { ProjectQueue } from "./bindings/queue/project-queue";
 import type { ProjectVectorIndex } from "./bindings/vectorize/project-vector-index";
 import type { ProjectAiUsage } from "./bindings/ai/project-ai-usage";
+import type { DurableObjectBindingName, PLATFORM_MANIFEST, PlatformVarName } from "./manifest";
 
 export interface PlatformEnv {
   LOADER: WorkerLoader;
@@ -28,7 +29,18 @@ export interface PlatformEnv {
   AEROSTACK_DEFAULT_PROJECT?: string;
   /** "dev" shows stack traces on error pages; "platform" does not. */
   AEROSTACK_MODE?: "dev" | "platform";
+  /** Domain projects answer under on a deployed platform (`aerostack platform build --base-domain`). */
+  AEROSTACK_BASE_DOMAIN?: string;
 }
+
+/** What manifest.ts promises to bind; PlatformEnv must declare each, with the right type. */
+type ManifestBindings = Record<DurableObjectBindingName, Pick<DurableObjectNamespace, "idFromName">> &
+  Record<(typeof PLATFORM_MANIFEST.r2Buckets)[number]["binding"], R2Bucket> &
+  Record<(typeof PLATFORM_MANIFEST.workerLoader)["binding"], WorkerLoader> &
+  Partial<Record<PlatformVarName, string>>;
+/** Fails to compile when the manifest names a binding PlatformEnv lacks (or types differently). */
+type CoversManifest<T extends ManifestBindings> = T;
+type _PlatformEnvCoversManifest = CoversManifest<PlatformEnv>;
 
 /** Props every scoped binding entrypoint receives: the tenant boundary. */
 export interface ProjectProps {
