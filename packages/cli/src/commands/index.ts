@@ -8,5 +8,6 @@ import dbQuery from "./db-query";
 import mcpStdio from "./mcp-stdio";
 import mcpInspect from "./mcp-inspect";
 import mcpConfig from "./mcp-config";
+import platformBuild from "./platform/build";
 
-export const commands: CommandDefinition<never>[] = [init, dev, build, dbMigrate, dbQuery, mcpStdio, mcpInspect, mcpConfig] as CommandDefinition<never>[];
+export const commands: CommandDefinition<never>[] = [init, dev, build, dbMigrate, dbQuery, mcpStdio, mcpInspect, mcpConfig, platformBuild] as CommandDefinition<never>[];
