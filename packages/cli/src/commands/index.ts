@@ -9,5 +9,6 @@ import mcpStdio from "./mcp-stdio";
 import mcpInspect from "./mcp-inspect";
 import mcpConfig from "./mcp-config";
 import platformStart from "./platform/start";
+import platformBuild from "./platform/build";
 
-export const commands: CommandDefinition<never>[] = [init, dev, build, dbMigrate, dbQuery, mcpStdio, mcpInspect, mcpConfig, platformStart] as CommandDefinition<never>[];
+export const commands: CommandDefinition<never>[] = [init, dev, build, dbMigrate, dbQuery, mcpStdio, mcpInspect, mcpConfig, platformStart, platformBuild] as CommandDefinition<never>[];

@@ -9,6 +9,7 @@ import type { ProjectCache } from "./bindings/cache/project-cache";
 import type { ProjectQueue } from "./bindings/queue/project-queue";
 import type { ProjectVectorIndex } from "./bindings/vectorize/project-vector-index";
 import type { ProjectAiUsage } from "./bindings/ai/project-ai-usage";
+import type { DurableObjectBindingName, PLATFORM_MANIFEST, PlatformVarName } from "./manifest";
 
 export interface PlatformEnv {
   LOADER: WorkerLoader;
@@ -47,6 +48,15 @@ export interface PlatformEnv {
   /** The host's answer to "which ports are the platform's own" (see egress/own-ports.ts); absent on Cloudflare. */
   AEROSTACK_OWN_PORTS?: Fetcher;
 }
+
+/** What manifest.ts promises to bind; PlatformEnv must declare each, with the right type. */
+type ManifestBindings = Record<DurableObjectBindingName, Pick<DurableObjectNamespace, "idFromName">> &
+  Record<(typeof PLATFORM_MANIFEST.r2Buckets)[number]["binding"], R2Bucket> &
+  Record<(typeof PLATFORM_MANIFEST.workerLoader)["binding"], WorkerLoader> &
+  Partial<Record<PlatformVarName, string>>;
+/** Fails to compile when the manifest names a binding PlatformEnv lacks (or types differently). */
+type CoversManifest<T extends ManifestBindings> = T;
+type _PlatformEnvCoversManifest = CoversManifest<PlatformEnv>;
 
 /** Props every scoped binding entrypoint receives: the tenant boundary. */
 export interface ProjectProps {

@@ -9,6 +9,8 @@ import type { Readable } from "node:stream";
 import { platformScriptPath } from "./paths";
 import { ControlClient } from "./control-client";
 import { egressHost, type EgressOptions } from "./egress-options";
+import { manifestMiniflareOptions } from "./manifest-options";
+import type { PlatformVarName } from "../../worker/manifest";
 
 /**
  * The key sealing secrets at rest: `AEROSTACK_MASTER_KEY` (64 hex) from the environment, else `master.key` in the
@@ -93,22 +95,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     ],
     // Module names are taken relative to this root; workerd refuses paths that climb out of it with "..".
     modulesRoot: dirname(scriptPath),
-    compatibilityDate: "2025-09-01",
-    compatibilityFlags: ["enable_ctx_exports"],
-    workerLoaders: { LOADER: {} },
-    durableObjects: {
-      CONTROL: { className: "ControlPlane", useSQLite: true },
-      PROJECT_STORE: { className: "ProjectStore", useSQLite: true },
-      PROJECT_LOGS: { className: "ProjectLogs", useSQLite: true },
-      DIRECTORY: { className: "Directory", useSQLite: true },
-      PROJECT_DB: { className: "ProjectDatabase", useSQLite: true },
-      PROJECT_CACHE: { className: "ProjectCache", useSQLite: true },
-      PROJECT_QUEUE: { className: "ProjectQueue", useSQLite: true },
-      GATEWAY_SESSION: { className: "GatewaySession", useSQLite: true },
-      PROJECT_VECTORIZE: { className: "ProjectVectorIndex", useSQLite: true },
-      PROJECT_AI_USAGE: { className: "ProjectAiUsage", useSQLite: true },
-    },
-    r2Buckets: ["OBJECTS"],
+    // Durable Objects, the R2 bucket, the worker loader and compat flags: worker/manifest.ts, the one list.
+    ...manifestMiniflareOptions(),
     ...egress.miniflare,
     bindings: {
       AEROSTACK_HOST_TOKEN: token,
@@ -116,7 +104,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       AEROSTACK_MODE: options.mode ?? "dev",
       ...(options.defaultProject ? { AEROSTACK_DEFAULT_PROJECT: options.defaultProject } : {}),
       ...(options.baseDomain ? { AEROSTACK_BASE_DOMAIN: options.baseDomain } : {}),
-    },
+    } satisfies Partial<Record<PlatformVarName, string>>,
     // Nothing reaches the network on our behalf: no cf object fetch, no update checks.
     cf: false,
     ...(listening ? { host, port: options.port } : {}),
