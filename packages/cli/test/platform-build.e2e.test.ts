@@ -30,19 +30,21 @@ async function deployProject(dir: string, project: string, platformUrl: string, 
   expect(built.code, built.stderr).toBe(0);
   const manifest = JSON.parse(await readFile(join(dir, "dist/aerostack.manifest.json"), "utf8"));
   const control = new ControlClient((url, init) => fetch(url, init), platformUrl, token);
-  await control.deploy(project, {
+  // The platform's tenant for the admin account's production environment (what `aerostack deploy` targets).
+  const tenant = `admin.${project}.production`;
+  await control.deploy(tenant, {
     version: manifest.version,
     code: await readFile(join(dir, "dist/index.js"), "utf8"),
     sourceMap: await readFile(join(dir, "dist/index.js.map"), "utf8"),
     settings: manifest.settings,
   });
-  await control.migrate(project, manifest.migrations);
+  await control.migrate(tenant, manifest.migrations);
 }
 
-/** A request to `project` on the platform, named by its Host header as `<project>.localhost` (no DNS involved). */
+/** A request to `project` on the platform, named by its Host header as `<project>.admin.localhost` (no DNS involved). */
 function callProject(project: string, path: string, init: { method?: string; body?: string } = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path, method: init.method ?? "GET", headers: { host: `${project}.localhost:${port}`, "content-type": "application/json" } }, (res) => {
+    const req = request({ host: "127.0.0.1", port, path, method: init.method ?? "GET", headers: { host: `${project}.admin.localhost:${port}`, "content-type": "application/json" } }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (d: string) => (body += d));

@@ -3,6 +3,8 @@ import { createHash } from "node:crypto";
 import { startPlatform, type Platform, type PlatformOptions } from "./platform/platform";
 import type { DeploymentSettings } from "../shared/protocol";
 import { startDev } from "./dev/dev-session";
+import { tenantId } from "../worker/projects/tenant";
+import { DEFAULT_ENV } from "../shared/api";
 
 export { startPlatform, type Platform, type PlatformOptions } from "./platform/platform";
 
@@ -21,17 +23,23 @@ export const DEFAULT_SETTINGS: DeploymentSettings = {
   vectorize: [],
 };
 
+/** In platform mode, test projects belong to this account: `<project>.test.localhost`. */
+export const TEST_ACCOUNT = "test";
+
 export async function createTestPlatform(options: Partial<PlatformOptions> = {}): Promise<TestPlatform> {
   const platform = await startPlatform({ persistTo: null, onLog: () => {}, ...options });
+  const onPlatform = options.mode === "platform";
+  // Dev serves `<project>.localhost`; the platform `<project>.<account>.localhost`, whose data is the tenant's.
+  const tenant = (project: string) => (onPlatform ? tenantId(TEST_ACCOUNT, project, DEFAULT_ENV) : project);
   return {
     ...platform,
     async deployScript(project, code, settings = {}) {
       const version = createHash("sha256").update(code).update(JSON.stringify(settings)).digest("hex").slice(0, 12);
-      await platform.control.deploy(project, { version, code, settings: { ...DEFAULT_SETTINGS, ...settings } });
+      await platform.control.deploy(tenant(project), { version, code, settings: { ...DEFAULT_SETTINGS, ...settings } });
       return version;
     },
     request(project, path, init) {
-      return platform.fetch(`http://${project}.localhost${path}`, init);
+      return platform.fetch(`http://${project}.${onPlatform ? `${TEST_ACCOUNT}.` : ""}localhost${path}`, init);
     },
   };
 }

@@ -7,6 +7,7 @@ interface StartFlags {
   host: string;
   dataDir?: string;
   baseDomain: string;
+  allowPrivateEgress?: boolean;
 }
 
 function parsePort(value: string): number {
@@ -25,6 +26,7 @@ export default defineCommand<StartFlags>({
     { flags: "--host <host>", description: "address to bind", default: "127.0.0.1" },
     { flags: "--data-dir <dir>", description: "where the platform keeps its state (default: ~/.aerostack/platform)" },
     { flags: "--base-domain <domain>", description: "projects answer at <project>.<account>.<domain>", default: "localhost" },
+    { flags: "--allow-private-egress", description: "let user code reach private and loopback addresses (never the platform's own ports, link-local or metadata)" },
   ],
   examples: ["aerostack platform start", "aerostack platform start --data-dir ./platform-data --port 8700", "aerostack platform start --host 0.0.0.0 --base-domain tools.example.com"],
   async handler({ options, out }) {
@@ -37,6 +39,7 @@ export default defineCommand<StartFlags>({
       port,
       host: options.host,
       baseDomain: options.baseDomain,
+      allowPrivateEgress: options.allowPrivateEgress === true,
       ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     });
     const c = out.color;

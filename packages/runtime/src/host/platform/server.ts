@@ -13,6 +13,8 @@ export interface PlatformServerOptions {
   port: number;
   host: string;
   baseDomain: string;
+  /** Let user code reach private and loopback addresses (a database on the LAN); platform-wide, default false. */
+  allowPrivateEgress?: boolean;
   /** Platform output (not users' console output, which the platform stores for `aerostack logs`). */
   onLog?: (line: string, stream: "stdout" | "stderr") => void;
 }
@@ -61,6 +63,7 @@ export async function startPlatformServer(options: PlatformServerOptions): Promi
     host: options.host,
     mode: "platform",
     baseDomain,
+    egress: { allowPrivate: options.allowPrivateEgress === true },
     exitOnSignals: false,
     onLog: options.onLog ?? ((line, stream) => (stream === "stderr" ? process.stderr : process.stdout).write(`${line}\n`)),
   });

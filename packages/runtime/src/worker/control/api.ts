@@ -11,7 +11,7 @@ import {
   BuildErrorSchema,
   DeploymentSchema,
   MigrationsSchema,
-  ProjectIdSchema,
+  TenantIdSchema,
   QuerySchema,
   SecretsSchema,
   type WireError,
@@ -90,8 +90,8 @@ export async function handleControl(request: Request, env: PlatformEnv, ctx: Exe
       throw new ApiError(404, "not_found", `no control route ${request.method} /${path.join("/")}`);
     }
     if (path[0] !== "projects" || path.length < 3) throw new ApiError(404, "not_found", `no control route ${request.method} /${path.join("/")}`);
-    const parsed = ProjectIdSchema.safeParse(path[1]);
-    if (!parsed.success) throw new ApiError(400, "bad_project", `project id ${JSON.stringify(path[1])} must be a lowercase slug`);
+    const parsed = TenantIdSchema.safeParse(path[1]);
+    if (!parsed.success) throw new ApiError(400, "bad_project", `project id ${JSON.stringify(path[1])} must be a lowercase slug (or account.project.env)`);
     const project = parsed.data;
     const route = `${request.method} ${path.slice(2).join("/")}`;
     const store = projectStore(env, project);

@@ -132,7 +132,7 @@ describe("judge (the rule table)", () => {
       allowed: false,
       rule: "private",
       message:
-        "aerostack egress: 127.0.0.1 is a loopback address; this platform lets user code reach public addresses only (start it with egress.allowPrivate to allow private networks)",
+        "aerostack egress: 127.0.0.1 is a loopback address; this platform lets user code reach public addresses only (start it with aerostack platform start --allow-private-egress to allow private networks)",
     });
     expect(verdict("http://other.localhost:3000/", platform)).toMatchObject({ allowed: false, rule: "private" });
     expect(verdict("http://10.0.0.1/", platform)).toMatchObject({ allowed: false, rule: "private" });

@@ -162,10 +162,10 @@ describe("hostile code on the platform (public addresses only)", () => {
   it("reaches nothing on loopback: scan, own ports, other projects, localhost, a name resolving to 127.0.0.1", async () => {
     const own = portOf(platform.url);
     const ports = [own, ...miniflareLoopbackPorts(), fixturePort, fixturePort + 1];
-    const outcomes = await attack((init) => platform.fetch(`http://hostile.localhost:${own}/`, init), [
+    const outcomes = await attack((init) => platform.fetch(`http://hostile.test.localhost:${own}/`, init), [
       ...ports.map((port): Attempt => ({ kind: "fetch", url: `http://127.0.0.1:${port}/` })),
-      { kind: "fetch", url: `http://other.localhost:${own}/` },
-      { kind: "fetch", url: `http://other.localhost:${fixturePort}/` },
+      { kind: "fetch", url: `http://other.test.localhost:${own}/` },
+      { kind: "fetch", url: `http://other.test.localhost:${fixturePort}/` },
       { kind: "fetch", url: `http://localhost:${fixturePort}/` },
       { kind: "fetch", url: `http://[::1]:${fixturePort}/` },
       { kind: "fetch", url: `http://0x7f.1:${fixturePort}/` },
@@ -173,14 +173,14 @@ describe("hostile code on the platform (public addresses only)", () => {
     ports.forEach((port, i) => {
       const expected =
         port === fixturePort || port === fixturePort + 1
-          ? `TypeError: aerostack egress: 127.0.0.1 is a loopback address; this platform lets user code reach public addresses only (start it with egress.allowPrivate to allow private networks)`
+          ? `TypeError: aerostack egress: 127.0.0.1 is a loopback address; this platform lets user code reach public addresses only (start it with aerostack platform start --allow-private-egress to allow private networks)`
           : `TypeError: aerostack egress: 127.0.0.1:${port} is the platform's own port; user code may not reach it`;
       expect(errorOf(outcomes[i]), `port ${port}`).toBe(expected);
     });
     const rest = outcomes.slice(ports.length);
-    expect(errorOf(rest[0])).toBe(`TypeError: aerostack egress: other.localhost:${own} is the platform's own port; user code may not reach it`);
-    const publicOnly = "this platform lets user code reach public addresses only (start it with egress.allowPrivate to allow private networks)";
-    expect(errorOf(rest[1])).toBe(`TypeError: aerostack egress: other.localhost is a loopback address; ${publicOnly}`);
+    expect(errorOf(rest[0])).toBe(`TypeError: aerostack egress: other.test.localhost:${own} is the platform's own port; user code may not reach it`);
+    const publicOnly = "this platform lets user code reach public addresses only (start it with aerostack platform start --allow-private-egress to allow private networks)";
+    expect(errorOf(rest[1])).toBe(`TypeError: aerostack egress: other.test.localhost is a loopback address; ${publicOnly}`);
     expect(errorOf(rest[2])).toBe(`TypeError: aerostack egress: localhost is a loopback address; ${publicOnly}`);
     expect(errorOf(rest[3])).toBe(`TypeError: aerostack egress: [::1] is a loopback address; ${publicOnly}`);
     expect(errorOf(rest[4])).toBe(`TypeError: aerostack egress: 127.0.0.1 is a loopback address; ${publicOnly}`);
@@ -188,7 +188,7 @@ describe("hostile code on the platform (public addresses only)", () => {
 
   it.skipIf(!loopbackName)("refuses a DNS name resolving to 127.0.0.1 at connect time (no literal to judge)", async () => {
     const own = portOf(platform.url);
-    const [outcome] = await attack((init) => platform.fetch(`http://hostile.localhost:${own}/`, init), [
+    const [outcome] = await attack((init) => platform.fetch(`http://hostile.test.localhost:${own}/`, init), [
       { kind: "fetch", url: `http://${loopbackName}:${fixturePort}/` },
     ]);
     // The name goes to the public-only network service, whose allow list refuses the resolved 127.0.0.1.
@@ -199,7 +199,7 @@ describe("hostile code on the platform (public addresses only)", () => {
 
   it("cannot write through the temp-file endpoint, read files, or open sockets", async () => {
     const own = portOf(platform.url);
-    const outcomes = await attack((init) => platform.fetch(`http://hostile.localhost:${own}/`, init), [
+    const outcomes = await attack((init) => platform.fetch(`http://hostile.test.localhost:${own}/`, init), [
       ...miniflareLoopbackPorts().map((port): Attempt => ({ kind: "fetch", url: tempFileUrl(port), method: "POST", body: "pwned" })),
       { kind: "fetch", url: "file:///etc/passwd" },
       { kind: "connect", address: `127.0.0.1:${fixturePort}` },
@@ -217,7 +217,7 @@ describe("hostile code on the platform (public addresses only)", () => {
 describe("a platform started with egress.allowPrivate", () => {
   it("reaches private and loopback servers (literal or by name), still never its own ports", async () => {
     const own = portOf(permissive.url);
-    const outcomes = await attack((init) => permissive.fetch(`http://hostile.localhost:${own}/`, init), [
+    const outcomes = await attack((init) => permissive.fetch(`http://hostile.test.localhost:${own}/`, init), [
       { kind: "fetch", url: `http://127.0.0.1:${fixturePort}/` },
       { kind: "fetch", url: `http://localhost:${own}/` },
       ...(loopbackName ? [{ kind: "fetch", url: `http://${loopbackName}:${fixturePort}/` } as Attempt] : []),

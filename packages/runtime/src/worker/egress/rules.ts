@@ -31,7 +31,7 @@ export function judge(url: URL, rules: EgressRules): Verdict {
   if ((kind === "loopback" || kind === "private") && !rules.allowPrivate) {
     return refuse(
       "private",
-      `${host} is a ${kind} address; this platform lets user code reach public addresses only (start it with egress.allowPrivate to allow private networks)`,
+      `${host} is a ${kind} address; this platform lets user code reach public addresses only (start it with aerostack platform start --allow-private-egress to allow private networks)`,
     );
   }
   return { allowed: true, network: rules.allowPrivate ? "private" : "public" };

@@ -1,7 +1,7 @@
 /** The CACHE binding's RPC entrypoint: forwards each call to the calling project's own ProjectCache Durable Object. */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { PlatformEnv, ProjectProps } from "../../env";
-import { ProjectIdSchema } from "../../../shared/protocol";
+import { TenantIdSchema } from "../../../shared/protocol";
 import type { CacheEntryWire, CacheListOptions, CacheListResult, CachePutWire, CacheRpc } from "../../../shim/cache";
 import type { ProjectCache } from "./project-cache";
 
@@ -12,8 +12,8 @@ export class ScopedCache extends WorkerEntrypoint<PlatformEnv, ProjectProps> imp
    */
   private cache(): DurableObjectStub<ProjectCache> {
     const project = this.ctx.props.project;
-    // Fail closed if the dispatcher ever passed something other than a project slug.
-    if (!ProjectIdSchema.safeParse(project).success) throw new Error("CACHE: this binding was created without a valid project");
+    // Fail closed if the dispatcher ever passed something other than a tenant id.
+    if (!TenantIdSchema.safeParse(project).success) throw new Error("CACHE: this binding was created without a valid project");
     const namespace = this.env.PROJECT_CACHE;
     return namespace.get(namespace.idFromName(project));
   }

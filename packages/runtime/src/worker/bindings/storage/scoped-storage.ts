@@ -127,7 +127,7 @@ export class ScopedStorage extends WorkerEntrypoint<PlatformEnv, ProjectProps> i
    */
   private root(): string {
     const project = this.ctx.props.project;
-    // A slug has no "/", so one project's root can never be a prefix of another's. Fail closed otherwise.
+    // A tenant id has no "/", so one tenant's root can never be a prefix of another's. Fail closed otherwise.
     if (!TenantIdSchema.safeParse(project).success) throw new Error("STORAGE: this binding was created without a valid project");
     return `${project}/`;
   }

@@ -23,12 +23,12 @@ export type VectorizeProps = ProjectProps & VectorizeBindingConfig;
  * arguments. A module function, not a method, because every method of an entrypoint is callable over RPC.
  */
 function target(env: PlatformEnv, props: VectorizeProps, method: string): { index: DurableObjectStub<ProjectVectorIndex>; config: VectorizeBindingConfig } {
-  // Fail closed if the dispatcher ever passed something other than a project slug and a valid index config.
+  // Fail closed if the dispatcher ever passed something other than a tenant id and a valid index config.
   if (!TenantIdSchema.safeParse(props?.project).success) throw new Error(`VECTORIZE.${method}: this binding was created without a valid project`);
   const config: VectorizeBindingConfig = { binding: props.binding, index: props.index, dimensions: props.dimensions, metric: props.metric };
   checkConfig(config, method);
   const namespace = env.PROJECT_VECTORIZE;
-  // Project slugs and index names never contain "/", so the pair names exactly one object.
+  // Tenant ids and index names never contain "/", so the pair names exactly one object.
   return { index: namespace.get(namespace.idFromName(`${props.project}/${props.index}`)), config };
 }
 
