@@ -10,5 +10,6 @@ import mcpInspect from "./mcp-inspect";
 import mcpConfig from "./mcp-config";
 import platformStart from "./platform/start";
 import platformBuild from "./platform/build";
+import platformBootstrap from "./platform/bootstrap";
 
-export const commands: CommandDefinition<never>[] = [init, dev, build, dbMigrate, dbQuery, mcpStdio, mcpInspect, mcpConfig, platformStart, platformBuild] as CommandDefinition<never>[];
+export const commands: CommandDefinition<never>[] = [init, dev, build, dbMigrate, dbQuery, mcpStdio, mcpInspect, mcpConfig, platformStart, platformBuild, platformBootstrap] as CommandDefinition<never>[];

@@ -3,6 +3,7 @@ export { UserError, UsageError, ConfigError } from "./errors";
 export { CONFIG_FILE, loadProjectConfig, parseProjectConfig } from "./config/load";
 export { createBundler, type Bundler, type BundleResult, type BundleOk } from "./bundle/bundle";
 export { startPlatform, type Platform, type PlatformOptions } from "./platform/platform";
+export { bootstrapAdmin, ADMIN_ACCOUNT } from "./platform/bootstrap";
 export { startPlatformServer, defaultDataDir, PLATFORM_LOCK_FILE, type PlatformServer, type PlatformServerOptions } from "./platform/server";
 export { ControlClient, ControlApiError, type MigrationResult, type QueryResult } from "./platform/control-client";
 export { startDev, DEV_LOCK_FILE, type DevOptions, type DevSession } from "./dev/dev-session";

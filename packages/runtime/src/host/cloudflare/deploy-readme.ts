@@ -32,11 +32,13 @@ Needs the Workers **paid** plan (Worker Loader, which runs each project's code, 
     npx wrangler login
 ${buckets}
     openssl rand -hex 32 | npx wrangler secret put AEROSTACK_MASTER_KEY
-    openssl rand -hex 32 | npx wrangler secret put AEROSTACK_HOST_TOKEN
+    openssl rand -hex 32 | tee host-token.txt | npx wrangler secret put AEROSTACK_HOST_TOKEN
     npx wrangler deploy
+    npx aerostack platform bootstrap --url https://${base && config.routes?.length ? base : "<your-worker-url>"} < host-token.txt   # prints the admin key, once
 
 Keep both values somewhere safe. The master key seals every project secret at rest: lose it and they are gone;
-change it and they cannot be read. The host token is the bearer token of the control API.
+change it and they cannot be read. The host token is the bearer token of the control API; \`platform bootstrap\`
+uses it once to create the admin account, whose \`ak_…\` key then works with \`aerostack login\` and \`aerostack deploy\`.
 
 Secrets (never in \`wrangler.jsonc\`):
 
@@ -49,10 +51,9 @@ ${routing}
     printf 'AEROSTACK_MASTER_KEY=%s\\nAEROSTACK_HOST_TOKEN=%s\\n' "$(openssl rand -hex 32)" "$(openssl rand -hex 32)" > .dev.vars
     npx wrangler dev --local
 
-Projects answer at \`http://<project>.localhost:8787\`.
+    npx aerostack platform bootstrap --url http://127.0.0.1:8787 < <(grep AEROSTACK_HOST_TOKEN .dev.vars | cut -d= -f2)
 
-Not yet: the router maps only \`<project>.localhost\` to a project, not \`<project>.<base-domain>\`; until it does,
-the deployed base domain serves the control API (\`/__aerostack/*\`) and the workspace gateways (\`/ws/<slug>\`).
+Projects answer at \`http://<project>.<account>.localhost:8787\` (another environment: \`<project>--<env>.<account>…\`).
 
 ## Costs and limits
 

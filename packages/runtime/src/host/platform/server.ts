@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { homedir } from "node:os";
 import { startPlatform, type Platform } from "./platform";
 import { isAlive, reapOrphans, workerdChildren } from "./processes";
-import { newAccountKey } from "../../shared/keys";
+import { bootstrapAdmin } from "./bootstrap";
 import { UserError } from "../errors";
 
 export interface PlatformServerOptions {
@@ -31,7 +31,6 @@ export interface PlatformServer {
 
 /** Written while the platform runs: a second start on the same data dir is refused, a killed one's workerd reaped. */
 export const PLATFORM_LOCK_FILE = "platform.lock.json";
-export const ADMIN_ACCOUNT = "admin";
 
 interface PlatformLock {
   pid: number;
@@ -70,7 +69,7 @@ export async function startPlatformServer(options: PlatformServerOptions): Promi
   try {
     const lock: PlatformLock = { pid: process.pid, url: platform.url, workerd: workerdChildren() };
     await writeFile(lockPath, JSON.stringify(lock), { mode: 0o600 });
-    const adminKey = await bootstrapAdmin(platform);
+    const adminKey = await bootstrapAdmin(platform.fetch, platform.url, platform.token);
     return {
       url: platform.url,
       dataDir,
@@ -104,17 +103,4 @@ async function claimDataDir(lockPath: string): Promise<void> {
   }
   reapOrphans(lock.workerd ?? []);
   await rm(lockPath, { force: true });
-}
-
-/** Creates the admin account on a new data dir; its key is made here, and only its hash crosses to the platform. */
-async function bootstrapAdmin(platform: Platform): Promise<string | null> {
-  const key = await newAccountKey();
-  const res = await platform.fetch("/__aerostack/bootstrap", {
-    method: "POST",
-    headers: { authorization: `Bearer ${platform.token}`, "content-type": "application/json" },
-    body: JSON.stringify({ account: ADMIN_ACCOUNT, keyId: key.id, keyHash: key.hash }),
-  });
-  if (!res.ok) throw new Error(`platform bootstrap failed with HTTP ${res.status}`);
-  const { created } = (await res.json()) as { created: boolean };
-  return created ? key.token : null;
 }
