@@ -8,5 +8,44 @@ import dbQuery from "./db-query";
 import mcpStdio from "./mcp-stdio";
 import mcpInspect from "./mcp-inspect";
 import mcpConfig from "./mcp-config";
+import login from "./login";
+import logout from "./logout";
+import whoami from "./whoami";
+import accountCreate from "./account/create";
+import accountList from "./account/list";
+import accountKeysCreate from "./account/keys-create";
+import accountKeysList from "./account/keys-list";
+import accountKeysRevoke from "./account/keys-revoke";
+import deploy from "./deploy";
+import deploymentsList from "./deployments/list";
+import rollback from "./rollback";
+import secretPut from "./secret/put";
+import secretList from "./secret/list";
+import secretDelete from "./secret/delete";
+import logs from "./logs";
 
-export const commands: CommandDefinition<never>[] = [init, dev, build, dbMigrate, dbQuery, mcpStdio, mcpInspect, mcpConfig] as CommandDefinition<never>[];
+export const commands: CommandDefinition<never>[] = [
+  init,
+  dev,
+  build,
+  dbMigrate,
+  dbQuery,
+  mcpStdio,
+  mcpInspect,
+  mcpConfig,
+  login,
+  logout,
+  whoami,
+  accountCreate,
+  accountList,
+  accountKeysCreate,
+  accountKeysList,
+  accountKeysRevoke,
+  deploy,
+  deploymentsList,
+  rollback,
+  secretPut,
+  secretList,
+  secretDelete,
+  logs,
+] as CommandDefinition<never>[];
