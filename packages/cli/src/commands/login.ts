@@ -15,7 +15,7 @@ export default defineCommand<LoginFlags>({
   async handler({ options, out, interactive }) {
     const url = normalizePlatformUrl(options.url ?? process.env.AEROSTACK_API_URL ?? DEFAULT_PLATFORM_URL, options.url ? "--url" : process.env.AEROSTACK_API_URL ? "AEROSTACK_API_URL" : "the default URL");
     const raw = await readHiddenValue({
-      interactive: interactive && !out.json,
+      interactive,
       message: `Account key for ${url}:`,
       what: "account key",
       example: "printf %s \"$KEY\" | aerostack login",

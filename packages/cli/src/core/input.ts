@@ -15,7 +15,8 @@ async function readStdin(): Promise<string> {
 export async function readHiddenValue(options: { interactive: boolean; message: string; what: string; example: string }): Promise<string> {
   if (options.interactive) {
     const { password } = await import("@inquirer/prompts");
-    return password({ message: options.message, validate: (v) => v.length > 0 || `Enter ${options.what}` });
+    // On stderr: stdout stays clean for --json.
+    return password({ message: options.message, validate: (v) => v.length > 0 || `Enter ${options.what}` }, { output: process.stderr });
   }
   if (process.stdin.isTTY) {
     throw new UsageError(`No ${options.what}: without a prompt (CI is set or output is not a terminal) it is read from stdin.`, { hint: `Pipe it in: ${options.example}` });

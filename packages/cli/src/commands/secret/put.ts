@@ -25,7 +25,7 @@ export default defineCommand<TargetFlags>({
     const target = await resolveTarget({ cwd: globals.cwd, ...(globals.config ? { configPath: globals.config } : {}), ...options });
     const client = await connect(target.definedEnvs ? { definedEnvs: target.definedEnvs } : {});
     const value = await readHiddenValue({
-      interactive: interactive && !out.json,
+      interactive,
       message: `Value of ${name} (${target.project}, ${target.env}):`,
       what: `value for ${name}`,
       example: `printf %s "$VALUE" | aerostack secret put ${name}${target.env === "production" ? "" : ` --env ${target.env}`}`,
