@@ -12,18 +12,19 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs `aerostack ...args` to completion, with no TTY and CI set (so nothing prompts). */
-export function runCli(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<RunResult> {
+/** Runs `aerostack ...args` to completion, with no TTY and CI set (so nothing prompts); `input` is piped to stdin. */
+export function runCli(args: string[], options: { cwd: string; env?: Record<string, string>; input?: string }): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: options.cwd,
       env: { ...process.env, CI: "1", NO_COLOR: "1", ...options.env },
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     });
+    if (options.input !== undefined) child.stdin!.end(options.input);
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
+    child.stdout!.on("data", (d) => (stdout += d));
+    child.stderr!.on("data", (d) => (stderr += d));
     child.on("error", reject);
     child.on("exit", (code) => resolve({ code, stdout, stderr }));
   });

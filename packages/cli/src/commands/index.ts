@@ -11,5 +11,47 @@ import mcpConfig from "./mcp-config";
 import platformStart from "./platform/start";
 import platformBuild from "./platform/build";
 import platformBootstrap from "./platform/bootstrap";
+import login from "./login";
+import logout from "./logout";
+import whoami from "./whoami";
+import accountCreate from "./account/create";
+import accountList from "./account/list";
+import accountKeysCreate from "./account/keys-create";
+import accountKeysList from "./account/keys-list";
+import accountKeysRevoke from "./account/keys-revoke";
+import deploy from "./deploy";
+import deploymentsList from "./deployments/list";
+import rollback from "./rollback";
+import secretPut from "./secret/put";
+import secretList from "./secret/list";
+import secretDelete from "./secret/delete";
+import logs from "./logs";
 
-export const commands: CommandDefinition<never>[] = [init, dev, build, dbMigrate, dbQuery, mcpStdio, mcpInspect, mcpConfig, platformStart, platformBuild, platformBootstrap] as CommandDefinition<never>[];
+export const commands: CommandDefinition<never>[] = [
+  init,
+  dev,
+  build,
+  dbMigrate,
+  dbQuery,
+  mcpStdio,
+  mcpInspect,
+  mcpConfig,
+  login,
+  logout,
+  whoami,
+  accountCreate,
+  accountList,
+  accountKeysCreate,
+  accountKeysList,
+  accountKeysRevoke,
+  deploy,
+  deploymentsList,
+  rollback,
+  secretPut,
+  secretList,
+  secretDelete,
+  logs,
+  platformStart,
+  platformBuild,
+  platformBootstrap,
+] as CommandDefinition<never>[];

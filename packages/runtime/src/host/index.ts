@@ -18,3 +18,21 @@ export { inspectServer, callRemoteTool, type ServerListing } from "./mcp/inspect
 export { parseEndpointUrl } from "./mcp/remote";
 export { MCP_CLIENTS, isMcpClient, clientEntry, clientSnippet, clientConfigPath, mergeClientConfig, type McpClient, type McpTarget, type MergeOutcome } from "./mcp/client-config";
 export { buildCloudflareTarget, PLATFORM_TARGETS, DEFAULT_WORKER_NAME, type CloudflareBuildOptions, type CloudflareBuildResult } from "./cloudflare/build-target";
+export { ApiClient, ApiError, type ApiClientOptions, type CallOptions, type RouteBody, type RouteResponse } from "./api/client";
+export {
+  credentialsPath,
+  resolveCredentials,
+  readStoredLogin,
+  saveLogin,
+  deleteLogin,
+  checkAccountKey,
+  normalizePlatformUrl,
+  DEFAULT_PLATFORM_URL,
+  type Credentials,
+  type StoredLogin,
+} from "./api/credentials";
+export { parseSince, readLogs, tailLogs } from "./api/logs";
+export { deployProject, prepareDeploy, type DeployOptions, type DeployOutcome } from "./deploy/deploy";
+export { resolveTarget, type ProjectTarget } from "./project/target";
+export { definedEnvs, resolveEnvName, configFor } from "./config/env";
+export { DEFAULT_ENV, MAX_BUNDLE_BYTES, type DeployResult, type LogEntry, type Whoami, type KeyInfo, type DeploymentInfo, type SecretInfo } from "../shared/api";

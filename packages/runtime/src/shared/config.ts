@@ -59,6 +59,9 @@ const varName = z
       `"${String(issue.input)}" is reserved: ${RESERVED_VARS.join(", ")} are bindings the platform provides; rename the var`,
   });
 
+/** Where cross-key checks report: a refinement's ctx, or a wrapper that prefixes paths (the `[env.<name>]` checks). */
+type IssueSink = Pick<z.RefinementCtx, "addIssue">;
+
 // ---- [[vectorize]]: one table per vector index bound to env -------------------------------------------------
 const VECTORIZE_METRICS = ["cosine", "euclidean", "dot-product"] as const;
 /** Binding names follow the var rules; "VECTORIZE" is the default, the other platform names stay reserved. */
@@ -88,7 +91,7 @@ const vectorizeTable = z
 /** Cross-key rules of [[vectorize]]: unique binding names, no clash with vars or secrets, one shape per index. */
 function checkVectorizeBindings(
   config: { vectorize?: { binding: string; index: string; dimensions: number; metric: string }[]; vars: Record<string, unknown>; secrets: string[] },
-  ctx: z.RefinementCtx,
+  ctx: IssueSink,
 ): void {
   const bindings = new Map<string, number>();
   const indexes = new Map<string, number>();
@@ -270,7 +273,7 @@ export function aiKeySecretNames(ai: AiConfig | undefined): string[] {
 }
 
 /** A provider key in [vars] would reach logs and the build manifest: refuse it, pointing at .dev.vars. */
-function checkAiKeysInVars(config: { vars: Record<string, unknown>; ai?: AiConfig }, ctx: z.RefinementCtx): void {
+function checkAiKeysInVars(config: { vars: Record<string, unknown>; ai?: AiConfig }, ctx: IssueSink): void {
   const keyNames = new Set([...AI_PROVIDER_KINDS.map(defaultAiKeySecret), ...aiKeySecretNames(config.ai)]);
   for (const [name, value] of Object.entries(config.vars)) {
     if (keyNames.has(name)) {
@@ -345,18 +348,108 @@ function checkMcpMembers(config: { name: string; type: string; mcp?: { proxy: { 
   });
 }
 
+// ---- top-level keys an [env.<name>] table may override too ------------------------------------------------
+const dateString = expected('a date string "YYYY-MM-DD"');
+const compatibilityDate = z.string(dateString).regex(DATE_PATTERN, dateString);
+const compatibilityFlags = z.array(z.string(expected("a string")), expected("an array of strings"));
+/** Names of secrets the code needs (values never live in this file). */
+const secretNames = z.array(varName, expected("an array of secret names"));
+const varsTable = z.record(varName, z.union([z.string(), z.number(), z.boolean()], expected("a string, number or boolean")), expected("a table ([vars])"));
+const queueTable = (name: string) =>
+  table(name, {
+    max_retries: int(0, 100).default(3),
+    max_batch_size: int(1, 100).default(10),
+    /** Seconds; the base of the exponential backoff between retries. */
+    retry_delay: z.number(expected("a number of seconds >= 0")).min(0, expected("a number of seconds >= 0")).default(1),
+  });
+const vectorizeList = z
+  .array(vectorizeTable, expected("an array of tables ([[vectorize]] sections)"))
+  .max(32, { error: "expected at most 32 [[vectorize]] indexes" });
+
+// ---- [env.<name>]: per-environment overrides for `aerostack deploy --env <name>` ------------------------------
+/** The environment `aerostack deploy` targets without `--env`; it needs no [env.production] table. */
+export const DEFAULT_ENV_NAME = "production";
+
+const envName = expected(
+  "an environment name: lowercase letters, digits and dashes, 1-32 characters, no leading or trailing dash",
+  'an environment name such as "staging"',
+);
+
+/**
+ * One `[env.<name>]` table. Every key is optional; what is written overrides the top level for that environment:
+ * `vars` merge key by key (the environment's value wins), every other key replaces the top-level value whole
+ * (a `[env.staging.queue]` table takes its unwritten keys from the defaults, not from the top-level `[queue]`).
+ */
+const envTable = z
+  .object(
+    {
+      compatibility_date: compatibilityDate.optional(),
+      compatibility_flags: compatibilityFlags.optional(),
+      secrets: secretNames.optional(),
+      vars: varsTable.optional(),
+      queue: queueTable("env.<name>.queue").optional(),
+      vectorize: vectorizeList.optional(),
+      ai: aiTable.optional(),
+    },
+    expected("a table ([env.<name>])"),
+  )
+  .strict();
+
+/** `[env.<name>]` as parsed: only the keys written. */
+export type EnvOverrides = z.output<typeof envTable>;
+
+/** The project config as `--env <name>` sees it: the top level with that environment's overrides applied. */
+export function configForEnv<C extends { vars: Record<string, string | number | boolean>; env?: Record<string, EnvOverrides> | undefined }>(
+  config: C,
+  name: string,
+): Omit<C, "env"> {
+  const { env, ...base } = config;
+  const overrides = env?.[name];
+  if (!overrides) return base;
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) continue;
+    merged[key] = key === "vars" ? { ...base.vars, ...(value as Record<string, string | number | boolean>) } : value;
+  }
+  return merged as Omit<C, "env">;
+}
+
+/**
+ * The cross-key rules again on each environment's merged config (an env var may clash with a top-level
+ * [[vectorize]] binding). Issues the top level already has are not repeated; the rest are reported under
+ * `env.<name>`.
+ */
+function checkEnvs(config: Parameters<typeof checkVectorizeBindings>[0] & { vars: Record<string, string | number | boolean>; ai?: AiConfig; env?: Record<string, EnvOverrides> }, ctx: z.RefinementCtx): void {
+  if (!config.env) return;
+  const collect = (target: Parameters<typeof checkVectorizeBindings>[0] & { vars: Record<string, unknown>; ai?: AiConfig }) => {
+    const issues: Parameters<IssueSink["addIssue"]>[0][] = [];
+    const sink: IssueSink = { addIssue: (issue) => issues.push(issue) };
+    checkVectorizeBindings(target, sink);
+    checkAiKeysInVars(target, sink);
+    return issues;
+  };
+  const key = (issue: Parameters<IssueSink["addIssue"]>[0]) => (typeof issue === "string" ? issue : `${(issue.path ?? []).join(".")}|${issue.message}`);
+  const atTop = new Set(collect(config).map(key));
+  for (const name of Object.keys(config.env)) {
+    for (const issue of collect(configForEnv(config, name))) {
+      if (atTop.has(key(issue))) continue;
+      if (typeof issue === "string") ctx.addIssue({ code: "custom", path: ["env", name], message: issue });
+      // input: undefined, so the message is not followed by ", got a table" (the input zod would add is the whole config).
+      else ctx.addIssue({ ...issue, input: undefined, path: ["env", name, ...(issue.path ?? [])] } as Parameters<IssueSink["addIssue"]>[0]);
+    }
+  }
+}
+
 export const ProjectConfigSchema = z
   .object({
     name: z.string(slug).regex(SLUG_PATTERN, slug),
     type: z.enum(["function", "mcp-server", "skill", "workflow", "workspace"], expected('one of "function", "mcp-server", "skill", "workflow", "workspace"')).default("function"),
     main: nonEmptyString("a path to the entry file, such as \"src/index.ts\"").default("src/index.ts"),
-    compatibility_date: z.string(expected('a date string "YYYY-MM-DD"')).regex(DATE_PATTERN, expected('a date string "YYYY-MM-DD"')).default("2025-09-01"),
-    compatibility_flags: z.array(z.string(expected("a string")), expected("an array of strings")).default([]),
+    compatibility_date: compatibilityDate.default("2025-09-01"),
+    compatibility_flags: compatibilityFlags.default([]),
     /** Names of secrets read from the environment in `aerostack dev` (values never live in this file). */
-    secrets: z.array(varName, expected("an array of secret names")).default([]),
-    vars: z
-      .record(varName, z.union([z.string(), z.number(), z.boolean()], expected("a string, number or boolean")), expected("a table ([vars])"))
-      .default({}),
+    secrets: secretNames.default([]),
+    vars: varsTable.default({}),
     dev: table("dev", {
       port: int(1, 65535).default(8787),
       host: nonEmptyString("a host name or IP address").default("127.0.0.1"),
@@ -365,26 +458,21 @@ export const ProjectConfigSchema = z
     db: table("db", {
       migrations_dir: nonEmptyString("a directory path").default("migrations"),
     }).prefault({}),
-    queue: table("queue", {
-      max_retries: int(0, 100).default(3),
-      max_batch_size: int(1, 100).default(10),
-      /** Seconds; the base of the exponential backoff between retries. */
-      retry_delay: z.number(expected("a number of seconds >= 0")).min(0, expected("a number of seconds >= 0")).default(1),
-    }).prefault({}),
+    queue: queueTable("queue").prefault({}),
     /** `[[vectorize]]` tables; absent (not defaulted) so configs without vector indexes parse exactly as before. */
-    vectorize: z
-      .array(vectorizeTable, expected("an array of tables ([[vectorize]] sections)"))
-      .max(32, { error: "expected at most 32 [[vectorize]] indexes" })
-      .optional(),
+    vectorize: vectorizeList.optional(),
     /** `[ai]`: env.AI's default models and providers; absent when not written (env.AI then runs offline). */
     ai: aiTable.optional(),
     /** `[mcp]`: proxied MCP servers the dev gateway (`/ws/dev`) composes; absent when not written. */
     mcp: mcpTable.optional(),
+    /** `[env.<name>]`: overrides per deployed environment; absent when not written. */
+    env: z.record(z.string().regex(SLUG_PATTERN, envName), envTable, expected("tables of environments ([env.<name>])")).optional(),
   }, expected("a table"))
   .strict()
   .superRefine(checkVectorizeBindings)
   .superRefine(checkAiKeysInVars)
-  .superRefine(checkMcpMembers);
+  .superRefine(checkMcpMembers)
+  .superRefine(checkEnvs);
 
 export type ProjectConfig = z.output<typeof ProjectConfigSchema>;
 

@@ -2,7 +2,7 @@
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { loadProjectConfig } from "../config/load";
-import { createBundler } from "../bundle/bundle";
+import { bundleOnce } from "../bundle/bundle";
 import { deploymentSettings, deploymentVersion, readMigrations } from "../project/project";
 import { UserError } from "../errors";
 import type { DeploymentSettings, Migration } from "../../shared/protocol";
@@ -37,16 +37,7 @@ export const MANIFEST_FILE = "aerostack.manifest.json";
 export async function buildProject(options: BuildOptions): Promise<BuildResult> {
   const started = performance.now();
   const { config, root } = await loadProjectConfig({ cwd: options.cwd, ...(options.configPath ? { configPath: options.configPath } : {}) });
-  const bundler = await createBundler({ root, entry: config.main, minify: options.minify ?? false });
-  let bundle;
-  try {
-    bundle = await bundler.build();
-  } finally {
-    await bundler.dispose();
-  }
-  if (!bundle.ok) {
-    throw new UserError(`Build failed:\n${bundle.message}`, { hint: "Fix the error above and run `aerostack build` again." });
-  }
+  const bundle = await bundleOnce({ root, entry: config.main, minify: options.minify ?? false, command: "aerostack build" });
   const settings = deploymentSettings(config);
   const version = deploymentVersion(bundle, settings);
   const manifest: BuildManifest = {

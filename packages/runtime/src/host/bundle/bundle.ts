@@ -110,3 +110,21 @@ export async function createBundler(options: BundlerOptions): Promise<Bundler> {
     dispose: () => ctx.dispose(),
   };
 }
+
+/**
+ * One build, for commands that bundle once (`build`, `deploy`): a failed build is a UserError with esbuild's
+ * messages (file, line, column) and the command to run again once fixed.
+ */
+export async function bundleOnce(options: BundlerOptions & { command: string }): Promise<BundleOk> {
+  const bundler = await createBundler(options);
+  let bundle: BundleResult;
+  try {
+    bundle = await bundler.build();
+  } finally {
+    await bundler.dispose();
+  }
+  if (!bundle.ok) {
+    throw new UserError(`Build failed:\n${bundle.message}`, { hint: `Fix the error above and run \`${options.command}\` again.` });
+  }
+  return bundle;
+}

@@ -1,0 +1,61 @@
+/** `aerostack deploy`: upload the project (one environment) to the platform and make it live in one step. */
+import { deployProject } from "@aerostack/runtime";
+import { defineCommand } from "../core/command";
+import { connect } from "../core/platform";
+import { startProgress } from "../core/progress";
+
+interface DeployFlags {
+  env?: string;
+  dryRun?: boolean;
+  message?: string;
+  yes?: boolean;
+}
+
+export default defineCommand<DeployFlags>({
+  path: ["deploy"],
+  description: "Deploy the project to the platform: bundle, migrations, settings, then flip the live version",
+  options: [
+    { flags: "--env <name>", description: 'environment (default "production"; others are [env.<name>] in aerostack.toml)' },
+    { flags: "--dry-run", description: "check everything (secrets set, code loads, migrations apply) and change nothing" },
+    { flags: "-m, --message <text>", description: "a note stored with the deployment (shown by `deployments list`)" },
+    { flags: "-y, --yes", description: "never ask (pending migrations are confirmed on a terminal otherwise)" },
+  ],
+  examples: ["aerostack deploy", "aerostack deploy --env staging --message \"new pricing\"", "AEROSTACK_API_URL=… AEROSTACK_API_KEY=… aerostack deploy --json"],
+  async handler({ options, globals, out, interactive }) {
+    const progress = startProgress(out, "Bundling…");
+    let outcome;
+    try {
+      outcome = await deployProject({
+        cwd: globals.cwd,
+        ...(globals.config ? { configPath: globals.config } : {}),
+        ...(options.env !== undefined ? { env: options.env } : {}),
+        ...(options.message !== undefined ? { message: options.message } : {}),
+        dryRun: options.dryRun === true,
+        client: connect,
+        onStep: (step) => progress.update(step === "bundling" ? "Bundling…" : step === "checking" ? "Checking migrations…" : "Uploading and activating…"),
+        ...(interactive && !options.yes && !out.json
+          ? {
+              confirmMigrations: async (pending: string[], target: { project: string; env: string }) => {
+                progress.stop();
+                const { confirm } = await import("@inquirer/prompts");
+                return confirm({ message: `Apply ${pending.length} migration${pending.length === 1 ? "" : "s"} to ${target.project} (${target.env}): ${pending.join(", ")}?`, default: true });
+              },
+            }
+          : {}),
+      });
+    } finally {
+      progress.stop();
+    }
+    const { result } = outcome;
+    out.result(result, () => {
+      const c = out.color;
+      const where = `${c.bold(result.project)} (${result.env})`;
+      if (result.dryRun) out.info(`${c.green("✔")} Dry run: version ${result.version} of ${where} would deploy; nothing changed.`);
+      else if (result.unchanged) out.info(`${c.green("✔")} ${where} already runs version ${result.version}; nothing changed.`);
+      else out.info(`${c.green("✔")} Deployed ${where} version ${c.bold(result.version)}${result.previousVersion ? c.dim(` (was ${result.previousVersion})`) : ""} in ${(outcome.durationMs / 1000).toFixed(1)} s`);
+      out.info(`  ${c.cyan(result.url)}`);
+      const applied = result.migrations.applied;
+      if (applied.length) out.info(`  migrations ${result.dryRun ? "to apply" : "applied"}: ${applied.join(", ")}`);
+    });
+  },
+});

@@ -1,0 +1,18 @@
+/** `aerostack secret list`: the names of a deployed project's secrets and when each was set (never values). */
+import { resolveTarget } from "@aerostack/runtime";
+import { defineCommand } from "../../core/command";
+import { connect, ENV_OPTION, PROJECT_OPTION, type TargetFlags } from "../../core/platform";
+import { table } from "../../core/table";
+
+export default defineCommand<TargetFlags>({
+  path: ["secret", "list"],
+  description: "List a project's secrets: names and dates, never values",
+  options: [ENV_OPTION, PROJECT_OPTION],
+  async handler({ options, globals, out }) {
+    const target = await resolveTarget({ cwd: globals.cwd, ...(globals.config ? { configPath: globals.config } : {}), ...options });
+    const { secrets } = await (await connect(target.definedEnvs ? { definedEnvs: target.definedEnvs } : {})).listSecrets(target.project, target.env);
+    out.result(secrets, () =>
+      out.info(secrets.length ? table(secrets.map((s) => ({ name: s.name, updated: s.updatedAt }))) : `No secrets set on ${target.project} (${target.env}).`),
+    );
+  },
+});
