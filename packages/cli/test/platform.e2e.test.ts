@@ -1,29 +1,28 @@
 /**
  * The self-hosted platform as a team uses it: the built CLI runs `aerostack platform start` as a subprocess, then
- * login, deploy, curl, secrets, deployments, rollback and logs against it, plus the failures and account isolation.
- * Gated until the worker side of the API (packages/runtime/src/worker/api/) is in the tree.
+ * login, deploy, curl, secrets, deployments, rollback and logs against it, plus the failures, account isolation,
+ * a SIGKILL and restart on the same data dir, and a search for the secret value in everything the platform wrote.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI, runCli, type RunResult } from "./helpers";
-
-const platformApiAvailable = existsSync(fileURLToPath(new URL("../../runtime/src/worker/api/", import.meta.url)));
 
 interface PlatformProcess {
   child: ChildProcess;
   url: string;
+  /** Printed on the first start only; a restart on the same data dir prints none. */
   adminKey: string;
+  /** Everything it printed. */
+  output(): string;
   stop(): Promise<number | null>;
 }
 
 /** `aerostack platform start --port 0`: resolves once it prints its address (and, on first start, the admin key). */
-function startPlatformProcess(dataDir: string, env: Record<string, string>): Promise<PlatformProcess> {
+function startPlatformProcess(dataDir: string, env: Record<string, string>, firstStart = true): Promise<PlatformProcess> {
   const child = spawn(process.execPath, [CLI, "platform", "start", "--port", "0", "--data-dir", dataDir], { env: { ...env, CI: "1", NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
@@ -33,9 +32,10 @@ function startPlatformProcess(dataDir: string, env: Record<string, string>): Pro
       out += d.toString();
       const url = /Platform listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
       const adminKey = /Admin key: (ak_[A-Za-z0-9]{40})/.exec(out)?.[1];
-      if (url && adminKey) {
+      const ready = firstStart ? url && adminKey : url && out.includes("Press Ctrl-C");
+      if (ready) {
         clearTimeout(timer);
-        resolve({ child, url, adminKey, stop: () => (child.kill("SIGINT"), exited) });
+        resolve({ child, url, adminKey: adminKey ?? "", output: () => out, stop: () => (child.kill("SIGINT"), exited) });
       }
     };
     child.stdout!.on("data", onData);
@@ -76,7 +76,7 @@ const SOURCE = (version: number) => `export default {
 };
 `;
 
-describe.skipIf(!platformApiAvailable)("aerostack platform: deploy and operate", () => {
+describe("aerostack platform: deploy and operate", () => {
   let work: string;
   let platform: PlatformProcess;
   let baseEnv: Record<string, string>;
@@ -85,8 +85,13 @@ describe.skipIf(!platformApiAvailable)("aerostack platform: deploy and operate",
   let user: Record<string, string>;
   let acmeKey: string;
 
-  const cli = (args: string[], options: { env?: Record<string, string>; input?: string; cwd?: string } = {}) =>
-    runCli(args, { cwd: options.cwd ?? dir, env: options.env ?? user, ...(options.input !== undefined ? { input: options.input } : {}) });
+  /** Every line the CLI printed, searched at the end for the secret value. */
+  const transcript: string[] = [];
+  const cli = async (args: string[], options: { env?: Record<string, string>; input?: string; cwd?: string } = {}) => {
+    const res = await runCli(args, { cwd: options.cwd ?? dir, env: options.env ?? user, ...(options.input !== undefined ? { input: options.input } : {}) });
+    transcript.push(res.stdout, res.stderr);
+    return res;
+  };
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), "aerostack-platform-e2e-"));
@@ -268,4 +273,75 @@ describe.skipIf(!platformApiAvailable)("aerostack platform: deploy and operate",
     expect(revoked.code).toBe(1);
     expect(revoked.stderr).toContain("AEROSTACK_API_KEY");
   });
+
+  it("a project made by `aerostack init` deploys with every binding, and a failing migration leaves it serving", async () => {
+    const admin = { ...baseEnv, AEROSTACK_API_URL: platform.url, AEROSTACK_API_KEY: platform.adminKey };
+    const init = await cli(["init", "hello", "--template", "function", "--no-install", "--json"], { cwd: work, env: admin });
+    expect(init.code, init.stderr).toBe(0);
+    const hello = join(work, "hello");
+    const deployed = json<{ url: string; version: string }>(await cli(["deploy", "--json"], { cwd: hello, env: admin }));
+    expect(deployed.url).toMatch(/^http:\/\/hello\.admin\.localhost:\d+\/$/);
+    expect(JSON.parse((await get(deployed.url, platform.url)).body)).toEqual({ message: "Hello from Aerostack", visits: 1 });
+    const base = deployed.url.replace(/\/$/, "");
+    const created = await post(`${base}/notes`, platform.url, JSON.stringify({ text: "shared platform notes" }));
+    expect(created.status, created.body).toBe(201);
+    const { id } = JSON.parse(created.body) as { id: number };
+    // DB holds the row and STORAGE the object; the QUEUE consumer counts the words in the background.
+    expect(JSON.parse((await get(`${base}/notes/${id}`, platform.url)).body)).toMatchObject({ id, text: "shared platform notes", stored: "shared platform notes" });
+    await expect.poll(async () => JSON.parse((await get(`${base}/notes/${id}`, platform.url)).body).words, { timeout: 15_000 }).toBe(3);
+
+    await writeFile(join(hello, "migrations/0002_ok.sql"), "CREATE TABLE tags (name TEXT);\n");
+    await writeFile(join(hello, "migrations/0003_bad.sql"), "CREATE TABLE broken (;\n");
+    const failed = await cli(["deploy"], { cwd: hello, env: admin });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain("0003_bad.sql");
+    expect(failed.stderr).toContain("previous version still serves");
+    expect(JSON.parse((await get(deployed.url, platform.url)).body)).toMatchObject({ visits: 2 });
+    const list = json<{ version: string; active: boolean }[]>(await cli(["deployments", "list", "--json"], { cwd: hello, env: admin }));
+    expect(list).toEqual([expect.objectContaining({ version: deployed.version, active: true })]);
+    await rm(join(hello, "migrations/0003_bad.sql"));
+    // 0002 was rolled back with the failing one: it applies now, with the next good deploy.
+    const fixed = json<{ migrations: { applied: string[] } }>(await cli(["deploy", "--json"], { cwd: hello, env: admin }));
+    expect(fixed.migrations.applied).toEqual(["0002_ok.sql"]);
+  });
+
+  it("SIGKILL, then a restart on the same data dir keeps deployments, secrets and logs; no secret value anywhere", async () => {
+    const deployments = json<{ version: string; active: boolean }[]>(await cli(["deployments", "list", "--json"]));
+    const before = platform;
+    before.child.kill("SIGKILL");
+    await new Promise((resolve) => before.child.once("exit", resolve));
+    platform = await startPlatformProcess(join(work, "data"), baseEnv, false);
+    expect(platform.output()).not.toContain("Admin key");
+    // The stored login names the old port: point this shell at the new one.
+    user = { ...user, AEROSTACK_API_URL: platform.url, AEROSTACK_API_KEY: acmeKey };
+    expect(json<{ version: string; active: boolean }[]>(await cli(["deployments", "list", "--json"]))).toEqual(deployments);
+    const url = `http://shop.acme.localhost:${new URL(platform.url).port}/`;
+    expect(JSON.parse((await get(url, platform.url)).body)).toMatchObject({ token: "tok_123" });
+    const logs = json<{ type: string; path?: string }[]>(await cli(["logs", "--json", "--since", "1h"]));
+    expect(logs.some((e) => e.type === "request" && e.path === "/tailed")).toBe(true);
+
+    const value = "tok_123";
+    const needles = [value, Buffer.from(value).toString("base64").replace(/=+$/, ""), Buffer.from(value).toString("hex")];
+    for (const entry of await readdir(join(work, "data"), { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      const bytes = await readFile(join(entry.parentPath, entry.name));
+      for (const needle of needles) expect(bytes.includes(Buffer.from(needle)), `${entry.name} holds the secret`).toBe(false);
+    }
+    for (const text of [...transcript, before.output(), platform.output()]) for (const needle of needles) expect(text).not.toContain(needle);
+  });
 });
+
+/** POST to a deployed project's URL (see get). */
+function post(url: string, platformUrl: string, body: string): Promise<{ status: number; body: string }> {
+  const target = new URL(url);
+  const { port } = new URL(platformUrl);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, method: "POST", path: target.pathname, headers: { host: target.host, "content-type": "application/json" } }, (res) => {
+      let text = "";
+      res.on("data", (d) => (text += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
