@@ -33,7 +33,7 @@ function startPlatformProcess(dataDir: string, env: Record<string, string>, firs
       const url = /Platform listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
       const adminKey = /Admin key: (ak_[A-Za-z0-9]{40})/.exec(out)?.[1];
       const ready = firstStart ? url && adminKey : url && out.includes("Press Ctrl-C");
-      if (ready) {
+      if (ready && url) {
         clearTimeout(timer);
         resolve({ child, url, adminKey: adminKey ?? "", output: () => out, stop: () => (child.kill("SIGINT"), exited) });
       }
