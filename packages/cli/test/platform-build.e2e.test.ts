@@ -8,7 +8,6 @@ import { request } from "node:http";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { ControlClient } from "@aerostack/runtime";
 import { descendants, freePort, runCli } from "./helpers";
 
 const WRANGLER = join(dirname(createRequire(import.meta.url).resolve("wrangler/package.json")), "bin/wrangler.js");
@@ -22,23 +21,21 @@ let port: number;
 const hostToken = randomBytes(32).toString("hex");
 
 /**
- * Deploys the project in `dir` as `project`: `aerostack build`, then the platform's control API (deployment and
- * migrations). The one place a deploy happens here, so it can become `aerostack deploy` when that command lands.
+ * Deploys the project in `dir` as a user of a Cloudflare-deployed platform would: `aerostack platform bootstrap` once
+ * (the host token makes the admin account and prints its key), then `aerostack deploy` with that key.
  */
-async function deployProject(dir: string, project: string, platformUrl: string, token: string): Promise<void> {
-  const built = await runCli(["build", "--json"], { cwd: dir });
-  expect(built.code, built.stderr).toBe(0);
-  const manifest = JSON.parse(await readFile(join(dir, "dist/aerostack.manifest.json"), "utf8"));
-  const control = new ControlClient((url, init) => fetch(url, init), platformUrl, token);
-  // The platform's tenant for the admin account's production environment (what `aerostack deploy` targets).
-  const tenant = `admin.${project}.production`;
-  await control.deploy(tenant, {
-    version: manifest.version,
-    code: await readFile(join(dir, "dist/index.js"), "utf8"),
-    sourceMap: await readFile(join(dir, "dist/index.js.map"), "utf8"),
-    settings: manifest.settings,
-  });
-  await control.migrate(tenant, manifest.migrations);
+let adminKey: string | undefined;
+async function deployProject(dir: string, platformUrl: string, token: string): Promise<void> {
+  if (!adminKey) {
+    const boot = await runCli(["platform", "bootstrap", "--url", platformUrl, "--json"], { cwd: dir, env: { AEROSTACK_HOST_TOKEN: token } });
+    expect(boot.code, boot.stderr).toBe(0);
+    adminKey = (JSON.parse(boot.stdout) as { key: string }).key;
+    const again = await runCli(["platform", "bootstrap", "--url", platformUrl], { cwd: dir, env: { AEROSTACK_HOST_TOKEN: token } });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("already has its admin account");
+  }
+  const deployed = await runCli(["deploy", "--json"], { cwd: dir, env: { AEROSTACK_API_URL: platformUrl, AEROSTACK_API_KEY: adminKey } });
+  expect(deployed.code, deployed.stderr).toBe(0);
 }
 
 /** A request to `project` on the platform, named by its Host header as `<project>.admin.localhost` (no DNS involved). */
@@ -191,11 +188,11 @@ describe("aerostack platform build --target cloudflare", () => {
     expect(await readFile(join(out, ".dev.vars"), "utf8")).toContain(hostToken);
   });
 
-  it("runs under `wrangler dev --local`: a deployed project answers and its env.DB works", async () => {
+  it("runs under `wrangler dev --local`: platform bootstrap, `aerostack deploy`, and the project answers with its bindings", async () => {
     // wrangler takes seconds to load; the project is scaffolded meanwhile.
     const [, init] = await Promise.all([startWrangler(out), runCli(["init", PROJECT, "--template", "function", "--no-install", "--json"], { cwd: work })]);
     expect(init.code, init.stderr).toBe(0);
-    await deployProject(join(work, PROJECT), PROJECT, `http://127.0.0.1:${port}`, hostToken);
+    await deployProject(join(work, PROJECT), `http://127.0.0.1:${port}`, hostToken);
 
     const home = await callProject(PROJECT, "/");
     expect(home.status, home.body).toBe(200);
