@@ -129,6 +129,8 @@ describe("aerostack platform: deploy and operate", () => {
     const first = json<{ url: string; version: string; migrations: { applied: string[] } }>(await cli(["deploy", "--message", "first", "--json"]));
     expect(first.url).toMatch(/^http:\/\/shop\.acme\./);
     expect(first.migrations.applied).toEqual(["0001_visits.sql"]);
+    const projects = json<{ name: string; envs: { env: string; activeVersion: string; url: string }[] }[]>(await cli(["projects", "--json"]));
+    expect(projects).toEqual([{ name: "shop", createdAt: expect.any(String), envs: [expect.objectContaining({ env: "production", activeVersion: first.version, url: first.url })] }]);
     let res = await get(first.url, platform.url);
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toEqual({ v: 1, mode: "prod", token: null, visits: 0 });

@@ -26,6 +26,7 @@ import secretPut from "./secret/put";
 import secretList from "./secret/list";
 import secretDelete from "./secret/delete";
 import logs from "./logs";
+import projects from "./projects";
 
 export const commands: CommandDefinition<never>[] = [
   init,
@@ -51,6 +52,7 @@ export const commands: CommandDefinition<never>[] = [
   secretList,
   secretDelete,
   logs,
+  projects,
   platformStart,
   platformBuild,
   platformBootstrap,
