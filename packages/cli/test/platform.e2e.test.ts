@@ -4,7 +4,8 @@
  * a SIGKILL and restart on the same data dir, and a search for the secret value in everything the platform wrote.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -305,6 +306,20 @@ describe("aerostack platform: deploy and operate", () => {
     // 0002 was rolled back with the failing one: it applies now, with the next good deploy.
     const fixed = json<{ migrations: { applied: string[] } }>(await cli(["deploy", "--json"], { cwd: hello, env: admin }));
     expect(fixed.migrations.applied).toEqual(["0002_ok.sql"]);
+  });
+
+  it("env.AI and env.VECTORIZE work on the platform: the retrieval example ingests and answers offline", async () => {
+    const admin = { ...baseEnv, AEROSTACK_API_URL: platform.url, AEROSTACK_API_KEY: platform.adminKey };
+    const example = join(work, "retrieval");
+    await cp(fileURLToPath(new URL("../../../examples/retrieval", import.meta.url)), example, { recursive: true, filter: (src) => !src.includes("node_modules") && !src.includes(".aerostack") });
+    const deployed = json<{ url: string }>(await cli(["deploy", "--json"], { cwd: example, env: admin }));
+    const base = deployed.url.replace(/\/$/, "");
+    const ingested = await post(`${base}/ingest`, platform.url, "");
+    expect(ingested.status, ingested.body).toBe(201);
+    expect(JSON.parse(ingested.body)).toMatchObject({ ingested: 5 });
+    const answer = await post(`${base}/ask`, platform.url, JSON.stringify({ question: "How do I reset my password?" }));
+    expect(answer.status, answer.body).toBe(200);
+    expect(JSON.parse(answer.body)).toMatchObject({ citations: ["password-reset"], model: "local:default" });
   });
 
   it("SIGKILL, then a restart on the same data dir keeps deployments, secrets and logs; no secret value anywhere", async () => {
