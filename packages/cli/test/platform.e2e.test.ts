@@ -329,6 +329,10 @@ describe("aerostack platform: deploy and operate", () => {
     await new Promise((resolve) => before.child.once("exit", resolve));
     platform = await startPlatformProcess(join(work, "data"), baseEnv, false);
     expect(platform.output()).not.toContain("Admin key");
+    // One platform per data dir: a second start is refused, naming the running one.
+    const second = await cli(["platform", "start", "--port", "0", "--data-dir", join(work, "data")], { env: baseEnv });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain("Another platform");
     // The stored login names the old port: point this shell at the new one.
     user = { ...user, AEROSTACK_API_URL: platform.url, AEROSTACK_API_KEY: acmeKey };
     expect(json<{ version: string; active: boolean }[]>(await cli(["deployments", "list", "--json"]))).toEqual(deployments);

@@ -1,12 +1,12 @@
 /** `aerostack dev`: bundle, start the platform, deploy, then rebuild and flip versions on every save. */
 import { watch, type FSWatcher } from "node:fs";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join, relative, resolve, sep } from "node:path";
 import { CONFIG_FILE, loadProjectConfig } from "../config/load";
 import { createBundler, type Bundler, type BundleOk } from "../bundle/bundle";
 import { startPlatform, type Platform } from "../platform/platform";
-import { isAlive, reapOrphans, workerdChildren } from "../platform/processes";
+import { liveLock, workerdChildren } from "../platform/processes";
 import { deploymentSettings, deploymentVersion, readMigrations } from "../project/project";
 import { DEV_VARS_FILE, readDevSecrets } from "../project/secrets";
 import { newDevToken, readDevWorkspace } from "../project/workspace";
@@ -52,19 +52,6 @@ export interface DevLock {
   workerd?: number[];
 }
 
-/** A previous dev session killed with SIGKILL leaves its workerd running (holding the port and the state). */
-async function reapStaleSession(lockPath: string): Promise<void> {
-  let lock: DevLock;
-  try {
-    lock = JSON.parse(await readFile(lockPath, "utf8")) as DevLock;
-  } catch {
-    return;
-  }
-  if (isAlive(lock.pid)) return;
-  reapOrphans(lock.workerd ?? []);
-  await rm(lockPath, { force: true });
-}
-
 async function assertPortFree(host: string, port: number): Promise<void> {
   if (port === 0) return;
   await new Promise<void>((resolvePort, reject) => {
@@ -94,7 +81,8 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   const configFile = loaded.file;
   const project = config.name;
   const lockPath = join(root, DEV_LOCK_FILE);
-  await reapStaleSession(lockPath);
+  // A previous dev session killed with SIGKILL leaves its workerd running (holding the port and the state).
+  await liveLock<DevLock>(lockPath);
   const host = options.host ?? config.dev.host;
   const port = options.port ?? config.dev.port;
   await assertPortFree(host, port);

@@ -1,5 +1,6 @@
 /** Finds and reaps workerd processes a killed host left behind (SIGKILL gives the host no chance to stop them). */
 import { readFileSync, readdirSync } from "node:fs";
+import { readFile, rm } from "node:fs/promises";
 
 function cmdline(pid: number): string | null {
   try {
@@ -53,4 +54,28 @@ export function reapOrphans(pids: readonly number[]): number[] {
     }
   }
   return reaped;
+}
+
+/** What a host (`aerostack dev`, `aerostack platform start`) records while it runs. */
+export interface HostLock {
+  pid: number;
+  /** workerd processes it started, reaped by the next start if it was killed outright. */
+  workerd?: number[];
+}
+
+/**
+ * The lock at `path` if its process still runs. A lock whose process is gone (killed with SIGKILL, which gives it no
+ * chance to stop workerd) has its workerd reaped and is removed: then, and when there is no lock, null.
+ */
+export async function liveLock<T extends HostLock>(path: string): Promise<T | null> {
+  let lock: T;
+  try {
+    lock = JSON.parse(await readFile(path, "utf8")) as T;
+  } catch {
+    return null;
+  }
+  if (isAlive(lock.pid)) return lock;
+  reapOrphans(lock.workerd ?? []);
+  await rm(path, { force: true });
+  return null;
 }

@@ -1,9 +1,9 @@
 /** `aerostack platform start`: the platform worker on a data dir, with its admin account made on first start. */
-import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { homedir } from "node:os";
 import { startPlatform, type Platform } from "./platform";
-import { isAlive, reapOrphans, workerdChildren } from "./processes";
+import { liveLock, workerdChildren, type HostLock } from "./processes";
 import { bootstrapAdmin } from "./bootstrap";
 import { UserError } from "../errors";
 
@@ -32,10 +32,8 @@ export interface PlatformServer {
 /** Written while the platform runs: a second start on the same data dir is refused, a killed one's workerd reaped. */
 export const PLATFORM_LOCK_FILE = "platform.lock.json";
 
-interface PlatformLock {
-  pid: number;
+interface PlatformLock extends HostLock {
   url: string;
-  workerd: number[];
 }
 
 export function defaultDataDir(): string {
@@ -90,17 +88,10 @@ export async function startPlatformServer(options: PlatformServerOptions): Promi
 
 /** Refuses a data dir another live platform uses; reaps the workerd of one that was killed outright. */
 async function claimDataDir(lockPath: string): Promise<void> {
-  let lock: PlatformLock;
-  try {
-    lock = JSON.parse(await readFile(lockPath, "utf8")) as PlatformLock;
-  } catch {
-    return;
-  }
-  if (lock.pid !== process.pid && isAlive(lock.pid)) {
+  const lock = await liveLock<PlatformLock>(lockPath);
+  if (lock && lock.pid !== process.pid) {
     throw new UserError(`Another platform (pid ${lock.pid}, ${lock.url}) is running on this data dir.`, {
       hint: "Stop it first, or start this one with another `--data-dir`.",
     });
   }
-  reapOrphans(lock.workerd ?? []);
-  await rm(lockPath, { force: true });
 }
