@@ -2,6 +2,20 @@
 // zod/mini: the platform worker bundles these schemas, and workerd parses that bundle at every start.
 import * as z from "zod/mini";
 import { DeploymentSettingsSchema, ProjectIdSchema } from "./protocol";
+import {
+  AnalyticsSchema,
+  CallLogSchema,
+  CreateTokenBodySchema,
+  CreateWorkspaceBodySchema,
+  MemberStateBodySchema,
+  PutMemberBodySchema,
+  SyncWorkspaceBodySchema,
+  SyncWorkspaceResultSchema,
+  UpdateWorkspaceBodySchema,
+  WorkspaceInfoSchema,
+  WorkspaceTokenCreatedSchema,
+  WorkspaceTokenInfoSchema,
+} from "./workspaces";
 
 export const API_PREFIX = "/api/v1";
 
@@ -225,6 +239,44 @@ export const API_ROUTES = {
     auth: "account",
     response: LogsResponseSchema,
     query: { ...ENV_QUERY, after: "only entries with a larger id (continue a tail)", since: "only entries at or after this epoch-ms time", limit: "at most this many entries (1-1000, default 100)" },
+  },
+  listWorkspaces: { method: "GET", path: "/workspaces", summary: "The account's workspaces", auth: "account", response: z.object({ workspaces: z.array(WorkspaceInfoSchema) }) },
+  createWorkspace: { method: "POST", path: "/workspaces", summary: "Create a workspace (its slug is unique on the platform)", auth: "account", body: CreateWorkspaceBodySchema, response: WorkspaceInfoSchema },
+  getWorkspace: { method: "GET", path: "/workspaces/:workspace", summary: "A workspace: members, settings, gateway URL", auth: "account", response: WorkspaceInfoSchema },
+  updateWorkspace: { method: "PUT", path: "/workspaces/:workspace", summary: "Change a workspace's settings (rate limit, call log)", auth: "account", body: UpdateWorkspaceBodySchema, response: WorkspaceInfoSchema },
+  deleteWorkspace: { method: "DELETE", path: "/workspaces/:workspace", summary: "Delete a workspace, its tokens, secrets and log", auth: "account", response: OkSchema },
+  putMember: { method: "PUT", path: "/workspaces/:workspace/members/:member", summary: "Add or replace a member (a deployed project, a proxied URL, or another workspace)", auth: "account", body: PutMemberBodySchema, response: WorkspaceInfoSchema },
+  removeMember: { method: "DELETE", path: "/workspaces/:workspace/members/:member", summary: "Remove a member", auth: "account", response: WorkspaceInfoSchema },
+  setMemberState: { method: "PUT", path: "/workspaces/:workspace/members/:member/state", summary: "Enable or disable a member, or some of its tools", auth: "account", body: MemberStateBodySchema, response: WorkspaceInfoSchema },
+  syncWorkspace: {
+    method: "PUT",
+    path: "/workspaces/:workspace/config",
+    summary: "Make the workspace's members match a workspace project's aerostack.toml (or, with dryRun, only say what would change)",
+    auth: "account",
+    body: SyncWorkspaceBodySchema,
+    response: SyncWorkspaceResultSchema,
+  },
+  listWorkspaceSecrets: { method: "GET", path: "/workspaces/:workspace/secrets", summary: "Secret names and dates (never values)", auth: "account", response: z.object({ secrets: z.array(SecretInfoSchema) }) },
+  putWorkspaceSecret: { method: "PUT", path: "/workspaces/:workspace/secrets/:name", summary: "Set a secret members' headers reference as secret:NAME", auth: "account", body: SecretPutBodySchema, response: SecretInfoSchema },
+  deleteWorkspaceSecret: { method: "DELETE", path: "/workspaces/:workspace/secrets/:name", summary: "Delete a workspace secret", auth: "account", response: OkSchema },
+  listWorkspaceTokens: { method: "GET", path: "/workspaces/:workspace/tokens", summary: "Member tokens (never the tokens themselves)", auth: "account", response: z.object({ tokens: z.array(WorkspaceTokenInfoSchema) }) },
+  createWorkspaceToken: { method: "POST", path: "/workspaces/:workspace/tokens", summary: "A member token (mwt_…), shown once", auth: "account", body: CreateTokenBodySchema, response: WorkspaceTokenCreatedSchema },
+  revokeWorkspaceToken: { method: "DELETE", path: "/workspaces/:workspace/tokens/:id", summary: "Revoke a member token; refused from its next request", auth: "account", response: OkSchema },
+  workspaceLogs: {
+    method: "GET",
+    path: "/workspaces/:workspace/logs",
+    summary: "The gateway's call log, oldest first",
+    auth: "account",
+    response: CallLogSchema,
+    query: { after: "only records with a larger id", since: "only records at or after this epoch-ms time", limit: "at most this many (1-1000)" },
+  },
+  workspaceAnalytics: {
+    method: "GET",
+    path: "/workspaces/:workspace/analytics",
+    summary: "Calls, error rate, p50/p95 latency per member, tool and token",
+    auth: "account",
+    response: AnalyticsSchema,
+    query: { since: "epoch ms (default: 7 days ago)" },
   },
   audit: { method: "GET", path: "/audit", summary: "The account's audit log: who changed what, when", auth: "account", response: z.object({ entries: z.array(AuditEntrySchema) }), query: { limit: "at most this many entries (default 100)" } },
 } as const satisfies Record<string, RouteSpec>;

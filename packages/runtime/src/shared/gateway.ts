@@ -4,6 +4,7 @@
  */
 // zod/mini, as protocol.ts: the platform worker bundles these schemas.
 import * as z from "zod/mini";
+import { TenantIdSchema } from "./protocol";
 
 /** Member slugs (and workspace slugs): no `_`, so a composed name splits unambiguously on its first `__`. */
 export const MEMBER_SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
@@ -99,7 +100,8 @@ export const MemberSchema = z.union([
   z.object({
     kind: z.literal("project"),
     slug,
-    project: z.string().check(z.regex(MEMBER_SLUG_PATTERN)),
+    /** The project's tenant: its name in `aerostack dev`, `account.project.env` on the platform. */
+    project: TenantIdSchema,
     timeoutMs: z.optional(timeout),
   }),
   z.object({
@@ -107,6 +109,15 @@ export const MemberSchema = z.union([
     slug,
     url: z.string().check(z.regex(/^https?:\/\/[^\s@/]+(?:\/\S*)?$/, "must be an http(s) URL without credentials")),
     headers: z._default(z.record(z.string(), HeaderValueSchema), {}),
+    timeoutMs: z.optional(timeout),
+    /** Let this member's URL resolve to a private or loopback address (link-local and metadata stay refused). */
+    allowPrivate: z.optional(z.boolean()),
+  }),
+  z.object({
+    kind: z.literal("workspace"),
+    slug,
+    /** Another workspace on the same platform, composed in (cycles are refused). */
+    workspace: slug,
     timeoutMs: z.optional(timeout),
   }),
 ]);

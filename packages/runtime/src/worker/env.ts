@@ -3,6 +3,7 @@ import type { ControlPlane } from "./control/control-plane";
 import type { ProjectStore } from "./projects/project-store";
 import type { ProjectLogs } from "./logs/project-logs";
 import type { Directory } from "./accounts/directory";
+import type { Workspace } from "./workspaces/workspace";
 import type { GatewaySession } from "./gateway/session";
 import type { ProjectDatabase } from "./bindings/db/project-database";
 import type { ProjectCache } from "./bindings/cache/project-cache";
@@ -21,6 +22,8 @@ export interface PlatformEnv {
   PROJECT_LOGS: DurableObjectNamespace<ProjectLogs>;
   /** The platform's accounts, key hashes, project names and audit log (API calls only, never a project request). */
   DIRECTORY: DurableObjectNamespace<Directory>;
+  /** One object per workspace slug: members, sealed secrets, member-token hashes, rate windows, call log. */
+  WORKSPACE: DurableObjectNamespace<Workspace>;
   PROJECT_DB: DurableObjectNamespace<ProjectDatabase>;
   PROJECT_CACHE: DurableObjectNamespace<ProjectCache>;
   PROJECT_QUEUE: DurableObjectNamespace<ProjectQueue>;

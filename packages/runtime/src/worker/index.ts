@@ -7,6 +7,7 @@ export { ProjectStore } from "./projects/project-store";
 export { ProjectLogs } from "./logs/project-logs";
 export { ScopedLogs } from "./logs/scoped-logs";
 export { Directory } from "./accounts/directory";
+export { Workspace } from "./workspaces/workspace";
 export { ProjectDatabase } from "./bindings/db/project-database";
 export { ScopedDB } from "./bindings/db/scoped-db";
 export { ProjectCache } from "./bindings/cache/project-cache";

@@ -63,6 +63,7 @@ export const PLATFORM_MANIFEST = {
     { binding: "CONTROL", className: "ControlPlane", sqlite: true, migration: 1, description: "workspaces: gateway config, member secrets, token hashes" },
     { binding: "PROJECT_STORE", className: "ProjectStore", sqlite: true, migration: 1, description: "one per tenant: stored versions, the active one, sealed secrets" },
     { binding: "PROJECT_LOGS", className: "ProjectLogs", sqlite: true, migration: 1, description: "one per tenant: requests, console output, exceptions (aerostack logs)" },
+    { binding: "WORKSPACE", className: "Workspace", sqlite: true, migration: 1, description: "one per workspace: members, secrets, token hashes, rate windows, call log" },
     { binding: "DIRECTORY", className: "Directory", sqlite: true, migration: 1, description: "accounts, key hashes, project names, audit log (API calls only)" },
     { binding: "PROJECT_DB", className: "ProjectDatabase", sqlite: true, migration: 1, description: "env.DB: one SQL database per project" },
     { binding: "PROJECT_CACHE", className: "ProjectCache", sqlite: true, migration: 1, description: "env.CACHE: one key-value store per project" },

@@ -69,6 +69,12 @@ const MIGRATIONS: readonly SchemaMigration[] = [
       CREATE INDEX audit_account ON audit (account, id);
     `,
   },
+  {
+    version: 2,
+    name: "workspace slugs",
+    // Slugs are unique on the platform (the gateway answers at /ws/<slug>); the registry is read when one is created.
+    sql: `CREATE TABLE workspaces (slug TEXT PRIMARY KEY, account TEXT NOT NULL, created_at INTEGER NOT NULL);`,
+  },
 ];
 
 /** How often a key's last-used time is written: every call would make each read a write. */
@@ -203,6 +209,34 @@ export class Directory extends DurableObject<PlatformEnv> {
         .toArray()
         .map((e) => ({ env: e.env, activeVersion: e.active_version, updatedAt: e.updated_at })),
     }));
+  }
+
+  /** Claims a workspace slug for an account; false when another account holds it (or it is already the caller's: "exists"). */
+  claimWorkspace(by: Caller, slug: string): "claimed" | "exists" | "taken" {
+    return this.ctx.storage.transactionSync(() => {
+      const owner = this.sql.exec<{ account: string }>("SELECT account FROM workspaces WHERE slug = ?", slug).toArray()[0]?.account;
+      if (owner) return owner === by.account ? ("exists" as const) : ("taken" as const);
+      this.sql.exec("INSERT INTO workspaces (slug, account, created_at) VALUES (?, ?, ?)", slug, by.account, Date.now());
+      this.audit(by.account, by.keyName, "workspace.create", slug);
+      return "claimed" as const;
+    });
+  }
+
+  releaseWorkspace(by: Caller, slug: string): void {
+    this.sql.exec("DELETE FROM workspaces WHERE slug = ? AND account = ?", slug, by.account);
+    this.audit(by.account, by.keyName, "workspace.delete", slug);
+  }
+
+  /** The account that owns a workspace slug, or null. */
+  workspaceOwner(slug: string): string | null {
+    return this.sql.exec<{ account: string }>("SELECT account FROM workspaces WHERE slug = ?", slug).toArray()[0]?.account ?? null;
+  }
+
+  listWorkspaces(account: string): { slug: string; createdAt: number }[] {
+    return this.sql
+      .exec<{ slug: string; created_at: number }>("SELECT slug, created_at FROM workspaces WHERE account = ? ORDER BY slug", account)
+      .toArray()
+      .map((r) => ({ slug: r.slug, createdAt: r.created_at }));
   }
 
   /** Every mutating API call lands here: who (account and key name), what, when. */

@@ -75,6 +75,14 @@ export function memberRuntime(member: Member, host: MemberHost, secrets: Record<
     };
   }
 
+  if (member.kind === "workspace") {
+    // Composition reaches the other workspace's gateway inside the platform; until the gateway serves it, say so.
+    return {
+      redact: (text) => text,
+      fetch: () => Promise.reject(new MemberError(`composes workspace "${member.workspace}", which this gateway does not serve yet`)),
+    };
+  }
+
   const resolved: [string, string][] = [];
   const missing: string[] = [];
   const used: string[] = [];

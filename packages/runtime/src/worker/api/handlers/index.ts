@@ -7,6 +7,7 @@ import { deploy, getProject, listDeployments, listProjects, rollback } from "./p
 import { deleteSecret, listSecrets, putSecret } from "./secrets";
 import { logs } from "./logs";
 import { health, openapi } from "./meta";
+import * as workspaces from "./workspaces";
 
 type Routes = typeof API_ROUTES;
 type BodyOf<K extends RouteName> = Routes[K] extends { body: infer B extends z.ZodMiniType } ? z.output<B> : undefined;
@@ -31,4 +32,21 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
   deleteSecret,
   logs,
   audit,
+  listWorkspaces: workspaces.listWorkspaces,
+  createWorkspace: workspaces.createWorkspace,
+  getWorkspace: workspaces.getWorkspace,
+  updateWorkspace: workspaces.updateWorkspace,
+  deleteWorkspace: workspaces.deleteWorkspace,
+  putMember: workspaces.putMember,
+  removeMember: workspaces.removeMember,
+  setMemberState: workspaces.setMemberState,
+  syncWorkspace: workspaces.syncWorkspace,
+  listWorkspaceSecrets: workspaces.listWorkspaceSecrets,
+  putWorkspaceSecret: workspaces.putWorkspaceSecret,
+  deleteWorkspaceSecret: workspaces.deleteWorkspaceSecret,
+  listWorkspaceTokens: workspaces.listWorkspaceTokens,
+  createWorkspaceToken: workspaces.createWorkspaceToken,
+  revokeWorkspaceToken: workspaces.revokeWorkspaceToken,
+  workspaceLogs: workspaces.workspaceLogs,
+  workspaceAnalytics: workspaces.workspaceAnalytics,
 };

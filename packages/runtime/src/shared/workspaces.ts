@@ -1,0 +1,127 @@
+/** Workspaces on the platform: settings, member tokens, call records and the API bodies that manage them (zod, shared). */
+import * as z from "zod/mini";
+import { MEMBER_SLUG_PATTERN, MemberSchema } from "./gateway";
+
+export const WorkspaceSlugSchema = z.string().check(z.regex(MEMBER_SLUG_PATTERN, "must be a lowercase slug (letters, digits, dashes; no underscores)"));
+
+/** The roles a member token can have: admin manages the workspace, developer lists and calls, read-only calls only read-only tools. */
+export const WORKSPACE_ROLES = ["admin", "developer", "read-only"] as const;
+export type WorkspaceRole = (typeof WORKSPACE_ROLES)[number];
+
+export const DEFAULT_RATE_LIMIT_PER_MINUTE = 120;
+export const DEFAULT_LOG_RETENTION_DAYS = 30;
+/** Arguments kept per call record when a workspace opts in: enough to debug, never a whole document. */
+export const MAX_LOGGED_ARGUMENT_CHARS = 2048;
+export const MAX_WORKSPACE_MEMBERS = 50;
+
+export const WorkspaceSettingsSchema = z.object({
+  rateLimitPerMinute: z._default(z.int().check(z.gte(1), z.lte(100_000)), DEFAULT_RATE_LIMIT_PER_MINUTE),
+  /** Keep tools/call arguments in the call log (capped); off by default: arguments may hold personal data. */
+  logArguments: z._default(z.boolean(), false),
+  logRetentionDays: z._default(z.int().check(z.gte(1), z.lte(365)), DEFAULT_LOG_RETENTION_DAYS),
+});
+export type WorkspaceSettings = z.output<typeof WorkspaceSettingsSchema>;
+
+export const CreateWorkspaceBodySchema = z.object({ name: WorkspaceSlugSchema, settings: z.optional(z.partial(WorkspaceSettingsSchema)) });
+export const UpdateWorkspaceBodySchema = z.object({ settings: z.partial(WorkspaceSettingsSchema) });
+
+/** `workspace add`: the member as the user describes it; the platform checks and stores it. */
+export const PutMemberBodySchema = z.object({ member: MemberSchema });
+export const MemberStateBodySchema = z.object({
+  enabled: z.optional(z.boolean()),
+  /** Tools of this member (their own names, without the `member__` prefix) that clients do not see or call. */
+  disabledTools: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(128))).check(z.maxLength(1000))),
+});
+
+/** A workspace project's members (from aerostack.toml), applied by `aerostack deploy`. */
+export const SyncWorkspaceBodySchema = z.object({
+  members: z.array(MemberSchema).check(z.maxLength(MAX_WORKSPACE_MEMBERS)),
+  settings: z.optional(z.partial(WorkspaceSettingsSchema)),
+  /** Secret names the members reference: the sync refuses to go ahead while one is not set. */
+  requiredSecrets: z._default(z.array(z.string()), []),
+  dryRun: z._default(z.boolean(), false),
+});
+export const SyncWorkspaceResultSchema = z.object({
+  workspace: z.string(),
+  url: z.string(),
+  dryRun: z.boolean(),
+  added: z.array(z.string()),
+  changed: z.array(z.string()),
+  removed: z.array(z.string()),
+  unchanged: z.array(z.string()),
+});
+export type SyncWorkspaceResult = z.output<typeof SyncWorkspaceResultSchema>;
+
+export const CreateTokenBodySchema = z.object({
+  name: z.string().check(z.minLength(1), z.maxLength(64)),
+  role: z.enum(WORKSPACE_ROLES),
+  /** Epoch ms after which the token is refused. */
+  expiresAt: z.optional(z.number().check(z.gt(0))),
+  /** Composed tool names (`member__tool`) the token may call; absent: all the role allows. */
+  tools: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(200))).check(z.maxLength(1000))),
+});
+
+export const WorkspaceInfoSchema = z.object({
+  name: z.string(),
+  account: z.string(),
+  url: z.string(),
+  createdAt: z.string(),
+  settings: WorkspaceSettingsSchema,
+  members: z.array(
+    z.object({
+      slug: z.string(),
+      kind: z.string(),
+      target: z.string(),
+      enabled: z.boolean(),
+      disabledTools: z.array(z.string()),
+    }),
+  ),
+});
+export type WorkspaceInfo = z.output<typeof WorkspaceInfoSchema>;
+
+export const WorkspaceTokenInfoSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: z.enum(WORKSPACE_ROLES),
+  createdAt: z.string(),
+  expiresAt: z.nullable(z.string()),
+  lastUsedAt: z.nullable(z.string()),
+  revokedAt: z.nullable(z.string()),
+  tools: z.nullable(z.array(z.string())),
+});
+export type WorkspaceTokenInfo = z.output<typeof WorkspaceTokenInfoSchema>;
+
+/** A new member token: `token` is shown this once, with the gateway URL to paste beside it. */
+export const WorkspaceTokenCreatedSchema = z.object({ token: z.string(), url: z.string(), info: WorkspaceTokenInfoSchema });
+export type WorkspaceTokenCreated = z.output<typeof WorkspaceTokenCreatedSchema>;
+
+export const CALL_OUTCOMES = ["ok", "tool_error", "error", "timeout", "denied", "rate_limited"] as const;
+export type CallOutcome = (typeof CALL_OUTCOMES)[number];
+
+/** One record of the gateway's call log. */
+export const CallRecordSchema = z.object({
+  id: z.number(),
+  ts: z.number(),
+  tokenId: z.nullable(z.string()),
+  tokenName: z.nullable(z.string()),
+  method: z.string(),
+  member: z.nullable(z.string()),
+  tool: z.nullable(z.string()),
+  latencyMs: z.number(),
+  outcome: z.enum(CALL_OUTCOMES),
+  errorClass: z.nullable(z.string()),
+  arguments: z.optional(z.string()),
+});
+export type CallRecord = z.output<typeof CallRecordSchema>;
+export const CallLogSchema = z.object({ entries: z.array(CallRecordSchema), cursor: z.number() });
+
+export const UsageRowSchema = z.object({ key: z.string(), calls: z.number(), errors: z.number(), errorRate: z.number(), p50Ms: z.number(), p95Ms: z.number() });
+export type UsageRow = z.output<typeof UsageRowSchema>;
+export const AnalyticsSchema = z.object({
+  since: z.number(),
+  total: UsageRowSchema,
+  byMember: z.array(UsageRowSchema),
+  byTool: z.array(UsageRowSchema),
+  byToken: z.array(UsageRowSchema),
+});
+export type Analytics = z.output<typeof AnalyticsSchema>;

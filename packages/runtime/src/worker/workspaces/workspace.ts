@@ -1,0 +1,509 @@
+/**
+ * Workspace: one SQLite Durable Object per workspace slug holding everything its gateway needs on the hot path —
+ * members, sealed secrets, member-token hashes, rate-limit counters — and its call log. No gateway request waits on an
+ * object other workspaces use.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { PlatformEnv } from "../env";
+import { migrateSchema, type SchemaMigration } from "../control/schema";
+import { open, seal, type SecretEnvelope } from "../secrets/envelope";
+import type { Member, WorkspaceConfig } from "../../shared/gateway";
+import {
+  MAX_LOGGED_ARGUMENT_CHARS,
+  WorkspaceSettingsSchema,
+  type Analytics,
+  type CallRecord,
+  type UsageRow,
+  type WorkspaceRole,
+  type WorkspaceSettings,
+} from "../../shared/workspaces";
+
+const MIGRATIONS: readonly SchemaMigration[] = [
+  {
+    version: 1,
+    name: "workspace, members, secrets, tokens, rate windows, calls",
+    sql: `
+      CREATE TABLE meta (
+        id INTEGER PRIMARY KEY CHECK (id = 1), slug TEXT NOT NULL, account TEXT NOT NULL, created_at INTEGER NOT NULL,
+        rev INTEGER NOT NULL, settings TEXT NOT NULL, timeout_ms INTEGER, call_timeout_ms INTEGER);
+      CREATE TABLE members (
+        slug TEXT PRIMARY KEY, position INTEGER NOT NULL, spec TEXT NOT NULL, enabled INTEGER NOT NULL DEFAULT 1,
+        disabled_tools TEXT NOT NULL DEFAULT '[]');
+      CREATE TABLE secrets (name TEXT PRIMARY KEY, envelope TEXT NOT NULL, updated_at INTEGER NOT NULL);
+      CREATE TABLE tokens (
+        id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, name TEXT NOT NULL, role TEXT NOT NULL, created_at INTEGER NOT NULL,
+        expires_at INTEGER, tools TEXT, revoked_at INTEGER, last_used_at INTEGER);
+      CREATE TABLE rate_hits (token_id TEXT NOT NULL, ts INTEGER NOT NULL);
+      CREATE INDEX rate_hits_token ON rate_hits (token_id, ts);
+      CREATE TABLE calls (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL, token_id TEXT, token_name TEXT, method TEXT NOT NULL,
+        member TEXT, tool TEXT, latency_ms INTEGER NOT NULL, outcome TEXT NOT NULL, error_class TEXT, arguments TEXT);
+      CREATE INDEX calls_ts ON calls (ts);
+      CREATE TABLE streams (session TEXT PRIMARY KEY, since INTEGER NOT NULL);
+    `,
+  },
+];
+
+const RATE_WINDOW_MS = 60_000;
+/** How often a token's last-used time is written (not every call: that would turn each read into a write). */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export interface TokenRow {
+  id: string;
+  name: string;
+  role: WorkspaceRole;
+  createdAt: number;
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+  tools: string[] | null;
+}
+
+export interface MemberRow {
+  member: Member;
+  enabled: boolean;
+  disabledTools: string[];
+}
+
+/** What the gateway learns per request: who is calling and, when its cached revision is stale, the config. */
+export type WorkspaceAccess =
+  | {
+      status: "ok";
+      rev: number;
+      token: { id: string; name: string; role: WorkspaceRole; tools: string[] | null };
+      rate: RateState;
+      /** The enabled members and, per member, its switched-off tools; only when `knownRev` is stale. */
+      config?: WorkspaceConfig;
+      disabledTools?: Record<string, string[]>;
+    }
+  | { status: "no-workspace" }
+  | { status: "bad-token" }
+  | { status: "expired" }
+  | { status: "rate-limited"; rate: RateState };
+
+export interface RateState {
+  limit: number;
+  remaining: number;
+  /** Epoch ms when the window resets. */
+  resetAt: number;
+}
+
+/** Secrets are sealed to their workspace and name: an envelope copied elsewhere does not open. */
+const secretAad = (workspace: string, name: string) => `workspace|${workspace}|${name}`;
+
+export class Workspace extends DurableObject<PlatformEnv> {
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: PlatformEnv) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    migrateSchema(ctx.storage, MIGRATIONS);
+  }
+
+  private meta(): { slug: string; account: string; created_at: number; rev: number; settings: string; timeout_ms: number | null; call_timeout_ms: number | null } | undefined {
+    return this.sql
+      .exec<{ slug: string; account: string; created_at: number; rev: number; settings: string; timeout_ms: number | null; call_timeout_ms: number | null }>("SELECT * FROM meta WHERE id = 1")
+      .toArray()[0];
+  }
+
+  private bump(): number {
+    this.sql.exec("UPDATE meta SET rev = rev + 1 WHERE id = 1");
+    return this.sql.exec<{ rev: number }>("SELECT rev FROM meta WHERE id = 1").one().rev;
+  }
+
+  // ── lifecycle ────────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** Creates the workspace (idempotent for the same account). False when another account holds the slug's object. */
+  create(slug: string, account: string, settings: Partial<WorkspaceSettings> = {}): boolean {
+    return this.ctx.storage.transactionSync(() => {
+      const existing = this.meta();
+      if (existing) return existing.account === account;
+      const full = WorkspaceSettingsSchema.parse(settings);
+      this.sql.exec("INSERT INTO meta (id, slug, account, created_at, rev, settings) VALUES (1, ?, ?, ?, 1, ?)", slug, account, Date.now(), JSON.stringify(full));
+      return true;
+    });
+  }
+
+  info(): { slug: string; account: string; createdAt: number; rev: number; settings: WorkspaceSettings; members: MemberRow[] } | null {
+    const meta = this.meta();
+    if (!meta) return null;
+    return { slug: meta.slug, account: meta.account, createdAt: meta.created_at, rev: meta.rev, settings: JSON.parse(meta.settings) as WorkspaceSettings, members: this.memberRows() };
+  }
+
+  updateSettings(settings: Partial<WorkspaceSettings>): WorkspaceSettings {
+    return this.ctx.storage.transactionSync(() => {
+      const meta = this.meta();
+      if (!meta) throw new Error("no such workspace");
+      const next = WorkspaceSettingsSchema.parse({ ...(JSON.parse(meta.settings) as WorkspaceSettings), ...settings });
+      this.sql.exec("UPDATE meta SET settings = ? WHERE id = 1", JSON.stringify(next));
+      this.bump();
+      return next;
+    });
+  }
+
+  /** Deletes everything; the object is then as new. */
+  async destroy(): Promise<void> {
+    await this.ctx.storage.deleteAll();
+  }
+
+  // ── members ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+  private memberRows(): MemberRow[] {
+    return this.sql
+      .exec<{ spec: string; enabled: number; disabled_tools: string }>("SELECT spec, enabled, disabled_tools FROM members ORDER BY position, slug")
+      .toArray()
+      .map((r) => ({ member: JSON.parse(r.spec) as Member, enabled: r.enabled === 1, disabledTools: JSON.parse(r.disabled_tools) as string[] }));
+  }
+
+  /** Adds or replaces a member (keeping its switches); returns the new revision, so sessions hear of the change. */
+  putMember(member: Member): { rev: number; added: boolean } {
+    return this.ctx.storage.transactionSync(() => {
+      const existing = this.sql.exec<{ position: number }>("SELECT position FROM members WHERE slug = ?", member.slug).toArray()[0];
+      const position = existing?.position ?? (this.sql.exec<{ n: number | null }>("SELECT max(position) AS n FROM members").one().n ?? -1) + 1;
+      this.sql.exec(
+        `INSERT INTO members (slug, position, spec) VALUES (?, ?, ?) ON CONFLICT (slug) DO UPDATE SET spec = excluded.spec`,
+        member.slug,
+        position,
+        JSON.stringify(member),
+      );
+      return { rev: this.bump(), added: !existing };
+    });
+  }
+
+  removeMember(slug: string): boolean {
+    return this.ctx.storage.transactionSync(() => {
+      const removed = this.sql.exec("DELETE FROM members WHERE slug = ?", slug).rowsWritten > 0;
+      if (removed) this.bump();
+      return removed;
+    });
+  }
+
+  setMemberState(slug: string, state: { enabled?: boolean | undefined; disabledTools?: string[] | undefined }): MemberRow | null {
+    return this.ctx.storage.transactionSync(() => {
+      if (this.sql.exec("SELECT 1 FROM members WHERE slug = ?", slug).toArray().length === 0) return null;
+      if (state.enabled !== undefined) this.sql.exec("UPDATE members SET enabled = ? WHERE slug = ?", state.enabled ? 1 : 0, slug);
+      if (state.disabledTools !== undefined) this.sql.exec("UPDATE members SET disabled_tools = ? WHERE slug = ?", JSON.stringify([...new Set(state.disabledTools)].sort()), slug);
+      this.bump();
+      return this.memberRows().find((m) => m.member.slug === slug) ?? null;
+    });
+  }
+
+  /**
+   * `aerostack dev` and `aerostack deploy` of a workspace project: the whole member list at once (members not named
+   * are removed; switches of members that stay are kept). Secrets named by the members are not touched.
+   */
+  replaceMembers(members: Member[], timeouts: { timeoutMs?: number; callTimeoutMs?: number } = {}): { rev: number; changed: boolean } {
+    return this.ctx.storage.transactionSync(() => {
+      const before = JSON.stringify(this.effectiveConfig());
+      const keep = new Set(members.map((m) => m.slug));
+      for (const row of this.memberRows()) if (!keep.has(row.member.slug)) this.sql.exec("DELETE FROM members WHERE slug = ?", row.member.slug);
+      members.forEach((member, position) => {
+        this.sql.exec(
+          "INSERT INTO members (slug, position, spec) VALUES (?, ?, ?) ON CONFLICT (slug) DO UPDATE SET spec = excluded.spec, position = excluded.position",
+          member.slug,
+          position,
+          JSON.stringify(member),
+        );
+      });
+      this.sql.exec("UPDATE meta SET timeout_ms = ?, call_timeout_ms = ? WHERE id = 1", timeouts.timeoutMs ?? null, timeouts.callTimeoutMs ?? null);
+      const changed = before !== JSON.stringify(this.effectiveConfig());
+      return { rev: changed ? this.bump() : (this.meta()?.rev ?? 0), changed };
+    });
+  }
+
+  /** What the gateway serves: enabled members only, in order. */
+  private effectiveConfig(): { config: WorkspaceConfig; disabledTools: Record<string, string[]> } {
+    const meta = this.meta();
+    const rows = this.memberRows().filter((r) => r.enabled);
+    return {
+      config: {
+        members: rows.map((r) => r.member),
+        timeoutMs: meta?.timeout_ms ?? 10_000,
+        callTimeoutMs: meta?.call_timeout_ms ?? 300_000,
+      },
+      disabledTools: Object.fromEntries(rows.filter((r) => r.disabledTools.length > 0).map((r) => [r.member.slug, r.disabledTools])),
+    };
+  }
+
+  // ── secrets ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+  async putSecret(workspace: string, name: string, value: string): Promise<{ name: string; updatedAt: number }> {
+    const envelope = await seal(this.env.AEROSTACK_MASTER_KEY, secretAad(workspace, name), value);
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec(
+        "INSERT INTO secrets (name, envelope, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET envelope = excluded.envelope, updated_at = excluded.updated_at",
+        name,
+        JSON.stringify(envelope),
+        now,
+      );
+      // Secret values live in the gateway's per-revision cache: a new revision makes it read them again.
+      this.bump();
+    });
+    return { name, updatedAt: now };
+  }
+
+  /** `aerostack dev`: the secrets `.dev.vars` gives, replacing all. */
+  async replaceSecrets(workspace: string, values: Record<string, string>): Promise<void> {
+    const sealed: [string, SecretEnvelope][] = [];
+    for (const [name, value] of Object.entries(values)) sealed.push([name, await seal(this.env.AEROSTACK_MASTER_KEY, secretAad(workspace, name), value)]);
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("DELETE FROM secrets");
+      const now = Date.now();
+      for (const [name, envelope] of sealed) this.sql.exec("INSERT INTO secrets (name, envelope, updated_at) VALUES (?, ?, ?)", name, JSON.stringify(envelope), now);
+      this.bump();
+    });
+  }
+
+  deleteSecret(name: string): boolean {
+    return this.ctx.storage.transactionSync(() => {
+      const deleted = this.sql.exec("DELETE FROM secrets WHERE name = ?", name).rowsWritten > 0;
+      if (deleted) this.bump();
+      return deleted;
+    });
+  }
+
+  listSecrets(): { name: string; updatedAt: number }[] {
+    return this.sql
+      .exec<{ name: string; updated_at: number }>("SELECT name, updated_at FROM secrets ORDER BY name")
+      .toArray()
+      .map((r) => ({ name: r.name, updatedAt: r.updated_at }));
+  }
+
+  /** Decrypted values by name, for the gateway's upstream headers only (never for an API response). */
+  async secretValues(workspace: string): Promise<{ rev: number; values: Record<string, string> }> {
+    const rev = this.meta()?.rev ?? 0;
+    const out: Record<string, string> = {};
+    for (const row of this.sql.exec<{ name: string; envelope: string }>("SELECT name, envelope FROM secrets").toArray()) {
+      const value = await open(this.env.AEROSTACK_MASTER_KEY, secretAad(workspace, row.name), JSON.parse(row.envelope) as SecretEnvelope);
+      // Sealed under another master key: unreadable, so treated as unset (the gateway names the missing secret).
+      if (value !== null) out[row.name] = value;
+    }
+    return { rev, values: out };
+  }
+
+  // ── tokens ───────────────────────────────────────────────────────────────────────────────────────────────────
+
+  createToken(token: { id: string; hash: string; name: string; role: WorkspaceRole; expiresAt?: number | undefined; tools?: string[] | undefined }): TokenRow {
+    const now = Date.now();
+    this.sql.exec(
+      "INSERT INTO tokens (id, hash, name, role, created_at, expires_at, tools) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      token.id,
+      token.hash,
+      token.name,
+      token.role,
+      now,
+      token.expiresAt ?? null,
+      token.tools ? JSON.stringify(token.tools) : null,
+    );
+    return { id: token.id, name: token.name, role: token.role, createdAt: now, expiresAt: token.expiresAt ?? null, lastUsedAt: null, revokedAt: null, tools: token.tools ?? null };
+  }
+
+  /** `aerostack dev`: the one dev token of this start replaces any earlier one. */
+  replaceTokens(tokens: { id: string; hash: string; name: string; role: WorkspaceRole }[]): void {
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("DELETE FROM tokens");
+      this.sql.exec("DELETE FROM rate_hits");
+      for (const t of tokens) this.createToken(t);
+    });
+  }
+
+  listTokens(): TokenRow[] {
+    return this.sql
+      .exec<{ id: string; name: string; role: WorkspaceRole; created_at: number; expires_at: number | null; last_used_at: number | null; revoked_at: number | null; tools: string | null }>(
+        "SELECT id, name, role, created_at, expires_at, last_used_at, revoked_at, tools FROM tokens ORDER BY created_at, id",
+      )
+      .toArray()
+      .map((r) => ({
+        id: r.id,
+        name: r.name,
+        role: r.role,
+        createdAt: r.created_at,
+        expiresAt: r.expires_at,
+        lastUsedAt: r.last_used_at,
+        revokedAt: r.revoked_at,
+        tools: r.tools ? (JSON.parse(r.tools) as string[]) : null,
+      }));
+  }
+
+  revokeToken(id: string): boolean {
+    return this.sql.exec("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", Date.now(), id).rowsWritten > 0;
+  }
+
+  /**
+   * The gateway's one call per request: the token's hash checked (revoked and expired refused at once), the
+   * request counted against the token's rate window, and the config when the caller's cached revision is stale.
+   */
+  gatewayAccess(tokenHash: string, knownRev: number, now = Date.now()): WorkspaceAccess {
+    const meta = this.meta();
+    if (!meta) return { status: "no-workspace" };
+    const token = this.sql
+      .exec<{ id: string; name: string; role: WorkspaceRole; expires_at: number | null; revoked_at: number | null; tools: string | null; last_used_at: number | null }>(
+        "SELECT id, name, role, expires_at, revoked_at, tools, last_used_at FROM tokens WHERE hash = ?",
+        tokenHash,
+      )
+      .toArray()[0];
+    if (!token || token.revoked_at !== null) return { status: "bad-token" };
+    if (token.expires_at !== null && token.expires_at <= now) return { status: "expired" };
+    const settings = JSON.parse(meta.settings) as WorkspaceSettings;
+    const rate = this.countRequest(token.id, settings.rateLimitPerMinute, now);
+    if (rate.remaining < 0) return { status: "rate-limited", rate: { ...rate, remaining: 0 } };
+    if (token.last_used_at === null || now - token.last_used_at > LAST_USED_RESOLUTION_MS) this.sql.exec("UPDATE tokens SET last_used_at = ? WHERE id = ?", now, token.id);
+    const base = {
+      status: "ok" as const,
+      rev: meta.rev,
+      token: { id: token.id, name: token.name, role: token.role, tools: token.tools ? (JSON.parse(token.tools) as string[]) : null },
+      rate,
+    };
+    if (meta.rev === knownRev) return base;
+    return { ...base, ...this.effectiveConfig() };
+  }
+
+  /**
+   * A sliding minute per token: at most `limit` accepted requests in any 60 s (a fixed window would allow twice the
+   * limit across its boundary). A refused request is not counted. `remaining` below zero: this one is over.
+   */
+  private countRequest(tokenId: string, limit: number, now: number): RateState {
+    this.sql.exec("DELETE FROM rate_hits WHERE token_id = ? AND ts <= ?", tokenId, now - RATE_WINDOW_MS);
+    const { n, oldest } = this.sql
+      .exec<{ n: number; oldest: number | null }>("SELECT count(*) AS n, min(ts) AS oldest FROM rate_hits WHERE token_id = ?", tokenId)
+      .one();
+    if (n >= limit) return { limit, remaining: -1, resetAt: (oldest ?? now) + RATE_WINDOW_MS };
+    this.sql.exec("INSERT INTO rate_hits (token_id, ts) VALUES (?, ?)", tokenId, now);
+    return { limit, remaining: limit - n - 1, resetAt: (oldest ?? now) + RATE_WINDOW_MS };
+  }
+
+  // ── call log ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+  recordCalls(records: Omit<CallRecord, "id">[]): void {
+    if (records.length === 0) return;
+    const meta = this.meta();
+    if (!meta) return;
+    const settings = JSON.parse(meta.settings) as WorkspaceSettings;
+    this.ctx.storage.transactionSync(() => {
+      for (const r of records) {
+        const args = settings.logArguments && r.arguments !== undefined ? r.arguments.slice(0, MAX_LOGGED_ARGUMENT_CHARS) : null;
+        this.sql.exec(
+          `INSERT INTO calls (ts, token_id, token_name, method, member, tool, latency_ms, outcome, error_class, arguments)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          r.ts,
+          r.tokenId,
+          r.tokenName,
+          r.method,
+          r.member,
+          r.tool,
+          Math.round(r.latencyMs),
+          r.outcome,
+          r.errorClass,
+          args,
+        );
+      }
+      this.sql.exec("DELETE FROM calls WHERE ts < ?", Date.now() - settings.logRetentionDays * 86_400_000);
+    });
+  }
+
+  callLog(options: { after?: number | undefined; since?: number | undefined; limit?: number | undefined }): { entries: CallRecord[]; cursor: number } {
+    const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000);
+    const since = options.since ?? 0;
+    const rows =
+      options.after === undefined
+        ? this.sql.exec<CallRow>("SELECT * FROM calls WHERE ts >= ? ORDER BY id DESC LIMIT ?", since, limit).toArray().reverse()
+        : this.sql.exec<CallRow>("SELECT * FROM calls WHERE id > ? AND ts >= ? ORDER BY id LIMIT ?", options.after, since, limit).toArray();
+    const last = this.sql.exec<{ id: number | null }>("SELECT max(id) AS id FROM calls").one().id ?? 0;
+    return { entries: rows.map(toCallRecord), cursor: rows.at(-1)?.id ?? options.after ?? last };
+  }
+
+  /** Per member, per tool and per token since `since`: calls, errors, error rate, p50/p95 latency. */
+  analytics(since: number): Analytics {
+    const rows = this.sql
+      .exec<{ member: string | null; tool: string | null; token_name: string | null; latency_ms: number; outcome: string }>(
+        "SELECT member, tool, token_name, latency_ms, outcome FROM calls WHERE ts >= ? AND method = 'tools/call'",
+        since,
+      )
+      .toArray();
+    const group = (key: (r: (typeof rows)[number]) => string | null): UsageRow[] => {
+      const groups = new Map<string, typeof rows>();
+      for (const r of rows) {
+        const k = key(r);
+        if (k === null) continue;
+        const list = groups.get(k) ?? [];
+        list.push(r);
+        groups.set(k, list);
+      }
+      return [...groups.entries()].map(([k, list]) => usage(k, list)).sort((a, b) => b.calls - a.calls || a.key.localeCompare(b.key));
+    };
+    return {
+      since,
+      total: usage("total", rows),
+      byMember: group((r) => r.member),
+      byTool: group((r) => (r.member && r.tool ? `${r.member}__${r.tool}` : r.tool)),
+      byToken: group((r) => r.token_name),
+    };
+  }
+
+  // ── sessions listening for changes ───────────────────────────────────────────────────────────────────────────
+
+  watch(session: string): void {
+    this.sql.exec("INSERT INTO streams (session, since) VALUES (?, ?) ON CONFLICT DO UPDATE SET since = excluded.since", session, Date.now());
+  }
+
+  unwatch(session: string): void {
+    this.sql.exec("DELETE FROM streams WHERE session = ?", session);
+  }
+
+  streams(): string[] {
+    return this.sql.exec<{ session: string }>("SELECT session FROM streams").toArray().map((r) => r.session);
+  }
+
+  /** Whether a deployed project is a member (its redeploy may change what the workspace lists). */
+  hasProject(project: string): boolean {
+    return this.memberRows().some((r) => r.member.kind === "project" && r.member.project === project);
+  }
+}
+
+type CallRow = {
+  id: number;
+  ts: number;
+  token_id: string | null;
+  token_name: string | null;
+  method: string;
+  member: string | null;
+  tool: string | null;
+  latency_ms: number;
+  outcome: CallRecord["outcome"];
+  error_class: string | null;
+  arguments: string | null;
+};
+
+function toCallRecord(r: CallRow): CallRecord {
+  return {
+    id: r.id,
+    ts: r.ts,
+    tokenId: r.token_id,
+    tokenName: r.token_name,
+    method: r.method,
+    member: r.member,
+    tool: r.tool,
+    latencyMs: r.latency_ms,
+    outcome: r.outcome,
+    errorClass: r.error_class,
+    ...(r.arguments !== null ? { arguments: r.arguments } : {}),
+  };
+}
+
+/** Nearest-rank percentile of sorted values. */
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+function usage(key: string, rows: { latency_ms: number; outcome: string }[]): UsageRow {
+  const latencies = rows.map((r) => r.latency_ms).sort((a, b) => a - b);
+  const errors = rows.filter((r) => r.outcome !== "ok").length;
+  return { key, calls: rows.length, errors, errorRate: rows.length ? errors / rows.length : 0, p50Ms: percentile(latencies, 50), p95Ms: percentile(latencies, 95) };
+}
+
+/** The object of one workspace, by its slug (slugs are unique on a platform). */
+export function workspaceObject(env: PlatformEnv, slug: string): DurableObjectStub<Workspace> {
+  return env.WORKSPACE.get(env.WORKSPACE.idFromName(slug));
+}
