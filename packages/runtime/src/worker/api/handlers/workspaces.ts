@@ -3,14 +3,14 @@ import { SECRET_NAME_PATTERN, type SecretInfo } from "../../../shared/api";
 import { MEMBER_SLUG_PATTERN, MEMBER_TOKEN_PREFIX, type Member } from "../../../shared/gateway";
 import {
   MAX_WORKSPACE_MEMBERS,
-  MemberStateBodySchema,
   type SyncWorkspaceResult,
   type WorkspaceInfo,
   type WorkspaceSettings,
   type WorkspaceTokenCreated,
   type WorkspaceTokenInfo,
 } from "../../../shared/workspaces";
-import type { CreateTokenBodySchema, PutMemberBodySchema, SyncWorkspaceBodySchema, CreateWorkspaceBodySchema } from "../../../shared/workspaces";
+import type { CreateTokenBodySchema, PutMemberBodySchema, SyncWorkspaceBodySchema, CreateWorkspaceBodySchema ,
+  MemberStateBodySchema} from "../../../shared/workspaces";
 import { sha256Hex } from "../../../shared/sha256";
 import { directory } from "../../accounts/directory";
 import { HttpError } from "../../http/http-error";
