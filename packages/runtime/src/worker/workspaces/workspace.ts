@@ -141,9 +141,10 @@ export class Workspace extends DurableObject<PlatformEnv> {
     });
   }
 
-  /** Deletes everything; the object is then as new. */
+  /** Deletes everything; the object is then as new (its tables made again, so the slug can be created anew). */
   async destroy(): Promise<void> {
     await this.ctx.storage.deleteAll();
+    migrateSchema(this.ctx.storage, MIGRATIONS);
   }
 
   // ── members ──────────────────────────────────────────────────────────────────────────────────────────────────
