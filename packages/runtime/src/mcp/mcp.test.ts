@@ -42,16 +42,15 @@ interface RpcReply {
   body: any;
 }
 
-/** POSTs to /mcp and reads the answer, whether it came as JSON or as an SSE stream. */
-async function post(body: unknown, headers: Record<string, string> = {}): Promise<RpcReply> {
+/** POSTs to /mcp and reads the answer, whether it came as JSON or as an SSE stream (`all`: every SSE message). */
+async function post(body: unknown, headers: Record<string, string> = {}): Promise<RpcReply & { all: unknown[] }> {
   const res = await app.fetch("/mcp", { method: "POST", headers: { ...ACCEPT, ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
   const text = await res.text();
-  let parsed: unknown = null;
+  let all: unknown[] = [];
   if (res.headers.get("content-type")?.includes("text/event-stream")) {
-    const data = text.split("\n").filter((l) => l.startsWith("data: "));
-    parsed = JSON.parse(data.at(-1)!.slice("data: ".length));
-  } else if (text) parsed = JSON.parse(text);
-  return { status: res.status, headers: res.headers, body: parsed };
+    all = text.split("\n").filter((l) => l.startsWith("data: ")).map((l) => JSON.parse(l.slice("data: ".length)));
+  } else if (text) all = [JSON.parse(text)];
+  return { status: res.status, headers: res.headers, body: all.at(-1) ?? null, all };
 }
 
 const initialize = (protocolVersion: string) => ({
@@ -172,6 +171,59 @@ describe("serving MCP from the platform", () => {
     const good = await post({ jsonrpc: "2.0", id: 11, method: "tools/call", params: { name: "search_notes", arguments: { query: "" } } }, headers);
     expect(good.status).toBe(200);
     expect(good.body.result.isError).toBeUndefined();
+  });
+
+  it("answers a params._meta that is not an object as invalid params (-32602), not as a parse error", async () => {
+    const headers = await rawSession();
+    const request = await post({ jsonrpc: "2.0", id: 20, method: "tools/list", params: { _meta: "x" } }, headers);
+    expect([request.status, request.body.error.code, request.body.id]).toEqual([200, -32602, 20]);
+    expect(request.body.error.message).toContain("_meta must be an object");
+    // A notification has no answer of its own: the POST is refused with the same code.
+    const notification = await post({ jsonrpc: "2.0", method: "notifications/roots/list_changed", params: { _meta: 5 } }, headers);
+    expect([notification.status, notification.body.error.code]).toEqual([400, -32602]);
+    const badInit = await post({ ...initialize("2025-06-18"), params: { ...initialize("2025-06-18").params, _meta: [] } });
+    expect([badInit.status, badInit.body.error.code]).toEqual([200, -32602]);
+    // An object _meta (a progress token) is fine.
+    const good = await post({ jsonrpc: "2.0", id: 21, method: "tools/list", params: { _meta: { progressToken: "p1" } } }, headers);
+    expect(good.body.result.tools).toHaveLength(3);
+  });
+
+  it("answers every request of a 2025-03-26 batch and refuses, whole, a batch whose requests share an id", async () => {
+    const headers = await rawSession("2025-03-26");
+    const batch = await post(
+      [
+        { jsonrpc: "2.0", id: 1, method: "tools/list" },
+        { jsonrpc: "2.0", method: "notifications/roots/list_changed" },
+        { jsonrpc: "2.0", id: "1", method: "prompts/list" },
+      ],
+      headers,
+    );
+    expect(batch.status).toBe(200);
+    const answers = batch.all.flat() as { id: unknown; result: object }[];
+    expect(answers.map((a) => a.id).sort()).toEqual([1, "1"]);
+    expect(answers.every((a) => a.result)).toBe(true);
+
+    const duplicated = await post(
+      [
+        { jsonrpc: "2.0", id: 7, method: "tools/list" },
+        { jsonrpc: "2.0", id: 7, method: "prompts/list" },
+      ],
+      headers,
+    );
+    expect([duplicated.status, duplicated.body.error.code, duplicated.body.id]).toEqual([400, -32600, null]);
+    expect(duplicated.body.error.message).toContain("7");
+    // Nothing of it ran, and the session goes on.
+    expect((await post({ jsonrpc: "2.0", id: 8, method: "tools/list" }, headers)).body.result.tools).toHaveLength(3);
+  });
+
+  it("refuses JSON-RPC batches on sessions of 2025-06-18 and later, which removed them", async () => {
+    for (const version of ["2025-06-18", "2025-11-25"]) {
+      const headers = await rawSession(version);
+      const batch = await post([{ jsonrpc: "2.0", id: 1, method: "tools/list" }], headers);
+      expect([batch.status, batch.body.error.code, batch.body.id]).toEqual([400, -32600, null]);
+      expect(batch.body.error.message).toContain(version);
+      expect((await post({ jsonrpc: "2.0", id: 2, method: "tools/list" }, headers)).body.result.tools).toHaveLength(3);
+    }
   });
 
   it("answers malformed legacy SSE messages with the spec's codes", async () => {
