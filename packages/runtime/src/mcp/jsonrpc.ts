@@ -24,25 +24,41 @@ export type ReadOutcome =
   | { ok: true; messages: JSONRPCMessage[]; batch: boolean }
   | { ok: false; response: Response };
 
-async function readLimited(request: Request, maxBytes: number): Promise<string | null> {
-  const declared = Number(request.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > maxBytes) return null;
+/**
+ * A body over the limit is still read (and dropped) up to this many times the limit before the 413: answering
+ * while the client is still uploading makes workerd close the connection under it, and the client sees a reset
+ * instead of the answer. Beyond that the read is cut off (a reset then), so a huge upload costs us nothing more.
+ */
+const DRAIN_FACTOR = 4;
+
+/** A body: its text, too large (null), or unreadable (an Error: a broken chunked encoding, the client gone). */
+async function readLimited(request: Request, maxBytes: number): Promise<string | null | Error> {
   if (!request.body) return "";
+  const drainLimit = maxBytes * DRAIN_FACTOR;
+  const declared = Number(request.headers.get("content-length") ?? NaN);
   const reader = request.body.getReader();
-  const decoder = new TextDecoder();
-  let size = 0;
-  let text = "";
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      return null;
-    }
-    text += decoder.decode(value, { stream: true });
+  if (Number.isFinite(declared) && declared > drainLimit) {
+    await reader.cancel().catch(() => {});
+    return null;
   }
-  return text + decoder.decode();
+  const decoder = new TextDecoder();
+  let text = "";
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > drainLimit) {
+        await reader.cancel().catch(() => {});
+        return null;
+      }
+      if (size <= maxBytes) text += decoder.decode(value, { stream: true });
+    }
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
+  }
+  return size > maxBytes ? null : text + decoder.decode();
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -106,6 +122,9 @@ export async function readJsonRpc(request: Request, maxBytes: number, headers?: 
   const text = await readLimited(request, maxBytes);
   if (text === null) {
     return { ok: false, response: jsonRpcErrorResponse(413, INVALID_REQUEST, `Invalid Request: the body is larger than ${maxBytes} bytes`, { headers }) };
+  }
+  if (text instanceof Error) {
+    return { ok: false, response: jsonRpcErrorResponse(400, INVALID_REQUEST, `Bad Request: the body could not be read (${text.message})`, { headers }) };
   }
   let raw: unknown;
   try {
