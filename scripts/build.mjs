@@ -1,15 +1,42 @@
 // Builds every package with esbuild: the user-isolate shim, the platform worker (with the shim inlined),
 // the Node host, and the CLI. Runs on `npm install` (prepare) and before tests, so a fresh clone just works.
-import { build } from "esbuild";
+// `--if-stale` (the tests' global setup) skips the build when no source changed since the last one.
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
-import { rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { Buffer } from "node:buffer";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const runtime = join(root, "packages/runtime");
 const cli = join(root, "packages/cli");
 const started = Date.now();
+// When the last build started; kept out of dist/ so it is never packed. Outside git, like dist/ itself.
+const STAMP = join(root, "node_modules/.cache/aerostack-build.json");
+// What the build reads besides dependencies (a dependency change comes with `npm install`, which rebuilds).
+const INPUTS = [join(runtime, "src"), join(cli, "src"), fileURLToPath(import.meta.url), join(root, "package-lock.json")];
+const OUTPUTS = [join(runtime, "dist/worker/platform.js"), join(runtime, "dist/mcp/index.js"), join(runtime, "dist/host/index.js"), join(cli, "dist/cli.js")];
+
+/** The newest modification time under `path` (tests excluded: they are not built), or 0 when it is missing. */
+async function newestMtime(path) {
+  const info = await stat(path).catch(() => null);
+  if (!info) return 0;
+  if (!info.isDirectory()) return /\.test\.ts$/.test(path) ? 0 : info.mtimeMs;
+  const entries = await readdir(path);
+  return Math.max(info.mtimeMs, ...(await Promise.all(entries.map((e) => newestMtime(join(path, e))))));
+}
+
+/** True when every output exists and no input changed since the last build started. */
+async function upToDate() {
+  const last = JSON.parse(await readFile(STAMP, "utf8").catch(() => "{}")).startedAt ?? 0;
+  const outputs = await Promise.all(OUTPUTS.map((o) => stat(o).then(() => true, () => false)));
+  if (!last || outputs.includes(false)) return false;
+  const newest = Math.max(...(await Promise.all(INPUTS.map(newestMtime))));
+  return newest < last;
+}
+
+if (process.argv.includes("--if-stale") && (await upToDate())) process.exit(0);
+// Loaded only now: the up-to-date check above should cost no more than reading a few hundred file dates.
+const { build } = await import("esbuild");
 // Bundled CommonJS dependencies (commander) call require() for Node built-ins; ESM output needs one to call.
 const NODE_REQUIRE_BANNER = { js: 'import { createRequire as __aerostackCreateRequire } from "node:module"; const require = __aerostackCreateRequire(import.meta.url);' };
 const HOST_EXTERNAL = ["miniflare", "esbuild", "@modelcontextprotocol/*", "@inquirer/*", "@aerostack/templates"];
@@ -117,5 +144,8 @@ await build({
   sourcemap: "linked",
   logLevel: "warning",
 });
+
+await mkdir(dirname(STAMP), { recursive: true });
+await writeFile(STAMP, JSON.stringify({ startedAt: started }));
 
 if (!process.env.AEROSTACK_QUIET_BUILD) console.log(`aerostack: built packages in ${Date.now() - started} ms`);

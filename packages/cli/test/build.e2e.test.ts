@@ -33,6 +33,8 @@ describe("aerostack build", () => {
   });
 
   it("a failed build names file and line, exits 1, and leaves the previous output untouched", async () => {
+    // Its own previous output: the test does not lean on the one before it.
+    expect((await runCli(["build"], { cwd: project })).code).toBe(0);
     const before = await readFile(join(project, "dist/index.js"), "utf8");
     const source = join(project, "src/index.ts");
     const good = await readFile(source, "utf8");
@@ -42,10 +44,19 @@ describe("aerostack build", () => {
       expect(res.code).toBe(1);
       expect(res.stderr).toMatch(/src\/index\.ts:\d+:\d+/);
       expect(await readFile(join(project, "dist/index.js"), "utf8")).toBe(before);
-      expect((await readdir(project)).filter((f) => f.includes("aerostack-build"))).toEqual([]);
     } finally {
       await writeFile(source, good);
     }
+  });
+
+  it("a build that fails after writing its staging folder removes it", async () => {
+    // The bundle is fine, so the files are written to the staging folder beside the output; replacing the output
+    // then fails (a folder name longer than the file system allows), which is the failure the clean-up is for.
+    const tooLong = "o".repeat(256);
+    const res = await runCli(["build", "--outdir", tooLong], { cwd: project });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain("ENAMETOOLONG");
+    expect((await readdir(project)).filter((f) => f.includes("aerostack-build"))).toEqual([]);
   });
 });
 

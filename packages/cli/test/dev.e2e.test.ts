@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { descendants, freePort, isAlive, runCli, startDevProcess } from "./helpers";
+import { descendants, freePort, isAlive, killDevProcesses, runCli, startDevProcess } from "./helpers";
 
 // The whole user journey with the built CLI: init → dev → edit → break → fix → Ctrl-C → dev again on the same state.
 let work: string;
@@ -14,6 +14,11 @@ beforeAll(async () => {
   expect(init.stderr).toBe("");
   expect(init.code).toBe(0);
   project = join(work, "hello");
+});
+
+// A step that fails leaves its dev process (and its workerd) running: end them, and check that nothing survives.
+afterEach(async () => {
+  expect(await killDevProcesses()).toEqual([]);
 });
 
 afterAll(async () => {

@@ -40,12 +40,18 @@ export interface DevProcess {
   stop(): Promise<number | null>;
 }
 
+/** Dev processes started and not yet exited: what a test that failed half-way would leave running. */
+const running = new Set<ChildProcess>();
+
 export async function startDevProcess(args: string[], cwd: string): Promise<DevProcess> {
   const child = spawn(process.execPath, [CLI, "dev", ...args], {
     cwd,
     env: { ...process.env, CI: "1", NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  // Tracked from the spawn on: start-up itself may be the step that fails.
+  running.add(child);
+  child.on("exit", () => running.delete(child));
   let out = "";
   const listeners = new Set<() => void>();
   const onData = (d: Buffer) => {
@@ -93,6 +99,30 @@ export async function startDevProcess(args: string[], cwd: string): Promise<DevP
       return exited;
     },
   };
+}
+
+/**
+ * SIGKILLs every dev process still running and everything it started (workerd), each by its pid, and resolves with
+ * the pids still alive after a bounded wait (none, when all went): for an afterEach, so a failed step leaves nothing.
+ * The tree is read before the kill: once the dev process is gone its children are no longer its descendants.
+ */
+export async function killDevProcesses(timeoutMs = 5_000): Promise<number[]> {
+  const pids: number[] = [];
+  for (const child of running) {
+    if (child.pid === undefined) continue;
+    const tree = [child.pid, ...descendants(child.pid)];
+    for (const pid of tree) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }
+    pids.push(...tree);
+  }
+  const deadline = Date.now() + timeoutMs;
+  while (pids.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  return pids.filter(isAlive);
 }
 
 /** All descendants of `pid` (children, grandchildren…), read from /proc. */

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from "node:http";
 import { createRequire } from "node:module";
@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { CreateMessageRequestSchema, ListRootsRequestSchema, LoggingMessageNotificationSchema, ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
-import { CLI, freePort, isAlive, runCli, startDevProcess } from "./helpers";
+import { CLI, freePort, isAlive, killDevProcesses, runCli, startDevProcess } from "./helpers";
 
 // The mcp commands against a real third-party server: @modelcontextprotocol/server-everything over Streamable HTTP.
 let work: string;
@@ -40,6 +40,11 @@ async function startEverything(): Promise<void> {
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "aerostack-mcp-"));
   await startEverything();
+});
+
+// A dev step that fails (or a stop that hangs) leaves aerostack dev and its workerd running: end them here.
+afterEach(async () => {
+  expect(await killDevProcesses()).toEqual([]);
 });
 
 afterAll(async () => {

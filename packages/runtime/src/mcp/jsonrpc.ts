@@ -24,25 +24,41 @@ export type ReadOutcome =
   | { ok: true; messages: JSONRPCMessage[]; batch: boolean }
   | { ok: false; response: Response };
 
-async function readLimited(request: Request, maxBytes: number): Promise<string | null> {
-  const declared = Number(request.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > maxBytes) return null;
+/**
+ * A body over the limit is still read (and dropped) up to this many times the limit before the 413: answering
+ * while the client is still uploading makes workerd close the connection under it, and the client sees a reset
+ * instead of the answer. Beyond that the read is cut off (a reset then), so a huge upload costs us nothing more.
+ */
+const DRAIN_FACTOR = 4;
+
+/** A body: its text, too large (null), or unreadable (an Error: a broken chunked encoding, the client gone). */
+async function readLimited(request: Request, maxBytes: number): Promise<string | null | Error> {
   if (!request.body) return "";
+  const drainLimit = maxBytes * DRAIN_FACTOR;
+  const declared = Number(request.headers.get("content-length") ?? NaN);
   const reader = request.body.getReader();
-  const decoder = new TextDecoder();
-  let size = 0;
-  let text = "";
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      return null;
-    }
-    text += decoder.decode(value, { stream: true });
+  if (Number.isFinite(declared) && declared > drainLimit) {
+    await reader.cancel().catch(() => {});
+    return null;
   }
-  return text + decoder.decode();
+  const decoder = new TextDecoder();
+  let text = "";
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > drainLimit) {
+        await reader.cancel().catch(() => {});
+        return null;
+      }
+      if (size <= maxBytes) text += decoder.decode(value, { stream: true });
+    }
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
+  }
+  return size > maxBytes ? null : text + decoder.decode();
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -76,9 +92,20 @@ export function invalidReason(message: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Why a request's or notification's `params._meta` is not what MCP defines for every method (an object, "General
+ * fields: _meta"); undefined when it is one or absent. The SDK would refuse the whole body as -32700, which it is not.
+ */
+export function invalidMeta(message: JSONRPCMessage): string | undefined {
+  if (!("method" in message) || !isObject(message.params) || !("_meta" in message.params)) return undefined;
+  return isObject(message.params._meta) ? undefined : `Invalid params for ${message.method}: _meta must be an object`;
+}
+
 /** Why a request's params do not fit its (known) method; undefined when they do or the method is not a known one. */
 export function invalidParams(message: JSONRPCMessage): string | undefined {
   if (!("method" in message) || !("id" in message)) return undefined;
+  const meta = invalidMeta(message);
+  if (meta) return meta;
   const schema = schemaFor(message.method);
   if (!schema) return undefined;
   const parsed = schema.safeParse(message);
@@ -88,13 +115,16 @@ export function invalidParams(message: JSONRPCMessage): string | undefined {
   return `Invalid params for ${message.method}: ${path ? `${path}: ` : ""}${issue?.message ?? "invalid"}`;
 }
 
-const idOf = (v: unknown): JsonRpcId => (isObject(v) && validId(v.id) ? v.id : null);
+export const idOf = (v: unknown): JsonRpcId => (isObject(v) && validId(v.id) ? v.id : null);
 
 /** Reads a POST body as JSON-RPC: 413, then -32700, then -32600 with the HTTP status the MCP transport spec asks for. */
 export async function readJsonRpc(request: Request, maxBytes: number, headers?: HeadersInit): Promise<ReadOutcome> {
   const text = await readLimited(request, maxBytes);
   if (text === null) {
     return { ok: false, response: jsonRpcErrorResponse(413, INVALID_REQUEST, `Invalid Request: the body is larger than ${maxBytes} bytes`, { headers }) };
+  }
+  if (text instanceof Error) {
+    return { ok: false, response: jsonRpcErrorResponse(400, INVALID_REQUEST, `Bad Request: the body could not be read (${text.message})`, { headers }) };
   }
   let raw: unknown;
   try {
@@ -113,5 +143,25 @@ export async function readJsonRpc(request: Request, maxBytes: number, headers?: 
     const reason = invalidReason(message);
     if (reason) return { ok: false, response: jsonRpcErrorResponse(400, INVALID_REQUEST, `Invalid Request: ${reason}`, { id: idOf(message), headers }) };
   }
+  // MCP: a request id is never reused within a session. Two requests of one batch sharing one would share one answer
+  // (the SDK keys answers by id), so the batch is refused whole, before any of it runs.
+  const ids = new Set<unknown>();
+  for (const message of list as JSONRPCMessage[]) {
+    if (!("method" in message) || !("id" in message)) continue;
+    if (ids.has(message.id)) {
+      const reason = `Invalid Request: the id ${JSON.stringify(message.id)} is used by more than one request of the batch (request ids must be unique)`;
+      return { ok: false, response: jsonRpcErrorResponse(400, INVALID_REQUEST, reason, { headers }) };
+    }
+    ids.add(message.id);
+  }
   return { ok: true, messages: list as JSONRPCMessage[], batch };
+}
+
+/** The first protocol version without JSON-RPC batches (its changelog removed them; 2025-03-26 allowed them). */
+const NO_BATCHES_SINCE = "2025-06-18";
+
+/** The 400 for a batch sent on a session whose negotiated protocol version has no batches; undefined when allowed. */
+export function refuseBatch(batch: boolean, protocolVersion: string | undefined, headers?: HeadersInit): Response | undefined {
+  if (!batch || protocolVersion === undefined || protocolVersion < NO_BATCHES_SINCE) return undefined;
+  return jsonRpcErrorResponse(400, INVALID_REQUEST, `Invalid Request: protocol version ${protocolVersion} has no JSON-RPC batches; send one message per POST`, { headers });
 }

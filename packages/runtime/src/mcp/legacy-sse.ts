@@ -5,7 +5,7 @@
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { LEGACY_SESSION_PARAM, MCP_REATTACH_HEADER, MCP_SESSION_HEADER, MCP_STATE_HEADER, MCP_STREAM_HEADER } from "../shared/mcp";
 import type { McpContext } from "./context";
-import { invalidParams, jsonRpcErrorResponse, readJsonRpc, SERVER_ERROR } from "./jsonrpc";
+import { invalidParams, jsonRpcErrorResponse, readJsonRpc, refuseBatch, SERVER_ERROR } from "./jsonrpc";
 import { SSE_HEADERS, type InitParams, type Session } from "./session";
 import type { LegacySseTransport } from "./transports";
 
@@ -49,6 +49,8 @@ export async function postLegacyMessage<Env>(ctx: McpContext<Env>, request: Requ
   const session = found as Session<LegacySseTransport>;
   const read = await readJsonRpc(request, ctx.options.maxBodyBytes, cors);
   if (!read.ok) return read.response;
+  const refused = refuseBatch(read.batch, session.protocolVersion, cors);
+  if (refused) return refused;
   const init = read.messages.find((m): m is JSONRPCMessage & { params: InitParams } => "method" in m && m.method === "initialize" && "params" in m);
   if (init && !invalidParams(init)) session.init = { protocolVersion: init.params.protocolVersion, capabilities: init.params.capabilities, clientInfo: init.params.clientInfo };
   session.touch();

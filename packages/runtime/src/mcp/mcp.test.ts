@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -42,16 +43,39 @@ interface RpcReply {
   body: any;
 }
 
-/** POSTs to /mcp and reads the answer, whether it came as JSON or as an SSE stream. */
-async function post(body: unknown, headers: Record<string, string> = {}): Promise<RpcReply> {
+/** POSTs to /mcp and reads the answer, whether it came as JSON or as an SSE stream (`all`: every SSE message). */
+async function post(body: unknown, headers: Record<string, string> = {}): Promise<RpcReply & { all: unknown[] }> {
   const res = await app.fetch("/mcp", { method: "POST", headers: { ...ACCEPT, ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
   const text = await res.text();
-  let parsed: unknown = null;
+  let all: unknown[] = [];
   if (res.headers.get("content-type")?.includes("text/event-stream")) {
-    const data = text.split("\n").filter((l) => l.startsWith("data: "));
-    parsed = JSON.parse(data.at(-1)!.slice("data: ".length));
-  } else if (text) parsed = JSON.parse(text);
-  return { status: res.status, headers: res.headers, body: parsed };
+    all = text.split("\n").filter((l) => l.startsWith("data: ")).map((l) => JSON.parse(l.slice("data: ".length)));
+  } else if (text) all = [JSON.parse(text)];
+  return { status: res.status, headers: res.headers, body: all.at(-1) ?? null, all };
+}
+
+/**
+ * Writes `bytes` to the server on a raw socket (for what fetch will not send, such as broken chunked encoding) and
+ * resolves with the response's status and text once the server closes, or rejects after `ms` without an answer.
+ */
+function rawExchange(bytes: string, ms = 5_000): Promise<{ status: number; text: string }> {
+  const { hostname, port } = new URL(app.url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let text = "";
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no answer within ${ms} ms (got ${JSON.stringify(text)})`));
+    }, ms);
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => (text += chunk));
+    socket.on("error", () => {});
+    socket.on("close", () => {
+      clearTimeout(timer);
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0), text });
+    });
+    socket.write(bytes);
+  });
 }
 
 const initialize = (protocolVersion: string) => ({
@@ -172,6 +196,93 @@ describe("serving MCP from the platform", () => {
     const good = await post({ jsonrpc: "2.0", id: 11, method: "tools/call", params: { name: "search_notes", arguments: { query: "" } } }, headers);
     expect(good.status).toBe(200);
     expect(good.body.result.isError).toBeUndefined();
+  });
+
+  it("answers a params._meta that is not an object as invalid params (-32602), not as a parse error", async () => {
+    const headers = await rawSession();
+    const request = await post({ jsonrpc: "2.0", id: 20, method: "tools/list", params: { _meta: "x" } }, headers);
+    expect([request.status, request.body.error.code, request.body.id]).toEqual([200, -32602, 20]);
+    expect(request.body.error.message).toContain("_meta must be an object");
+    // A notification has no answer of its own: the POST is refused with the same code.
+    const notification = await post({ jsonrpc: "2.0", method: "notifications/roots/list_changed", params: { _meta: 5 } }, headers);
+    expect([notification.status, notification.body.error.code]).toEqual([400, -32602]);
+    const badInit = await post({ ...initialize("2025-06-18"), params: { ...initialize("2025-06-18").params, _meta: [] } });
+    expect([badInit.status, badInit.body.error.code]).toEqual([200, -32602]);
+    // An object _meta (a progress token) is fine.
+    const good = await post({ jsonrpc: "2.0", id: 21, method: "tools/list", params: { _meta: { progressToken: "p1" } } }, headers);
+    expect(good.body.result.tools).toHaveLength(3);
+  });
+
+  it("answers every request of a 2025-03-26 batch and refuses, whole, a batch whose requests share an id", async () => {
+    const headers = await rawSession("2025-03-26");
+    const batch = await post(
+      [
+        { jsonrpc: "2.0", id: 1, method: "tools/list" },
+        { jsonrpc: "2.0", method: "notifications/roots/list_changed" },
+        { jsonrpc: "2.0", id: "1", method: "prompts/list" },
+      ],
+      headers,
+    );
+    expect(batch.status).toBe(200);
+    const answers = batch.all.flat() as { id: unknown; result: object }[];
+    expect(answers.map((a) => a.id).sort()).toEqual([1, "1"]);
+    expect(answers.every((a) => a.result)).toBe(true);
+
+    const duplicated = await post(
+      [
+        { jsonrpc: "2.0", id: 7, method: "tools/list" },
+        { jsonrpc: "2.0", id: 7, method: "prompts/list" },
+      ],
+      headers,
+    );
+    expect([duplicated.status, duplicated.body.error.code, duplicated.body.id]).toEqual([400, -32600, null]);
+    expect(duplicated.body.error.message).toContain("7");
+    // Nothing of it ran, and the session goes on.
+    expect((await post({ jsonrpc: "2.0", id: 8, method: "tools/list" }, headers)).body.result.tools).toHaveLength(3);
+  });
+
+  it("refuses JSON-RPC batches on sessions of 2025-06-18 and later, which removed them", async () => {
+    for (const version of ["2025-06-18", "2025-11-25"]) {
+      const headers = await rawSession(version);
+      const batch = await post([{ jsonrpc: "2.0", id: 1, method: "tools/list" }], headers);
+      expect([batch.status, batch.body.error.code, batch.body.id]).toEqual([400, -32600, null]);
+      expect(batch.body.error.message).toContain(version);
+      expect((await post({ jsonrpc: "2.0", id: 2, method: "tools/list" }, headers)).body.result.tools).toHaveLength(3);
+    }
+  });
+
+  it("answers a body over maxBodyBytes with 413 every time, never with a connection reset", async () => {
+    const headers = await rawSession();
+    const huge = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: { pad: "y".repeat(5 * 1024 * 1024) } });
+    // The reset came when the 413 went out while the upload was still going: some runs in a few, so several runs.
+    for (let i = 0; i < 6; i++) {
+      const sized = await fetch(`${app.url}/mcp`, { method: "POST", headers: { ...ACCEPT, ...headers }, body: huge });
+      expect(sized.status).toBe(413);
+      expect(((await sized.json()) as { error: { code: number } }).error.code).toBe(-32600);
+    }
+    // Chunked (no Content-Length): the limit is found while reading.
+    const chunked = await fetch(`${app.url}/mcp`, {
+      method: "POST",
+      headers: { ...ACCEPT, ...headers },
+      body: new Blob([huge]).stream(),
+      duplex: "half",
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+    await chunked.body?.cancel();
+  });
+
+  it("answers a request with invalid chunked encoding with 400, promptly", async () => {
+    const head = `POST /mcp HTTP/1.1\r\nHost: ${new URL(app.url).host}\r\nAccept: application/json, text/event-stream\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`;
+    const body = JSON.stringify(initialize("2025-06-18"));
+    // The chunk size is not hex: the very first read of the body fails.
+    const badSize = await rawExchange(`${head}zz\r\n${body}\r\n0\r\n\r\n`);
+    expect(badSize.status).toBe(400);
+    expect(badSize.text).toContain("could not be read");
+    // A good chunk, then a broken one.
+    const badLater = await rawExchange(`${head}3\r\n{"a\r\nzz\r\n\r\n`);
+    expect(badLater.status).toBe(400);
+    // And the server still serves.
+    expect((await post(initialize("2025-06-18"))).status).toBe(200);
   });
 
   it("answers malformed legacy SSE messages with the spec's codes", async () => {

@@ -3,7 +3,7 @@
  * waiting for its server-to-client stream, and the state the platform keeps so another isolate can rebuild it.
  */
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 
 /** What `serveMcp`'s factory returns: the SDK's `McpServer`, or its low-level `Server`. */
 export interface McpServerLike {
@@ -105,6 +105,13 @@ export class Session<T extends SessionTransport = SessionTransport> {
   touch(): void {
     this.activity++;
     this.lastUsed = Date.now();
+  }
+
+  /** The version the server answered `initialize` with: the client's when supported, else the SDK's latest. */
+  get protocolVersion(): string | undefined {
+    const asked = this.init?.protocolVersion;
+    if (asked === undefined) return undefined;
+    return SUPPORTED_PROTOCOL_VERSIONS.includes(asked) ? asked : LATEST_PROTOCOL_VERSION;
   }
 
   get streamOpen(): boolean {

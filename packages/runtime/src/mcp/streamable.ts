@@ -2,7 +2,7 @@
 import { SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { MCP_ENDED_HEADER, MCP_REATTACH_HEADER, MCP_SESSION_HEADER, MCP_STATE_HEADER, MCP_STREAM_HEADER } from "../shared/mcp";
 import { withHeaders, type McpContext } from "./context";
-import { INVALID_PARAMS, invalidParams, jsonRpcErrorResponse, readJsonRpc, SERVER_ERROR } from "./jsonrpc";
+import { idOf, INVALID_PARAMS, invalidMeta, invalidParams, jsonRpcErrorResponse, readJsonRpc, refuseBatch, SERVER_ERROR } from "./jsonrpc";
 import { SSE_HEADERS, type InitParams, type Session } from "./session";
 import type { StreamableTransport } from "./transports";
 
@@ -39,6 +39,13 @@ async function post<Env>(ctx: McpContext<Env>, request: Request, env: Env, cors:
   const read = await readJsonRpc(request, ctx.options.maxBodyBytes, cors);
   if (!read.ok) return read.response;
   const parsedBody = read.batch ? read.messages : read.messages[0];
+  for (const message of read.messages) {
+    const reason = invalidMeta(message);
+    if (!reason) continue;
+    // A lone request gets its error as its answer; a notification (which has none) or a batch, an HTTP error.
+    const answerable = !read.batch && "id" in message;
+    return jsonRpcErrorResponse(answerable ? 200 : 400, INVALID_PARAMS, reason, { id: idOf(message), headers: cors });
+  }
   const init = read.messages.find(isInitialize);
   if (init) {
     const reason = invalidParams(init);
@@ -62,6 +69,8 @@ async function post<Env>(ctx: McpContext<Env>, request: Request, env: Env, cors:
   if (found instanceof Response) return found;
   // resolve() returned a session of the kind asked for.
   const session = found as Session<StreamableTransport>;
+  const refused = refuseBatch(read.batch, session.protocolVersion, cors);
+  if (refused) return refused;
   session.touch();
   const response = await session.transport.handleRequest(request, { parsedBody });
   return withHeaders(response, cors);

@@ -53,7 +53,7 @@ export async function dispatch(request: Request, env: PlatformEnv, ctx: Executio
   const version = active.version;
   let result: Response | unknown;
   try {
-    result = await loadIsolate(env, ctx.exports, project, version, active.secretsRev).handle(toIsolate(request, url, project), { requestId });
+    result = await loadIsolate(env, ctx.exports, project, version, active.secretsRev).handle(toIsolate(bodyErrorsReachIsolate(request), url, project), { requestId });
   } catch (err) {
     result = reportFromThrown(err);
   }
@@ -69,6 +69,16 @@ export async function dispatch(request: Request, env: PlatformEnv, ctx: Executio
     { status: 500, title: `Error in ${project}`, detail: `${report.name}: ${report.message}`, stack: report.stack },
     dev,
   );
+}
+
+/**
+ * A chunked body (no Content-Length) goes to the isolate through a JS pipe: a body error workerd hits before the
+ * isolate starts reading (invalid chunked encoding in the first packet) is not passed over RPC, and the isolate's
+ * read would wait forever. Through the pipe the error reaches the isolate, which can answer it.
+ */
+function bodyErrorsReachIsolate(request: Request): Request {
+  if (!request.body || request.headers.has("content-length")) return request;
+  return new Request(request, { body: request.body.pipeThrough(new TransformStream()) });
 }
 
 const isolateKey = (version: string, secretsRev: number) => `${version}~${secretsRev}`;
