@@ -13,7 +13,7 @@ import type {
   QueueSendBatchOptions,
   QueueSendOptions,
   QueueSendRequest,
-} from "../../../shim/queue";
+} from "../../../shared/wire/queue";
 
 const STATUSES: readonly JobStatus[] = ["pending", "running", "completed", "failed", "dead"];
 
