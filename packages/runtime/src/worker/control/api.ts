@@ -4,8 +4,10 @@ import type { PlatformEnv } from "../env";
 import { controlPlane } from "./control-plane";
 import { projectStore } from "../projects/project-store";
 import { directory } from "../accounts/directory";
-import { rememberActive } from "../dispatch/active";
-import { loadIsolate } from "../dispatch/loader";
+import { rememberActive } from "../isolates/active";
+import { loadIsolate } from "../isolates/loader";
+import { runProject } from "../isolates/run-project";
+import { newRequestId } from "../http/request-id";
 import {
   BootstrapSchema,
   BuildErrorSchema,
@@ -13,7 +15,9 @@ import {
   MigrationsSchema,
   TenantIdSchema,
   QuerySchema,
+  ScheduledTriggerSchema,
   SecretsSchema,
+  type ScheduledTriggerResult,
   type WireError,
 } from "../../shared/protocol";
 import { MEMBER_SLUG_PATTERN, WorkspacePutSchema, WorkspaceTokensSchema } from "../../shared/gateway";
@@ -128,6 +132,17 @@ export async function handleControl(request: Request, env: PlatformEnv, ctx: Exe
         return json({ names: await store.secretNames() });
       case "GET deployment":
         return json(await store.getActive());
+      case "POST scheduled": {
+        // What a cron trigger does, on demand: the host (and tests) can fire a project's scheduled() handler.
+        const body = await readBody(request, ScheduledTriggerSchema);
+        const run = await runProject(env, ctx.exports, project).scheduled(
+          { cron: body.cron, scheduledTime: body.scheduledTime ?? Date.now() },
+          { requestId: newRequestId() },
+        );
+        const result: ScheduledTriggerResult =
+          run.kind === "response" ? { ok: true, noRetry: run.response.noRetry } : { ok: false, noRetry: run.noRetry, error: run.report };
+        return json(result);
+      }
       case "POST db/migrations": {
         const body = await readBody(request, MigrationsSchema);
         return json(await env.PROJECT_DB.get(env.PROJECT_DB.idFromName(project)).applyMigrations(body.migrations));

@@ -4,7 +4,7 @@
  * CI run without keys; a model the call names explicitly never falls back.
  */
 import { projectStore } from "../../projects/project-store";
-import { activeDeployment } from "../../dispatch/active";
+import { activeDeployment } from "../../isolates/active";
 import type { PlatformEnv } from "../../env";
 import {
   AI_PROVIDER_KINDS,

@@ -2,7 +2,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { PlatformEnv } from "../../env";
 import { DeploymentSettingsSchema, type DeploymentSettings, type QueueBatchResult, type QueueMessageWire } from "../../../shared/protocol";
-import { activeDeployment } from "../../dispatch/active";
+import { activeDeployment } from "../../isolates/active";
 import { deliverQueueBatch } from "../../dispatch/queue-consumer";
 // The user-facing API types live with the shim, which is what `@aerostack/runtime/types` exposes to user code.
 import type {
