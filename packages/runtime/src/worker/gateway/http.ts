@@ -48,6 +48,7 @@ function newSessionId(): string {
  * Workspace configs by slug, as last read with their revision. The control plane is asked on every request anyway
  * (token check, so revocation is immediate); the config itself only travels when its revision moved.
  */
+// A cache, correct when empty: an unknown revision (-1) makes the control plane send the config.
 const configs = new Map<string, { rev: number; config: WorkspaceConfig }>();
 
 type Authorized = { workspace: string; tokenHash: string; rev: number; config: WorkspaceConfig };

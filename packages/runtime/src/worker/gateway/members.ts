@@ -125,6 +125,7 @@ export function memberRuntime(member: Member, host: MemberHost, secrets: Record<
  * Values, not promises, are cached: this module is shared by every session object, and a promise must not cross
  * from one object's I/O context into another's.
  */
+// A cache, correct when empty: the control plane holds the secrets, and a new revision misses.
 const secretsCache = new Map<string, { rev: number; secrets: Record<string, Record<string, string>> }>();
 
 export async function workspaceSecrets(env: PlatformEnv, workspace: string, rev: number): Promise<Record<string, Record<string, string>>> {

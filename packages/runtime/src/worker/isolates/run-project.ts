@@ -116,13 +116,13 @@ export function runProject(env: PlatformEnv, exports: unknown, tenant: string): 
       const { version, secretsRev } = active;
       let result: Response | unknown;
       try {
-        const forIsolate = toIsolate(request, new URL(request.url), tenant);
+        const forIsolate = await toIsolate(env, request, new URL(request.url), tenant);
         result = await loadIsolate(env, exports, tenant, version, secretsRev).handle(forIsolate, meta);
       } catch (err) {
         result = err;
       }
       if (!(result instanceof Response)) return threw(version, result);
-      const response = fromIsolate(result, tenant, request, () => streamOrigin(isolateKey(version, secretsRev)));
+      const response = await fromIsolate(env, result, tenant, request, () => streamOrigin(isolateKey(version, secretsRev)));
       return { kind: "response", response, version };
     },
 

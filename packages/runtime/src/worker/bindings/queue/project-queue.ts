@@ -60,7 +60,7 @@ interface JobRow extends Record<string, SqlStorageValue> {
 
 const SUMMARY_COLUMNS = "seq, id, status, attempts, max_retries, available_at, created_at, updated_at, completed_at, last_error";
 
-/** The queue settings a deployment gets when it names none: the schema's own defaults, so the two cannot drift. */
+/** The queue settings a deployment gets when it names none: the schema's own defaults, so the two cannot drift (a cache, correct when empty). */
 let defaultQueueSettings: DeploymentSettings["queue"] | undefined;
 function queueDefaults(): DeploymentSettings["queue"] {
   defaultQueueSettings ??= DeploymentSettingsSchema.shape.queue.parse(undefined);
