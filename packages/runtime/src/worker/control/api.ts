@@ -8,6 +8,7 @@ import { rememberActive } from "../isolates/active";
 import { loadIsolate } from "../isolates/loader";
 import { runProject } from "../isolates/run-project";
 import { newRequestId } from "../http/request-id";
+import { serveHttp, type Surface } from "../http/middleware";
 import {
   BootstrapSchema,
   BuildErrorSchema,
@@ -65,7 +66,14 @@ async function readBody<S extends z.ZodMiniType>(request: Request, schema: S): P
   return parsed.data;
 }
 
-export async function handleControl(request: Request, env: PlatformEnv, ctx: ExecutionContext): Promise<Response> {
+const CONTROL_SURFACE: Surface = { name: "control", error: (err, headers) => err.toResponse(headers) };
+
+/** Behind the platform's HTTP middleware (http/middleware.ts): request id, consumed bodies, JSON errors. */
+export function handleControl(request: Request, env: PlatformEnv, ctx: ExecutionContext): Promise<Response> {
+  return serveHttp(request, CONTROL_SURFACE, () => serveControl(request, env, ctx));
+}
+
+async function serveControl(request: Request, env: PlatformEnv, ctx: ExecutionContext): Promise<Response> {
   const auth = request.headers.get("authorization") ?? "";
   if (!env.AEROSTACK_HOST_TOKEN || !timingSafeEqual(auth, `Bearer ${env.AEROSTACK_HOST_TOKEN}`)) {
     return wireError(401, "unauthorized", "the control API needs the host token");

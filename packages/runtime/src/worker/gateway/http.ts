@@ -1,7 +1,8 @@
 /**
  * The gateway's HTTP face at `/ws/:slug`: MCP Streamable HTTP (POST, GET stream, DELETE; `Mcp-Session-Id`) and the
- * legacy HTTP+SSE transport (`/ws/:slug/sse` + `/ws/:slug/messages?sessionId=`). Here: Origin check, member token,
- * body limits and JSON-RPC framing. Session work happens in the session's Durable Object (session.ts).
+ * legacy HTTP+SSE transport (`/ws/:slug/sse` + `/ws/:slug/messages?sessionId=`). Here: member token, body limits and
+ * JSON-RPC framing, behind the platform's HTTP middleware (http/middleware.ts: request id, Origin/CORS, consumed
+ * bodies). Session work happens in the session's Durable Object (session.ts).
  */
 import type { PlatformEnv } from "../env";
 import { controlPlane } from "../control/control-plane";
@@ -19,7 +20,9 @@ import {
   type JsonRpcMessage,
 } from "./jsonrpc";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "./methods";
-import { corsHeaders as sharedCors, originAllowed } from "../../shared/origin";
+import { readBodyText } from "../http/body";
+import { HttpError } from "../http/http-error";
+import { serveHttp, type Surface } from "../http/middleware";
 import { sessionName, type SessionCall } from "./session";
 import { sha256Hex } from "../../shared/sha256";
 
@@ -28,15 +31,6 @@ export const GATEWAY_PREFIX = "/ws/";
 const SESSION_ID = /^[0-9a-f]{64}$/;
 const EXPOSED_HEADERS = "Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate";
 
-// Origin: shared/origin.ts (browsers' pages on other sites, DNS rebinding); only loopback origins reach the gateway.
-const corsHeaders = (origin: string | null) => sharedCors(origin, EXPOSED_HEADERS);
-
-function withHeaders(res: Response, headers: Record<string, string>): Response {
-  if (Object.keys(headers).length === 0) return res;
-  const out = new Response(res.body, res);
-  for (const [k, v] of Object.entries(headers)) out.headers.set(k, v);
-  return out;
-}
 
 
 function newSessionId(): string {
@@ -81,51 +75,21 @@ async function authorize(request: Request, env: PlatformEnv, workspace: string, 
   return { workspace, tokenHash, rev: access.rev, config };
 }
 
-/**
- * A body over the limit is still read (and dropped) up to this size before the 413: a client whose upload is cut off
- * mid-write sees a connection reset instead of the answer. Larger ones are cut off, as an abuse guard.
- */
-const DRAIN_LIMIT = 4 * MAX_BODY_BYTES;
-
-/** Reads at most MAX_BODY_BYTES; null when the body is larger. */
-async function readBody(request: Request): Promise<string | null> {
-  const declared = Number(request.headers.get("content-length") ?? NaN);
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  if (Number.isFinite(declared) && declared > DRAIN_LIMIT) {
-    await reader.cancel();
-    return null;
-  }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > DRAIN_LIMIT) {
-      await reader.cancel();
-      return null;
-    }
-    if (size <= MAX_BODY_BYTES) chunks.push(value);
-  }
-  if (size > MAX_BODY_BYTES) return null;
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.byteLength;
-  }
-  return new TextDecoder().decode(all);
-}
-
 /** Parses a POST body into messages, or the HTTP error answering it (-32700 bad JSON, -32600 not JSON-RPC, 413). */
 async function parseMessages(request: Request, headers: Record<string, string>): Promise<{ messages: JsonRpcMessage[]; batch: boolean } | Response> {
   const type = (request.headers.get("content-type") ?? "").toLowerCase();
   if (!type.includes("application/json")) {
     return httpError(415, BAD_REQUEST, "Unsupported Media Type: Content-Type must be application/json", headers);
   }
-  const text = await readBody(request);
-  if (text === null) return httpError(413, BAD_REQUEST, `Payload Too Large: a message body is at most ${MAX_BODY_BYTES} bytes`, headers);
+  let text: string;
+  try {
+    text = await readBodyText(request, MAX_BODY_BYTES);
+  } catch (err) {
+    if (err instanceof HttpError && err.code === "payload_too_large") {
+      return httpError(413, BAD_REQUEST, `Payload Too Large: a message body is at most ${MAX_BODY_BYTES} bytes`, headers);
+    }
+    throw err;
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -149,15 +113,21 @@ function sessionStub(env: PlatformEnv, workspace: string, sessionId: string) {
   return env.GATEWAY_SESSION.get(env.GATEWAY_SESSION.idFromName(sessionName(workspace, sessionId)));
 }
 
+const GATEWAY_SURFACE: Surface = {
+  name: "gateway",
+  error: (err, headers) => httpError(err.status, BAD_REQUEST, err.message, headers),
+  // Origin: shared/origin.ts (browsers' pages on other sites, DNS rebinding); only loopback origins reach the gateway.
+  browsers: { exposed: EXPOSED_HEADERS, refusal: "Forbidden: the gateway only accepts browser requests from localhost origins" },
+};
+
 /** Serves `/ws/...`; the router sends every request under that prefix here (on the platform's own host). */
-export async function handleGateway(request: Request, env: PlatformEnv): Promise<Response> {
+export function handleGateway(request: Request, env: PlatformEnv): Promise<Response> {
+  return serveHttp(request, GATEWAY_SURFACE, ({ headers }) => serveGateway(request, env, headers));
+}
+
+async function serveGateway(request: Request, env: PlatformEnv, cors: Record<string, string>): Promise<Response> {
   const url = new URL(request.url);
   const [workspace = "", endpoint = "", ...extra] = url.pathname.slice(GATEWAY_PREFIX.length).split("/");
-  const origin = request.headers.get("origin");
-  const cors = corsHeaders(origin);
-  if (!originAllowed(origin)) {
-    return httpError(403, BAD_REQUEST, "Forbidden: the gateway only accepts browser requests from localhost origins", {});
-  }
   if (!MEMBER_SLUG_PATTERN.test(workspace) || extra.length > 0 || !["", "sse", "messages"].includes(endpoint)) {
     return httpError(404, BAD_REQUEST, `No gateway endpoint at ${url.pathname}. Workspaces are served at /ws/<slug>.`, cors);
   }
@@ -189,7 +159,7 @@ export async function handleGateway(request: Request, env: PlatformEnv): Promise
   if (endpoint === "sse") {
     const sessionId = newSessionId();
     const call = { ...base, sessionId, endpoint: `${GATEWAY_PREFIX}${workspace}/messages?sessionId=${sessionId}` };
-    return withHeaders(await sessionStub(env, workspace, sessionId).openLegacy(call), cors);
+    return await sessionStub(env, workspace, sessionId).openLegacy(call);
   }
   if (endpoint === "messages") {
     const sessionId = url.searchParams.get("sessionId") ?? "";
@@ -197,7 +167,7 @@ export async function handleGateway(request: Request, env: PlatformEnv): Promise
     const parsed = await parseMessages(request, cors);
     if (parsed instanceof Response) return parsed;
     const call = { ...base, sessionId, ...parsed, acceptsSse: true, create: false };
-    return withHeaders(await sessionStub(env, workspace, sessionId).legacyPost(call), cors);
+    return await sessionStub(env, workspace, sessionId).legacyPost(call);
   }
 
   const header = request.headers.get("mcp-session-id");
@@ -214,14 +184,14 @@ export async function handleGateway(request: Request, env: PlatformEnv): Promise
     const sessionId = header ?? newSessionId();
     const acceptsSse = accept.includes("text/event-stream") || accept.includes("*/*");
     const call = { ...base, sessionId, ...parsed, acceptsSse, create };
-    return withHeaders(await sessionStub(env, workspace, sessionId).post(call), cors);
+    return await sessionStub(env, workspace, sessionId).post(call);
   }
   if (header === null) return httpError(400, BAD_REQUEST, "Bad Request: Mcp-Session-Id header is required", cors);
   if (!SESSION_ID.test(header)) return httpError(404, SESSION_NOT_FOUND, "Session not found", cors);
   const call: SessionCall = { ...base, sessionId: header };
   if (request.method === "GET") {
     if (!accept.includes("text/event-stream")) return httpError(406, BAD_REQUEST, "Not Acceptable: the GET stream is text/event-stream", cors);
-    return withHeaders(await sessionStub(env, workspace, header).listen(call), cors);
+    return await sessionStub(env, workspace, header).listen(call);
   }
-  return withHeaders(await sessionStub(env, workspace, header).terminate(call), cors);
+  return await sessionStub(env, workspace, header).terminate(call);
 }
