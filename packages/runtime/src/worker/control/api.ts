@@ -9,6 +9,8 @@ import { loadIsolate } from "../isolates/loader";
 import { runProject } from "../isolates/run-project";
 import { newRequestId } from "../http/request-id";
 import { serveHttp, type Surface } from "../http/middleware";
+import { HttpError, json } from "../http/http-error";
+import { readJsonBody } from "../http/body";
 import {
   BootstrapSchema,
   BuildErrorSchema,
@@ -19,25 +21,10 @@ import {
   ScheduledTriggerSchema,
   SecretsSchema,
   type ScheduledTriggerResult,
-  type WireError,
 } from "../../shared/protocol";
 import { MEMBER_SLUG_PATTERN, WorkspacePutSchema, WorkspaceTokensSchema } from "../../shared/gateway";
 
 export const CONTROL_PREFIX = "/__aerostack/";
-
-/** An error the control API answers with: a status, a stable code and a message naming the fix. */
-class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
-    super(message);
-  }
-}
-
-const json = (body: unknown, status = 200): Response =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
-
-function wireError(status: number, code: string, message: string): Response {
-  return json({ error: { code, message } } satisfies WireError, status);
-}
 
 /** Compares in time independent of where the strings differ. */
 function timingSafeEqual(a: string, b: string): boolean {
@@ -49,22 +36,10 @@ function timingSafeEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
-async function readBody<S extends z.ZodMiniType>(request: Request, schema: S): Promise<z.output<S>> {
-  let raw: unknown;
-  try {
-    raw = await request.json();
-  } catch {
-    throw new ApiError(400, "bad_json", "request body is not valid JSON");
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    // A bad record key reports "Invalid input" with the reason nested one level down.
-    const nested = first && "issues" in first ? (first.issues as { message: string }[] | undefined)?.[0]?.message : undefined;
-    throw new ApiError(400, "invalid_body", `${first?.path.join(".") || "body"}: ${nested ?? first?.message ?? "invalid"}`);
-  }
-  return parsed.data;
-}
+/** Deployments carry a bundle (25 MB) and its source map (50 MB) as JSON strings. */
+const MAX_CONTROL_BODY_BYTES = 128 * 1024 * 1024;
+
+const readBody = <S extends z.ZodMiniType>(request: Request, schema: S): Promise<z.output<S>> => readJsonBody(request, schema, MAX_CONTROL_BODY_BYTES);
 
 const CONTROL_SURFACE: Surface = { name: "control", error: (err, headers) => err.toResponse(headers) };
 
@@ -76,7 +51,7 @@ export function handleControl(request: Request, env: PlatformEnv, ctx: Execution
 async function serveControl(request: Request, env: PlatformEnv, ctx: ExecutionContext): Promise<Response> {
   const auth = request.headers.get("authorization") ?? "";
   if (!env.AEROSTACK_HOST_TOKEN || !timingSafeEqual(auth, `Bearer ${env.AEROSTACK_HOST_TOKEN}`)) {
-    return wireError(401, "unauthorized", "the control API needs the host token");
+    throw new HttpError("unauthorized", "the control API needs the host token");
   }
   const path = new URL(request.url).pathname.slice(CONTROL_PREFIX.length).split("/");
   try {
@@ -89,7 +64,7 @@ async function serveControl(request: Request, env: PlatformEnv, ctx: ExecutionCo
     if (path[0] === "workspaces") {
       // Workspaces (the gateway at /ws/:slug): config + member secrets in one call, tokens (hashes only) in another.
       const workspace = path[1] ?? "";
-      if (!MEMBER_SLUG_PATTERN.test(workspace)) throw new ApiError(400, "bad_workspace", `workspace ${JSON.stringify(workspace)} must be a lowercase slug`);
+      if (!MEMBER_SLUG_PATTERN.test(workspace)) throw new HttpError("bad_workspace", `workspace ${JSON.stringify(workspace)} must be a lowercase slug`);
       const sub = `${request.method} ${path.slice(2).join("/")}`;
       if (sub === "PUT ") {
         const body = await readBody(request, WorkspacePutSchema);
@@ -99,11 +74,11 @@ async function serveControl(request: Request, env: PlatformEnv, ctx: ExecutionCo
         const body = await readBody(request, WorkspaceTokensSchema);
         return json(await controlPlane(env).putWorkspaceTokens(workspace, body.tokens));
       }
-      throw new ApiError(404, "not_found", `no control route ${request.method} /${path.join("/")}`);
+      throw new HttpError("not_found", `no control route ${request.method} /${path.join("/")}`);
     }
-    if (path[0] !== "projects" || path.length < 3) throw new ApiError(404, "not_found", `no control route ${request.method} /${path.join("/")}`);
+    if (path[0] !== "projects" || path.length < 3) throw new HttpError("not_found", `no control route ${request.method} /${path.join("/")}`);
     const parsed = TenantIdSchema.safeParse(path[1]);
-    if (!parsed.success) throw new ApiError(400, "bad_project", `project id ${JSON.stringify(path[1])} must be a lowercase slug (or account.project.env)`);
+    if (!parsed.success) throw new HttpError("bad_project", `project id ${JSON.stringify(path[1])} must be a lowercase slug (or account.project.env)`);
     const project = parsed.data;
     const route = `${request.method} ${path.slice(2).join("/")}`;
     const store = projectStore(env, project);
@@ -170,16 +145,15 @@ async function serveControl(request: Request, env: PlatformEnv, ctx: ExecutionCo
         const params = new URL(request.url).searchParams;
         const since = Number(params.get("since") ?? 0);
         const limit = Number(params.get("limit") ?? 100);
-        if (!Number.isFinite(since) || !Number.isFinite(limit)) throw new ApiError(400, "bad_query", "since and limit must be numbers");
+        if (!Number.isFinite(since) || !Number.isFinite(limit)) throw new HttpError("bad_query", "since and limit must be numbers");
         return json(await env.PROJECT_AI_USAGE.get(env.PROJECT_AI_USAGE.idFromName(project)).usage({ since, limit }));
       }
       default:
-        throw new ApiError(404, "not_found", `no control route ${request.method} /projects/${project}/${path.slice(2).join("/")}`);
+        throw new HttpError("not_found", `no control route ${request.method} /projects/${project}/${path.slice(2).join("/")}`);
     }
   } catch (err) {
-    if (err instanceof ApiError) return wireError(err.status, err.code, err.message);
+    if (err instanceof HttpError) throw err;
     // Errors from Durable Objects (a failing SQL statement, say) are the caller's to read, not a crash.
-    const message = err instanceof Error ? err.message : String(err);
-    return wireError(400, "failed", message);
+    throw new HttpError("failed", err instanceof Error ? err.message : String(err));
   }
 }
