@@ -1,4 +1,4 @@
-/** Wire schemas of the platform's control API and of the dispatcher ↔ user-isolate contract, shared by host and worker. */
+/** Wire schemas of the platform's control API and of the platform ↔ user-isolate contract (worker/isolates/), shared by host and worker. */
 // zod/mini: the platform worker bundles these schemas, and workerd parses that bundle at every start.
 import * as z from "zod/mini";
 
@@ -119,7 +119,7 @@ export const QuerySchema = z.object({ sql: z.string().check(z.minLength(1)), par
 
 export type { WireError } from "./errors";
 
-/** What user code threw, as the isolate reports it to the dispatcher (stack still in bundle positions). */
+/** What user code threw, as the isolate reports it to the platform (stack still in bundle positions). */
 export interface ErrorReport {
   kind: "error";
   name: string;
