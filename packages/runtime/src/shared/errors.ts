@@ -5,6 +5,12 @@ export const ERROR_CODES = {
   invalid_body: 400,
   invalid_query: 400,
   bad_name: 400,
+  /** Control API: a path's workspace or tenant id, or a query parameter, is malformed. */
+  bad_workspace: 400,
+  bad_project: 400,
+  bad_query: 400,
+  /** Control API: a Durable Object refused the call (a failing SQL statement, say); the message is the caller's to read. */
+  failed: 400,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,

@@ -1,4 +1,4 @@
-/** Wire schemas of the platform's control API and of the dispatcher ↔ user-isolate contract, shared by host and worker. */
+/** Wire schemas of the platform's control API and of the platform ↔ user-isolate contract (worker/isolates/), shared by host and worker. */
 // zod/mini: the platform worker bundles these schemas, and workerd parses that bundle at every start.
 import * as z from "zod/mini";
 
@@ -102,11 +102,24 @@ export const SecretsSchema = z.object({
   ),
 });
 
+/** Body of `POST /__aerostack/projects/:project/scheduled`: fire the project's scheduled() handler as a cron trigger would. */
+export const ScheduledTriggerSchema = z.object({
+  cron: z.string().check(z.minLength(1), z.maxLength(256)),
+  scheduledTime: z.optional(z.number()),
+});
+
+/** What that route answers: whether the handler completed, asked not to be retried, and its (source-mapped) error. */
+export interface ScheduledTriggerResult {
+  ok: boolean;
+  noRetry: boolean;
+  error?: ErrorReport;
+}
+
 export const QuerySchema = z.object({ sql: z.string().check(z.minLength(1)), params: z._default(z.array(z.unknown()), []) });
 
 export type { WireError } from "./errors";
 
-/** What user code threw, as the isolate reports it to the dispatcher (stack still in bundle positions). */
+/** What user code threw, as the isolate reports it to the platform (stack still in bundle positions). */
 export interface ErrorReport {
   kind: "error";
   name: string;
@@ -138,11 +151,30 @@ export interface QueueBatchResult {
   error?: ErrorReport;
 }
 
-/** The RPC surface of the isolate's `AerostackEntry` entrypoint, called by the dispatcher and the queue. */
+/** A cron trigger firing, as the isolate's `scheduled()` handler receives it (Cloudflare's ScheduledController). */
+export interface ScheduledEventWire {
+  cron: string;
+  /** Epoch milliseconds the trigger was due. */
+  scheduledTime: number;
+}
+
+/** What the isolate answers for a scheduled event: whether the handler asked not to be retried, and its error. */
+export interface ScheduledResult {
+  noRetry: boolean;
+  error?: ErrorReport;
+}
+
+/** Which invocation of the isolate a call belongs to: its console lines and logs carry the id. */
+export interface InvocationMeta {
+  requestId: string;
+}
+
+/** The RPC surface of the isolate's `AerostackEntry` entrypoint, called only through worker/isolates/. */
 export interface IsolateEntry {
   ping(): Promise<true>;
-  handle(request: Request, meta: { requestId: string }): Promise<Response | ErrorReport>;
-  deliver(batch: { queue: string; messages: QueueMessageWire[] }, meta: { requestId: string }): Promise<QueueBatchResult>;
+  handle(request: Request, meta: InvocationMeta): Promise<Response | ErrorReport>;
+  deliver(batch: { queue: string; messages: QueueMessageWire[] }, meta: InvocationMeta): Promise<QueueBatchResult>;
+  runScheduled(event: ScheduledEventWire, meta: InvocationMeta): Promise<ScheduledResult>;
 }
 
 /** Module names inside a project's isolate. */

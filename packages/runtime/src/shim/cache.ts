@@ -1,6 +1,7 @@
 /** User-side CACHE: the Workers KV API, plus atomic `increment`, over the platform's project-scoped RPC stub. */
-// Types only use standard Web APIs: users see them through `@aerostack/runtime/types` (DOM lib, no workers-types),
-// and the platform side (worker/bindings/cache) imports the wire contract below from here.
+import type { CacheListOptions, CacheListResult, CachePutWire, CacheRpc } from "../shared/wire/cache";
+// The wire contract (shared/wire/cache.ts) is part of the user-facing API too.
+export type { CacheListOptions, CacheListKey, CacheListResult, CachePutWire, CacheEntryWire, CacheRpc } from "../shared/wire/cache";
 
 export type CacheValueType = "text" | "json" | "arrayBuffer" | "stream";
 /** `cacheTtl` is accepted for KV compatibility and ignored: reads go straight to the project's store. */
@@ -13,49 +14,6 @@ export interface CachePutOptions {
   expiration?: number;
   /** Any JSON-serialisable value, at most 1024 bytes once serialised. */
   metadata?: unknown;
-}
-
-export interface CacheListOptions {
-  prefix?: string;
-  /** 1 to 1000; default 1000. */
-  limit?: number;
-  cursor?: string;
-}
-
-export interface CacheListKey {
-  name: string;
-  /** Epoch seconds, as Workers KV reports it. */
-  expiration?: number;
-  metadata?: unknown;
-}
-
-export interface CacheListResult {
-  keys: CacheListKey[];
-  list_complete: boolean;
-  /** Present while list_complete is false: pass it to the next list() call. */
-  cursor?: string;
-}
-
-/** `put` options on the wire: `metadata` is JSON text, serialised here exactly as Workers KV would. */
-export interface CachePutWire {
-  expirationTtl?: number;
-  expiration?: number;
-  metadata?: string;
-}
-
-export interface CacheEntryWire {
-  value: Uint8Array;
-  metadata: unknown;
-}
-
-/** The RPC surface ProjectCache offers and ScopedCache forwards. Values travel as bytes. */
-export interface CacheRpc {
-  get(key: string): Promise<Uint8Array | null>;
-  getWithMetadata(key: string): Promise<CacheEntryWire | null>;
-  put(key: string, value: Uint8Array, options?: CachePutWire): Promise<void>;
-  delete(key: string): Promise<void>;
-  list(options?: CacheListOptions): Promise<CacheListResult>;
-  increment(key: string, by?: number): Promise<number>;
 }
 
 export type CacheValue = string | ArrayBuffer | ArrayBufferView | ReadableStream;

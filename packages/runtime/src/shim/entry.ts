@@ -3,7 +3,17 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import { AsyncLocalStorage } from "node:async_hooks";
 // Resolved inside the isolate: the loader stores the user's bundle under this module name.
 import userModule from "./user.js";
-import type { ConsoleLineWire, ErrorReport, QueueBatchResult, QueueMessageWire, QueueOutcome } from "../shared/protocol";
+import type {
+  ConsoleLineWire,
+  ErrorReport,
+  InvocationMeta,
+  IsolateEntry,
+  QueueBatchResult,
+  QueueMessageWire,
+  QueueOutcome,
+  ScheduledEventWire,
+  ScheduledResult,
+} from "../shared/protocol";
 import { userEnv, type LogSink, type RawEnv } from "./env";
 
 type Handler = (...args: unknown[]) => unknown;
@@ -98,7 +108,7 @@ function report(err: unknown): ErrorReport {
 }
 
 /** Finds `name` on the user's default export: an object with handlers, or a WorkerEntrypoint-style class. */
-function handlerFor(name: "fetch" | "queue", env: Record<string, unknown>, ctx: ExecutionContext): Handler | undefined {
+function handlerFor(name: "fetch" | "queue" | "scheduled", env: Record<string, unknown>, ctx: ExecutionContext): Handler | undefined {
   const mod = userModule as unknown;
   if (typeof mod === "function" && typeof (mod.prototype as Record<string, unknown> | undefined)?.[name] === "function") {
     const Ctor = mod as new (ctx: ExecutionContext, env: unknown) => Record<string, Handler>;
@@ -109,17 +119,21 @@ function handlerFor(name: "fetch" | "queue", env: Record<string, unknown>, ctx: 
   return typeof fn === "function" ? (fn as Handler).bind(mod) : undefined;
 }
 
-export class AerostackEntry extends WorkerEntrypoint<RawEnv> {
+export class AerostackEntry extends WorkerEntrypoint<RawEnv> implements IsolateEntry {
   /** Loading the isolate is the point: a deploy warms the new version before its first request. */
   async ping(): Promise<true> {
     return true;
   }
 
-  async handle(request: Request, meta: { requestId: string }): Promise<Response | ErrorReport> {
+  /** What every invocation starts with: where its console lines go, its scope, and user code's ctx and env. */
+  private invocation(meta: InvocationMeta): { scope: Scope; ctx: ExecutionContext; env: Record<string, unknown> } {
     sink = this.env.__AEROSTACK_LOGS;
     const scope: Scope = { tag: `[${this.env.__AEROSTACK_PROJECT} #${meta.requestId}]`, requestId: meta.requestId, ctx: this.ctx };
-    const ctx = userContext(scope);
-    const env = userEnv(this.env);
+    return { scope, ctx: userContext(scope), env: userEnv(this.env) };
+  }
+
+  async handle(request: Request, meta: InvocationMeta): Promise<Response | ErrorReport> {
+    const { scope, ctx, env } = this.invocation(meta);
     const fetchHandler = handlerFor("fetch", env, ctx);
     if (!fetchHandler) {
       return report(new Error("The module has no fetch handler. Export one: `export default { async fetch(request, env, ctx) { ... } }`."));
@@ -135,11 +149,8 @@ export class AerostackEntry extends WorkerEntrypoint<RawEnv> {
     }
   }
 
-  async deliver(batch: { queue: string; messages: QueueMessageWire[] }, meta: { requestId: string }): Promise<QueueBatchResult> {
-    sink = this.env.__AEROSTACK_LOGS;
-    const scope: Scope = { tag: `[${this.env.__AEROSTACK_PROJECT} #${meta.requestId}]`, requestId: meta.requestId, ctx: this.ctx };
-    const ctx = userContext(scope);
-    const env = userEnv(this.env);
+  async deliver(batch: { queue: string; messages: QueueMessageWire[] }, meta: InvocationMeta): Promise<QueueBatchResult> {
+    const { scope, ctx, env } = this.invocation(meta);
     const outcomes: Record<string, QueueOutcome> = {};
     // The first explicit ack()/retry() on a message decides it; ackAll/retryAll fill in the undecided ones.
     const decide = (id: string, outcome: QueueOutcome) => {
@@ -175,6 +186,33 @@ export class AerostackEntry extends WorkerEntrypoint<RawEnv> {
     }
     for (const m of messages) decide(m.id, { action: "ack" });
     return { outcomes };
+  }
+
+  /**
+   * A cron trigger: calls the user's `scheduled(controller, env, ctx)` as on Workers; a throw is reported, never
+   * rethrown. Not named `scheduled`: that name is the entrypoint's own event handler, which RPC cannot call.
+   */
+  async runScheduled(event: ScheduledEventWire, meta: InvocationMeta): Promise<ScheduledResult> {
+    const { scope, ctx, env } = this.invocation(meta);
+    let noRetry = false;
+    const controller = {
+      cron: event.cron,
+      scheduledTime: event.scheduledTime,
+      type: "scheduled" as const,
+      noRetry: () => {
+        noRetry = true;
+      },
+    };
+    const scheduledHandler = handlerFor("scheduled", env, ctx);
+    if (!scheduledHandler) {
+      return { noRetry, error: report(new Error("The module has no scheduled handler. Export one: `export default { async scheduled(controller, env, ctx) { ... } }`.")) };
+    }
+    try {
+      await context.run(scope, () => scheduledHandler(controller, env, ctx));
+      return { noRetry };
+    } catch (err) {
+      return { noRetry, error: report(err) };
+    }
   }
 }
 

@@ -1,60 +1,9 @@
 /** User-side STORAGE: an R2Bucket-like API over the platform's project-scoped RPC stub. */
-// Types only use standard Web APIs: users see them through `@aerostack/runtime/types` (DOM lib, no workers-types),
-// and the platform side (worker/bindings/storage) imports the wire contract below from here. The R2-shaped types
-// are structurally the same as workers-types' HttpMetadata, ObjectRange, R2Conditional and ObjectChecksums.
-
-export interface HttpMetadata {
-  contentType?: string;
-  contentLanguage?: string;
-  contentDisposition?: string;
-  contentEncoding?: string;
-  cacheControl?: string;
-  cacheExpiry?: Date;
-}
-
-export type ObjectRange = { offset: number; length?: number } | { offset?: number; length: number } | { suffix: number };
-
-export interface ObjectConditional {
-  etagMatches?: string;
-  etagDoesNotMatch?: string;
-  uploadedBefore?: Date;
-  uploadedAfter?: Date;
-  secondsGranularity?: boolean;
-}
-
-export interface ObjectChecksums {
-  md5?: string;
-  sha1?: string;
-  sha256?: string;
-  sha384?: string;
-  sha512?: string;
-}
+import type { HttpMetadata, ObjectRange, ObjectConditional, ObjectChecksums, StoragePutOptions, StorageGetOptions, StorageListOptions, StoredObjectWire, StoredObjectBodyWire, StorageRpc } from "../shared/wire/storage";
+// The wire contract (shared/wire/storage.ts) is part of the user-facing API too.
+export type { HttpMetadata, ObjectRange, ObjectConditional, ObjectChecksums, StoragePutOptions, StorageGetOptions, StorageListOptions, StoredObjectWire, StoredObjectBodyWire, StorageListWire, StorageRpc } from "../shared/wire/storage";
 
 export type StorageValue = string | ArrayBuffer | ArrayBufferView | ReadableStream | Blob | null;
-
-export interface StoragePutOptions {
-  /** An object, or Headers whose content-* and cache-control values are taken, as with R2. */
-  httpMetadata?: HttpMetadata | Headers;
-  customMetadata?: Record<string, string>;
-}
-
-export interface StorageGetOptions {
-  /** An ObjectRange, or Headers carrying one `Range: bytes=…` range. */
-  range?: ObjectRange | Headers;
-  /** Conditions, or Headers with If-Match / If-None-Match / If-Modified-Since / If-Unmodified-Since. */
-  onlyIf?: ObjectConditional | Headers;
-}
-
-export interface StorageListOptions {
-  prefix?: string;
-  cursor?: string;
-  /** 1 to 1000; default 1000. */
-  limit?: number;
-  delimiter?: string;
-  startAfter?: string;
-  /** List entries carry metadata only when asked, as in R2. */
-  include?: ("httpMetadata" | "customMetadata")[];
-}
 
 export interface StorageListResult {
   objects: StoredObject[];
@@ -62,44 +11,6 @@ export interface StorageListResult {
   /** Present while truncated: pass it to the next list() call. */
   cursor?: string;
   delimitedPrefixes: string[];
-}
-
-/** An object's description on the wire (workerd cannot send R2Object instances over RPC). Keys are the user's. */
-export interface StoredObjectWire {
-  key: string;
-  version: string;
-  size: number;
-  etag: string;
-  httpEtag: string;
-  /** Epoch milliseconds. */
-  uploaded: number;
-  httpMetadata: HttpMetadata;
-  customMetadata: Record<string, string>;
-  storageClass: string;
-  checksums: ObjectChecksums;
-  /** The bytes a get returned (set by get only). */
-  range?: ObjectRange;
-}
-
-/** `body` is absent when an `onlyIf` condition failed (the object exists but was not sent), as in R2. */
-export interface StoredObjectBodyWire extends StoredObjectWire {
-  body?: ReadableStream<Uint8Array>;
-}
-
-export interface StorageListWire {
-  objects: StoredObjectWire[];
-  truncated: boolean;
-  cursor?: string;
-  delimitedPrefixes: string[];
-}
-
-/** The RPC surface ScopedStorage offers. Small bodies travel as bytes, large ones as streams. */
-export interface StorageRpc {
-  put(key: string, body: Uint8Array | ReadableStream<Uint8Array> | null, options?: StoragePutOptions): Promise<StoredObjectWire>;
-  get(key: string, options?: StorageGetOptions): Promise<StoredObjectBodyWire | null>;
-  head(key: string): Promise<StoredObjectWire | null>;
-  list(options?: StorageListOptions): Promise<StorageListWire>;
-  delete(keys: string | string[]): Promise<void>;
 }
 
 /**

@@ -1,4 +1,4 @@
-/** The user's bundle, present only inside the isolate (see worker/dispatch/loader.ts). */
+/** The user's bundle, present only inside the isolate (see worker/isolates/loader.ts). */
 declare module "*/user.js" {
   const mod: unknown;
   export default mod;

@@ -1,21 +1,8 @@
 /** User-side VECTORIZE: Cloudflare Vectorize's (V2) index API over the platform's project-scoped RPC stub. */
-// Types only use standard JavaScript and Web APIs: users see them through `@aerostack/runtime/types` (no
-// workers-types), and the platform side (worker/bindings/vectorize) imports the wire contract below from here.
-
-export type VectorizeDistanceMetric = "euclidean" | "cosine" | "dot-product";
-/** `"indexed"` returns the same as `"all"` here: every metadata field is filterable, so every field is "indexed". */
-export type VectorizeMetadataRetrievalLevel = "all" | "indexed" | "none";
-export type VectorizeVectorMetadataValue = string | number | boolean | string[];
-export type VectorizeVectorMetadata = VectorizeVectorMetadataValue | Record<string, VectorizeVectorMetadataValue>;
-
-type FilterScalar = string | number | boolean | null;
-/** `{ field: value }` (= `$eq`), or an operator object; nested metadata is reached with dotted keys (`"author.id"`). */
-export type VectorizeVectorMetadataFilter = {
-  [field: string]:
-    | FilterScalar
-    | { $eq?: FilterScalar; $ne?: FilterScalar; $lt?: FilterScalar; $lte?: FilterScalar; $gt?: FilterScalar; $gte?: FilterScalar }
-    | { $in?: FilterScalar[]; $nin?: FilterScalar[] };
-};
+import type { VectorizeMetadataRetrievalLevel, VectorizeVectorMetadata, VectorizeVectorMetadataFilter, VectorizeMatch, VectorizeMutation, VectorizeIndexInfo, VectorizeBindingConfig, VectorizeBatchWire, VectorizeQueryWire, VectorizeMatchesWire, VectorizeRpc } from "../shared/wire/vectorize";
+import { VECTORIZE_LIMITS } from "../shared/wire/vectorize";
+// The wire contract (shared/wire/vectorize.ts) is part of the user-facing API too.
+export type { VectorizeDistanceMetric, VectorizeMetadataRetrievalLevel, VectorizeVectorMetadataValue, VectorizeVectorMetadata, VectorizeVectorMetadataFilter, VectorizeMatch, VectorizeMutation, VectorizeIndexInfo, VectorizeBindingConfig, VectorizeBatchWire, VectorizeQueryWire, VectorizeMatchWire, VectorizeMatchesWire, VectorizeVectorWire, VectorizeRpc } from "../shared/wire/vectorize";
 
 export interface VectorizeVector {
   /** 1 to 64 bytes of UTF-8, unique in the index. */
@@ -38,15 +25,6 @@ export interface VectorizeQueryOptions {
   filter?: VectorizeVectorMetadataFilter;
 }
 
-export interface VectorizeMatch {
-  id: string;
-  /** cosine: similarity in [-1, 1], higher is closer; dot-product: higher is closer; euclidean: L2 distance, lower is closer. */
-  score: number;
-  values?: number[];
-  metadata?: Record<string, VectorizeVectorMetadata>;
-  namespace?: string;
-}
-
 export interface VectorizeMatches {
   /** Best first. */
   matches: VectorizeMatch[];
@@ -59,97 +37,6 @@ export interface VectorizeMatches {
 }
 
 /** What insert, upsert and deleteByIds return: Vectorize V2's `mutationId` plus V1's `count` and `ids`. */
-export interface VectorizeMutation {
-  mutationId: string;
-  count: number;
-  /** The ids written (insert, upsert) or actually deleted (deleteByIds). */
-  ids: string[];
-}
-
-export interface VectorizeIndexInfo {
-  name: string;
-  dimensions: number;
-  metric: VectorizeDistanceMetric;
-  vectorCount: number;
-  /** ISO 8601 time of the last mutation, or null before the first. Mutations apply at once here. */
-  processedUpToDatetime: string | null;
-  processedUpToMutation: string | null;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Wire contract (shim ⇄ ScopedVectorize ⇄ ProjectVectorIndex)
-
-/** Limits, as Cloudflare Vectorize documents them; the Durable Object enforces them, the shim checks early. */
-export const VECTORIZE_LIMITS = {
-  maxDimensions: 1536,
-  maxIdBytes: 64,
-  maxNamespaceBytes: 64,
-  maxMetadataBytes: 10 * 1024,
-  maxBatch: 1000,
-  maxIds: 1000,
-  defaultTopK: 5,
-  maxTopK: 100,
-  maxTopKWithValuesOrMetadata: 20,
-  maxFilterBytes: 2048,
-} as const;
-
-/** One declared `[[vectorize]]` binding: the loader sends these to the shim and, as props, to ScopedVectorize. */
-export interface VectorizeBindingConfig {
-  binding: string;
-  index: string;
-  dimensions: number;
-  metric: VectorizeDistanceMetric;
-}
-
-/** A batch of vectors packed for RPC: `values` holds `ids.length × dimensions` floats, row after row. */
-export interface VectorizeBatchWire {
-  ids: string[];
-  values: Float32Array;
-  namespaces: (string | null)[];
-  /** JSON text, serialised in the shim exactly as the user's object would be by JSON.stringify. */
-  metadata: (string | null)[];
-}
-
-export interface VectorizeQueryWire {
-  topK?: number;
-  namespace?: string;
-  returnValues?: boolean;
-  returnMetadata?: boolean | VectorizeMetadataRetrievalLevel;
-  filter?: unknown;
-}
-
-export interface VectorizeMatchWire {
-  id: string;
-  score: number;
-  values?: Float32Array;
-  metadata?: Record<string, VectorizeVectorMetadata>;
-  namespace?: string;
-}
-
-export interface VectorizeMatchesWire {
-  matches: VectorizeMatchWire[];
-  count: number;
-  processingMs: number;
-}
-
-export interface VectorizeVectorWire {
-  id: string;
-  values: Float32Array;
-  namespace?: string;
-  metadata?: Record<string, VectorizeVectorMetadata>;
-}
-
-/** The RPC surface ScopedVectorize offers; it adds the index's config from its props and calls the Durable Object. */
-export interface VectorizeRpc {
-  describe(): Promise<VectorizeIndexInfo>;
-  query(vector: Float32Array, options: VectorizeQueryWire): Promise<VectorizeMatchesWire>;
-  queryById(id: string, options: VectorizeQueryWire): Promise<VectorizeMatchesWire>;
-  insert(batch: VectorizeBatchWire): Promise<VectorizeMutation>;
-  upsert(batch: VectorizeBatchWire): Promise<VectorizeMutation>;
-  getByIds(ids: string[]): Promise<VectorizeVectorWire[]>;
-  deleteByIds(ids: string[]): Promise<VectorizeMutation>;
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // The user API
 

@@ -1,5 +1,5 @@
 /** A typed client for the platform's control API, over any fetch (Miniflare's dispatchFetch or HTTP). */
-import type { Deployment, Migration, WireError } from "../../shared/protocol";
+import type { Deployment, Migration, ScheduledTriggerResult, WireError } from "../../shared/protocol";
 import type { WorkspacePut, WorkspaceTokens } from "../../shared/gateway";
 import type { AiUsageReport } from "../../shared/ai";
 import { UserError } from "../errors";
@@ -78,6 +78,10 @@ export class ControlClient {
   /** Replaces a workspace's member tokens; pass SHA-256 hashes, never the tokens. */
   putWorkspaceTokens(workspace: string, body: WorkspaceTokens): Promise<{ count: number }> {
     return this.call("PUT", `workspaces/${workspace}/tokens`, body);
+  }
+  /** Fires the project's scheduled() handler as a cron trigger with this expression would. */
+  triggerScheduled(project: string, cron: string, scheduledTime?: number): Promise<ScheduledTriggerResult> {
+    return this.call("POST", `projects/${project}/scheduled`, { cron, ...(scheduledTime !== undefined ? { scheduledTime } : {}) });
   }
   migrate(project: string, migrations: Migration[]): Promise<MigrationResult> {
     return this.call("POST", `projects/${project}/db/migrations`, { migrations });

@@ -1,14 +1,14 @@
 /**
  * The public API under `/api/v1`: matches a route from API_ROUTES, authenticates the account key, reads the body
- * within limits, runs the handler and answers JSON. Every answer carries `x-request-id`; every error is
- * `{ error: { code, message } }` and never a stack trace.
+ * within limits, runs the handler and answers JSON, behind the platform's HTTP middleware (http/middleware.ts): every
+ * answer carries `x-request-id`; every error is `{ error: { code, message } }` and never a stack trace.
  */
 import { ACCOUNT_KEY_PATTERN, API_PREFIX, API_ROUTES, MAX_API_BODY_BYTES, type RouteName, type RouteSpec } from "../../shared/api";
 import type { PlatformEnv } from "../env";
 import { directory, type Caller } from "../accounts/directory";
-import { drain, readJsonBody } from "../http/body";
+import { readJsonBody } from "../http/body";
 import { HttpError, json } from "../http/http-error";
-import { newRequestId, REQUEST_ID_HEADER } from "../http/request-id";
+import { serveHttp, type Surface } from "../http/middleware";
 import { sha256Hex } from "../../shared/sha256";
 import type { ApiContext } from "./context";
 import { HANDLERS } from "./handlers/index";
@@ -46,12 +46,17 @@ async function authenticate(request: Request, env: PlatformEnv, auth: RouteSpec[
   return caller;
 }
 
-export async function handleApi(request: Request, env: PlatformEnv, ctx: ExecutionContext): Promise<Response> {
-  const requestId = newRequestId();
-  const headers = { [REQUEST_ID_HEADER]: requestId, "cache-control": "no-store" };
-  const url = new URL(request.url);
-  const path = url.pathname.slice(API_PREFIX.length) || "/";
-  try {
+const NO_STORE = { "cache-control": "no-store" };
+
+const API_SURFACE: Surface = {
+  name: "api",
+  error: (err, headers) => err.toResponse({ ...headers, ...NO_STORE }),
+};
+
+export function handleApi(request: Request, env: PlatformEnv, ctx: ExecutionContext): Promise<Response> {
+  return serveHttp(request, API_SURFACE, async ({ requestId }) => {
+    const url = new URL(request.url);
+    const path = url.pathname.slice(API_PREFIX.length) || "/";
     let matched: { route: CompiledRoute; params: Record<string, string> } | undefined;
     let pathKnown = false;
     for (const route of COMPILED) {
@@ -71,27 +76,14 @@ export async function handleApi(request: Request, env: PlatformEnv, ctx: Executi
       break;
     }
     if (!matched) {
-      await drain(request);
       if (pathKnown) throw new HttpError("method_not_allowed", `${request.method} is not allowed on ${API_PREFIX}${path}`);
       throw new HttpError("not_found", `no API route ${request.method} ${API_PREFIX}${path}; see ${API_PREFIX}/openapi.json`);
     }
     const { route, params } = matched;
-    let caller: Caller | null;
-    try {
-      caller = await authenticate(request, env, route.spec.auth);
-    } catch (err) {
-      // Read what the client sent before refusing it, so its kept-alive connection stays usable.
-      await drain(request);
-      throw err;
-    }
-    const body = route.spec.body ? await readJsonBody(request, route.spec.body, MAX_API_BODY_BYTES) : (await drain(request), undefined);
+    const caller = await authenticate(request, env, route.spec.auth);
+    const body = route.spec.body ? await readJsonBody(request, route.spec.body, MAX_API_BODY_BYTES) : undefined;
     const c: ApiContext<never> = { env, ctx, request, url, requestId, caller, params, body: body as never };
     const result = await (HANDLERS[route.name] as (c: ApiContext<never>) => Promise<unknown>)(c);
-    return json(result, 200, headers);
-  } catch (err) {
-    if (err instanceof HttpError) return err.toResponse(headers);
-    // Never a stack trace or an internal message: the id finds the full error in the platform's own output.
-    console.error(`[api #${requestId}] ${request.method} ${url.pathname} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    return new HttpError("internal", `the platform failed to handle this request (request id ${requestId}); its operator can find the cause in the platform's output`).toResponse(headers);
-  }
+    return json(result, 200, NO_STORE);
+  });
 }

@@ -4,8 +4,13 @@ import type { PlatformEnv } from "../env";
 import { controlPlane } from "./control-plane";
 import { projectStore } from "../projects/project-store";
 import { directory } from "../accounts/directory";
-import { rememberActive } from "../dispatch/active";
-import { loadIsolate } from "../dispatch/loader";
+import { rememberActive } from "../isolates/active";
+import { loadIsolate } from "../isolates/loader";
+import { runProject } from "../isolates/run-project";
+import { newRequestId } from "../http/request-id";
+import { serveHttp, type Surface } from "../http/middleware";
+import { HttpError, json } from "../http/http-error";
+import { readJsonBody } from "../http/body";
 import {
   BootstrapSchema,
   BuildErrorSchema,
@@ -13,26 +18,13 @@ import {
   MigrationsSchema,
   TenantIdSchema,
   QuerySchema,
+  ScheduledTriggerSchema,
   SecretsSchema,
-  type WireError,
+  type ScheduledTriggerResult,
 } from "../../shared/protocol";
 import { MEMBER_SLUG_PATTERN, WorkspacePutSchema, WorkspaceTokensSchema } from "../../shared/gateway";
 
 export const CONTROL_PREFIX = "/__aerostack/";
-
-/** An error the control API answers with: a status, a stable code and a message naming the fix. */
-class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
-    super(message);
-  }
-}
-
-const json = (body: unknown, status = 200): Response =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
-
-function wireError(status: number, code: string, message: string): Response {
-  return json({ error: { code, message } } satisfies WireError, status);
-}
 
 /** Compares in time independent of where the strings differ. */
 function timingSafeEqual(a: string, b: string): boolean {
@@ -44,27 +36,22 @@ function timingSafeEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
-async function readBody<S extends z.ZodMiniType>(request: Request, schema: S): Promise<z.output<S>> {
-  let raw: unknown;
-  try {
-    raw = await request.json();
-  } catch {
-    throw new ApiError(400, "bad_json", "request body is not valid JSON");
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    // A bad record key reports "Invalid input" with the reason nested one level down.
-    const nested = first && "issues" in first ? (first.issues as { message: string }[] | undefined)?.[0]?.message : undefined;
-    throw new ApiError(400, "invalid_body", `${first?.path.join(".") || "body"}: ${nested ?? first?.message ?? "invalid"}`);
-  }
-  return parsed.data;
+/** Deployments carry a bundle (25 MB) and its source map (50 MB) as JSON strings. */
+const MAX_CONTROL_BODY_BYTES = 128 * 1024 * 1024;
+
+const readBody = <S extends z.ZodMiniType>(request: Request, schema: S): Promise<z.output<S>> => readJsonBody(request, schema, MAX_CONTROL_BODY_BYTES);
+
+const CONTROL_SURFACE: Surface = { name: "control", error: (err, headers) => err.toResponse(headers) };
+
+/** Behind the platform's HTTP middleware (http/middleware.ts): request id, consumed bodies, JSON errors. */
+export function handleControl(request: Request, env: PlatformEnv, ctx: ExecutionContext): Promise<Response> {
+  return serveHttp(request, CONTROL_SURFACE, () => serveControl(request, env, ctx));
 }
 
-export async function handleControl(request: Request, env: PlatformEnv, ctx: ExecutionContext): Promise<Response> {
+async function serveControl(request: Request, env: PlatformEnv, ctx: ExecutionContext): Promise<Response> {
   const auth = request.headers.get("authorization") ?? "";
   if (!env.AEROSTACK_HOST_TOKEN || !timingSafeEqual(auth, `Bearer ${env.AEROSTACK_HOST_TOKEN}`)) {
-    return wireError(401, "unauthorized", "the control API needs the host token");
+    throw new HttpError("unauthorized", "the control API needs the host token");
   }
   const path = new URL(request.url).pathname.slice(CONTROL_PREFIX.length).split("/");
   try {
@@ -77,7 +64,7 @@ export async function handleControl(request: Request, env: PlatformEnv, ctx: Exe
     if (path[0] === "workspaces") {
       // Workspaces (the gateway at /ws/:slug): config + member secrets in one call, tokens (hashes only) in another.
       const workspace = path[1] ?? "";
-      if (!MEMBER_SLUG_PATTERN.test(workspace)) throw new ApiError(400, "bad_workspace", `workspace ${JSON.stringify(workspace)} must be a lowercase slug`);
+      if (!MEMBER_SLUG_PATTERN.test(workspace)) throw new HttpError("bad_workspace", `workspace ${JSON.stringify(workspace)} must be a lowercase slug`);
       const sub = `${request.method} ${path.slice(2).join("/")}`;
       if (sub === "PUT ") {
         const body = await readBody(request, WorkspacePutSchema);
@@ -87,11 +74,11 @@ export async function handleControl(request: Request, env: PlatformEnv, ctx: Exe
         const body = await readBody(request, WorkspaceTokensSchema);
         return json(await controlPlane(env).putWorkspaceTokens(workspace, body.tokens));
       }
-      throw new ApiError(404, "not_found", `no control route ${request.method} /${path.join("/")}`);
+      throw new HttpError("not_found", `no control route ${request.method} /${path.join("/")}`);
     }
-    if (path[0] !== "projects" || path.length < 3) throw new ApiError(404, "not_found", `no control route ${request.method} /${path.join("/")}`);
+    if (path[0] !== "projects" || path.length < 3) throw new HttpError("not_found", `no control route ${request.method} /${path.join("/")}`);
     const parsed = TenantIdSchema.safeParse(path[1]);
-    if (!parsed.success) throw new ApiError(400, "bad_project", `project id ${JSON.stringify(path[1])} must be a lowercase slug (or account.project.env)`);
+    if (!parsed.success) throw new HttpError("bad_project", `project id ${JSON.stringify(path[1])} must be a lowercase slug (or account.project.env)`);
     const project = parsed.data;
     const route = `${request.method} ${path.slice(2).join("/")}`;
     const store = projectStore(env, project);
@@ -128,6 +115,17 @@ export async function handleControl(request: Request, env: PlatformEnv, ctx: Exe
         return json({ names: await store.secretNames() });
       case "GET deployment":
         return json(await store.getActive());
+      case "POST scheduled": {
+        // What a cron trigger does, on demand: the host (and tests) can fire a project's scheduled() handler.
+        const body = await readBody(request, ScheduledTriggerSchema);
+        const run = await runProject(env, ctx.exports, project).scheduled(
+          { cron: body.cron, scheduledTime: body.scheduledTime ?? Date.now() },
+          { requestId: newRequestId() },
+        );
+        const result: ScheduledTriggerResult =
+          run.kind === "response" ? { ok: true, noRetry: run.response.noRetry } : { ok: false, noRetry: run.noRetry, error: run.report };
+        return json(result);
+      }
       case "POST db/migrations": {
         const body = await readBody(request, MigrationsSchema);
         return json(await env.PROJECT_DB.get(env.PROJECT_DB.idFromName(project)).applyMigrations(body.migrations));
@@ -147,16 +145,15 @@ export async function handleControl(request: Request, env: PlatformEnv, ctx: Exe
         const params = new URL(request.url).searchParams;
         const since = Number(params.get("since") ?? 0);
         const limit = Number(params.get("limit") ?? 100);
-        if (!Number.isFinite(since) || !Number.isFinite(limit)) throw new ApiError(400, "bad_query", "since and limit must be numbers");
+        if (!Number.isFinite(since) || !Number.isFinite(limit)) throw new HttpError("bad_query", "since and limit must be numbers");
         return json(await env.PROJECT_AI_USAGE.get(env.PROJECT_AI_USAGE.idFromName(project)).usage({ since, limit }));
       }
       default:
-        throw new ApiError(404, "not_found", `no control route ${request.method} /projects/${project}/${path.slice(2).join("/")}`);
+        throw new HttpError("not_found", `no control route ${request.method} /projects/${project}/${path.slice(2).join("/")}`);
     }
   } catch (err) {
-    if (err instanceof ApiError) return wireError(err.status, err.code, err.message);
+    if (err instanceof HttpError) throw err;
     // Errors from Durable Objects (a failing SQL statement, say) are the caller's to read, not a crash.
-    const message = err instanceof Error ? err.message : String(err);
-    return wireError(400, "failed", message);
+    throw new HttpError("failed", err instanceof Error ? err.message : String(err));
   }
 }

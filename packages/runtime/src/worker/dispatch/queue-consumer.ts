@@ -1,9 +1,8 @@
 /** Delivers a batch of queue messages to the project's `queue()` handler in its active isolate. */
 import type { PlatformEnv } from "../env";
 import type { QueueBatchResult, QueueMessageWire } from "../../shared/protocol";
-import { activeDeployment } from "./active";
-import { loadIsolate } from "./loader";
-import { logUserError, mapErrorReport, reportFromThrown } from "./errors";
+import { runProject } from "../isolates/run-project";
+import { logUserError } from "../isolates/errors";
 import { newRequestId } from "../http/request-id";
 
 /**
@@ -18,29 +17,15 @@ export async function deliverQueueBatch(
   messages: QueueMessageWire[],
 ): Promise<QueueBatchResult> {
   const requestId = newRequestId();
-  const retryAll = (): QueueBatchResult["outcomes"] =>
-    Object.fromEntries(messages.map((m) => [m.id, { action: "retry" as const }]));
-  const active = await activeDeployment(env, project);
-  if (active.version === null) {
-    return {
-      outcomes: retryAll(),
-      error: { kind: "error", name: "Error", message: `project ${project} has no active deployment`, stack: "" },
-    };
-  }
-  let result: QueueBatchResult;
-  try {
-    result = await loadIsolate(env, exports, project, active.version, active.secretsRev).deliver({ queue, messages }, { requestId });
-  } catch (err) {
-    result = { outcomes: retryAll(), error: reportFromThrown(err) };
-  }
-  if (result.error) {
-    const mapped = await mapErrorReport(env, project, active.version, result.error);
-    logUserError(project, requestId, mapped, `queue(${messages.length} message${messages.length === 1 ? "" : "s"})`);
-    result = { ...result, error: mapped };
+  const run = await runProject(env, exports, project).queue({ queue, messages }, { requestId });
+  if (run.kind === "error" && run.cause === "not-deployed") return { outcomes: run.outcomes, error: run.report };
+  const outcomes = run.kind === "response" ? run.response.outcomes : run.outcomes;
+  if (run.kind === "error") {
+    logUserError(project, requestId, run.report, `queue(${messages.length} message${messages.length === 1 ? "" : "s"})`);
   }
   console.log(
     `[${project} #${requestId}] queue ${queue}: ${messages.length} delivered, ` +
-      `${Object.values(result.outcomes).filter((o) => o.action === "ack").length} acked`,
+      `${Object.values(outcomes).filter((o) => o.action === "ack").length} acked`,
   );
-  return result;
+  return run.kind === "error" ? { outcomes, error: run.report } : { outcomes };
 }

@@ -1,7 +1,8 @@
 /**
  * The gateway's HTTP face at `/ws/:slug`: MCP Streamable HTTP (POST, GET stream, DELETE; `Mcp-Session-Id`) and the
- * legacy HTTP+SSE transport (`/ws/:slug/sse` + `/ws/:slug/messages?sessionId=`). Here: Origin check, member token,
- * body limits and JSON-RPC framing. Session work happens in the session's Durable Object (session.ts).
+ * legacy HTTP+SSE transport (`/ws/:slug/sse` + `/ws/:slug/messages?sessionId=`). Here: member token, body limits and
+ * JSON-RPC framing, behind the platform's HTTP middleware (http/middleware.ts: request id, Origin/CORS, consumed
+ * bodies). Session work happens in the session's Durable Object (session.ts).
  */
 import type { PlatformEnv } from "../env";
 import { controlPlane } from "../control/control-plane";
@@ -19,7 +20,9 @@ import {
   type JsonRpcMessage,
 } from "./jsonrpc";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "./methods";
-import { corsHeaders as sharedCors, originAllowed } from "../../shared/origin";
+import { readBodyText } from "../http/body";
+import { HttpError } from "../http/http-error";
+import { serveHttp, type Surface } from "../http/middleware";
 import { sessionName, type SessionCall } from "./session";
 import { sha256Hex } from "../../shared/sha256";
 
@@ -28,15 +31,6 @@ export const GATEWAY_PREFIX = "/ws/";
 const SESSION_ID = /^[0-9a-f]{64}$/;
 const EXPOSED_HEADERS = "Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate";
 
-// Origin: shared/origin.ts (browsers' pages on other sites, DNS rebinding); only loopback origins reach the gateway.
-const corsHeaders = (origin: string | null) => sharedCors(origin, EXPOSED_HEADERS);
-
-function withHeaders(res: Response, headers: Record<string, string>): Response {
-  if (Object.keys(headers).length === 0) return res;
-  const out = new Response(res.body, res);
-  for (const [k, v] of Object.entries(headers)) out.headers.set(k, v);
-  return out;
-}
 
 
 function newSessionId(): string {
@@ -48,97 +42,68 @@ function newSessionId(): string {
  * Workspace configs by slug, as last read with their revision. The control plane is asked on every request anyway
  * (token check, so revocation is immediate); the config itself only travels when its revision moved.
  */
+// A cache, correct when empty: an unknown revision (-1) makes the control plane send the config.
 const configs = new Map<string, { rev: number; config: WorkspaceConfig }>();
 
 type Authorized = { workspace: string; tokenHash: string; rev: number; config: WorkspaceConfig };
 
-function unauthorized(message: string, headers: Record<string, string>): Response {
-  return httpError(401, BAD_REQUEST, message, { ...headers, "www-authenticate": 'Bearer realm="aerostack", error="invalid_token"' });
+function unauthorized(message: string): Response {
+  return httpError(401, BAD_REQUEST, message, { "www-authenticate": 'Bearer realm="aerostack", error="invalid_token"' });
 }
 
-async function authorize(request: Request, env: PlatformEnv, workspace: string, headers: Record<string, string>): Promise<Authorized | Response> {
+async function authorize(request: Request, env: PlatformEnv, workspace: string): Promise<Authorized | Response> {
   const auth = request.headers.get("authorization") ?? "";
   const match = /^Bearer\s+(\S+)$/i.exec(auth);
   const hint =
     workspace === "dev"
       ? "Send the dev token `aerostack dev` printed, as `Authorization: Bearer mwt_dev_…` (it changes on every start)."
       : `Send a member token of workspace "${workspace}" as \`Authorization: Bearer mwt_…\`.`;
-  if (!match) return unauthorized(`Unauthorized: this gateway needs a member token. ${hint}`, headers);
+  if (!match) return unauthorized(`Unauthorized: this gateway needs a member token. ${hint}`);
   const token = match[1]!;
-  if (!token.startsWith(MEMBER_TOKEN_PREFIX)) return unauthorized(`Unauthorized: not a member token. ${hint}`, headers);
+  if (!token.startsWith(MEMBER_TOKEN_PREFIX)) return unauthorized(`Unauthorized: not a member token. ${hint}`);
   const tokenHash = await sha256Hex(token);
   const known = configs.get(workspace);
   const access = await controlPlane(env).gatewayAccess(workspace, tokenHash, known?.rev ?? -1);
   if (access.status === "no-workspace") {
-    return httpError(404, BAD_REQUEST, `No workspace "${workspace}" on this platform.${env.AEROSTACK_MODE === "dev" ? " aerostack dev serves /ws/dev." : ""}`, headers);
+    return httpError(404, BAD_REQUEST, `No workspace "${workspace}" on this platform.${env.AEROSTACK_MODE === "dev" ? " aerostack dev serves /ws/dev." : ""}`);
   }
-  if (access.status === "bad-token") return unauthorized(`Unauthorized: the token is not valid for workspace "${workspace}". ${hint}`, headers);
+  if (access.status === "bad-token") return unauthorized(`Unauthorized: the token is not valid for workspace "${workspace}". ${hint}`);
   let config = access.config;
   if (config) configs.set(workspace, { rev: access.rev, config });
   else config = known?.config;
-  if (!config) return httpError(500, BAD_REQUEST, "workspace config unavailable", headers);
+  if (!config) return httpError(500, BAD_REQUEST, "workspace config unavailable");
   return { workspace, tokenHash, rev: access.rev, config };
 }
 
-/**
- * A body over the limit is still read (and dropped) up to this size before the 413: a client whose upload is cut off
- * mid-write sees a connection reset instead of the answer. Larger ones are cut off, as an abuse guard.
- */
-const DRAIN_LIMIT = 4 * MAX_BODY_BYTES;
-
-/** Reads at most MAX_BODY_BYTES; null when the body is larger. */
-async function readBody(request: Request): Promise<string | null> {
-  const declared = Number(request.headers.get("content-length") ?? NaN);
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  if (Number.isFinite(declared) && declared > DRAIN_LIMIT) {
-    await reader.cancel();
-    return null;
-  }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > DRAIN_LIMIT) {
-      await reader.cancel();
-      return null;
-    }
-    if (size <= MAX_BODY_BYTES) chunks.push(value);
-  }
-  if (size > MAX_BODY_BYTES) return null;
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.byteLength;
-  }
-  return new TextDecoder().decode(all);
-}
-
 /** Parses a POST body into messages, or the HTTP error answering it (-32700 bad JSON, -32600 not JSON-RPC, 413). */
-async function parseMessages(request: Request, headers: Record<string, string>): Promise<{ messages: JsonRpcMessage[]; batch: boolean } | Response> {
+async function parseMessages(request: Request): Promise<{ messages: JsonRpcMessage[]; batch: boolean } | Response> {
   const type = (request.headers.get("content-type") ?? "").toLowerCase();
   if (!type.includes("application/json")) {
-    return httpError(415, BAD_REQUEST, "Unsupported Media Type: Content-Type must be application/json", headers);
+    return httpError(415, BAD_REQUEST, "Unsupported Media Type: Content-Type must be application/json");
   }
-  const text = await readBody(request);
-  if (text === null) return httpError(413, BAD_REQUEST, `Payload Too Large: a message body is at most ${MAX_BODY_BYTES} bytes`, headers);
+  let text: string;
+  try {
+    text = await readBodyText(request, MAX_BODY_BYTES);
+  } catch (err) {
+    if (err instanceof HttpError && err.code === "payload_too_large") {
+      return httpError(413, BAD_REQUEST, `Payload Too Large: a message body is at most ${MAX_BODY_BYTES} bytes`);
+    }
+    throw err;
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch {
-    return httpError(400, PARSE_ERROR, "Parse error: the body is not valid JSON", headers);
+    return httpError(400, PARSE_ERROR, "Parse error: the body is not valid JSON");
   }
   const batch = Array.isArray(raw);
   const items = batch ? (raw as unknown[]) : [raw];
-  if (items.length === 0) return httpError(400, INVALID_REQUEST, "Invalid Request: an empty batch", headers);
-  if (items.length > MAX_BATCH) return httpError(400, INVALID_REQUEST, `Invalid Request: a batch holds at most ${MAX_BATCH} messages`, headers);
+  if (items.length === 0) return httpError(400, INVALID_REQUEST, "Invalid Request: an empty batch");
+  if (items.length > MAX_BATCH) return httpError(400, INVALID_REQUEST, `Invalid Request: a batch holds at most ${MAX_BATCH} messages`);
   const messages: JsonRpcMessage[] = [];
   for (const [i, item] of items.entries()) {
     const checked = validateMessage(item);
-    if (!checked.ok) return httpError(400, INVALID_REQUEST, `Invalid Request: ${batch ? `message ${i}: ` : ""}${checked.reason}`, headers, checked.id);
+    if (!checked.ok) return httpError(400, INVALID_REQUEST, `Invalid Request: ${batch ? `message ${i}: ` : ""}${checked.reason}`, {}, checked.id);
     messages.push(checked.message);
   }
   return { messages, batch };
@@ -148,23 +113,29 @@ function sessionStub(env: PlatformEnv, workspace: string, sessionId: string) {
   return env.GATEWAY_SESSION.get(env.GATEWAY_SESSION.idFromName(sessionName(workspace, sessionId)));
 }
 
+const GATEWAY_SURFACE: Surface = {
+  name: "gateway",
+  error: (err, headers) => httpError(err.status, BAD_REQUEST, err.message, headers),
+  // Origin: shared/origin.ts (browsers' pages on other sites, DNS rebinding); only loopback origins reach the gateway.
+  browsers: { exposed: EXPOSED_HEADERS, refusal: "Forbidden: the gateway only accepts browser requests from localhost origins" },
+};
+
 /** Serves `/ws/...`; the router sends every request under that prefix here (on the platform's own host). */
-export async function handleGateway(request: Request, env: PlatformEnv): Promise<Response> {
+export function handleGateway(request: Request, env: PlatformEnv): Promise<Response> {
+  return serveHttp(request, GATEWAY_SURFACE, () => serveGateway(request, env));
+}
+
+/** CORS headers and the request id are the middleware's: every answer here gets them. */
+async function serveGateway(request: Request, env: PlatformEnv): Promise<Response> {
   const url = new URL(request.url);
   const [workspace = "", endpoint = "", ...extra] = url.pathname.slice(GATEWAY_PREFIX.length).split("/");
-  const origin = request.headers.get("origin");
-  const cors = corsHeaders(origin);
-  if (!originAllowed(origin)) {
-    return httpError(403, BAD_REQUEST, "Forbidden: the gateway only accepts browser requests from localhost origins", {});
-  }
   if (!MEMBER_SLUG_PATTERN.test(workspace) || extra.length > 0 || !["", "sse", "messages"].includes(endpoint)) {
-    return httpError(404, BAD_REQUEST, `No gateway endpoint at ${url.pathname}. Workspaces are served at /ws/<slug>.`, cors);
+    return httpError(404, BAD_REQUEST, `No gateway endpoint at ${url.pathname}. Workspaces are served at /ws/<slug>.`);
   }
   if (request.method === "OPTIONS") {
     return new Response(null, {
       status: 204,
       headers: {
-        ...cors,
         "access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
         "access-control-allow-headers": "Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID",
         "access-control-max-age": "600",
@@ -173,14 +144,14 @@ export async function handleGateway(request: Request, env: PlatformEnv): Promise
   }
   const allowed = endpoint === "" ? ["GET", "POST", "DELETE"] : endpoint === "sse" ? ["GET"] : ["POST"];
   if (!allowed.includes(request.method)) {
-    return httpError(405, BAD_REQUEST, `Method Not Allowed: ${url.pathname} takes ${allowed.join(", ")}`, { ...cors, allow: [...allowed, "OPTIONS"].join(", ") });
+    return httpError(405, BAD_REQUEST, `Method Not Allowed: ${url.pathname} takes ${allowed.join(", ")}`, { allow: [...allowed, "OPTIONS"].join(", ") });
   }
-  const auth = await authorize(request, env, workspace, cors);
+  const auth = await authorize(request, env, workspace);
   if (auth instanceof Response) return auth;
 
   const version = request.headers.get("mcp-protocol-version");
   if (version !== null && !(SUPPORTED_PROTOCOL_VERSIONS as readonly string[]).includes(version)) {
-    return httpError(400, BAD_REQUEST, `Bad Request: unsupported MCP-Protocol-Version ${version} (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")})`, cors);
+    return httpError(400, BAD_REQUEST, `Bad Request: unsupported MCP-Protocol-Version ${version} (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")})`);
   }
   const accept = (request.headers.get("accept") ?? "").toLowerCase();
   const base = { workspace, tokenHash: auth.tokenHash, rev: auth.rev, config: auth.config };
@@ -188,39 +159,39 @@ export async function handleGateway(request: Request, env: PlatformEnv): Promise
   if (endpoint === "sse") {
     const sessionId = newSessionId();
     const call = { ...base, sessionId, endpoint: `${GATEWAY_PREFIX}${workspace}/messages?sessionId=${sessionId}` };
-    return withHeaders(await sessionStub(env, workspace, sessionId).openLegacy(call), cors);
+    return await sessionStub(env, workspace, sessionId).openLegacy(call);
   }
   if (endpoint === "messages") {
     const sessionId = url.searchParams.get("sessionId") ?? "";
-    if (!SESSION_ID.test(sessionId)) return httpError(404, SESSION_NOT_FOUND, "Session not found", cors);
-    const parsed = await parseMessages(request, cors);
+    if (!SESSION_ID.test(sessionId)) return httpError(404, SESSION_NOT_FOUND, "Session not found");
+    const parsed = await parseMessages(request);
     if (parsed instanceof Response) return parsed;
     const call = { ...base, sessionId, ...parsed, acceptsSse: true, create: false };
-    return withHeaders(await sessionStub(env, workspace, sessionId).legacyPost(call), cors);
+    return await sessionStub(env, workspace, sessionId).legacyPost(call);
   }
 
   const header = request.headers.get("mcp-session-id");
   if (request.method === "POST") {
-    const parsed = await parseMessages(request, cors);
+    const parsed = await parseMessages(request);
     if (parsed instanceof Response) return parsed;
     const first = parsed.messages[0]!;
     const initialize = !parsed.batch && isRequest(first) && first.method === "initialize";
     if (header === null && !initialize) {
-      return httpError(400, BAD_REQUEST, "Bad Request: Mcp-Session-Id header is required (start with an initialize request)", cors);
+      return httpError(400, BAD_REQUEST, "Bad Request: Mcp-Session-Id header is required (start with an initialize request)");
     }
-    if (header !== null && !SESSION_ID.test(header)) return httpError(404, SESSION_NOT_FOUND, "Session not found", cors);
+    if (header !== null && !SESSION_ID.test(header)) return httpError(404, SESSION_NOT_FOUND, "Session not found");
     const create = header === null;
     const sessionId = header ?? newSessionId();
     const acceptsSse = accept.includes("text/event-stream") || accept.includes("*/*");
     const call = { ...base, sessionId, ...parsed, acceptsSse, create };
-    return withHeaders(await sessionStub(env, workspace, sessionId).post(call), cors);
+    return await sessionStub(env, workspace, sessionId).post(call);
   }
-  if (header === null) return httpError(400, BAD_REQUEST, "Bad Request: Mcp-Session-Id header is required", cors);
-  if (!SESSION_ID.test(header)) return httpError(404, SESSION_NOT_FOUND, "Session not found", cors);
+  if (header === null) return httpError(400, BAD_REQUEST, "Bad Request: Mcp-Session-Id header is required");
+  if (!SESSION_ID.test(header)) return httpError(404, SESSION_NOT_FOUND, "Session not found");
   const call: SessionCall = { ...base, sessionId: header };
   if (request.method === "GET") {
-    if (!accept.includes("text/event-stream")) return httpError(406, BAD_REQUEST, "Not Acceptable: the GET stream is text/event-stream", cors);
-    return withHeaders(await sessionStub(env, workspace, header).listen(call), cors);
+    if (!accept.includes("text/event-stream")) return httpError(406, BAD_REQUEST, "Not Acceptable: the GET stream is text/event-stream");
+    return await sessionStub(env, workspace, header).listen(call);
   }
-  return withHeaders(await sessionStub(env, workspace, header).terminate(call), cors);
+  return await sessionStub(env, workspace, header).terminate(call);
 }

@@ -5,7 +5,9 @@
  */
 import type { PlatformEnv } from "../env";
 import { controlPlane } from "../control/control-plane";
-import { dispatch } from "../dispatch/dispatch";
+import { describeRunError, runProject } from "../isolates/run-project";
+import { newRequestId } from "../http/request-id";
+import { requestLog } from "../logs/request-log";
 import { PROJECT_MCP_PATH, type Member } from "../../shared/gateway";
 import { MemberError, type MemberFetch } from "./upstream";
 
@@ -20,6 +22,7 @@ export interface MemberHost {
   env: PlatformEnv;
   /** `ctx.exports` of the calling context (the bindings handed to project isolates). */
   exports: unknown;
+  /** The session object's own: a project member's request log is written after the answer. */
   waitUntil(promise: Promise<unknown>): void;
 }
 
@@ -59,18 +62,23 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 
 export function memberRuntime(member: Member, host: MemberHost, secrets: Record<string, string> | undefined): MemberRuntime {
   if (member.kind === "project") {
-    const ctx = { exports: host.exports, waitUntil: host.waitUntil, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
+    const runner = runProject(host.env, host.exports, member.project);
     return {
       redact: (text) => text,
       async fetch(method, headers, body, signal) {
         const request = new Request(`http://${member.project}.localhost${PROJECT_MCP_PATH}`, { method, headers, ...(body !== undefined ? { body } : {}) });
-        const res = await abortable(dispatch(request, host.env, ctx, member.project), signal);
-        if (res.headers.get("x-aerostack-error")) {
-          // The dispatcher's own error page (no deployment, build failed, the code threw): name what it says.
-          const [title = "", , detail = ""] = (await res.text()).split("\n");
-          throw new MemberError(`${title}${detail ? `: ${detail.slice(0, 300)}` : ""}`);
+        const requestId = newRequestId();
+        // Logged as the project's own requests are: the gateway is one more client of its MCP server.
+        const log = requestLog(host.env, host.waitUntil, member.project, request, requestId);
+        const run = await abortable(runner.fetch(request, { requestId }), signal);
+        log.ran(run);
+        if (run.kind === "error") {
+          // No deployment, a failed build, or the code threw: name what happened, first line only.
+          const { title, detail } = describeRunError(member.project, run);
+          const line = detail.split("\n")[0] ?? "";
+          throw new MemberError(`${title}${line ? `: ${line.slice(0, 300)}` : ""}`);
         }
-        return res;
+        return run.response;
       },
     };
   }
@@ -125,6 +133,7 @@ export function memberRuntime(member: Member, host: MemberHost, secrets: Record<
  * Values, not promises, are cached: this module is shared by every session object, and a promise must not cross
  * from one object's I/O context into another's.
  */
+// A cache, correct when empty: the control plane holds the secrets, and a new revision misses.
 const secretsCache = new Map<string, { rev: number; secrets: Record<string, Record<string, string>> }>();
 
 export async function workspaceSecrets(env: PlatformEnv, workspace: string, rev: number): Promise<Record<string, Record<string, string>>> {

@@ -1,4 +1,4 @@
-/** Reads a JSON request body within a size limit and validates it against its zod schema. */
+/** Reading request bodies within limits: as text, as JSON validated against its zod schema, or drained unread. */
 import type * as z from "zod/mini";
 import { HttpError } from "./http-error";
 
@@ -12,12 +12,7 @@ export async function readJsonBody<S extends z.ZodMiniType>(request: Request, sc
     await drain(request, maxBytes);
     throw new HttpError("unsupported_media_type", `send the body as JSON with Content-Type: application/json (got ${JSON.stringify(type.slice(0, 80) || "none")})`);
   }
-  const declared = Number(request.headers.get("content-length") ?? "NaN");
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await drain(request, maxBytes);
-    throw new HttpError("payload_too_large", `the request body is ${declared} bytes; the limit is ${maxBytes} bytes`);
-  }
-  const text = await readText(request, maxBytes);
+  const text = await readBodyText(request, maxBytes);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -34,7 +29,19 @@ export async function readJsonBody<S extends z.ZodMiniType>(request: Request, sc
   return parsed.data;
 }
 
-async function readText(request: Request, maxBytes: number): Promise<string> {
+/** A body this many times over its limit is cut off instead of read to the end (the connection then closes): an abuse guard. */
+const CUT_OFF_FACTOR = 4;
+
+/**
+ * The body as text, at most `maxBytes` (a declared Content-Length over it is refused before reading). Over the limit
+ * the rest is still read and dropped, up to the cut-off, so the client reads the 413 instead of a reset connection.
+ */
+export async function readBodyText(request: Request, maxBytes: number): Promise<string> {
+  const declared = Number(request.headers.get("content-length") ?? "NaN");
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await drain(request, maxBytes);
+    throw new HttpError("payload_too_large", `the request body is ${declared} bytes; the limit is ${maxBytes} bytes`);
+  }
   if (!request.body) return "";
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -44,8 +51,7 @@ async function readText(request: Request, maxBytes: number): Promise<string> {
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {
-      // Keep reading (and dropping) so the connection stays usable; the answer is still 413.
-      await drainReader(reader);
+      await dropRest(reader, maxBytes * CUT_OFF_FACTOR - total);
       throw new HttpError("payload_too_large", `the request body is over the limit of ${maxBytes} bytes`);
     }
     chunks.push(value);
@@ -53,20 +59,33 @@ async function readText(request: Request, maxBytes: number): Promise<string> {
   return new Blob(chunks).text();
 }
 
-/** Reads and drops a body nobody will use; one far over the limit is cancelled instead (the connection then closes). */
+/**
+ * Reads and drops a body nobody will use (http/middleware.ts does, for every request it answers); one past the cut-off
+ * for `maxBytes` is cancelled instead (the connection then closes).
+ */
 export async function drain(request: Request, maxBytes = 64 * 1024 * 1024): Promise<void> {
   if (!request.body || request.bodyUsed) return;
   const declared = Number(request.headers.get("content-length") ?? "NaN");
-  if (Number.isFinite(declared) && declared > maxBytes * 4) {
+  if (Number.isFinite(declared) && declared > maxBytes * CUT_OFF_FACTOR) {
     await request.body.cancel().catch(() => {});
     return;
   }
-  await drainReader(request.body.getReader());
+  await dropRest(request.body.getReader(), maxBytes * CUT_OFF_FACTOR);
 }
 
-async function drainReader(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+/** Reads and drops up to `budget` more bytes; a body longer than that is cancelled. */
+async function dropRest(reader: ReadableStreamDefaultReader<Uint8Array>, budget: number): Promise<void> {
+  let left = budget;
   try {
-    for (;;) if ((await reader.read()).done) return;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      left -= value.byteLength;
+      if (left < 0) {
+        await reader.cancel().catch(() => {});
+        return;
+      }
+    }
   } catch {
     // The client went away.
   }

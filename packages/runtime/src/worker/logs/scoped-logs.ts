@@ -2,7 +2,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { PlatformEnv } from "../env";
 import type { ConsoleLineWire, ErrorReport } from "../../shared/protocol";
-import { mapErrorReport } from "../dispatch/errors";
+import { mapErrorReport } from "../isolates/errors";
 import { projectLogs } from "./project-logs";
 
 /** Set by the loader: which tenant and version the isolate runs. User code cannot change them. */

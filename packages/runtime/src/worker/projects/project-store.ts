@@ -1,6 +1,7 @@
 /**
  * ProjectStore: one SQLite Durable Object per tenant (a project's environment): its stored versions, which one is
- * active, its last build error and its sealed secrets. Per tenant, so no request waits on an object all share.
+ * active, its last build error, its sealed secrets and its hosted MCP session states. Per tenant, so no request
+ * waits on an object all share.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { PlatformEnv } from "../env";
@@ -58,7 +59,18 @@ const MIGRATIONS: readonly SchemaMigration[] = [
       CREATE TABLE secrets (name TEXT PRIMARY KEY, envelope TEXT NOT NULL, updated_at INTEGER NOT NULL);
     `,
   },
+  {
+    version: 2,
+    name: "hosted MCP session states",
+    sql: `
+      CREATE TABLE mcp_sessions (id TEXT PRIMARY KEY, state TEXT NOT NULL, updated_at INTEGER NOT NULL);
+      CREATE INDEX mcp_sessions_updated ON mcp_sessions (updated_at);
+    `,
+  },
 ];
+
+/** Hosted MCP sessions kept per tenant; past this the least recently updated is forgotten (its client starts anew). */
+const MAX_MCP_SESSIONS = 10_000;
 
 export class ProjectStore extends DurableObject<PlatformEnv> {
   private readonly sql: SqlStorage;
@@ -286,6 +298,30 @@ export class ProjectStore extends DurableObject<PlatformEnv> {
       if (value !== null) out[row.name] = value;
     }
     return out;
+  }
+
+  /** The state a hosted MCP session's isolate handed the platform (see isolates/mcp-sessions.ts), or null. */
+  mcpSessionState(id: string): string | null {
+    return this.sql.exec<{ state: string }>("SELECT state FROM mcp_sessions WHERE id = ?", id).toArray()[0]?.state ?? null;
+  }
+
+  rememberMcpSession(id: string, state: string): void {
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec(
+        "INSERT INTO mcp_sessions (id, state, updated_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+        id,
+        state,
+        Date.now(),
+      );
+      this.sql.exec(
+        "DELETE FROM mcp_sessions WHERE id IN (SELECT id FROM mcp_sessions ORDER BY updated_at DESC LIMIT -1 OFFSET ?)",
+        MAX_MCP_SESSIONS,
+      );
+    });
+  }
+
+  forgetMcpSession(id: string): void {
+    this.sql.exec("DELETE FROM mcp_sessions WHERE id = ?", id);
   }
 
   private bumpSecrets(): number {

@@ -16,6 +16,7 @@ function hexBytes(hex: string): Uint8Array {
   return Uint8Array.from(hex.match(/../g)!, (h) => parseInt(h, 16));
 }
 
+// A cache, correct when empty: keys are derived again from the master key.
 const keys = new Map<string, Promise<{ key: CryptoKey; kid: string }>>();
 
 /** Imports the host's master key once per isolate. */

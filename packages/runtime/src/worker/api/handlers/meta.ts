@@ -10,6 +10,7 @@ export async function health(c: ApiContext): Promise<Health> {
   return { ok: true, version: PLATFORM_VERSION, mode: c.env.AEROSTACK_MODE ?? "dev" };
 }
 
+// A cache, correct when empty: the document is built again from the code.
 let cached: unknown;
 export async function openapi(): Promise<unknown> {
   cached ??= openApiDocument(PLATFORM_VERSION);

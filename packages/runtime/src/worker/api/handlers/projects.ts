@@ -3,9 +3,9 @@ import { MAX_BUNDLE_BYTES, type DeployBody, type DeployResult, type DeploymentIn
 import { directory, type ProjectRow } from "../../accounts/directory";
 import { HttpError } from "../../http/http-error";
 import { projectStore } from "../../projects/project-store";
-import { rememberActive } from "../../dispatch/active";
-import { loadIsolate } from "../../dispatch/loader";
-import { mapErrorReport, reportFromThrown } from "../../dispatch/errors";
+import { rememberActive } from "../../isolates/active";
+import { loadIsolate } from "../../isolates/loader";
+import { mapErrorReport, reportFromThrown } from "../../isolates/errors";
 import { callerOf, type ApiContext } from "../context";
 import { existingProject, iso, projectScope, projectUrl } from "../params";
 import type { PlatformEnv } from "../../env";

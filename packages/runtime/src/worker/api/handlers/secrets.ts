@@ -4,7 +4,7 @@ import { SECRET_NAME_PATTERN, type SecretInfo } from "../../../shared/api";
 import { directory } from "../../accounts/directory";
 import { HttpError } from "../../http/http-error";
 import { projectStore } from "../../projects/project-store";
-import { rememberActive } from "../../dispatch/active";
+import { rememberActive } from "../../isolates/active";
 import { callerOf, type ApiContext } from "../context";
 import { existingProject, iso, projectScope } from "../params";
 

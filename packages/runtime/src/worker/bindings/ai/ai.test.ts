@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPlatform, type TestPlatform } from "../../../host/testing";
 import { AI_DRIVER, aiClient, aiSettings, usageAtLeast } from "../../../host/fixtures/ai-driver";
-import type { ToolDefinition } from "../../../shim/ai";
+import type { ToolDefinition } from "../../../shared/wire/ai";
 
 let platform: TestPlatform;
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { extractArguments, localChat, localChatStream } from "./local";
 import { localEmbedding } from "./local-embed";
 import type { ChatRequest, Tool } from "./types";
-import type { ChatMessage } from "../../../shim/ai";
+import type { ChatMessage } from "../../../shared/wire/ai";
 
 const WEATHER: Tool = {
   name: "get_weather",

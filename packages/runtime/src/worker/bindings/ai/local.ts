@@ -15,7 +15,7 @@
  *
  * `maxTokens` truncates (finishReason "length"); tokens are counted as ⌈characters / 4⌉; temperature is ignored.
  */
-import type { ChatDelta, ChatMessage, ChatResult, ToolCall } from "../../../shim/ai";
+import type { ChatDelta, ChatMessage, ChatResult, ToolCall } from "../../../shared/wire/ai";
 import { contentWords, fnv1a, sentences, stem, STOPWORDS, words } from "./text";
 import { estimateTokens, type ChatRequest, type Tool } from "./types";
 

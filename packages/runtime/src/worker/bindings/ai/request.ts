@@ -1,5 +1,5 @@
 /** Validates what user code sent to env.AI (the platform never trusts the isolate) into ChatRequest / EmbedRequest. */
-import type { ChatMessage, ChatRequestWire, EmbedRequestWire, ToolCall, ToolChoice } from "../../../shim/ai";
+import type { ChatMessage, ChatRequestWire, EmbedRequestWire, ToolCall, ToolChoice } from "../../../shared/wire/ai";
 import type { ChatRequest, EmbedRequest, Tool } from "./types";
 
 const MAX_MESSAGES = 2000;

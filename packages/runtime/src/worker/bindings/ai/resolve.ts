@@ -4,7 +4,7 @@
  * CI run without keys; a model the call names explicitly never falls back.
  */
 import { projectStore } from "../../projects/project-store";
-import { activeDeployment } from "../../dispatch/active";
+import { activeDeployment } from "../../isolates/active";
 import type { PlatformEnv } from "../../env";
 import {
   AI_PROVIDER_KINDS,
@@ -38,6 +38,7 @@ export type Resolved =
 /**
  * Decrypted secrets per project, kept while the project's secrets revision stays the same: one control-plane round
  * trip per change, not per call. The revision comes from `activeDeployment`, which a secrets push refreshes at once.
+ * A cache, correct when empty: ProjectStore holds the secrets.
  */
 const secretsCache = new Map<string, { rev: number; secrets: Promise<Record<string, string>> }>();
 
@@ -52,7 +53,7 @@ function projectSecrets(env: PlatformEnv, project: string, rev: number): Promise
   return secrets;
 }
 
-/** Fallback notices already printed, per project, provider and secrets revision: one line, not one per call. */
+/** Fallback notices already printed, per project, provider and secrets revision: one line, not one per call (empty: once more). */
 const warned = new Set<string>();
 
 function providerSettings(ai: AiSettings, name: string): AiProviderSettings | undefined {

@@ -7,7 +7,7 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import type { PlatformEnv, ProjectProps } from "../../env";
 import { TenantIdSchema } from "../../../shared/protocol";
 import { redactApiKeys } from "../../../shared/ai";
-import type { AiRpc, ChatDelta, ChatRequestWire, ChatResult, ChatStreamLine, EmbedRequestWire, EmbedResult, Usage } from "../../../shim/ai";
+import type { AiRpc, ChatDelta, ChatRequestWire, ChatResult, ChatStreamLine, EmbedRequestWire, EmbedResult, Usage } from "../../../shared/wire/ai";
 import { parseChatRequest, parseEmbedRequest } from "./request";
 import { resolveModel, type Resolved } from "./resolve";
 import { localChat, localChatStream } from "./local";

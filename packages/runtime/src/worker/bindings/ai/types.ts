@@ -1,6 +1,6 @@
 /** What the AI binding's parts share: a validated request, a resolved provider target, and the adapter contract. */
 import type { AiProviderKind } from "../../../shared/ai";
-import type { ChatDelta, ChatMessage, ChatResult, EmbedResult, ToolChoice } from "../../../shim/ai";
+import type { ChatDelta, ChatMessage, ChatResult, EmbedResult, ToolChoice } from "../../../shared/wire/ai";
 
 export interface Tool {
   name: string;

@@ -1,8 +1,7 @@
 /** One project's CACHE: a SQLite Durable Object holding KV entries with TTLs, metadata and atomic counters. */
 import { DurableObject } from "cloudflare:workers";
 import type { PlatformEnv } from "../../env";
-// The wire contract lives with the shim, whose types users see without workers-types.
-import type { CacheEntryWire, CacheListKey, CacheListOptions, CacheListResult, CachePutWire, CacheRpc } from "../../../shim/cache";
+import type { CacheEntryWire, CacheListKey, CacheListOptions, CacheListResult, CachePutWire, CacheRpc } from "../../../shared/wire/cache";
 
 const MAX_KEY_BYTES = 512;
 const MAX_VALUE_BYTES = 25 * 1024 * 1024;

@@ -2,7 +2,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { PlatformEnv, ProjectProps } from "../../env";
 import { TenantIdSchema } from "../../../shared/protocol";
-import type { CacheEntryWire, CacheListOptions, CacheListResult, CachePutWire, CacheRpc } from "../../../shim/cache";
+import type { CacheEntryWire, CacheListOptions, CacheListResult, CachePutWire, CacheRpc } from "../../../shared/wire/cache";
 import type { ProjectCache } from "./project-cache";
 
 export class ScopedCache extends WorkerEntrypoint<PlatformEnv, ProjectProps> implements CacheRpc {

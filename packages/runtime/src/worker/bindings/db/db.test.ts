@@ -1,7 +1,7 @@
 /** Integration tests of the DB binding: user code's D1 API, the control API's migrations and queries, tenant isolation. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPlatform, type TestPlatform } from "../../../host/testing";
-import type { QueryMeta } from "../../../shim/db";
+import type { QueryMeta } from "../../../shared/wire/db";
 
 /** What user code returns from the D1 API, as it arrives here through JSON. */
 interface D1Result {

@@ -4,7 +4,7 @@ import type { PlatformEnv } from "../../env";
 import type { Migration } from "../../../shared/protocol";
 // The wire contract and D1's bind() rules live with the D1 API in the shim (which user-facing types import, so it
 // cannot import worker code); both sides must accept and reject the same values.
-import { toObject, toWireValue, type ExecResult, type QueryMeta, type QueryMode, type QueryResult, type WireStatement } from "../../../shim/db";
+import { toObject, toWireValue, type ExecResult, type QueryMeta, type QueryMode, type QueryResult, type WireStatement } from "../../../shared/wire/db";
 
 export interface MigrationOutcome {
   applied: string[];

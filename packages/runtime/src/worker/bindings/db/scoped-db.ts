@@ -1,7 +1,7 @@
 /** The `env.DB` user isolates hold: RPC calls scoped to the project named in props, forwarded to its database DO. */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { PlatformEnv, ProjectProps } from "../../env";
-import type { ExecResult, QueryMode, QueryResult, WireStatement } from "../../../shim/db";
+import type { ExecResult, QueryMode, QueryResult, WireStatement } from "../../../shared/wire/db";
 
 /**
  * Only the D1 calls are exposed: migrations and admin queries stay with the host's control API. Every method of an

@@ -2,7 +2,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { PlatformEnv } from "../../env";
 import { DeploymentSettingsSchema, type DeploymentSettings, type QueueBatchResult, type QueueMessageWire } from "../../../shared/protocol";
-import { activeDeployment } from "../../dispatch/active";
+import { activeDeployment } from "../../isolates/active";
 import { deliverQueueBatch } from "../../dispatch/queue-consumer";
 // The user-facing API types live with the shim, which is what `@aerostack/runtime/types` exposes to user code.
 import type {
@@ -13,7 +13,7 @@ import type {
   QueueSendBatchOptions,
   QueueSendOptions,
   QueueSendRequest,
-} from "../../../shim/queue";
+} from "../../../shared/wire/queue";
 
 const STATUSES: readonly JobStatus[] = ["pending", "running", "completed", "failed", "dead"];
 
@@ -60,7 +60,7 @@ interface JobRow extends Record<string, SqlStorageValue> {
 
 const SUMMARY_COLUMNS = "seq, id, status, attempts, max_retries, available_at, created_at, updated_at, completed_at, last_error";
 
-/** The queue settings a deployment gets when it names none: the schema's own defaults, so the two cannot drift. */
+/** The queue settings a deployment gets when it names none: the schema's own defaults, so the two cannot drift (a cache, correct when empty). */
 let defaultQueueSettings: DeploymentSettings["queue"] | undefined;
 function queueDefaults(): DeploymentSettings["queue"] {
   defaultQueueSettings ??= DeploymentSettingsSchema.shape.queue.parse(undefined);

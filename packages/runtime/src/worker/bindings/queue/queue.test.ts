@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPlatform, type DEFAULT_SETTINGS, type TestPlatform } from "../../../host/testing";
-import type { JobSummary } from "../../../shim/queue";
+import type { JobSummary } from "../../../shared/wire/queue";
 
 /**
  * One consumer for every test; each test deploys it as its own project, so each has its own queue and isolate and

@@ -1,7 +1,7 @@
 /** ScopedQueue: the `env.QUEUE` RPC entrypoint handed to a project's isolate, bound to that project's queue object. */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { PlatformEnv, ProjectProps } from "../../env";
-import type { ListJobsOptions, QueueSendBatchOptions, QueueSendOptions, QueueSendRequest } from "../../../shim/queue";
+import type { ListJobsOptions, QueueSendBatchOptions, QueueSendOptions, QueueSendRequest } from "../../../shared/wire/queue";
 
 /**
  * The project comes only from `ctx.props`, set by the dispatcher when it built the isolate's env; nothing the

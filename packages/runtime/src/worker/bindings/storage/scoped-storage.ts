@@ -2,7 +2,6 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { PlatformEnv, ProjectProps } from "../../env";
 import { TenantIdSchema } from "../../../shared/protocol";
-// The wire contract lives with the shim, whose types users see without workers-types.
 import type {
   HttpMetadata,
   StorageGetOptions,
@@ -12,7 +11,7 @@ import type {
   StorageRpc,
   StoredObjectBodyWire,
   StoredObjectWire,
-} from "../../../shim/storage";
+} from "../../../shared/wire/storage";
 
 /** R2's key limit; the project prefix takes part of it, so user keys get the rest. */
 const MAX_OBJECT_KEY_BYTES = 1024;

@@ -1,5 +1,5 @@
 /** The index config a VECTORIZE binding carries in its props; checked on every call so a bad one fails closed. */
-import { VECTORIZE_LIMITS, type VectorizeBindingConfig } from "../../../shim/vectorize";
+import { VECTORIZE_LIMITS, type VectorizeBindingConfig } from "../../../shared/wire/vectorize";
 
 const BINDING_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const INDEX_NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;

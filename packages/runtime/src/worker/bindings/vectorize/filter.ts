@@ -11,7 +11,7 @@
  *   lexicographically). One upper bound may be combined with one lower bound; no other combinations.
  * - Filters are at most 2048 bytes of compact JSON; keys are non-empty, at most 512 characters, no `"`, no leading `$`.
  */
-import { VECTORIZE_LIMITS } from "../../../shim/vectorize";
+import { VECTORIZE_LIMITS } from "../../../shared/wire/vectorize";
 
 export type Metadata = Record<string, unknown> | null;
 export type MetadataPredicate = (metadata: Metadata) => boolean;

@@ -13,7 +13,7 @@
  * Either way a binary min-heap of size K keeps the best so far (nothing is sorted but the K results), and metadata
  * filters run only for rows that could enter it.
  */
-import type { VectorizeDistanceMetric } from "../../../shim/vectorize";
+import type { VectorizeDistanceMetric } from "../../../shared/wire/vectorize";
 import type { Metadata, MetadataPredicate } from "./filter";
 import type { VectorKernel } from "./kernel-wasm";
 

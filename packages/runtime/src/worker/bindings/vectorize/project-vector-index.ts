@@ -5,7 +5,6 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { PlatformEnv } from "../../env";
-// The wire contract lives with the shim, whose types users see without workers-types.
 import {
   VECTORIZE_LIMITS,
   type VectorizeBatchWire,
@@ -17,7 +16,7 @@ import {
   type VectorizeQueryWire,
   type VectorizeVectorMetadata,
   type VectorizeVectorWire,
-} from "../../../shim/vectorize";
+} from "../../../shared/wire/vectorize";
 import { compileFilter, parseMetadata, type Metadata } from "./filter";
 import { VectorMatrix } from "./matrix";
 import { checkConfig } from "./config";

@@ -11,7 +11,7 @@ import type {
   VectorizeQueryWire,
   VectorizeRpc,
   VectorizeVectorWire,
-} from "../../../shim/vectorize";
+} from "../../../shared/wire/vectorize";
 import { checkConfig } from "./config";
 import type { ProjectVectorIndex } from "./project-vector-index";
 

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { authHeaders, expectNoKeyLeak, startRemoteAi, type RemoteAi } from "../../../../host/fixtures/ai-remote";
 import { replyJson, replySse } from "../../../../host/fixtures/llm-provider-server";
-import type { ToolDefinition } from "../../../../shim/ai";
+import type { ToolDefinition } from "../../../../shared/wire/ai";
 
 // No well-known prefix: only the platform's own redaction of this exact value can keep it out of messages.
 const KEY = "anthropic-test-key-51c7e0d92f";

@@ -2,7 +2,7 @@
  * Anthropic's Messages API: system prompt apart from the messages, content blocks, `tool_use` blocks from the model
  * and `tool_result` blocks (in a user turn) back to it; streaming as named SSE events.
  */
-import type { ChatDelta, ChatMessage, ChatResult, FinishReason, ToolCall } from "../../../../shim/ai";
+import type { ChatDelta, ChatMessage, ChatResult, FinishReason, ToolCall } from "../../../../shared/wire/ai";
 import { eventJson, postForEvents, postJson } from "../http";
 import { AiCallError, type ChatRequest, type ProviderAdapter, type ProviderTarget } from "../types";
 

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { authHeaders, expectNoKeyLeak, startRemoteAi, type RemoteAi } from "../../../../host/fixtures/ai-remote";
 import { replyJson, replySse } from "../../../../host/fixtures/llm-provider-server";
-import type { ToolDefinition } from "../../../../shim/ai";
+import type { ToolDefinition } from "../../../../shared/wire/ai";
 
 const KEY = "gemini-test-key-0a9b8c7d6e5f";
 const WEATHER: ToolDefinition = {

@@ -3,7 +3,7 @@
  * `functionResponse` parts back to it, `streamGenerateContent?alt=sse`, `embedContent` / `batchEmbedContents`.
  * The key travels in the `x-goog-api-key` header, never in the URL, so no URL in an error or log can hold it.
  */
-import type { ChatDelta, ChatMessage, ChatResult, EmbedResult, FinishReason, ToolCall } from "../../../../shim/ai";
+import type { ChatDelta, ChatMessage, ChatResult, EmbedResult, FinishReason, ToolCall } from "../../../../shared/wire/ai";
 import { eventJson, postForEvents, postJson } from "../http";
 import { AiCallError, estimateTokens, type ChatRequest, type ProviderAdapter, type ProviderTarget } from "../types";
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { authHeaders, expectNoKeyLeak, startRemoteAi, type RemoteAi } from "../../../../host/fixtures/ai-remote";
 import { replyJson, replySse } from "../../../../host/fixtures/llm-provider-server";
 import { usageAtLeast } from "../../../../host/fixtures/ai-driver";
-import type { ToolDefinition } from "../../../../shim/ai";
+import type { ToolDefinition } from "../../../../shared/wire/ai";
 
 const OPENAI_KEY = "sk-test-openai-4f9c2a7e1b3d5f60";
 const GROQ_KEY = "groq-local-key-8d1e6b2c9a";

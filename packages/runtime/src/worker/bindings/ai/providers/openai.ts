@@ -2,7 +2,7 @@
  * OpenAI's Chat Completions and Embeddings wire format, which Groq, Ollama, vLLM, LM Studio, Together, Mistral and
  * others speak too (`kind = "openai"` with their `base_url`). Tool calls carry arguments as JSON text.
  */
-import type { ChatDelta, ChatMessage, ChatResult, EmbedResult, FinishReason, ToolCall } from "../../../../shim/ai";
+import type { ChatDelta, ChatMessage, ChatResult, EmbedResult, FinishReason, ToolCall } from "../../../../shared/wire/ai";
 import { eventJson, postForEvents, postJson } from "../http";
 import { AiCallError, estimateTokens, type ChatRequest, type ProviderAdapter, type ProviderTarget } from "../types";
 

@@ -4,7 +4,7 @@ import type { PlatformEnv, ProjectProps } from "../env";
 import { ISOLATE_MAIN_MODULE, ISOLATE_USER_MODULE, type IsolateEntry } from "../../shared/protocol";
 import type { VectorizeSettings } from "../../shared/protocol";
 import type { VectorizeProps } from "../bindings/vectorize/scoped-vectorize";
-import type { VectorizeBindingConfig } from "../../shim/vectorize";
+import type { VectorizeBindingConfig } from "../../shared/wire/vectorize";
 import type { LogProps } from "../logs/scoped-logs";
 // The user-side shim, built from src/shim/entry.ts and inlined as text by the build (see scripts/build.mjs).
 import SHIM_SOURCE from "aerostack:shim-source";

@@ -4,6 +4,7 @@ import type { PlatformEnv } from "../env";
 import { SourceMapIndex } from "../../shared/sourcemap";
 import { ISOLATE_USER_MODULE, type ErrorReport } from "../../shared/protocol";
 
+// A cache, correct when empty: a version's source map never changes, and ProjectStore keeps it.
 const maps = new Map<string, SourceMapIndex | null>();
 
 export function isErrorReport(value: unknown): value is ErrorReport {

@@ -7,6 +7,7 @@ import type { PlatformEnv } from "../env";
  * other isolates of a scaled-out platform see the flip within the TTL.
  */
 const TTL_MS = 1000;
+// A cache, correct when empty: ProjectStore holds the active version.
 const cache = new Map<string, { at: number; active: ActiveDeployment }>();
 
 export async function activeDeployment(env: PlatformEnv, project: string): Promise<ActiveDeployment> {

@@ -1,0 +1,118 @@
+/** env.VECTORIZE's wire contract: what the shim sends ScopedVectorize, which calls ProjectVectorIndex. */
+// Plain TypeScript and Web APIs only: the shim bundles it into user isolates, and users see these types through
+// `@aerostack/runtime/types` (no workers-types).
+
+export type VectorizeDistanceMetric = "euclidean" | "cosine" | "dot-product";
+/** `"indexed"` returns the same as `"all"` here: every metadata field is filterable, so every field is "indexed". */
+export type VectorizeMetadataRetrievalLevel = "all" | "indexed" | "none";
+export type VectorizeVectorMetadataValue = string | number | boolean | string[];
+export type VectorizeVectorMetadata = VectorizeVectorMetadataValue | Record<string, VectorizeVectorMetadataValue>;
+
+type FilterScalar = string | number | boolean | null;
+/** `{ field: value }` (= `$eq`), or an operator object; nested metadata is reached with dotted keys (`"author.id"`). */
+export type VectorizeVectorMetadataFilter = {
+  [field: string]:
+    | FilterScalar
+    | { $eq?: FilterScalar; $ne?: FilterScalar; $lt?: FilterScalar; $lte?: FilterScalar; $gt?: FilterScalar; $gte?: FilterScalar }
+    | { $in?: FilterScalar[]; $nin?: FilterScalar[] };
+};
+
+export interface VectorizeMatch {
+  id: string;
+  /** cosine: similarity in [-1, 1], higher is closer; dot-product: higher is closer; euclidean: L2 distance, lower is closer. */
+  score: number;
+  values?: number[];
+  metadata?: Record<string, VectorizeVectorMetadata>;
+  namespace?: string;
+}
+
+export interface VectorizeMutation {
+  mutationId: string;
+  count: number;
+  /** The ids written (insert, upsert) or actually deleted (deleteByIds). */
+  ids: string[];
+}
+
+export interface VectorizeIndexInfo {
+  name: string;
+  dimensions: number;
+  metric: VectorizeDistanceMetric;
+  vectorCount: number;
+  /** ISO 8601 time of the last mutation, or null before the first. Mutations apply at once here. */
+  processedUpToDatetime: string | null;
+  processedUpToMutation: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Wire contract (shim ⇄ ScopedVectorize ⇄ ProjectVectorIndex)
+
+/** Limits, as Cloudflare Vectorize documents them; the Durable Object enforces them, the shim checks early. */
+export const VECTORIZE_LIMITS = {
+  maxDimensions: 1536,
+  maxIdBytes: 64,
+  maxNamespaceBytes: 64,
+  maxMetadataBytes: 10 * 1024,
+  maxBatch: 1000,
+  maxIds: 1000,
+  defaultTopK: 5,
+  maxTopK: 100,
+  maxTopKWithValuesOrMetadata: 20,
+  maxFilterBytes: 2048,
+} as const;
+
+/** One declared `[[vectorize]]` binding: the loader sends these to the shim and, as props, to ScopedVectorize. */
+export interface VectorizeBindingConfig {
+  binding: string;
+  index: string;
+  dimensions: number;
+  metric: VectorizeDistanceMetric;
+}
+
+/** A batch of vectors packed for RPC: `values` holds `ids.length × dimensions` floats, row after row. */
+export interface VectorizeBatchWire {
+  ids: string[];
+  values: Float32Array;
+  namespaces: (string | null)[];
+  /** JSON text, serialised in the shim exactly as the user's object would be by JSON.stringify. */
+  metadata: (string | null)[];
+}
+
+export interface VectorizeQueryWire {
+  topK?: number;
+  namespace?: string;
+  returnValues?: boolean;
+  returnMetadata?: boolean | VectorizeMetadataRetrievalLevel;
+  filter?: unknown;
+}
+
+export interface VectorizeMatchWire {
+  id: string;
+  score: number;
+  values?: Float32Array;
+  metadata?: Record<string, VectorizeVectorMetadata>;
+  namespace?: string;
+}
+
+export interface VectorizeMatchesWire {
+  matches: VectorizeMatchWire[];
+  count: number;
+  processingMs: number;
+}
+
+export interface VectorizeVectorWire {
+  id: string;
+  values: Float32Array;
+  namespace?: string;
+  metadata?: Record<string, VectorizeVectorMetadata>;
+}
+
+/** The RPC surface ScopedVectorize offers; it adds the index's config from its props and calls the Durable Object. */
+export interface VectorizeRpc {
+  describe(): Promise<VectorizeIndexInfo>;
+  query(vector: Float32Array, options: VectorizeQueryWire): Promise<VectorizeMatchesWire>;
+  queryById(id: string, options: VectorizeQueryWire): Promise<VectorizeMatchesWire>;
+  insert(batch: VectorizeBatchWire): Promise<VectorizeMutation>;
+  upsert(batch: VectorizeBatchWire): Promise<VectorizeMutation>;
+  getByIds(ids: string[]): Promise<VectorizeVectorWire[]>;
+  deleteByIds(ids: string[]): Promise<VectorizeMutation>;
+}
