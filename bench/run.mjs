@@ -5,7 +5,7 @@
 import { Buffer } from "node:buffer";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
-import { cp, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
 import http from "node:http";
 import net from "node:net";
 import os from "node:os";
@@ -19,11 +19,12 @@ const REPO_DIR = dirname(BENCH_DIR);
 const RESULTS_DIR = join(BENCH_DIR, "results");
 const AEROSTACK_BIN = join(REPO_DIR, "packages", "cli", "bin", "aerostack.js");
 const TEMPLATE_DIR = join(REPO_DIR, "packages", "templates", "function");
+const MCP_TEMPLATE_DIR = join(REPO_DIR, "packages", "templates", "mcp-server");
 const WRANGLER_FIXTURE = join(BENCH_DIR, "fixtures", "wrangler-app");
+const WRANGLER_MCP_FIXTURE = join(BENCH_DIR, "fixtures", "wrangler-mcp");
 const WRANGLER_VERSION = JSON.parse(readFileSync(join(BENCH_DIR, "package.json"), "utf8")).devDependencies.wrangler;
 const WRANGLER_PKG = join(BENCH_DIR, "node_modules", "wrangler");
 const GOAL_RATIO = 0.5;
-const GOAL = `≤ ${GOAL_RATIO}`;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Command line
@@ -36,6 +37,11 @@ ENTRIES
 Options:
   --startups <n>   fresh dev processes per tool for start-up timings (default 5)
   --reloads <n>    edits per tool for reload timings (default 10)
+  --deploys <n>    platform: timed deploys per tool, after one warm-up each (default 5)
+  --clients <n>    platform: concurrent keep-alive clients for req/s (default 16)
+  --seconds <n>    platform: seconds each req/s round is counted, after 1 s of warm-up (default 5)
+  --rounds <n>     platform: req/s rounds per tool and route, tools taking turns (default 3)
+  --projects <n>   platform: projects deployed before the restart for cold first requests (default 20)
   --only <tool>    measure only "aerostack" or "wrangler" (the ratio is then left empty)
   --keep           keep the temporary project folders (printed at the end)
   --verbose        echo the dev servers' output
@@ -43,7 +49,10 @@ Options:
   -h, --help       show this help`;
 
 function parseArgs(argv) {
-  const opts = { entries: [], startups: 5, reloads: 10, only: null, keep: false, verbose: false, list: false, help: false };
+  const opts = {
+    entries: [], startups: 5, reloads: 10, deploys: 5, clients: 16, seconds: 5, rounds: 3, projects: 20,
+    only: null, keep: false, verbose: false, list: false, help: false,
+  };
   const positive = (name, value) => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 1) throw new Error(`${name} needs a whole number ≥ 1, got "${value}"`);
@@ -55,6 +64,11 @@ function parseArgs(argv) {
     const value = () => inline ?? argv[++i];
     if (flag === "--startups") opts.startups = positive(flag, value());
     else if (flag === "--reloads") opts.reloads = positive(flag, value());
+    else if (flag === "--deploys") opts.deploys = positive(flag, value());
+    else if (flag === "--clients") opts.clients = positive(flag, value());
+    else if (flag === "--seconds") opts.seconds = positive(flag, value());
+    else if (flag === "--rounds") opts.rounds = positive(flag, value());
+    else if (flag === "--projects") opts.projects = positive(flag, value());
     else if (flag === "--only") {
       opts.only = value();
       if (!["aerostack", "wrangler"].includes(opts.only)) throw new Error(`--only takes "aerostack" or "wrangler", got "${opts.only}"`);
@@ -114,12 +128,12 @@ function get(url, timeoutMs) {
  * Polls `url` every `intervalMs` (between the end of one request and the start of the next) until `accept(res)`.
  * Returns { ms, polls, last } with ms measured from `t0`, or throws after `deadlineMs`.
  */
-async function pollUntil(url, { t0, intervalMs, deadlineMs, accept, isDead }) {
+async function pollUntil(url, { t0, intervalMs, deadlineMs, accept, isDead, send = () => get(url, 10_000) }) {
   let polls = 0;
   let last = null;
   for (;;) {
     polls++;
-    const res = await get(url, 10_000);
+    const res = await send();
     const now = performance.now();
     if (!res.error && accept(res)) return { ms: now - t0, polls, last: res };
     last = res;
@@ -234,6 +248,7 @@ function startServer({ name, command, args, cwd, env, verbose }) {
     child,
     t0,
     output: "",
+    stdout: "", // stdout alone, for commands that print JSON there (kept whole: only short-lived commands use it)
     exited: null,
     lines: [], // { at: ms since t0, text }
     stop: () => stopGroup(child),
@@ -248,6 +263,7 @@ function startServer({ name, command, args, cwd, env, verbose }) {
     const at = performance.now() - t0;
     const text = chunk.toString("utf8");
     handle.output += text;
+    if (stream === "stdout" && handle.stdout.length < 1_000_000) handle.stdout += text;
     if (handle.output.length > 200_000) handle.output = handle.output.slice(-100_000);
     const parts = (partial[stream] + text).split("\n");
     partial[stream] = parts.pop();
@@ -261,6 +277,11 @@ function startServer({ name, command, args, cwd, env, verbose }) {
   child.stderr.on("data", onData("stderr"));
   child.on("exit", (code, signal) => {
     handle.exited = signal ? `signal ${signal}` : `code ${code}`;
+  });
+  /** Resolves when the process has exited and its output is read: { ms since t0, code, signal }. */
+  handle.closed = new Promise((resolveClosed) => {
+    child.on("close", (code, signal) => resolveClosed({ ms: performance.now() - t0, code, signal }));
+    child.on("error", () => resolveClosed({ ms: performance.now() - t0, code: null, signal: null }));
   });
   child.on("error", (error) => {
     handle.exited = `spawn error: ${error.message}`;
@@ -474,33 +495,36 @@ async function measureReloads(tool, ctx, n) {
   }
 }
 
-/** A result row: one number per tool, compared as aerostack / wrangler against the goal. */
-function row(name, description, perTool) {
+/**
+ * A result row: one number per tool, compared as aerostack / wrangler against the goal. By default the numbers are
+ * milliseconds (samples `{ ms }`, lower is better, goal ≤ GOAL_RATIO); `{ unit: "req/s", goalRatio: 0.8,
+ * higherIsBetter: true }` makes a throughput row (samples `{ value }`, fields `median`, `min`, `samples`, `unit`).
+ */
+function row(name, description, perTool, { unit = "ms", goalRatio = GOAL_RATIO, higherIsBetter = false } = {}) {
+  const isMs = unit === "ms";
   const side = (tool) => {
     const r = perTool[tool.name];
     if (!r) return { skipped: true };
     if (r.unavailable) return { unavailable: r.unavailable };
-    const ms = r.samples.map((s) => s.ms);
-    return {
-      medianMs: round(median(ms)),
-      maxMs: round(max(ms)),
-      samplesMs: ms.map(round),
-      details: r.samples.map((s) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, typeof v === "number" && k !== "polls" ? round(v) : v]))),
-      ...(r.extra ?? {}),
-      ...(r.error ? { error: r.error } : {}),
-    };
+    const xs = r.samples.map((s) => (isMs ? s.ms : s.value));
+    const details = r.samples.map((s) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, typeof v === "number" && k !== "polls" ? round(v) : v])));
+    const numbers = isMs
+      ? { medianMs: round(median(xs)), maxMs: round(max(xs)), samplesMs: xs.map(round) }
+      : { unit, median: round(median(xs)), min: xs.length ? round(Math.min(...xs)) : null, samples: xs.map(round) };
+    return { ...numbers, details, ...(r.extra ?? {}), ...(r.error ? { error: r.error } : {}) };
   };
   const a = side(aerostack);
   const w = side(wrangler);
-  const ratio = a.medianMs != null && w.medianMs != null && w.medianMs > 0 ? Math.round((a.medianMs / w.medianMs) * 100) / 100 : null;
+  const am = isMs ? a.medianMs : a.median;
+  const wm = isMs ? w.medianMs : w.median;
+  const ratio = am != null && wm != null && wm > 0 ? Math.round((am / wm) * 100) / 100 : null;
   return {
     name,
     description,
-    aerostackMedianMs: a.medianMs ?? null,
-    wranglerMedianMs: w.medianMs ?? null,
+    ...(isMs ? { aerostackMedianMs: am ?? null, wranglerMedianMs: wm ?? null } : { unit, aerostackMedian: am ?? null, wranglerMedian: wm ?? null }),
     ratio,
-    goal: GOAL,
-    goalMet: ratio === null ? null : ratio <= GOAL_RATIO,
+    goal: `${higherIsBetter ? "≥" : "≤"} ${Number.isInteger(goalRatio) ? goalRatio.toFixed(1) : goalRatio}`,
+    goalMet: ratio === null ? null : higherIsBetter ? ratio >= goalRatio : ratio <= goalRatio,
     aerostack: a,
     wrangler: w,
   };
@@ -518,6 +542,190 @@ async function forTool(tool, ctx, fn) {
     log(`  ✘ ${tool.name}: ${message.replace(/\n/g, "\n    ")}`);
     return { samples: [], error: message };
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The self-hosted platform (`aerostack platform start`), one-shot commands and HTTP load, for the `platform` entry
+
+const percentile = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? null : s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+};
+
+/**
+ * One HTTP request to a loopback URL; `host` sets the Host header (`*.localhost` need not resolve on this machine,
+ * so project URLs are reached as 127.0.0.1:PORT with their host name in Host). Without an `agent` it uses a fresh
+ * connection. Resolves { status, body, ms } or { error, ms }; never rejects.
+ */
+function request(url, { method = "GET", host, headers = {}, body, agent = false, timeoutMs = 10_000 } = {}) {
+  return new Promise((resolveRequest) => {
+    const t0 = performance.now();
+    const done = (result) => resolveRequest({ ...result, ms: performance.now() - t0 });
+    const req = http.request(url, { method, agent, headers: { ...(agent ? {} : { connection: "close" }), ...(host ? { host } : {}), ...headers } }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => done({ status: res.statusCode, body: Buffer.concat(chunks).toString("utf8") }));
+      res.on("error", (error) => done({ error }));
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
+    req.on("error", (error) => done({ error }));
+    req.end(body);
+  });
+}
+
+const describeAnswer = (res) => (res.error ? res.error.message : `${res.status} ${res.body.slice(0, 200)}`);
+
+/** Waits for an output line matching `re`; resolves { match, at: ms since spawn }. Throws if the process exits first. */
+async function waitForLine(server, re, deadlineMs) {
+  for (;;) {
+    const hit = server.lines.find((l) => re.test(l.text));
+    if (hit) return { match: re.exec(hit.text), at: hit.at };
+    if (server.exited) throw new Error(`${server.name} exited (${server.exited}) before printing ${re}\n--- output (last lines) ---\n${tail(server.output)}`);
+    if (performance.now() - server.t0 > deadlineMs) throw new Error(`${server.name} printed no line matching ${re} in ${Math.round(deadlineMs / 1000)} s\n--- output (last lines) ---\n${tail(server.output)}`);
+    await sleep(10);
+  }
+}
+
+/**
+ * Runs a short command in its own process group and waits for it; resolves { t0, ms (spawn → exit), stdout, output }.
+ * A non-zero exit or a hang past `timeoutMs` throws with the command's last output lines.
+ */
+async function runCommand({ name, command, args, cwd, env, verbose, timeoutMs = 120_000 }) {
+  const proc = startServer({ name, command, args, cwd, env, verbose });
+  const closed = await Promise.race([proc.closed, sleep(timeoutMs, null, { ref: false })]);
+  await proc.stop(); // nothing left normally; a hung command (or a helper it left behind) is stopped here
+  if (!closed) throw new Error(`${name} did not finish in ${Math.round(timeoutMs / 1000)} s\n--- output (last lines) ---\n${tail(proc.output)}`);
+  if (closed.code !== 0) throw new Error(`${name} exited with ${closed.code ?? closed.signal}\n--- output (last lines) ---\n${tail(proc.output)}`);
+  return { t0: proc.t0, ms: closed.ms, stdout: proc.stdout, output: proc.output };
+}
+
+const PLATFORM_LISTENING = /Platform listening on (http:\/\/127\.0\.0\.1:\d+)/;
+const ADMIN_KEY = /Admin key: (ak_[A-Za-z0-9]+)/;
+
+/**
+ * `aerostack platform start --port 0 --data-dir <dir>` in its own process group. Resolves once it prints its URL
+ * (and, on a first start, the admin key): { server, url, port, key, listeningMs (spawn → that line) }.
+ */
+async function startPlatform(dataDir, { verbose, firstStart }) {
+  const server = startServer({
+    name: "platform",
+    command: process.execPath,
+    args: [AEROSTACK_BIN, "platform", "start", "--port", "0", "--data-dir", dataDir],
+    cwd: dirname(dataDir),
+    env: BASE_ENV,
+    verbose,
+  });
+  try {
+    const listening = await waitForLine(server, PLATFORM_LISTENING, STARTUP_DEADLINE_MS);
+    const url = listening.match[1];
+    const key = firstStart ? (await waitForLine(server, ADMIN_KEY, STARTUP_DEADLINE_MS)).match[1] : null;
+    return { server, url, port: Number(new URL(url).port), key, listeningMs: listening.at };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
+
+/** `aerostack deploy --json` in `dir` with AEROSTACK_API_URL/KEY set; resolves { t0, ms (spawn → exit), result }. */
+async function cliDeploy(platform, dir, verbose) {
+  const r = await runCommand({
+    name: "aerostack deploy",
+    command: process.execPath,
+    args: [AEROSTACK_BIN, "deploy", "--json"],
+    cwd: dir,
+    env: { ...BASE_ENV, AEROSTACK_API_URL: platform.url, AEROSTACK_API_KEY: platform.key },
+    verbose,
+  });
+  let result;
+  try {
+    result = JSON.parse(r.stdout);
+  } catch {
+    throw new Error(`aerostack deploy --json printed no JSON\n--- output (last lines) ---\n${tail(r.output)}`);
+  }
+  if (typeof result?.url !== "string") throw new Error(`aerostack deploy --json printed no url: ${r.stdout.slice(0, 300)}`);
+  return { ...r, result };
+}
+
+/** Where a deployed project answers on a running platform: connect to 127.0.0.1:PORT, send its host name in Host. */
+const projectTarget = (platform, deployUrl, path) => ({ url: `http://127.0.0.1:${platform.port}${path}`, host: `${new URL(deployUrl).hostname}:${platform.port}` });
+
+/**
+ * `clients` concurrent keep-alive clients (one node:http Agent), each sending its next GET as soon as the last one
+ * was answered: `warmupMs` not counted, then answers arriving in the next `countMs` are counted. Resolves
+ * { value: req/s, requests, errors, firstError, p50LatencyMs, p99LatencyMs }.
+ */
+async function loadTest({ url, host }, { clients, warmupMs, countMs }) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
+  const from = performance.now() + warmupMs;
+  const until = from + countMs;
+  let ok = 0;
+  let errors = 0;
+  let firstError = null;
+  const latencies = [];
+  const client = async () => {
+    while (performance.now() < until) {
+      const res = await request(url, { host, agent });
+      const at = performance.now();
+      if (at < from || at > until) continue;
+      if (!res.error && res.status === 200) {
+        ok++;
+        latencies.push(res.ms);
+      } else {
+        errors++;
+        firstError ??= describeAnswer(res);
+        if (res.error) await sleep(5); // a refused connection must not spin
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, client));
+  agent.destroy();
+  return {
+    value: ok / (countMs / 1000),
+    requests: ok,
+    errors,
+    ...(firstError ? { firstError } : {}),
+    p50LatencyMs: percentile(latencies, 50),
+    p99LatencyMs: percentile(latencies, 99),
+  };
+}
+
+// Routes added to both copies of the function project (the template and bench/fixtures/wrangler-app) for the req/s
+// rows, inserted before their GET / route: the same statements on both sides, so both do the same work.
+const ROUTE_ANCHOR = 'if (route === "GET /") {';
+const BENCH_ROUTES = `if (route === "GET /bench/plain") return json({ message: env.GREETING });
+    if (route === "GET /bench/kv") {
+      const n = Number((await env.CACHE.get("bench-kv")) ?? "0") + 1;
+      await env.CACHE.put("bench-kv", String(n));
+      return json({ message: env.GREETING, n });
+    }
+    `;
+async function addBenchRoutes(source) {
+  const text = await readFile(source, "utf8");
+  if (!text.includes(ROUTE_ANCHOR)) throw new Error(`${source} no longer contains \`${ROUTE_ANCHOR}\`; update bench/run.mjs`);
+  await writeFile(source, text.replace(ROUTE_ANCHOR, `${BENCH_ROUTES}${ROUTE_ANCHOR}`));
+}
+
+// The mcp-server template's server version: each timed deploy changes it, so the new version is recognisable.
+const MCP_VERSION = 'version: "1.0.0"';
+const MCP_HEADERS = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+const MCP_INITIALIZE = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "aerostack-bench", version: "1" } },
+});
+
+/** A copy of a template in a temporary folder, `{{name}}` and the toml's `name` set to `name`. */
+async function copyTemplate(templateDir, prefix, name) {
+  const dir = await tempDir(prefix);
+  await cp(templateDir, dir, { recursive: true });
+  await fillPlaceholders(dir, name);
+  await setProjectName(dir, name);
+  return { dir, source: join(dir, "src", "index.ts") };
+}
+async function setProjectName(dir, name) {
+  const toml = join(dir, "aerostack.toml");
+  await writeFile(toml, (await readFile(toml, "utf8")).replace(/^name\s*=\s*"[^"]*"/m, `name = "${name}"`));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -747,6 +955,273 @@ export default {
       return rows;
     },
   },
+  // ---- platform: deploy, throughput and cold starts on the self-hosted platform --------------------------------
+  {
+    name: "platform",
+    description: "`aerostack platform start`: deploy of the mcp-server template vs `wrangler deploy --dry-run`, req/s with concurrent clients vs `wrangler dev`, first requests after a restart",
+    async run(ctx) {
+      const { deploys, clients, seconds, rounds, projects, verbose } = ctx.opts;
+      const runnable = ctx.tools.filter((t) => t.available);
+      const rows = [];
+      let platform = null;
+      let platformError = null;
+      const dataDir = join(await tempDir("platform"), "data");
+      const needPlatform = (fn) => (tool) => {
+        if (!platform) throw new Error(`not measured: ${platformError ?? "the platform is not running"}`);
+        return fn(tool);
+      };
+      const needPlatformFor = (tool, fn) => (tool === aerostack ? needPlatform(fn) : fn);
+      const emptySides = () => Object.fromEntries(ctx.tools.map((t) => [t.name, t.available ? { samples: [] } : { unavailable: t.reason }]));
+      let wranglerDev = null;
+
+      try {
+        if (runnable.includes(aerostack)) {
+          try {
+            platform = await startPlatform(dataDir, { verbose, firstStart: true });
+            log(`  platform listening on ${platform.url} after ${round(platform.listeningMs)} ms`);
+          } catch (error) {
+            platformError = `the platform did not start: ${error.message}`;
+            ctx.problems.push(`aerostack: ${platformError.split("\n")[0]}`);
+            log(`  ✘ ${platformError.replace(/\n/g, "\n    ")}`);
+          }
+        }
+
+        // (1) Deploy: spawn → the new version answering (aerostack) against spawn → exit of wrangler's dry run.
+        const deployProjects = {};
+        const prepare = {
+          aerostack: async () => copyTemplate(MCP_TEMPLATE_DIR, "mcp-aerostack", "bench-mcp"),
+          wrangler: async () => {
+            const dir = await tempDir("mcp-wrangler");
+            await cp(WRANGLER_MCP_FIXTURE, dir, { recursive: true });
+            await mkdir(join(dir, "src"));
+            const source = join(dir, "src", "index.ts");
+            await writeFile(source, (await readFile(join(MCP_TEMPLATE_DIR, "src", "index.ts"), "utf8")).replaceAll("{{name}}", "bench-mcp"));
+            // The same node_modules aerostack's bundler falls back to: both tools bundle the same package copies.
+            await symlink(join(REPO_DIR, "node_modules"), join(dir, "node_modules"), "dir");
+            return { dir, source };
+          },
+        };
+        const deployOnce = {
+          async aerostack(project, marker) {
+            const r = await cliDeploy(platform, project.dir, verbose);
+            const target = projectTarget(platform, r.result.url, "/mcp");
+            const hit = await pollUntil(target.url, {
+              t0: r.t0,
+              intervalMs: 5,
+              deadlineMs: RELOAD_DEADLINE_MS,
+              accept: (res) => res.status === 200 && res.body.includes(`"version":"${marker}"`),
+              isDead: () => platform.server.exited,
+              send: () => request(target.url, { method: "POST", host: target.host, headers: MCP_HEADERS, body: MCP_INITIALIZE }),
+            });
+            project.url = r.result.url;
+            return { ms: hit.ms, cliExitMs: r.ms, polls: hit.polls, version: r.result.version };
+          },
+          async wrangler(project, marker) {
+            const outdir = join(project.dir, ".out", marker);
+            const r = await runCommand({ name: "wrangler deploy --dry-run", command: process.execPath, args: [wrangler.bin, "deploy", "--dry-run", "--outdir", outdir], cwd: project.dir, env: wrangler.env, verbose });
+            const bundleBytes = (await stat(join(outdir, "index.js"))).size;
+            return { ms: r.ms, bundleBytes };
+          },
+        };
+        const deploy = emptySides();
+        const edit = async (project, marker) => {
+          const text = await readFile(project.source, "utf8");
+          if (!text.includes(project.versionLine ?? MCP_VERSION)) throw new Error(`${relative(project.dir, project.source)} no longer contains \`${MCP_VERSION}\`; update bench/run.mjs`);
+          const line = `version: "${marker}"`;
+          await writeFile(project.source, text.replace(project.versionLine ?? MCP_VERSION, line));
+          project.versionLine = line;
+        };
+        const timeDeploy = (tool, marker) =>
+          forTool(tool, ctx, needPlatformFor(tool, async (t) => {
+            deployProjects[t.name] ??= await prepare[t.name]();
+            await edit(deployProjects[t.name], marker);
+            return deployOnce[t.name](deployProjects[t.name], marker);
+          }));
+        for (const tool of runnable) {
+          log(`  deploy warm-up: ${tool.name}${tool === aerostack ? " (creates the project, applies its migration)" : ""}`);
+          const r = await timeDeploy(tool, `1.0.0-bench.${process.pid}.0`);
+          if (r?.error) deploy[tool.name] = r;
+          else deploy[tool.name].extra = { warmupMs: round(r.ms) };
+        }
+        for (let i = 1; i <= deploys; i++) {
+          const order = i % 2 === 1 ? runnable : [...runnable].reverse();
+          for (const tool of order) {
+            if (deploy[tool.name].error) continue;
+            const r = await timeDeploy(tool, `1.0.0-bench.${process.pid}.${i}`);
+            if (r?.error) {
+              deploy[tool.name].error = r.error;
+              continue;
+            }
+            deploy[tool.name].samples.push(r);
+            const detail = tool === aerostack ? `(CLI exited at ${round(r.cliExitMs)} ms, ${r.polls} poll${r.polls === 1 ? "" : "s"})` : `(bundle ${Math.round(r.bundleBytes / 1024)} KiB)`;
+            log(`  deploy ${i}/${deploys} ${tool.name.padEnd(9)} ${round(r.ms)} ms ${detail}`);
+          }
+        }
+        rows.push(
+          row(
+            "platform deploy (mcp-server)",
+            "median ms: aerostack = spawning `aerostack deploy --json` of the mcp-server template (a changed server version each run) → the first POST /mcp initialize answering with that version, polled every 5 ms from the moment the command exits; wrangler = spawning `wrangler deploy --dry-run --outdir` of the same source and dependencies → its exit (bundling only, nothing deployed)",
+            deploy,
+            { goalRatio: 1.0 },
+          ),
+        );
+
+        // (2) Requests per second: the function template on the platform against bench/fixtures/wrangler-app under
+        // `wrangler dev`, both with BENCH_ROUTES added; one process each, kept for every route and round.
+        const targets = {};
+        const fnSetup = {
+          async aerostack() {
+            const project = await copyTemplate(TEMPLATE_DIR, "fn-aerostack", "bench-fn");
+            await addBenchRoutes(project.source);
+            const r = await cliDeploy(platform, project.dir, verbose);
+            return (path) => projectTarget(platform, r.result.url, path);
+          },
+          async wrangler(tool) {
+            const project = await tool.makeProject();
+            await addBenchRoutes(project.source);
+            const port = await freePort();
+            wranglerDev = await tool.start(project, port, verbose);
+            await pollUntil(`http://127.0.0.1:${port}/`, { t0: wranglerDev.t0, intervalMs: STARTUP_POLL_MS, deadlineMs: STARTUP_DEADLINE_MS, accept: (r) => r.status === 200, isDead: () => wranglerDev.exited }).catch((error) => {
+              throw new Error(`wrangler dev: ${error.message}\n--- wrangler output (last lines) ---\n${tail(wranglerDev.output)}`);
+            });
+            return (path) => ({ url: `http://127.0.0.1:${port}${path}` });
+          },
+        };
+        const rps = {};
+        for (const tool of runnable) {
+          log(`  req/s set-up: ${tool === aerostack ? "deploying the function template (+ bench routes) to the platform" : "wrangler dev of fixtures/wrangler-app (+ bench routes)"}`);
+          const r = await forTool(tool, ctx, needPlatformFor(tool, (t) => fnSetup[t.name](t)));
+          if (typeof r === "function") targets[tool.name] = r;
+          else rps[tool.name] = r;
+        }
+        const RPS_ROUTES = [
+          { path: "/bench/kv", name: `platform req/s, CACHE get+put (${clients} clients)`, what: "GET /bench/kv: CACHE.get, +1, CACHE.put of one key, JSON answer; the same statements on both" },
+          { path: "/bench/plain", name: `platform req/s, no binding (${clients} clients)`, what: "GET /bench/plain: a JSON answer from env.GREETING, no binding call; the same statement on both" },
+          { path: "/", name: `platform req/s, GET / as shipped (${clients} clients)`, what: "GET / as each project ships it, which is NOT the same work: aerostack's template does one atomic CACHE.increment, the wrangler fixture a KV get and put" },
+        ];
+        for (const route of RPS_ROUTES) {
+          const sides = emptySides();
+          for (const tool of runnable) {
+            if (rps[tool.name]) sides[tool.name] = { samples: [], error: `not measured: ${rps[tool.name].error ?? rps[tool.name].unavailable}` };
+          }
+          for (const tool of runnable) {
+            if (!targets[tool.name]) continue;
+            const check = await request(targets[tool.name](route.path).url, { host: targets[tool.name](route.path).host });
+            if (check.error || check.status !== 200) {
+              sides[tool.name].error = `GET ${route.path} did not answer 200 before the run: ${describeAnswer(check)}`;
+              ctx.problems.push(`${tool.name}: ${sides[tool.name].error}`);
+            }
+          }
+          for (let i = 0; i < rounds; i++) {
+            const order = (i + RPS_ROUTES.indexOf(route)) % 2 === 0 ? runnable : [...runnable].reverse();
+            for (const tool of order) {
+              if (!targets[tool.name] || sides[tool.name].error) continue;
+              const r = await forTool(tool, ctx, () => loadTest(targets[tool.name](route.path), { clients, warmupMs: 1_000, countMs: seconds * 1_000 }));
+              if (r?.error) {
+                sides[tool.name].error = r.error;
+                continue;
+              }
+              sides[tool.name].samples.push(r);
+              if (r.errors) ctx.problems.push(`${tool.name}: GET ${route.path}: ${r.errors} failed answers in a ${seconds} s round (first: ${r.firstError})`);
+              log(`  ${route.path.padEnd(12)} round ${i + 1}/${rounds} ${tool.name.padEnd(9)} ${Math.round(r.value)} req/s (p50 ${r.p50LatencyMs.toFixed(1)} ms, p99 ${r.p99LatencyMs.toFixed(1)} ms${r.errors ? `, ${r.errors} errors` : ""})`);
+            }
+          }
+          rows.push(row(route.name, `median req/s over ${rounds} rounds of ${seconds} s (after 1 s not counted), ${clients} concurrent keep-alive node:http clients; ${route.what}`, sides, { unit: "req/s", goalRatio: 0.8, higherIsBetter: true }));
+        }
+        if (wranglerDev) {
+          await stopServer(wranglerDev, ctx);
+          wranglerDev = null;
+        }
+
+        // (3) Cold first requests: `projects` deployed function projects, the platform stopped (SIGINT) and started
+        // again on the same data dir, then one GET each. Aerostack only: wrangler has no platform to restart.
+        const notCompared = "not compared: wrangler has no self-hosted platform holding many deployed projects to restart";
+        const cold = await forTool(aerostack, ctx, needPlatform(async () => {
+          const project = await copyTemplate(TEMPLATE_DIR, "cold", "bench-cold-01");
+          await addBenchRoutes(project.source);
+          const names = Array.from({ length: projects }, (_, i) => `bench-cold-${String(i + 1).padStart(2, "0")}`);
+          const urls = {};
+          const deployMs = [];
+          log(`  deploying ${projects} projects (${names[0]} … ${names.at(-1)})`);
+          for (const name of names) {
+            await setProjectName(project.dir, name);
+            const r = await cliDeploy(platform, project.dir, verbose);
+            urls[name] = r.result.url;
+            deployMs.push(r.ms);
+          }
+          const getEach = async (path) => {
+            const out = [];
+            for (const name of names) {
+              const target = projectTarget(platform, urls[name], path);
+              const res = await request(target.url, { host: target.host });
+              if (res.error || res.status !== 200) throw new Error(`GET ${path} on ${name}: ${describeAnswer(res)}`);
+              out.push(res.ms);
+            }
+            return out;
+          };
+          await getEach("/bench/plain"); // every project answers before the restart (loads their isolates once)
+          const warmBefore = await getEach("/bench/plain");
+          log(`  stopping the platform (SIGINT) and starting it again on the same data dir`);
+          const stopped = await stopServer(platform.server, ctx);
+          const key = platform.key;
+          platform = null;
+          try {
+            platform = { ...(await startPlatform(dataDir, { verbose, firstStart: false })), key };
+          } catch (error) {
+            platformError = `the platform did not start again: ${error.message}`;
+            throw new Error(platformError);
+          }
+          const first = await getEach("/bench/plain");
+          const warmAfter = await getEach("/bench/plain");
+          const firstBinding = await getEach("/"); // GET /: the project's first CACHE call after the restart
+          let mcpFirstMs = null;
+          if (deployProjects.aerostack?.url) {
+            const target = projectTarget(platform, deployProjects.aerostack.url, "/mcp");
+            const res = await request(target.url, { method: "POST", host: target.host, headers: MCP_HEADERS, body: MCP_INITIALIZE });
+            if (res.error || res.status !== 200) ctx.problems.push(`aerostack: first initialize on bench-mcp after the restart: ${describeAnswer(res)}`);
+            else mcpFirstMs = res.ms;
+          }
+          return { names, first, warmBefore, warmAfter, firstBinding, deployMs, stopMs: stopped.ms, restartMs: platform.listeningMs, mcpFirstMs };
+        }));
+        const coldSide = { aerostack: cold, ...(ctx.tools.includes(wrangler) ? { wrangler: { unavailable: notCompared } } : {}) };
+        if (cold && !cold.error && !cold.unavailable) {
+          const two = (x) => (x == null ? null : Math.round(x * 100) / 100);
+          const rest = cold.first.slice(1);
+          const extra = {
+            p50Ms: two(median(cold.first)), // the same (interpolated) median as the row
+            p95Ms: two(percentile(cold.first, 95)),
+            firstAfterRestartMs: two(cold.first[0]),
+            p50WithoutFirstMs: two(median(rest)),
+            p95WithoutFirstMs: two(percentile(rest, 95)),
+            warmBeforeRestartP50Ms: two(median(cold.warmBefore)),
+            warmAfterRestartP50Ms: two(median(cold.warmAfter)),
+            firstCacheCallP50Ms: two(median(cold.firstBinding)),
+            firstCacheCallP95Ms: two(percentile(cold.firstBinding, 95)),
+            mcpServerFirstInitializeMs: two(cold.mcpFirstMs),
+            restartToListeningMs: round(cold.restartMs),
+            sigintToStoppedMs: round(cold.stopMs),
+            deployMedianMs: round(median(cold.deployMs)),
+          };
+          coldSide.aerostack = { samples: cold.first.map((ms, i) => ({ ms, project: cold.names[i] })), extra };
+          log(`  first request after restart: p50 ${extra.p50Ms} ms, p95 ${extra.p95Ms} ms (the very first ${extra.firstAfterRestartMs} ms; others p50 ${extra.p50WithoutFirstMs} ms); warm p50 ${extra.warmAfterRestartP50Ms} ms`);
+          log(`  first GET / (first CACHE call) after restart: p50 ${extra.firstCacheCallP50Ms} ms; mcp-server first initialize ${extra.mcpServerFirstInitializeMs ?? "—"} ms; restart → listening ${extra.restartToListeningMs} ms`);
+        }
+        rows.push({
+          ...row(
+            `platform cold first request (${projects} projects)`,
+            `ms of the first GET /bench/plain to each of ${projects} deployed function projects (fresh connection each), in deploy order, after the platform was stopped with SIGINT and started again on the same data dir; extra: p50/p95, the very first request alone, warm requests, the first CACHE call (GET /), the mcp-server's first initialize`,
+            coldSide,
+          ),
+          goal: "—",
+          goalMet: null,
+        });
+      } finally {
+        if (wranglerDev) await stopServer(wranglerDev, ctx);
+        if (platform) await stopServer(platform.server, ctx);
+      }
+      return rows;
+    },
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -754,7 +1229,8 @@ export default {
 
 const fmtMs = (side) => {
   if (side.skipped) return "skipped";
-  if (side.unavailable) return side.unavailable.startsWith("wrangler unavailable") ? "wrangler unavailable" : "unavailable";
+  if (side.unavailable) return side.unavailable.startsWith("wrangler unavailable") ? "wrangler unavailable" : side.unavailable.startsWith("not compared") ? "not compared" : "unavailable";
+  if (side.unit) return side.median == null ? "failed" : `${side.median} ${side.unit} (min ${side.min})`;
   if (side.medianMs == null) return "failed";
   return `${side.medianMs} ms (max ${side.maxMs})`;
 };
@@ -769,6 +1245,9 @@ function table(rows) {
   return [line(head), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...body.map(line)].join("\n");
 }
 
+// A side's own fields; anything else on it is an entry's extra figure, listed under its samples.
+const SIDE_FIELDS = new Set(["medianMs", "maxMs", "samplesMs", "unit", "median", "min", "samples", "details", "error", "warmupMs", "note"]);
+
 function markdown(report) {
   const m = report.machine;
   const out = [
@@ -776,12 +1255,13 @@ function markdown(report) {
     "",
     `${report.date} · ${m.cpus} × ${m.cpuModel} · ${Math.round(m.memoryGiB)} GiB · ${m.platform} ${m.release} · node ${m.node}`,
     `aerostack ${report.tools.aerostack.version ?? "—"} · wrangler ${report.tools.wrangler.version ?? "—"} · entries: ${report.entries.join(", ")}`,
+    `load average (1, 5, 15 min) before: ${report.load.before.join(" ")} · after: ${report.load.after.join(" ")}`,
     "",
-    "Ratio = aerostack median / wrangler median; lower is better for Aerostack.",
+    "Ratio = aerostack median / wrangler median; lower is better for Aerostack, except in rows counted in req/s (goal ≥).",
     "",
     table(report.results),
     "",
-    "## Samples (ms)",
+    "## Samples (ms unless a unit is given)",
     "",
   ];
   for (const r of report.results) {
@@ -792,7 +1272,15 @@ function markdown(report) {
       if (s.unavailable) out.push(`- ${tool}: ${s.unavailable.split("\n")[0]}`);
       else {
         const extra = s.warmupMs != null ? ` (warm-up ${s.warmupMs})` : "";
-        out.push(`- ${tool}: ${s.samplesMs.join(", ") || "none"}${extra}${s.error ? ` — error: ${s.error.split("\n")[0]}` : ""}`);
+        const samples = s.unit ? `${s.samples.join(", ") || "none"}${s.samples.length ? ` ${s.unit}` : ""}` : s.samplesMs.join(", ") || "none";
+        out.push(`- ${tool}: ${samples}${extra}${s.error ? ` — error: ${s.error.split("\n")[0]}` : ""}`);
+        if (s.note) out.push(`  - ${s.note}`);
+        if (s.unit) {
+          const lat = s.details.filter((d) => d.p50LatencyMs != null).map((d) => `${d.p50LatencyMs}/${d.p99LatencyMs}`);
+          if (lat.length) out.push(`  - latency p50/p99 per round (ms): ${lat.join(", ")}`);
+        }
+        const extras = Object.entries(s).filter(([k]) => !SIDE_FIELDS.has(k));
+        if (extras.length) out.push(`  - ${extras.map(([k, v]) => `${k}: ${v ?? "—"}`).join(" · ")}`);
         const logged = s.details.map((d) => d.readyLineMs ?? d.reloadLineMs).filter((v) => v != null);
         if (logged.length) out.push(`  - its own "${r.name.includes("reload") ? "reloaded" : "ready"}" line printed at: ${logged.join(", ")}`);
         const stops = s.details.map((d) => d.stopMs).filter((v) => v != null);
@@ -832,7 +1320,9 @@ async function main() {
   const entries = opts.entries.length ? ENTRIES.filter((e) => opts.entries.includes(e.name)) : ENTRIES;
   const tools = opts.only ? TOOLS.filter((t) => t.name === opts.only) : TOOLS;
 
-  log(`aerostack bench: ${entries.map((e) => e.name).join(", ")} on ${os.cpus().length} cores, node ${process.version}`);
+  // Other work on the machine skews every number here: the load average before and after is part of the result.
+  const loadBefore = os.loadavg().map((x) => Math.round(x * 100) / 100);
+  log(`aerostack bench: ${entries.map((e) => e.name).join(", ")} on ${os.cpus().length} cores, node ${process.version}, load ${loadBefore.join(" ")}`);
   for (const tool of tools) {
     const c = await tool.check();
     tool.available = c.ok;
@@ -871,7 +1361,12 @@ async function main() {
       arch: os.arch(),
       node: process.version,
     },
-    settings: { startups: opts.startups, reloads: opts.reloads, startupPollMs: STARTUP_POLL_MS, reloadPollMs: RELOAD_POLL_MS, only: opts.only },
+    settings: {
+      startups: opts.startups, reloads: opts.reloads, startupPollMs: STARTUP_POLL_MS, reloadPollMs: RELOAD_POLL_MS,
+      deploys: opts.deploys, clients: opts.clients, seconds: opts.seconds, rounds: opts.rounds, projects: opts.projects,
+      only: opts.only,
+    },
+    load: { before: loadBefore, after: os.loadavg().map((x) => Math.round(x * 100) / 100) },
     tools: Object.fromEntries(TOOLS.map((t) => [t.name, { version: t.version, available: t.available, ...(t.reason ? { reason: t.reason } : {}) }])),
     entries: entries.map((e) => e.name),
     results,
