@@ -3,7 +3,8 @@ import type { PlatformEnv } from "../env";
 import type { ErrorReport } from "../../shared/protocol";
 import { logUserError } from "../isolates/errors";
 import { describeRunError, type FetchRun } from "../isolates/run-project";
-import { projectLogs, type NewLogEntry } from "./project-logs";
+import type { NewLogEntry } from "./project-logs";
+import { appendLogEntries } from "./batched-append";
 
 export interface RequestLog {
   /** Logs how the run ended: the request line, and the user code's (source-mapped) error if it threw. */
@@ -34,7 +35,7 @@ export function requestLog(
       return;
     }
     keep({ type: "request", level: status >= 500 ? "error" : "info", version, method: request.method, path: `${url.pathname}${url.search}`, status, durationMs, message: `${request.method} ${url.pathname} → ${status}` });
-    waitUntil(projectLogs(env, project).append(stored.splice(0)).catch(() => {}));
+    appendLogEntries(env, project, stored.splice(0), waitUntil);
   };
   return {
     ran(run) {

@@ -1,0 +1,29 @@
+/**
+ * Log entries reach ProjectLogs in batches: one write per tenant every few milliseconds rather than one per request,
+ * so logging does not halve a busy project's throughput. A batch is kept alive by the `waitUntil` of the request
+ * that opened it, and nothing else holds it: the map is empty whenever no batch is pending.
+ */
+import type { PlatformEnv } from "../env";
+import { projectLogs, type NewLogEntry } from "./project-logs";
+
+/** How long a batch collects before it is written; also the most a committed log line can lag its request. */
+const BATCH_MS = 20;
+const MAX_BATCH = 500;
+
+const pending = new Map<string, NewLogEntry[]>();
+
+export function appendLogEntries(env: PlatformEnv, tenant: string, entries: NewLogEntry[], waitUntil: (promise: Promise<unknown>) => void): void {
+  const open = pending.get(tenant);
+  if (open && open.length < MAX_BATCH) {
+    open.push(...entries);
+    return;
+  }
+  const batch = [...entries];
+  pending.set(tenant, batch);
+  waitUntil(
+    new Promise((resolve) => setTimeout(resolve, BATCH_MS)).then(async () => {
+      if (pending.get(tenant) === batch) pending.delete(tenant);
+      await projectLogs(env, tenant).append(batch).catch(() => {});
+    }),
+  );
+}
