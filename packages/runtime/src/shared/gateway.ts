@@ -5,6 +5,9 @@
 // zod/mini, as protocol.ts: the platform worker bundles these schemas.
 import * as z from "zod/mini";
 import { TenantIdSchema } from "./protocol";
+/** The roles a member token can have: admin manages the workspace, developer lists and calls, read-only calls only read-only tools. */
+export const WORKSPACE_ROLES = ["admin", "developer", "read-only"] as const;
+export type WorkspaceRole = (typeof WORKSPACE_ROLES)[number];
 
 /** Member slugs (and workspace slugs): no `_`, so a composed name splits unambiguously on its first `__`. */
 export const MEMBER_SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
@@ -148,8 +151,6 @@ export const WorkspacePutSchema = z.object({
 });
 export type WorkspacePut = z.input<typeof WorkspacePutSchema>;
 
-export const TOKEN_ROLES = ["owner", "admin", "member"] as const;
-export type TokenRole = (typeof TOKEN_ROLES)[number];
 
 /** Body of `PUT /__aerostack/workspaces/:slug/tokens`: the workspace's whole token set, as SHA-256 hex hashes only. */
 export const WorkspaceTokensSchema = z.object({
@@ -157,16 +158,10 @@ export const WorkspaceTokensSchema = z.object({
     .array(
       z.object({
         hash: z.string().check(z.regex(/^[0-9a-f]{64}$/, "must be a SHA-256 hex digest")),
-        role: z.enum(TOKEN_ROLES),
+        role: z.enum(WORKSPACE_ROLES),
         label: z._default(z.string().check(z.maxLength(200)), ""),
       }),
     )
     .check(z.maxLength(1000)),
 });
 export type WorkspaceTokens = z.input<typeof WorkspaceTokensSchema>;
-
-/** What the control plane answers the gateway for one request: who is calling and (when it changed) the config. */
-export type GatewayAccess =
-  | { status: "ok"; rev: number; role: TokenRole; config?: WorkspaceConfig }
-  | { status: "no-workspace" }
-  | { status: "bad-token" };

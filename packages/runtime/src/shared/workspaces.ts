@@ -1,12 +1,10 @@
 /** Workspaces on the platform: settings, member tokens, call records and the API bodies that manage them (zod, shared). */
 import * as z from "zod/mini";
-import { MEMBER_SLUG_PATTERN, MemberSchema } from "./gateway";
+import { MEMBER_SLUG_PATTERN, MemberSchema, WORKSPACE_ROLES } from "./gateway";
 
 export const WorkspaceSlugSchema = z.string().check(z.regex(MEMBER_SLUG_PATTERN, "must be a lowercase slug (letters, digits, dashes; no underscores)"));
 
-/** The roles a member token can have: admin manages the workspace, developer lists and calls, read-only calls only read-only tools. */
-export const WORKSPACE_ROLES = ["admin", "developer", "read-only"] as const;
-export type WorkspaceRole = (typeof WORKSPACE_ROLES)[number];
+export { WORKSPACE_ROLES, type WorkspaceRole } from "./gateway";
 
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 120;
 export const DEFAULT_LOG_RETENTION_DAYS = 30;

@@ -156,7 +156,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
         pushSecrets(),
         (async () => {
           gatewayMembers = await pushWorkspace();
-          await platform.control.putWorkspaceTokens(DEV_WORKSPACE, { tokens: [{ hash: devToken.hash, role: "owner", label: "aerostack dev" }] });
+          await platform.control.putWorkspaceTokens(DEV_WORKSPACE, { tokens: [{ hash: devToken.hash, role: "admin", label: "aerostack dev" }] });
         })(),
       ]);
       if (firstBuild.ok) await deploy(firstBuild);

@@ -2,6 +2,10 @@
 import type * as z from "zod/mini";
 import type { PlatformEnv } from "../env";
 import { controlPlane } from "./control-plane";
+import { workspaceObject } from "../workspaces/workspace";
+
+/** The owner of workspaces `aerostack dev` (and the control API) makes: no account exists there. */
+const LOCAL_ACCOUNT = "local";
 import { projectStore } from "../projects/project-store";
 import { directory } from "../accounts/directory";
 import { rememberActive } from "../isolates/active";
@@ -66,13 +70,21 @@ async function serveControl(request: Request, env: PlatformEnv, ctx: ExecutionCo
       const workspace = path[1] ?? "";
       if (!MEMBER_SLUG_PATTERN.test(workspace)) throw new HttpError("bad_workspace", `workspace ${JSON.stringify(workspace)} must be a lowercase slug`);
       const sub = `${request.method} ${path.slice(2).join("/")}`;
+      const ws = workspaceObject(env, workspace);
       if (sub === "PUT ") {
+        // `aerostack dev`: the project's members, and the secret values their headers name, replace what was there.
         const body = await readBody(request, WorkspacePutSchema);
-        return json(await controlPlane(env).putWorkspace(workspace, body.config, body.secrets));
+        await ws.create(workspace, LOCAL_ACCOUNT);
+        const { rev, changed } = await ws.replaceMembers(body.config.members, { timeoutMs: body.config.timeoutMs, callTimeoutMs: body.config.callTimeoutMs });
+        await ws.replaceSecrets(workspace, Object.assign({}, ...Object.values(body.secrets)) as Record<string, string>);
+        const secrets = Object.fromEntries(Object.entries(body.secrets).map(([member, values]) => [member, Object.keys(values).sort()]));
+        return json({ rev, members: body.config.members.map((m) => m.slug), secrets, changed });
       }
       if (sub === "PUT tokens") {
         const body = await readBody(request, WorkspaceTokensSchema);
-        return json(await controlPlane(env).putWorkspaceTokens(workspace, body.tokens));
+        await ws.create(workspace, LOCAL_ACCOUNT);
+        await ws.replaceTokens(body.tokens.map((t, i) => ({ id: `tok_local${i}`, hash: t.hash, name: t.label || "token", role: t.role })));
+        return json({ count: body.tokens.length });
       }
       throw new HttpError("not_found", `no control route ${request.method} /${path.join("/")}`);
     }

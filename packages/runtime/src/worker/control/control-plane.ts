@@ -1,73 +1,48 @@
-/** ControlPlane: the SQLite Durable Object holding workspaces (gateway config, member secrets, token hashes). */
+/**
+ * ControlPlane: which workspaces compose which deployed project, so a redeploy can tell those workspaces' open
+ * sessions to list again. Written when a workspace's members change and read when a project deploys: never on a
+ * request's path.
+ */
 import { DurableObject } from "cloudflare:workers";
 import type { PlatformEnv } from "../env";
-import type { GatewayAccess, TokenRole, WorkspaceConfig } from "../../shared/gateway";
-import { WORKSPACE_TABLES, WorkspaceStore } from "./workspaces";
+import { migrateSchema, type SchemaMigration } from "./schema";
+import { workspaceObject } from "../workspaces/workspace";
+
+const MIGRATIONS: readonly SchemaMigration[] = [
+  {
+    version: 1,
+    name: "workspace members by project",
+    sql: `CREATE TABLE workspace_projects (workspace TEXT NOT NULL, project TEXT NOT NULL, PRIMARY KEY (workspace, project));
+          CREATE INDEX workspace_projects_project ON workspace_projects (project);`,
+  },
+];
 
 export class ControlPlane extends DurableObject<PlatformEnv> {
   private readonly sql: SqlStorage;
-  /** Workspaces: gateway config, member secrets, member token hashes (see ./workspaces.ts). */
-  private readonly workspaces: WorkspaceStore;
 
   constructor(ctx: DurableObjectState, env: PlatformEnv) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec(WORKSPACE_TABLES);
-    this.workspaces = new WorkspaceStore(this.sql, ctx.storage, env.AEROSTACK_MASTER_KEY);
+    // Workspaces lived here before they had objects of their own; those tables are simply left unused.
+    migrateSchema(ctx.storage, MIGRATIONS);
   }
 
-  async putWorkspace(workspace: string, config: WorkspaceConfig, secrets: Record<string, Record<string, string>>) {
-    const result = await this.workspaces.put(workspace, config, secrets);
-    if (result.changed) this.ctx.waitUntil(this.notifyGateway([workspace]));
-    return result;
-  }
-
-  /** A gateway session's event stream opened (`session` is its object's name) or closed. */
-  watchWorkspace(workspace: string, session: string): void {
-    this.workspaces.watch(workspace, session);
-  }
-
-  unwatchWorkspace(workspace: string, session: string): void {
-    this.workspaces.unwatch(workspace, session);
-  }
-
-  /**
-   * Tells the gateway sessions streaming from these workspaces that their members changed, so clients send
-   * tools/list again. A session whose stream has closed (or that is gone) is forgotten.
-   */
-  private async notifyGateway(workspaces: string[]): Promise<void> {
-    const ns = this.env.GATEWAY_SESSION;
-    await Promise.all(
-      workspaces.flatMap((workspace) =>
-        this.workspaces.streams(workspace).map(async (session) => {
-          const open = await ns.get(ns.idFromName(session)).membersChanged().catch(() => false);
-          if (!open) this.workspaces.unwatch(workspace, session);
-        }),
-      ),
-    );
-  }
-
-  putWorkspaceTokens(workspace: string, tokens: { hash: string; role: TokenRole; label: string }[]): { count: number } {
-    return this.workspaces.putTokens(workspace, tokens);
-  }
-
-  /** The gateway's per-request check: does the token (hash) belong to the workspace, and its config if stale. */
-  gatewayAccess(workspace: string, tokenHash: string, knownRev: number): GatewayAccess {
-    return this.workspaces.access(workspace, tokenHash, knownRev);
-  }
-
-  workspaceSecrets(workspace: string) {
-    return this.workspaces.secrets(workspace);
+  /** The deployed projects (tenants) a workspace composes now, replacing what it composed before. */
+  indexWorkspace(workspace: string, projects: string[]): void {
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("DELETE FROM workspace_projects WHERE workspace = ?", workspace);
+      for (const project of new Set(projects)) this.sql.exec("INSERT INTO workspace_projects (workspace, project) VALUES (?, ?)", workspace, project);
+    });
   }
 
   /** A project (tenant) now serves another version: workspaces composing it tell their open sessions. */
   projectDeployed(project: string): void {
-    const workspaces = this.workspaces.workspacesWithProject(project);
-    if (workspaces.length > 0) this.ctx.waitUntil(this.notifyGateway(workspaces));
+    const workspaces = this.sql.exec<{ workspace: string }>("SELECT workspace FROM workspace_projects WHERE project = ?", project).toArray();
+    for (const { workspace } of workspaces) this.ctx.waitUntil(workspaceObject(this.env, workspace).notifyStreams().catch(() => {}));
   }
 }
 
-/** The control plane is a singleton holding workspaces (per-project state lives in ProjectStore, one per tenant). */
+/** The one index for the platform: read on deploys and written on member changes, never on a request's path. */
 export function controlPlane(env: PlatformEnv): DurableObjectStub<ControlPlane> {
   return env.CONTROL.get(env.CONTROL.idFromName("control"));
 }

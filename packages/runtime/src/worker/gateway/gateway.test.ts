@@ -73,7 +73,7 @@ beforeAll(async () => {
   for (const outcome of started) if (outcome.status === "rejected") throw outcome.reason;
   await platform.deployScript("calc", PROJECT_MCP_SERVER);
   await platform.control.putWorkspace("dev", devWorkspace());
-  await platform.control.putWorkspaceTokens("dev", { tokens: [{ hash: dev.hash, role: "owner", label: "test" }] });
+  await platform.control.putWorkspaceTokens("dev", { tokens: [{ hash: dev.hash, role: "admin", label: "test" }] });
   // Members whose errors quote the credentials they were sent.
   await platform.control.putWorkspace("leaks", {
     config: {
@@ -84,7 +84,7 @@ beforeAll(async () => {
     },
     secrets: { leaky: { LEAKY_TOKEN: SECRET }, rejecting: { REJECTED_TOKEN: OTHER_SECRET } },
   });
-  await platform.control.putWorkspaceTokens("leaks", { tokens: [{ hash: tokens.leaks!.hash, role: "owner", label: "test" }] });
+  await platform.control.putWorkspaceTokens("leaks", { tokens: [{ hash: tokens.leaks!.hash, role: "admin", label: "test" }] });
   // Two hung members next to a healthy one, each hung one with a short discovery timeout.
   await platform.control.putWorkspace("slow", {
     config: {
@@ -96,7 +96,7 @@ beforeAll(async () => {
       callTimeoutMs: 1000,
     },
   });
-  await platform.control.putWorkspaceTokens("slow", { tokens: [{ hash: tokens.slow!.hash, role: "owner", label: "test" }] });
+  await platform.control.putWorkspaceTokens("slow", { tokens: [{ hash: tokens.slow!.hash, role: "admin", label: "test" }] });
   // A paged member next to one that is down and a project that was never deployed.
   await platform.control.putWorkspace("broken", {
     config: {
@@ -107,7 +107,7 @@ beforeAll(async () => {
       ],
     },
   });
-  await platform.control.putWorkspaceTokens("broken", { tokens: [{ hash: tokens.broken!.hash, role: "owner", label: "test" }] });
+  await platform.control.putWorkspaceTokens("broken", { tokens: [{ hash: tokens.broken!.hash, role: "admin", label: "test" }] });
 }, 60_000);
 
 afterAll(async () => {

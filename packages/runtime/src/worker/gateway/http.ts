@@ -5,7 +5,7 @@
  * bodies). Session work happens in the session's Durable Object (session.ts).
  */
 import type { PlatformEnv } from "../env";
-import { controlPlane } from "../control/control-plane";
+import { workspaceObject } from "../workspaces/workspace";
 import { MEMBER_SLUG_PATTERN, MEMBER_TOKEN_PREFIX, type WorkspaceConfig } from "../../shared/gateway";
 import {
   BAD_REQUEST,
@@ -15,6 +15,7 @@ import {
   MAX_BATCH,
   MAX_BODY_BYTES,
   PARSE_ERROR,
+  RATE_LIMITED,
   SESSION_NOT_FOUND,
   validateMessage,
   type JsonRpcMessage,
@@ -24,6 +25,7 @@ import { readBodyText } from "../http/body";
 import { HttpError } from "../http/http-error";
 import { serveHttp, type Surface } from "../http/middleware";
 import { sessionName, type SessionCall } from "./session";
+import type { RateState } from "../workspaces/workspace";
 import { sha256Hex } from "../../shared/sha256";
 
 export const GATEWAY_PREFIX = "/ws/";
@@ -39,13 +41,19 @@ function newSessionId(): string {
 }
 
 /**
- * Workspace configs by slug, as last read with their revision. The control plane is asked on every request anyway
- * (token check, so revocation is immediate); the config itself only travels when its revision moved.
+ * Workspace configs by slug, as last read with their revision. The workspace's object is asked on every request anyway
+ * (token check, so revocation is immediate, and the rate limit); the config only travels when its revision moved.
  */
-// A cache, correct when empty: an unknown revision (-1) makes the control plane send the config.
-const configs = new Map<string, { rev: number; config: WorkspaceConfig }>();
+// A cache, correct when empty: an unknown revision (-1) makes the workspace object send the config.
+const configs = new Map<string, { rev: number; config: WorkspaceConfig; disabledTools: Record<string, string[]> }>();
 
-type Authorized = { workspace: string; tokenHash: string; rev: number; config: WorkspaceConfig };
+type Authorized = Pick<SessionCall, "workspace" | "tokenHash" | "rev" | "config" | "policy"> & { rateHeaders: Record<string, string> };
+
+/** IETF RateLimit fields (draft-ietf-httpapi-ratelimit-headers): the client sees its budget on every answer. */
+function rateHeaders(rate: RateState, now = Date.now()): Record<string, string> {
+  const reset = Math.max(0, Math.ceil((rate.resetAt - now) / 1000));
+  return { "ratelimit-limit": String(rate.limit), "ratelimit-remaining": String(Math.max(0, rate.remaining)), "ratelimit-reset": String(reset) };
+}
 
 function unauthorized(message: string): Response {
   return httpError(401, BAD_REQUEST, message, { "www-authenticate": 'Bearer realm="aerostack", error="invalid_token"' });
@@ -63,16 +71,30 @@ async function authorize(request: Request, env: PlatformEnv, workspace: string):
   if (!token.startsWith(MEMBER_TOKEN_PREFIX)) return unauthorized(`Unauthorized: not a member token. ${hint}`);
   const tokenHash = await sha256Hex(token);
   const known = configs.get(workspace);
-  const access = await controlPlane(env).gatewayAccess(workspace, tokenHash, known?.rev ?? -1);
+  const access = await workspaceObject(env, workspace).gatewayAccess(tokenHash, known?.rev ?? -1);
   if (access.status === "no-workspace") {
     return httpError(404, BAD_REQUEST, `No workspace "${workspace}" on this platform.${env.AEROSTACK_MODE === "dev" ? " aerostack dev serves /ws/dev." : ""}`);
   }
-  if (access.status === "bad-token") return unauthorized(`Unauthorized: the token is not valid for workspace "${workspace}". ${hint}`);
-  let config = access.config;
-  if (config) configs.set(workspace, { rev: access.rev, config });
-  else config = known?.config;
-  if (!config) return httpError(500, BAD_REQUEST, "workspace config unavailable");
-  return { workspace, tokenHash, rev: access.rev, config };
+  if (access.status === "bad-token") return unauthorized(`Unauthorized: the token is not valid for workspace "${workspace}" (unknown or revoked). ${hint}`);
+  if (access.status === "expired") return unauthorized(`Unauthorized: the token for workspace "${workspace}" has expired; ask a workspace admin for a new one.`);
+  if (access.status === "rate-limited") {
+    const headers = rateHeaders(access.rate);
+    return httpError(429, RATE_LIMITED, `Too Many Requests: this token may send ${access.rate.limit} requests a minute; retry in ${headers["ratelimit-reset"]} s`, {
+      ...headers,
+      "retry-after": headers["ratelimit-reset"]!,
+    });
+  }
+  let cached = known;
+  if (access.config) configs.set(workspace, (cached = { rev: access.rev, config: access.config, disabledTools: access.disabledTools ?? {} }));
+  if (!cached) return httpError(500, BAD_REQUEST, "workspace config unavailable");
+  return {
+    workspace,
+    tokenHash,
+    rev: access.rev,
+    config: cached.config,
+    policy: { tokenId: access.token.id, tokenName: access.token.name, role: access.token.role, tools: access.token.tools, disabledTools: cached.disabledTools },
+    rateHeaders: rateHeaders(access.rate),
+  };
 }
 
 /** Parses a POST body into messages, or the HTTP error answering it (-32700 bad JSON, -32600 not JSON-RPC, 413). */
@@ -148,13 +170,20 @@ async function serveGateway(request: Request, env: PlatformEnv): Promise<Respons
   }
   const auth = await authorize(request, env, workspace);
   if (auth instanceof Response) return auth;
+  const res = await serveAuthorized(request, env, url, workspace, endpoint, auth);
+  // Every answer tells the client its rate budget (a streamed one too: headers go before the body).
+  const out = new Response(res.body, res);
+  for (const [k, v] of Object.entries(auth.rateHeaders)) out.headers.set(k, v);
+  return out;
+}
 
+async function serveAuthorized(request: Request, env: PlatformEnv, url: URL, workspace: string, endpoint: string, auth: Authorized): Promise<Response> {
   const version = request.headers.get("mcp-protocol-version");
   if (version !== null && !(SUPPORTED_PROTOCOL_VERSIONS as readonly string[]).includes(version)) {
     return httpError(400, BAD_REQUEST, `Bad Request: unsupported MCP-Protocol-Version ${version} (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")})`);
   }
   const accept = (request.headers.get("accept") ?? "").toLowerCase();
-  const base = { workspace, tokenHash: auth.tokenHash, rev: auth.rev, config: auth.config };
+  const base = { workspace, tokenHash: auth.tokenHash, rev: auth.rev, config: auth.config, policy: auth.policy };
 
   if (endpoint === "sse") {
     const sessionId = newSessionId();

@@ -34,6 +34,8 @@ export {
   PARSE_ERROR,
   SERVER_ERROR as BAD_REQUEST,
   SESSION_NOT_FOUND,
+  FORBIDDEN,
+  RATE_LIMITED,
 } from "../../shared/jsonrpc";
 
 /** An error the gateway answers a request with; `data` never carries secret values (callers redact first). */

@@ -4,7 +4,7 @@
  * client's request (its `Authorization` with the member token, its cookies, …) is ever forwarded.
  */
 import type { PlatformEnv } from "../env";
-import { controlPlane } from "../control/control-plane";
+import { workspaceObject } from "../workspaces/workspace";
 import { describeRunError, runProject } from "../isolates/run-project";
 import { newRequestId } from "../http/request-id";
 import { requestLog } from "../logs/request-log";
@@ -129,18 +129,18 @@ export function memberRuntime(member: Member, host: MemberHost, secrets: Record<
 }
 
 /**
- * Decrypted member secrets per workspace, kept while the workspace's revision is unchanged (one read per change).
+ * Decrypted workspace secrets by name, kept while the workspace's revision is unchanged (one read per change).
  * Values, not promises, are cached: this module is shared by every session object, and a promise must not cross
  * from one object's I/O context into another's.
  */
-// A cache, correct when empty: the control plane holds the secrets, and a new revision misses.
-const secretsCache = new Map<string, { rev: number; secrets: Record<string, Record<string, string>> }>();
+// A cache, correct when empty: the workspace's object holds the secrets, and a new revision misses.
+const secretsCache = new Map<string, { rev: number; values: Record<string, string> }>();
 
-export async function workspaceSecrets(env: PlatformEnv, workspace: string, rev: number): Promise<Record<string, Record<string, string>>> {
+export async function workspaceSecrets(env: PlatformEnv, workspace: string, rev: number): Promise<Record<string, string>> {
   const hit = secretsCache.get(workspace);
-  if (hit && hit.rev === rev) return hit.secrets;
-  const fresh = await controlPlane(env).workspaceSecrets(workspace);
+  if (hit && hit.rev === rev) return hit.values;
+  const fresh = await workspaceObject(env, workspace).secretValues(workspace);
   // The revision read with the values wins: a config pushed meanwhile is picked up by the next request.
-  secretsCache.set(workspace, { rev: fresh.rev, secrets: fresh.secrets });
-  return fresh.secrets;
+  secretsCache.set(workspace, { rev: fresh.rev, values: fresh.values });
+  return fresh.values;
 }

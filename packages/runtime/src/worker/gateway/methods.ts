@@ -3,7 +3,8 @@
  * everything else is routed to one member chosen from the workspace config by the name's or URI's prefix.
  */
 import { FAILED_MEMBERS_META, type Member, type WorkspaceConfig } from "../../shared/gateway";
-import { INTERNAL_ERROR, INVALID_PARAMS, isObject, METHOD_NOT_FOUND, RpcError, type JsonObject, type JsonRpcMessage } from "./jsonrpc";
+import { FORBIDDEN, INTERNAL_ERROR, INVALID_PARAMS, isObject, METHOD_NOT_FOUND, RpcError, type JsonObject, type JsonRpcMessage } from "./jsonrpc";
+import type { WorkspaceRole } from "../../shared/workspaces";
 import { namespaceUri, prefixName, splitName, splitUri, URI_SCHEME } from "./names";
 import { MemberError, UpstreamRpcError, type Budget, type Upstream } from "./upstream";
 import type { MemberRuntime } from "./members";
@@ -20,12 +21,26 @@ export function negotiateVersion(requested: unknown): string {
 export interface MemberEntry {
   upstream: Upstream;
   runtime: MemberRuntime;
+  /** The member's tools by their own name, as last listed in this session (for policy checks on calls). */
+  tools?: Map<string, JsonObject>;
+}
+
+/** What the calling token may do: its role and allow-list, and the tools the workspace switched off. */
+export interface GatewayPolicy {
+  tokenId: string;
+  tokenName: string;
+  role: WorkspaceRole;
+  /** Composed names (`member__tool`) the token may call; null: every tool its role allows. */
+  tools: string[] | null;
+  /** Per member slug, its own tool names that are switched off. */
+  disabledTools: Record<string, string[]>;
 }
 
 /** What one client request runs with. */
 export interface CallContext {
   workspace: string;
   config: WorkspaceConfig;
+  policy: GatewayPolicy;
   protocolVersion: string;
   /** The member's session in this gateway session (created on first use, not yet initialized). */
   member(member: Member): Promise<MemberEntry>;
@@ -104,6 +119,7 @@ async function fanOut(
         if (!(capability in entry.upstream.capabilities)) return [];
         const items: JsonObject[] = [];
         const seen = new Set<string>();
+        if (key === "tools") entry.tools = new Map();
         let cursor: string | undefined;
         for (let page = 0; page < MAX_PAGES; page++) {
           const result = await entry.upstream.request(method, cursor === undefined ? undefined : { cursor }, b);
@@ -111,6 +127,7 @@ async function fanOut(
           const list = result[key];
           if (Array.isArray(list)) {
             for (const item of list) {
+              if (key === "tools" && isObject(item) && typeof item.name === "string") entry.tools?.set(item.name, item);
               const rewritten = isObject(item) ? rewrite(member.slug, item) : null;
               if (rewritten) items.push(rewritten);
             }
@@ -233,6 +250,37 @@ function namespacePromptResult(slug: string) {
   };
 }
 
+/**
+ * Null when the token may call the tool, else why not: switched off in the workspace, outside the token's allow-list,
+ * or not annotated read-only for a read-only token. Lists show only what the token may call.
+ */
+export function mayCall(policy: GatewayPolicy, slug: string, tool: JsonObject): string | null {
+  const name = typeof tool.name === "string" ? tool.name : "";
+  const composed = prefixName(slug, name);
+  if (policy.disabledTools[slug]?.includes(name)) return `${composed} is switched off in this workspace`;
+  if (policy.tools && !policy.tools.includes(composed)) return `token "${policy.tokenName}" may call only ${policy.tools.join(", ") || "no tools"}`;
+  if (policy.role === "read-only") {
+    const annotations = isObject(tool.annotations) ? tool.annotations : {};
+    if (annotations.readOnlyHint !== true) return `token "${policy.tokenName}" is read-only, and ${composed} is not annotated readOnlyHint`;
+  }
+  return null;
+}
+
+/** The member's definition of one of its tools: from this session's last list, else listed now. */
+async function toolDefinition(ctx: CallContext, member: Member, name: string): Promise<JsonObject> {
+  const entry = await ctx.member(member);
+  const known = entry.tools?.get(name);
+  if (known) return known;
+  // Checks that need no annotations need no list.
+  if (ctx.policy.role !== "read-only") return { name };
+  try {
+    await fanOut({ ...ctx, config: { ...ctx.config, members: [member] } }, undefined, "tools", "tools/list", "tools", () => null);
+  } catch {
+    // A member that cannot list cannot prove a tool read-only: refused below.
+  }
+  return entry.tools?.get(name) ?? { name };
+}
+
 const renamed = (slug: string, item: JsonObject): JsonObject | null =>
   typeof item.name === "string" ? { ...item, name: prefixName(slug, item.name) } : null;
 
@@ -261,7 +309,7 @@ export async function handleMethod(ctx: CallContext, method: string, params: Jso
     case "ping":
       return {};
     case "tools/list":
-      return fanOut(ctx, params, "tools", method, "tools", renamed);
+      return fanOut(ctx, params, "tools", method, "tools", (slug, item) => (mayCall(ctx.policy, slug, item) === null ? renamed(slug, item) : null));
     case "prompts/list":
       return fanOut(ctx, params, "prompts", method, "prompts", renamed);
     case "resources/list":
@@ -277,6 +325,11 @@ export async function handleMethod(ctx: CallContext, method: string, params: Jso
     case "tools/call": {
       const { p, value } = requireParams(method, params, "name", "the tool's name, {member}__{tool}");
       const { member, name } = byName(ctx, "tool", value);
+      if (ctx.policy.disabledTools[member.slug]?.includes(name)) {
+        throw new RpcError(INVALID_PARAMS, `Unknown tool ${JSON.stringify(value)}: it is switched off in workspace "${ctx.workspace}"`);
+      }
+      const refusal = mayCall(ctx.policy, member.slug, await toolDefinition(ctx, member, name));
+      if (refusal) throw new RpcError(FORBIDDEN, `Forbidden: ${refusal}`);
       return routed(ctx, member, method, { ...p, name }, namespaceToolResult(member.slug));
     }
     case "prompts/get": {

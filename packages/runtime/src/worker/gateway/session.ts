@@ -13,6 +13,7 @@ import {
   httpError,
   INTERNAL_ERROR,
   INVALID_REQUEST,
+  FORBIDDEN,
   isNotification,
   isObject,
   isRequest,
@@ -23,9 +24,12 @@ import {
   type JsonRpcRequest,
   type JsonRpcResponse,
 } from "./jsonrpc";
-import { handleMethod, initializeResult, negotiateVersion, rewriteFromMember, type CallContext, type MemberEntry } from "./methods";
+import { handleMethod, initializeResult, negotiateVersion, rewriteFromMember, type CallContext, type GatewayPolicy, type MemberEntry } from "./methods";
 import { memberRuntime, workspaceSecrets, type MemberHost } from "./members";
-import { controlPlane } from "../control/control-plane";
+import { workspaceObject } from "../workspaces/workspace";
+import { appendBatched } from "../logs/batched-append";
+import { splitName } from "./names";
+import type { CallOutcome, CallRecord } from "../../shared/workspaces";
 import { EventWriter, KEEPALIVE } from "./sse";
 import { Upstream } from "./upstream";
 
@@ -36,6 +40,8 @@ export interface SessionCall {
   tokenHash: string;
   rev: number;
   config: WorkspaceConfig;
+  /** The calling token's role, allow-list, and the workspace's switched-off tools. */
+  policy: GatewayPolicy;
 }
 
 export interface PostCall extends SessionCall {
@@ -285,14 +291,14 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
         this.unwatch(record);
       }
     });
-    await controlPlane(this.env).watchWorkspace(record.workspace, sessionName(record.workspace, record.sessionId));
+    await workspaceObject(this.env, record.workspace).watch(sessionName(record.workspace, record.sessionId));
     return stream;
   }
 
   private unwatch(record: SessionRecord): void {
     this.ctx.waitUntil(
-      controlPlane(this.env)
-        .unwatchWorkspace(record.workspace, sessionName(record.workspace, record.sessionId))
+      workspaceObject(this.env, record.workspace)
+        .unwatch(sessionName(record.workspace, record.sessionId))
         .catch(() => {}),
     );
   }
@@ -327,7 +333,7 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
     const current = this.upstreams.get(member.slug);
     if (current?.key === key) return current;
     const needsSecrets = member.kind === "proxy" && Object.values(member.headers).some((h) => "secret" in h);
-    const secrets = needsSecrets ? (await workspaceSecrets(this.env, call.workspace, call.rev))[member.slug] : undefined;
+    const secrets = needsSecrets ? await workspaceSecrets(this.env, call.workspace, call.rev) : undefined;
     // Another request may have created it while the secrets were read.
     const raced = this.upstreams.get(member.slug);
     if (raced?.key === key) return raced;
@@ -385,6 +391,7 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
     const ctx: CallContext = {
       workspace: call.workspace,
       config: call.config,
+      policy: call.policy,
       protocolVersion: record.protocolVersion,
       member: (m) => this.member(call, record, m),
       sink,
@@ -406,7 +413,29 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
     }
     const outcome = "error" in response ? `error ${response.error.code}` : "ok";
     this.log(call.workspace, `${request.method}${describeTarget(request)} → ${outcome} (${Date.now() - started} ms)`);
+    this.logCall(call, request, response, Date.now() - started);
     return response;
+  }
+
+  /** One call-log record per request (written in batches by the workspace's object), attributed to the token. */
+  private logCall(call: SessionCall, request: JsonRpcRequest, response: JsonRpcResponse, latencyMs: number): void {
+    if (request.method === "ping" || request.method.startsWith("\0")) return;
+    const name = typeof request.params?.name === "string" ? request.params.name : null;
+    const split = name ? splitName(name) : null;
+    const entry: Omit<CallRecord, "id"> = {
+      ts: Date.now(),
+      tokenId: call.policy.tokenId,
+      tokenName: call.policy.tokenName,
+      method: request.method,
+      member: split?.slug ?? null,
+      tool: split?.name ?? (typeof request.params?.uri === "string" ? request.params.uri : null),
+      latencyMs,
+      outcome: outcomeOf(response),
+      errorClass: "error" in response ? errorClass(response.error.code) : null,
+      ...(request.method === "tools/call" && request.params?.arguments !== undefined ? { arguments: JSON.stringify(request.params.arguments) } : {}),
+    };
+    const ws = workspaceObject(this.env, call.workspace);
+    appendBatched(`calls:${call.workspace}`, [entry], (p) => this.ctx.waitUntil(p), (batch) => ws.recordCalls(batch));
   }
 
   private log(workspace: string, line: string): void {
@@ -426,4 +455,25 @@ function describeTarget(request: JsonRpcRequest): string {
   if (typeof p.name === "string") return ` ${p.name}`;
   if (typeof p.uri === "string") return ` ${p.uri}`;
   return "";
+}
+
+function outcomeOf(response: JsonRpcResponse): CallOutcome {
+  if ("error" in response) {
+    if (response.error.code === FORBIDDEN) return "denied";
+    return /timed out|timeout/i.test(response.error.message) ? "timeout" : "error";
+  }
+  return isObject(response.result) && response.result.isError === true ? "tool_error" : "ok";
+}
+
+/** A stable name for a JSON-RPC error code, for the call log's error class (never its message: it may quote anything). */
+function errorClass(code: number): string {
+  const known: Record<number, string> = {
+    [-32700]: "parse_error",
+    [-32600]: "invalid_request",
+    [-32601]: "method_not_found",
+    [-32602]: "invalid_params",
+    [-32603]: "internal_error",
+    [FORBIDDEN]: "forbidden",
+  };
+  return known[code] ?? `code_${code}`;
 }

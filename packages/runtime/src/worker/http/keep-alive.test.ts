@@ -15,7 +15,7 @@ beforeAll(async () => {
     createTestPlatform({ port: 0, host: "127.0.0.1", mode: "platform" }),
   ]);
   await dev.control.putWorkspace("dev", { config: { members: [] } });
-  await dev.control.putWorkspaceTokens("dev", { tokens: [{ hash: token.hash, role: "owner", label: "test" }] });
+  await dev.control.putWorkspaceTokens("dev", { tokens: [{ hash: token.hash, role: "admin", label: "test" }] });
 });
 afterAll(() => Promise.allSettled([dev?.dispose(), onPlatform?.dispose()]));
 

@@ -5,6 +5,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { PlatformEnv } from "../env";
+import { controlPlane } from "../control/control-plane";
 import { migrateSchema, type SchemaMigration } from "../control/schema";
 import { open, seal, type SecretEnvelope } from "../secrets/envelope";
 import type { Member, WorkspaceConfig } from "../../shared/gateway";
@@ -111,6 +112,29 @@ export class Workspace extends DurableObject<PlatformEnv> {
     return this.sql.exec<{ rev: number }>("SELECT rev FROM meta WHERE id = 1").one().rev;
   }
 
+  /**
+   * The members changed: the index of composed projects follows (so their redeploys reach us), and open sessions
+   * are told to list again. After the transaction, in the background.
+   */
+  private membersChanged(): void {
+    const slug = this.meta()?.slug;
+    if (!slug) return;
+    const projects = this.memberRows().flatMap((r) => (r.member.kind === "project" ? [r.member.project] : []));
+    this.ctx.waitUntil(controlPlane(this.env).indexWorkspace(slug, projects).catch(() => {}));
+    this.ctx.waitUntil(this.notifyStreams());
+  }
+
+  /** Tells each session streaming from this workspace that its lists may read differently; forgets closed ones. */
+  async notifyStreams(): Promise<void> {
+    const ns = this.env.GATEWAY_SESSION;
+    await Promise.all(
+      this.streams().map(async (session) => {
+        const open = await ns.get(ns.idFromName(session)).membersChanged().catch(() => false);
+        if (!open) this.unwatch(session);
+      }),
+    );
+  }
+
   // ── lifecycle ────────────────────────────────────────────────────────────────────────────────────────────────
 
   /** Creates the workspace (idempotent for the same account). False when another account holds the slug's object. */
@@ -167,14 +191,19 @@ export class Workspace extends DurableObject<PlatformEnv> {
         position,
         JSON.stringify(member),
       );
-      return { rev: this.bump(), added: !existing };
+      const result = { rev: this.bump(), added: !existing };
+      this.membersChanged();
+      return result;
     });
   }
 
   removeMember(slug: string): boolean {
     return this.ctx.storage.transactionSync(() => {
       const removed = this.sql.exec("DELETE FROM members WHERE slug = ?", slug).rowsWritten > 0;
-      if (removed) this.bump();
+      if (removed) {
+        this.bump();
+        this.membersChanged();
+      }
       return removed;
     });
   }
@@ -185,6 +214,7 @@ export class Workspace extends DurableObject<PlatformEnv> {
       if (state.enabled !== undefined) this.sql.exec("UPDATE members SET enabled = ? WHERE slug = ?", state.enabled ? 1 : 0, slug);
       if (state.disabledTools !== undefined) this.sql.exec("UPDATE members SET disabled_tools = ? WHERE slug = ?", JSON.stringify([...new Set(state.disabledTools)].sort()), slug);
       this.bump();
+      this.membersChanged();
       return this.memberRows().find((m) => m.member.slug === slug) ?? null;
     });
   }
@@ -208,6 +238,7 @@ export class Workspace extends DurableObject<PlatformEnv> {
       });
       this.sql.exec("UPDATE meta SET timeout_ms = ?, call_timeout_ms = ? WHERE id = 1", timeouts.timeoutMs ?? null, timeouts.callTimeoutMs ?? null);
       const changed = before !== JSON.stringify(this.effectiveConfig());
+      if (changed) this.membersChanged();
       return { rev: changed ? this.bump() : (this.meta()?.rev ?? 0), changed };
     });
   }

@@ -1,6 +1,7 @@
 /** Projects: list, show, deploy (check, migrate, flip), list deployments, roll back. */
 import { MAX_BUNDLE_BYTES, type DeployBody, type DeployResult, type DeploymentInfo, type ProjectSummary, type RollbackResult } from "../../../shared/api";
 import { directory, type ProjectRow } from "../../accounts/directory";
+import { controlPlane } from "../../control/control-plane";
 import { HttpError } from "../../http/http-error";
 import { projectStore } from "../../projects/project-store";
 import { rememberActive } from "../../isolates/active";
@@ -81,6 +82,8 @@ export async function deploy(c: ApiContext<z.output<typeof DeployBodySchema>>): 
   }
   const flipped = await store.activate(body.version);
   rememberActive(scope.tenant, await store.getActive());
+  // Workspaces composing this project tell their open sessions to list again.
+  if (!flipped.unchanged) c.ctx.waitUntil(controlPlane(c.env).projectDeployed(scope.tenant));
   await directory(c.env).recordProject(callerOf(c), scope.project, scope.env, body.version, "deploy", `${scope.project} (${scope.env}) → ${body.version}`);
   return { ...base, previousVersion: flipped.previous, unchanged: flipped.unchanged, dryRun: false };
 }
@@ -118,6 +121,7 @@ export async function rollback(c: ApiContext<{ version?: string | undefined }>):
     throw new HttpError("no_previous_version", `${scope.project} (${scope.env}) has no earlier version to roll back to; see \`aerostack deployments list\``);
   }
   rememberActive(scope.tenant, await store.getActive());
+  c.ctx.waitUntil(controlPlane(c.env).projectDeployed(scope.tenant));
   await directory(c.env).recordProject(callerOf(c), scope.project, scope.env, result.version, "rollback", `${scope.project} (${scope.env}) ${result.previous} → ${result.version}`);
   return { project: scope.project, env: scope.env, version: result.version, previousVersion: result.previous };
 }
