@@ -22,6 +22,7 @@ export { ApiClient, ApiError, type ApiClientOptions, type CallOptions, type Rout
 export {
   credentialsPath,
   resolveCredentials,
+  resolvePlatformUrl,
   readStoredLogin,
   saveLogin,
   deleteLogin,
@@ -34,7 +35,7 @@ export {
 export { parseSince, parseExpires, readLogs, tailLogs, type LogSource } from "./api/logs";
 export { deployProject, prepareDeploy, type DeployOptions, type DeployOutcome } from "./deploy/deploy";
 export { deployWorkspace, type DeployWorkspaceOptions, type DeployWorkspaceOutcome } from "./deploy/deploy-workspace";
-export { memberFromFlags, memberFromConfig, settingsFromConfig, workspaceSyncBody, type MemberFlags } from "./workspace/members";
+export { memberFromFlags, memberFromConfig, secretNamesOf, settingsFromConfig, workspaceSyncBody, type MemberFlags } from "./workspace/members";
 export { resolveTarget, type ProjectTarget } from "./project/target";
 export { definedEnvs, resolveEnvName, configFor } from "./config/env";
 export {

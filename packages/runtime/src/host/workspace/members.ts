@@ -137,6 +137,11 @@ export function memberFromConfig(entry: MemberEntry, index: number, workspace: s
   );
 }
 
+/** The secret names a member's headers reference. */
+export function secretNamesOf(member: Member): string[] {
+  return member.kind === "proxy" ? secretNames(member.headers) : [];
+}
+
 /** `[workspace]` as API settings; keys not written take their defaults, so the file alone decides them. */
 export function settingsFromConfig(config: ProjectConfig): WorkspaceSettings {
   return {
@@ -152,6 +157,6 @@ export function settingsFromConfig(config: ProjectConfig): WorkspaceSettings {
  */
 export function workspaceSyncBody(config: ProjectConfig, dryRun: boolean): RouteBody<"syncWorkspace"> {
   const members = (config.members ?? []).map((m, i) => memberFromConfig(m, i, config.name));
-  const referenced = members.flatMap((m) => (m.kind === "proxy" ? secretNames(m.headers) : []));
+  const referenced = members.flatMap(secretNamesOf);
   return { members, settings: settingsFromConfig(config), requiredSecrets: [...new Set([...config.secrets, ...referenced])].sort(), dryRun };
 }
