@@ -3,18 +3,16 @@ import { resolve } from "node:path";
 import {
   clientEntry,
   clientConfigPath,
-  isMcpClient,
   liveDevLock,
   loadProjectConfig,
   MCP_CLIENTS,
   mergeClientConfig,
   parseEndpointUrl,
   UsageError,
-  type McpClient,
   type McpTarget,
 } from "@aerostack/runtime";
 import { defineCommand, type GlobalOptions } from "../core/command";
-import { clientSnippetText, displayPath, resolveToken, TOKEN_OPTION } from "../core/mcp";
+import { CLIENT_NAME_PATTERN, clientSnippetText, displayPath, parseClient, resolveToken, TOKEN_OPTION } from "../core/mcp";
 
 interface ConfigFlags {
   client?: string;
@@ -27,14 +25,6 @@ interface ConfigFlags {
 }
 
 const CLIENT_NAMES = Object.keys(MCP_CLIENTS).join(", ");
-/** Names every client accepts (VS Code's schema is the strictest). */
-const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*$/;
-
-function parseClient(value: string | undefined): McpClient {
-  if (value === undefined) throw new UsageError(`Which client? Pass --client with one of: ${CLIENT_NAMES}.`, { hint: "For example: `aerostack mcp config --client cursor --write`." });
-  if (!isMcpClient(value)) throw new UsageError(`Unknown client "${value}" for --client: expected one of ${CLIENT_NAMES}.`, { hint: "For example: `aerostack mcp config --client claude`." });
-  return value;
-}
 
 /** A client reaches local servers on loopback, whatever address `aerostack dev` binds. */
 const clientHost = (host: string) => (host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host);
@@ -90,8 +80,8 @@ export default defineCommand<ConfigFlags>({
     "aerostack mcp config --client cursor --url https://mcp.example.com/mcp --name example --write",
   ],
   async handler({ options, globals, out }) {
-    const client = parseClient(options.client);
-    if (options.name !== undefined && !NAME_PATTERN.test(options.name)) {
+    const client = parseClient(options.client, "aerostack mcp config --client cursor --write");
+    if (options.name !== undefined && !CLIENT_NAME_PATTERN.test(options.name)) {
       throw new UsageError(`--name must start with a letter and hold only letters, digits, "-" and "_", got "${options.name}".`, { hint: "For example: --name weather" });
     }
     const { target, name, root } = await resolveTarget(options, globals, resolveToken(options.token));

@@ -1,7 +1,7 @@
-/** CLI glue shared by the `mcp` commands and `aerostack dev`: the token flag and client config snippets. */
+/** CLI glue shared by the `mcp` commands, `workspace connect`, `token create` and `aerostack dev`: the token and client flags and client config snippets. */
 import { homedir } from "node:os";
 import { relative, sep } from "node:path";
-import { MCP_CLIENTS, clientConfigPath, clientSnippet, type McpClient, type McpTarget } from "@aerostack/runtime";
+import { MCP_CLIENTS, UsageError, clientConfigPath, clientSnippet, isMcpClient, type McpClient, type McpTarget } from "@aerostack/runtime";
 import type { OptionSpec } from "./command";
 
 export const TOKEN_OPTION: OptionSpec = {
@@ -30,4 +30,15 @@ export function clientSnippetText(client: McpClient, name: string, target: McpTa
     .replace(/\[\n\s+("[^"\n]*"(?:,\n\s+"[^"\n]*")*)\n\s+\]/g, (_m, items: string) => `[${items.split(/,\n\s+/).join(", ")}]`)
     .replace(/^/gm, indent);
   return { file, label: MCP_CLIENTS[client].label, json };
+}
+
+/** Names every client accepts for a server (VS Code's schema is the strictest). */
+export const CLIENT_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*$/;
+
+/** `--client cursor|claude|vscode`; `example` is the command a missing or unknown value is shown with. */
+export function parseClient(value: string | undefined, example: string): McpClient {
+  const names = Object.keys(MCP_CLIENTS).join(", ");
+  if (value === undefined) throw new UsageError(`Which client? Pass --client with one of: ${names}.`, { hint: `For example: \`${example}\`.` });
+  if (!isMcpClient(value)) throw new UsageError(`Unknown client "${value}" for --client: expected one of ${names}.`, { hint: `For example: \`${example}\`.` });
+  return value;
 }
