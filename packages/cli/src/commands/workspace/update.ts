@@ -16,7 +16,11 @@ export default defineCommand<SettingsFlags>({
     if (Object.keys(settings).length === 0) {
       throw new UsageError("Nothing to change: pass --rate-limit, --log-arguments / --no-log-arguments or --log-retention-days.", { hint: `For example: \`aerostack workspace update ${name} --rate-limit 300\`.` });
     }
-    const ws = await (await connect()).updateWorkspace(name, settings);
+    const client = await connect();
+    // Sent whole: the API's partial settings schema fills the keys left out with their defaults, so sending only
+    // the changed ones would reset the others (rate limit back to 120) — see UpdateWorkspaceBodySchema.
+    const current = await client.getWorkspace(name);
+    const ws = await client.updateWorkspace(name, { ...current.settings, ...settings });
     out.result(ws, () => {
       out.info(`${out.color.green("✔")} Updated ${out.color.bold(ws.name)}`);
       printWorkspace(out, ws);
