@@ -26,7 +26,8 @@ interface Workspace {
   members: Member[];
 }
 
-describe("aerostack workspace: the management surface", () => {
+// Each step runs several CLI processes against one platform: on two shared cores that can pass the default 30 s.
+describe("aerostack workspace: the management surface", { timeout: 120_000 }, () => {
   let work: string;
   let platform: PlatformProcess;
   let env: Record<string, string>;

@@ -1,18 +1,14 @@
 /** `aerostack mcp config --client cursor|claude|vscode`: print, or merge into the client's config file, an entry for the project's MCP server. */
-import { resolve } from "node:path";
 import {
-  clientEntry,
-  clientConfigPath,
   liveDevLock,
   loadProjectConfig,
   MCP_CLIENTS,
-  mergeClientConfig,
   parseEndpointUrl,
   UsageError,
   type McpTarget,
 } from "@aerostack/runtime";
 import { defineCommand, type GlobalOptions } from "../core/command";
-import { CLIENT_NAME_PATTERN, clientSnippetText, displayPath, parseClient, resolveToken, TOKEN_OPTION } from "../core/mcp";
+import { CLIENT_NAME_PATTERN, parseClient, printOrWriteEntry, resolveToken, TOKEN_OPTION } from "../core/mcp";
 
 interface ConfigFlags {
   client?: string;
@@ -85,24 +81,15 @@ export default defineCommand<ConfigFlags>({
       throw new UsageError(`--name must start with a letter and hold only letters, digits, "-" and "_", got "${options.name}".`, { hint: "For example: --name weather" });
     }
     const { target, name, root } = await resolveTarget(options, globals, resolveToken(options.token));
-    const file = options.configFile ? resolve(globals.cwd, options.configFile) : clientConfigPath(client, { root });
-    const entry = clientEntry(client, target);
-    const shown = displayPath(file, globals.cwd);
-    const { label, json } = clientSnippetText(client, name, target, root);
-
-    if (!options.write) {
-      out.result({ client, file, name, entry, written: false }, () => {
-        out.info(`${out.color.dim(`${label} reads ${shown}; merge this into it (or run again with --write):`)}\n`);
-        out.info(json);
-      });
-      return;
-    }
-    const outcome = await mergeClientConfig(file, client, name, entry);
-    out.result({ client, file, name, entry, written: outcome !== "unchanged", outcome }, () => {
-      const verb = { added: "Added", updated: "Updated", unchanged: "Already up to date:" }[outcome];
-      out.info(`${out.color.green("✔")} ${verb} "${name}" in ${shown} (${label}) → ${target.url}`);
-      if (client === "claude" && outcome !== "unchanged") out.info(out.color.dim("  Restart Claude Desktop to load it."));
-      if (options.gateway) out.info(out.color.dim("  The dev token changes on every `aerostack dev` start: run this again after restarting dev."));
+    await printOrWriteEntry(out, {
+      client,
+      name,
+      target,
+      root,
+      cwd: globals.cwd,
+      configFile: options.configFile,
+      write: options.write === true,
+      ...(options.gateway ? { note: "The dev token changes on every `aerostack dev` start: run this again after restarting dev." } : {}),
     });
   },
 });

@@ -1,8 +1,7 @@
 /** `aerostack workspace connect <ws> --client C`: print, or merge into the client's config, the entry for one URL and one member token. */
-import { resolve } from "node:path";
-import { clientConfigPath, clientEntry, mergeClientConfig, parseEndpointUrl, resolvePlatformUrl, UsageError, UserError } from "@aerostack/runtime";
+import { parseEndpointUrl, resolvePlatformUrl, UsageError, UserError } from "@aerostack/runtime";
 import { defineCommand } from "../../core/command";
-import { CLIENT_NAME_PATTERN, clientSnippetText, displayPath, parseClient } from "../../core/mcp";
+import { CLIENT_NAME_PATTERN, parseClient, printOrWriteEntry } from "../../core/mcp";
 import { clientServerName, workspaceName } from "../../core/workspace";
 
 interface ConnectFlags {
@@ -46,24 +45,6 @@ export default defineCommand<ConnectFlags>({
       if (!platform) throw new UserError("Which platform? Pass --url <gateway url> (token create printed it), or set AEROSTACK_API_URL.", { hint: `For example: --url http://127.0.0.1:8700/ws/${ws}` });
       url = `${new URL(platform).origin}/ws/${ws}`;
     }
-    const name = options.name ?? clientServerName(ws);
-    const target = { url, token };
-    const entry = clientEntry(client, target);
-    const file = options.configFile ? resolve(globals.cwd, options.configFile) : clientConfigPath(client, { root: globals.cwd });
-    const shown = displayPath(file, globals.cwd);
-    const { label, json } = clientSnippetText(client, name, target, globals.cwd);
-    if (!options.write) {
-      out.result({ client, file, name, url, entry, written: false }, () => {
-        out.info(`${out.color.dim(`${label} reads ${shown}; merge this into it (or run again with --write):`)}\n`);
-        out.info(json);
-      });
-      return;
-    }
-    const outcome = await mergeClientConfig(file, client, name, entry);
-    out.result({ client, file, name, url, written: outcome !== "unchanged", outcome }, () => {
-      const verb = { added: "Added", updated: "Updated", unchanged: "Already up to date:" }[outcome];
-      out.info(`${out.color.green("✔")} ${verb} "${name}" in ${shown} (${label}) → ${url}`);
-      if (client === "claude" && outcome !== "unchanged") out.info(out.color.dim("  Restart Claude Desktop to load it."));
-    });
+    await printOrWriteEntry(out, { client, name: options.name ?? clientServerName(ws), target: { url, token }, root: globals.cwd, cwd: globals.cwd, configFile: options.configFile, write: options.write === true });
   },
 });
