@@ -24,7 +24,11 @@ function register(program: Command, def: CommandDefinition<never>, setExit: (cod
   }
   const cmd = parent.command(def.path.at(-1)!).description(def.description);
   for (const arg of def.args ?? []) cmd.argument(arg);
-  for (const opt of def.options ?? []) cmd.option(opt.flags, opt.description, opt.default as never);
+  for (const opt of def.options ?? []) {
+    // Repeated rather than variadic (`--tool <t...>`): a variadic option would swallow the arguments after it.
+    if (opt.repeatable) cmd.option(opt.flags, opt.description, (value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+    else cmd.option(opt.flags, opt.description, opt.default as never);
+  }
   if (def.examples?.length) cmd.addHelpText("after", `\nExamples:\n${def.examples.map((e) => `  $ ${e}`).join("\n")}`);
   cmd.action(async (...received: unknown[]) => {
     const self = received.at(-1) as Command;

@@ -1,4 +1,4 @@
-/** Runs the built CLI as a subprocess, exactly as a user would, for the end-to-end tests. */
+/** Runs the built CLI as a subprocess, exactly as a user would, for the end-to-end tests (and `aerostack platform start` for them to talk to). */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { createServer } from "node:net";
@@ -166,5 +166,38 @@ export function freePort(): Promise<number> {
       const port = (server.address() as { port: number }).port;
       server.close(() => resolve(port));
     });
+  });
+}
+
+export interface PlatformProcess {
+  child: ChildProcess;
+  url: string;
+  /** Printed on the first start only; a restart on the same data dir prints none. */
+  adminKey: string;
+  /** Everything it printed. */
+  output(): string;
+  stop(): Promise<number | null>;
+}
+
+/** `aerostack platform start --port 0`: resolves once it prints its address (and, on first start, the admin key). */
+export function startPlatformProcess(dataDir: string, env: Record<string, string>, firstStart = true): Promise<PlatformProcess> {
+  const child = spawn(process.execPath, [CLI, "platform", "start", "--port", "0", "--data-dir", dataDir], { env: { ...env, CI: "1", NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`platform did not start; output:\n${out}`)), 30_000);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const url = /Platform listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+      const adminKey = /Admin key: (ak_[A-Za-z0-9]{40})/.exec(out)?.[1];
+      const ready = firstStart ? url && adminKey : url && out.includes("Press Ctrl-C");
+      if (ready && url) {
+        clearTimeout(timer);
+        resolve({ child, url, adminKey: adminKey ?? "", output: () => out, stop: () => (child.kill("SIGINT"), exited) });
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    void exited.then(() => reject(new Error(`platform exited before it was ready; output:\n${out}`)));
   });
 }

@@ -3,47 +3,14 @@
  * login, deploy, curl, secrets, deployments, rollback and logs against it, plus the failures, account isolation,
  * a SIGKILL and restart on the same data dir, and a search for the secret value in everything the platform wrote.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, runCli, type RunResult } from "./helpers";
-
-interface PlatformProcess {
-  child: ChildProcess;
-  url: string;
-  /** Printed on the first start only; a restart on the same data dir prints none. */
-  adminKey: string;
-  /** Everything it printed. */
-  output(): string;
-  stop(): Promise<number | null>;
-}
-
-/** `aerostack platform start --port 0`: resolves once it prints its address (and, on first start, the admin key). */
-function startPlatformProcess(dataDir: string, env: Record<string, string>, firstStart = true): Promise<PlatformProcess> {
-  const child = spawn(process.execPath, [CLI, "platform", "start", "--port", "0", "--data-dir", dataDir], { env: { ...env, CI: "1", NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`platform did not start; output:\n${out}`)), 30_000);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const url = /Platform listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
-      const adminKey = /Admin key: (ak_[A-Za-z0-9]{40})/.exec(out)?.[1];
-      const ready = firstStart ? url && adminKey : url && out.includes("Press Ctrl-C");
-      if (ready && url) {
-        clearTimeout(timer);
-        resolve({ child, url, adminKey: adminKey ?? "", output: () => out, stop: () => (child.kill("SIGINT"), exited) });
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    void exited.then(() => reject(new Error(`platform exited before it was ready; output:\n${out}`)));
-  });
-}
+import { CLI, runCli, startPlatformProcess, type PlatformProcess, type RunResult } from "./helpers";
 
 /** GET a deployed project's URL: connects to the platform's loopback port with the URL's Host (no DNS for *.localhost needed). */
 function get(url: string, platformUrl: string): Promise<{ status: number; body: string }> {

@@ -1,6 +1,7 @@
-/** `aerostack deploy`: upload the project (one environment) to the platform and make it live in one step. */
-import { deployProject } from "@aerostack/runtime";
+/** `aerostack deploy`: upload the project (one environment) to the platform and make it live in one step; a workspace folder syncs its members instead. */
+import { deployProject, deployWorkspace, loadProjectConfig, type SyncWorkspaceResult } from "@aerostack/runtime";
 import { defineCommand } from "../core/command";
+import type { Output } from "../core/output";
 import { connect } from "../core/platform";
 import { startProgress } from "../core/progress";
 
@@ -16,12 +17,24 @@ export default defineCommand<DeployFlags>({
   description: "Deploy the project to the platform: bundle, migrations, settings, then flip the live version",
   options: [
     { flags: "--env <name>", description: 'environment (default "production"; others are [env.<name>] in aerostack.toml)' },
-    { flags: "--dry-run", description: "check everything (secrets set, code loads, migrations apply) and change nothing" },
+    { flags: "--dry-run", description: "check everything (secrets set, code loads, migrations apply) and change nothing; a workspace prints what would change" },
     { flags: "-m, --message <text>", description: "a note stored with the deployment (shown by `deployments list`)" },
     { flags: "-y, --yes", description: "never ask (pending migrations are confirmed on a terminal otherwise)" },
   ],
   examples: ["aerostack deploy", "aerostack deploy --env staging --message \"new pricing\"", "AEROSTACK_API_URL=… AEROSTACK_API_KEY=… aerostack deploy --json"],
   async handler({ options, globals, out, interactive }) {
+    const { config } = await loadProjectConfig({ cwd: globals.cwd, ...(globals.config ? { configPath: globals.config } : {}) });
+    if (config.type === "workspace") {
+      const outcome = await deployWorkspace({
+        cwd: globals.cwd,
+        ...(globals.config ? { configPath: globals.config } : {}),
+        ...(options.env !== undefined ? { env: options.env } : {}),
+        dryRun: options.dryRun === true,
+        client: () => connect(),
+      });
+      out.result({ ...outcome.result, requiredSecrets: outcome.requiredSecrets }, () => printSync(out, outcome.result));
+      return;
+    }
     const progress = startProgress(out, "Bundling…");
     let outcome;
     try {
@@ -59,3 +72,19 @@ export default defineCommand<DeployFlags>({
     });
   },
 });
+
+/** A workspace deploy: each member under what happened (or would happen) to it. */
+function printSync(out: Output, result: SyncWorkspaceResult): void {
+  const c = out.color;
+  const moved = result.added.length + result.changed.length + result.removed.length;
+  if (result.dryRun) out.info(`${c.green("✔")} Dry run for workspace ${c.bold(result.workspace)}: ${moved ? `${moved} member${moved === 1 ? "" : "s"} would change` : "nothing would change"}; nothing changed.`);
+  else out.info(`${c.green("✔")} Workspace ${c.bold(result.workspace)} ${moved ? "now matches aerostack.toml" : "already matched aerostack.toml; nothing changed"}`);
+  out.info(`  ${c.cyan(result.url)}`);
+  const lines: [string[], string, (s: string) => string][] = [
+    [result.added, "+ added", c.green],
+    [result.changed, "~ changed", c.yellow],
+    [result.removed, "- removed", c.red],
+    [result.unchanged, "= unchanged", c.dim],
+  ];
+  for (const [slugs, label, paint] of lines) if (slugs.length) out.info(paint(`  ${label.padEnd(11)} ${slugs.join(", ")}`));
+}

@@ -27,6 +27,20 @@ import secretList from "./secret/list";
 import secretDelete from "./secret/delete";
 import logs from "./logs";
 import projects from "./projects";
+import analytics from "./analytics";
+import workspaceCreate from "./workspace/create";
+import workspaceList from "./workspace/list";
+import workspaceShow from "./workspace/show";
+import workspaceUpdate from "./workspace/update";
+import workspaceDelete from "./workspace/delete";
+import workspaceAdd from "./workspace/add";
+import workspaceRemove from "./workspace/remove";
+import workspaceEnable from "./workspace/enable";
+import workspaceDisable from "./workspace/disable";
+import workspaceConnect from "./workspace/connect";
+import tokenCreate from "./token/create";
+import tokenList from "./token/list";
+import tokenRevoke from "./token/revoke";
 
 export const commands: CommandDefinition<never>[] = [
   init,
@@ -53,6 +67,20 @@ export const commands: CommandDefinition<never>[] = [
   secretDelete,
   logs,
   projects,
+  workspaceCreate,
+  workspaceList,
+  workspaceShow,
+  workspaceUpdate,
+  workspaceDelete,
+  workspaceAdd,
+  workspaceRemove,
+  workspaceEnable,
+  workspaceDisable,
+  workspaceConnect,
+  tokenCreate,
+  tokenList,
+  tokenRevoke,
+  analytics,
   platformStart,
   platformBuild,
   platformBootstrap,

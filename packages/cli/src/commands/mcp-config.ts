@@ -1,20 +1,14 @@
 /** `aerostack mcp config --client cursor|claude|vscode`: print, or merge into the client's config file, an entry for the project's MCP server. */
-import { resolve } from "node:path";
 import {
-  clientEntry,
-  clientConfigPath,
-  isMcpClient,
   liveDevLock,
   loadProjectConfig,
   MCP_CLIENTS,
-  mergeClientConfig,
   parseEndpointUrl,
   UsageError,
-  type McpClient,
   type McpTarget,
 } from "@aerostack/runtime";
 import { defineCommand, type GlobalOptions } from "../core/command";
-import { clientSnippetText, displayPath, resolveToken, TOKEN_OPTION } from "../core/mcp";
+import { CLIENT_NAME_PATTERN, parseClient, printOrWriteEntry, resolveToken, TOKEN_OPTION } from "../core/mcp";
 
 interface ConfigFlags {
   client?: string;
@@ -27,14 +21,6 @@ interface ConfigFlags {
 }
 
 const CLIENT_NAMES = Object.keys(MCP_CLIENTS).join(", ");
-/** Names every client accepts (VS Code's schema is the strictest). */
-const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*$/;
-
-function parseClient(value: string | undefined): McpClient {
-  if (value === undefined) throw new UsageError(`Which client? Pass --client with one of: ${CLIENT_NAMES}.`, { hint: "For example: `aerostack mcp config --client cursor --write`." });
-  if (!isMcpClient(value)) throw new UsageError(`Unknown client "${value}" for --client: expected one of ${CLIENT_NAMES}.`, { hint: "For example: `aerostack mcp config --client claude`." });
-  return value;
-}
 
 /** A client reaches local servers on loopback, whatever address `aerostack dev` binds. */
 const clientHost = (host: string) => (host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host);
@@ -90,29 +76,20 @@ export default defineCommand<ConfigFlags>({
     "aerostack mcp config --client cursor --url https://mcp.example.com/mcp --name example --write",
   ],
   async handler({ options, globals, out }) {
-    const client = parseClient(options.client);
-    if (options.name !== undefined && !NAME_PATTERN.test(options.name)) {
+    const client = parseClient(options.client, "aerostack mcp config --client cursor --write");
+    if (options.name !== undefined && !CLIENT_NAME_PATTERN.test(options.name)) {
       throw new UsageError(`--name must start with a letter and hold only letters, digits, "-" and "_", got "${options.name}".`, { hint: "For example: --name weather" });
     }
     const { target, name, root } = await resolveTarget(options, globals, resolveToken(options.token));
-    const file = options.configFile ? resolve(globals.cwd, options.configFile) : clientConfigPath(client, { root });
-    const entry = clientEntry(client, target);
-    const shown = displayPath(file, globals.cwd);
-    const { label, json } = clientSnippetText(client, name, target, root);
-
-    if (!options.write) {
-      out.result({ client, file, name, entry, written: false }, () => {
-        out.info(`${out.color.dim(`${label} reads ${shown}; merge this into it (or run again with --write):`)}\n`);
-        out.info(json);
-      });
-      return;
-    }
-    const outcome = await mergeClientConfig(file, client, name, entry);
-    out.result({ client, file, name, entry, written: outcome !== "unchanged", outcome }, () => {
-      const verb = { added: "Added", updated: "Updated", unchanged: "Already up to date:" }[outcome];
-      out.info(`${out.color.green("✔")} ${verb} "${name}" in ${shown} (${label}) → ${target.url}`);
-      if (client === "claude" && outcome !== "unchanged") out.info(out.color.dim("  Restart Claude Desktop to load it."));
-      if (options.gateway) out.info(out.color.dim("  The dev token changes on every `aerostack dev` start: run this again after restarting dev."));
+    await printOrWriteEntry(out, {
+      client,
+      name,
+      target,
+      root,
+      cwd: globals.cwd,
+      configFile: options.configFile,
+      write: options.write === true,
+      ...(options.gateway ? { note: "The dev token changes on every `aerostack dev` start: run this again after restarting dev." } : {}),
     });
   },
 });

@@ -22,6 +22,8 @@ export interface OptionSpec {
   flags: string;
   description: string;
   default?: string | boolean;
+  /** May be given more than once (`--header A=1 --header B=2`): the values arrive as an array, in order. */
+  repeatable?: boolean;
 }
 
 export interface CommandDefinition<O = Record<string, unknown>> {

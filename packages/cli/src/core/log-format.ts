@@ -1,5 +1,5 @@
-/** Human rendering of platform log entries: a request line per request id, its console output and exceptions under it. */
-import type { LogEntry } from "@aerostack/runtime";
+/** Human rendering of platform log entries (a request line per request id, its console output and exceptions under it) and of workspace call records. */
+import type { CallRecord, LogEntry } from "@aerostack/runtime";
 import type { ChalkInstance } from "chalk";
 
 function clock(ts: number): string {
@@ -61,4 +61,19 @@ export function formatLogEntries(entries: LogEntry[], c: ChalkInstance): string[
     for (const e of group) if (e !== request) lines.push(...childLines(c, e, "    "));
   }
   return lines;
+}
+
+/** Workspace call outcomes that are not success: a tool's own error in yellow, the gateway's refusals and failures in red. */
+function outcomeText(c: ChalkInstance, r: CallRecord): string {
+  const text = r.errorClass ? `${r.outcome} (${r.errorClass})` : r.outcome;
+  return r.outcome === "ok" ? c.green(text) : r.outcome === "tool_error" ? c.yellow(text) : c.red(text);
+}
+
+/** One line per gateway call: time, who (token name), what (member__tool, or the method), outcome, latency. */
+export function formatCallRecords(records: CallRecord[], c: ChalkInstance): string[] {
+  return records.map((r) => {
+    const what = r.tool ? (r.member ? `${r.member}__${r.tool}` : r.tool) : r.member ? `${r.method} ${r.member}` : r.method;
+    const args = r.arguments ? c.dim(` ${r.arguments}`) : "";
+    return `${c.dim(clock(r.ts))} ${(r.tokenName ?? "-").padEnd(12)} ${what} → ${outcomeText(c, r)} (${Math.round(r.latencyMs)} ms)${args}`;
+  });
 }

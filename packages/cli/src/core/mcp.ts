@@ -1,8 +1,9 @@
-/** CLI glue shared by the `mcp` commands and `aerostack dev`: the token flag and client config snippets. */
+/** CLI glue shared by the `mcp` commands, `workspace connect`, `token create` and `aerostack dev`: the token and client flags and client config snippets. */
 import { homedir } from "node:os";
-import { relative, sep } from "node:path";
-import { MCP_CLIENTS, clientConfigPath, clientSnippet, type McpClient, type McpTarget } from "@aerostack/runtime";
+import { relative, resolve, sep } from "node:path";
+import { MCP_CLIENTS, UsageError, clientConfigPath, clientEntry, clientSnippet, isMcpClient, mergeClientConfig, type McpClient, type McpTarget } from "@aerostack/runtime";
 import type { OptionSpec } from "./command";
+import type { Output } from "./output";
 
 export const TOKEN_OPTION: OptionSpec = {
   flags: "--token <token>",
@@ -30,4 +31,44 @@ export function clientSnippetText(client: McpClient, name: string, target: McpTa
     .replace(/\[\n\s+("[^"\n]*"(?:,\n\s+"[^"\n]*")*)\n\s+\]/g, (_m, items: string) => `[${items.split(/,\n\s+/).join(", ")}]`)
     .replace(/^/gm, indent);
   return { file, label: MCP_CLIENTS[client].label, json };
+}
+
+/** Names every client accepts for a server (VS Code's schema is the strictest). */
+export const CLIENT_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*$/;
+
+/** `--client cursor|claude|vscode`; `example` is the command a missing or unknown value is shown with. */
+export function parseClient(value: string | undefined, example: string): McpClient {
+  const names = Object.keys(MCP_CLIENTS).join(", ");
+  if (value === undefined) throw new UsageError(`Which client? Pass --client with one of: ${names}.`, { hint: `For example: \`${example}\`.` });
+  if (!isMcpClient(value)) throw new UsageError(`Unknown client "${value}" for --client: expected one of ${names}.`, { hint: `For example: \`${example}\`.` });
+  return value;
+}
+
+/**
+ * The end of `mcp config` and `workspace connect`: print the client's entry with where it goes, or (`write`) merge it
+ * into the client's config file (`configFile`, relative to `cwd`, else the client's usual one under `root`).
+ */
+export async function printOrWriteEntry(
+  out: Output,
+  options: { client: McpClient; name: string; target: McpTarget; root: string; cwd: string; configFile?: string | undefined; write: boolean; note?: string },
+): Promise<void> {
+  const { client, name, target } = options;
+  const file = options.configFile ? resolve(options.cwd, options.configFile) : clientConfigPath(client, { root: options.root });
+  const entry = clientEntry(client, target);
+  const shown = displayPath(file, options.cwd);
+  const { label, json } = clientSnippetText(client, name, target, options.root);
+  if (!options.write) {
+    out.result({ client, file, name, url: target.url, entry, written: false }, () => {
+      out.info(`${out.color.dim(`${label} reads ${shown}; merge this into it (or run again with --write):`)}\n`);
+      out.info(json);
+    });
+    return;
+  }
+  const outcome = await mergeClientConfig(file, client, name, entry);
+  out.result({ client, file, name, url: target.url, entry, written: outcome !== "unchanged", outcome }, () => {
+    const verb = { added: "Added", updated: "Updated", unchanged: "Already up to date:" }[outcome];
+    out.info(`${out.color.green("✔")} ${verb} "${name}" in ${shown} (${label}) → ${target.url}`);
+    if (client === "claude" && outcome !== "unchanged") out.info(out.color.dim("  Restart Claude Desktop to load it."));
+    if (options.note) out.info(out.color.dim(`  ${options.note}`));
+  });
 }

@@ -22,6 +22,7 @@ export { ApiClient, ApiError, type ApiClientOptions, type CallOptions, type Rout
 export {
   credentialsPath,
   resolveCredentials,
+  resolvePlatformUrl,
   readStoredLogin,
   saveLogin,
   deleteLogin,
@@ -31,8 +32,23 @@ export {
   type Credentials,
   type StoredLogin,
 } from "./api/credentials";
-export { parseSince, readLogs, tailLogs } from "./api/logs";
+export { parseSince, parseExpires, readLogs, tailLogs, type LogSource } from "./api/logs";
 export { deployProject, prepareDeploy, type DeployOptions, type DeployOutcome } from "./deploy/deploy";
+export { deployWorkspace, type DeployWorkspaceOptions, type DeployWorkspaceOutcome } from "./deploy/deploy-workspace";
+export { memberFromFlags, memberFromConfig, secretNamesOf, settingsFromConfig, workspaceSyncBody, type MemberFlags } from "./workspace/members";
 export { resolveTarget, type ProjectTarget } from "./project/target";
 export { definedEnvs, resolveEnvName, configFor } from "./config/env";
+export {
+  WORKSPACE_ROLES,
+  type WorkspaceRole,
+  type WorkspaceInfo,
+  type WorkspaceSettings,
+  type WorkspaceTokenInfo,
+  type WorkspaceTokenCreated,
+  type SyncWorkspaceResult,
+  type CallRecord,
+  type Analytics,
+  type UsageRow,
+} from "../shared/workspaces";
+export { MEMBER_SLUG_PATTERN, type Member } from "../shared/gateway";
 export { DEFAULT_ENV, MAX_BUNDLE_BYTES, type DeployResult, type LogEntry, type Whoami, type KeyInfo, type DeploymentInfo, type SecretInfo } from "../shared/api";

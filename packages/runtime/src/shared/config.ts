@@ -15,6 +15,7 @@ import {
   parseModelRef,
 } from "./ai";
 import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_MEMBER_TIMEOUT_MS, MEMBER_SLUG_PATTERN, parseHeaderValue } from "./gateway";
+import { MAX_WORKSPACE_MEMBERS } from "./workspaces";
 
 /** Project slugs: lowercase letters, digits and dashes, 1-32 characters, no leading or trailing dash. */
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
@@ -348,6 +349,94 @@ function checkMcpMembers(config: { name: string; type: string; mcp?: { proxy: { 
   });
 }
 
+// ---- type = "workspace": [workspace] settings and [[members]] ---------------------------------------------------
+/*
+ * A workspace project gets its own `[[members]]` rather than reusing `[[mcp.proxy]]`: a member may be a deployed
+ * project or another workspace as well as a URL, and `[[mcp.proxy]]` means "servers beside this project's own" in
+ * the dev gateway of an mcp-server project, a meaning it keeps. The keys mirror the CLI's `workspace add` flags.
+ */
+const workspaceTable = table("workspace", {
+  /** Requests per minute per member token. */
+  rate_limit: int(1, 100_000).optional(),
+  /** Keep tools/call arguments (capped) in the call log; off unless written: arguments may hold personal data. */
+  log_arguments: z.boolean(expected("true or false")).optional(),
+  log_retention_days: int(1, 365).optional(),
+});
+
+const memberTable = z
+  .object(
+    {
+      /** The member's name in the workspace (tool prefix); defaults to the project's or workspace's name. */
+      slug: z.string(memberSlug).regex(MEMBER_SLUG_PATTERN, memberSlug).optional(),
+      /** A project deployed to the same account, by name. */
+      project: z.string(slug).regex(SLUG_PATTERN, slug).optional(),
+      /** A proxied MCP server. */
+      url: mcpProxyTable.shape.url.optional(),
+      /** Another workspace of the same account, composed in. */
+      workspace: z.string(memberSlug).regex(MEMBER_SLUG_PATTERN, memberSlug).optional(),
+      headers: proxyHeaders.optional(),
+      timeout_ms: timeoutMs(1, 3_600_000).optional(),
+      /** Let a proxied URL resolve to a private or loopback address (link-local and metadata stay refused). */
+      allow_private: z.boolean(expected("true or false")).optional(),
+    },
+    expected("a table ([[members]])"),
+  )
+  .strict()
+  .superRefine((member, ctx) => {
+    const kinds = (["project", "url", "workspace"] as const).filter((k) => member[k] !== undefined);
+    if (kinds.length !== 1) {
+      ctx.addIssue({ code: "custom", message: `expected exactly one of project, url or workspace${kinds.length ? `, got ${kinds.join(" and ")}` : ""}`, input: undefined });
+      return;
+    }
+    if (member.url === undefined) {
+      for (const key of ["headers", "allow_private"] as const) {
+        if (member[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], message: `only a proxied member (url = …) takes ${key}`, input: undefined });
+      }
+    } else if (member.slug === undefined) {
+      ctx.addIssue({ code: "custom", path: ["slug"], message: 'required for a url member (the prefix of its tools, such as "stripe")', input: undefined });
+    }
+  });
+
+const membersList = z.array(memberTable, expected("an array of tables ([[members]] sections)")).max(MAX_WORKSPACE_MEMBERS, { error: `expected at most ${MAX_WORKSPACE_MEMBERS} [[members]]` });
+
+/** A `[[members]]` entry's slug: written, else the project's or composed workspace's name. */
+export function memberSlugOf(member: { slug?: string | undefined; project?: string | undefined; workspace?: string | undefined }): string {
+  return member.slug ?? member.project ?? member.workspace ?? "";
+}
+
+/**
+ * Cross-key rules of a workspace project: `[[members]]` and `[workspace]` only there, unique slugs, not composing
+ * itself, and none of the keys that configure code (a workspace deploys no code, so they would silently do nothing).
+ */
+function checkWorkspace(
+  config: { name: string; type: string; members?: { slug?: string; project?: string; workspace?: string }[]; workspace?: unknown; vars: Record<string, unknown>; vectorize?: unknown; ai?: unknown; mcp?: unknown; env?: unknown },
+  ctx: z.RefinementCtx,
+): void {
+  if (config.type !== "workspace") {
+    for (const key of ["members", "workspace"] as const) {
+      if (config[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], message: `only a workspace project takes ${key === "members" ? "[[members]]" : "[workspace]"}; set type = "workspace" (or remove it)`, input: undefined });
+    }
+    return;
+  }
+  const codeKeys = { vars: Object.keys(config.vars).length > 0, vectorize: config.vectorize !== undefined, ai: config.ai !== undefined, mcp: config.mcp !== undefined, env: config.env !== undefined };
+  for (const [key, written] of Object.entries(codeKeys)) {
+    if (!written) continue;
+    const instead = key === "mcp" ? "; list proxied servers as [[members]] with url = …" : key === "env" ? "; use one workspace project per environment" : "";
+    ctx.addIssue({ code: "custom", path: [key], message: `a workspace runs no code of its own, so [${key}] does nothing here${instead}`, input: undefined });
+  }
+  const seen = new Map<string, number>();
+  (config.members ?? []).forEach((member, i) => {
+    const name = memberSlugOf(member);
+    const first = seen.get(name);
+    if (first !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["members", i, "slug"], message: `"${name}" is already the slug of members[${first}]; slugs name tools ({slug}__{tool}) and must be unique`, input: undefined });
+    } else seen.set(name, i);
+    if (member.workspace === config.name) {
+      ctx.addIssue({ code: "custom", path: ["members", i, "workspace"], message: `a workspace cannot compose itself ("${config.name}" is this project's name)`, input: undefined });
+    }
+  });
+}
+
 // ---- top-level keys an [env.<name>] table may override too ------------------------------------------------
 const dateString = expected('a date string "YYYY-MM-DD"');
 const compatibilityDate = z.string(dateString).regex(DATE_PATTERN, dateString);
@@ -465,6 +554,10 @@ export const ProjectConfigSchema = z
     ai: aiTable.optional(),
     /** `[mcp]`: proxied MCP servers the dev gateway (`/ws/dev`) composes; absent when not written. */
     mcp: mcpTable.optional(),
+    /** `[workspace]` (type = "workspace"): rate limit and call-log settings; absent when not written. */
+    workspace: workspaceTable.optional(),
+    /** `[[members]]` (type = "workspace"): the workspace's members; absent when not written. */
+    members: membersList.optional(),
     /** `[env.<name>]`: overrides per deployed environment; absent when not written. */
     env: z.record(z.string().regex(SLUG_PATTERN, envName), envTable, expected("tables of environments ([env.<name>])")).optional(),
   }, expected("a table"))
@@ -472,6 +565,7 @@ export const ProjectConfigSchema = z
   .superRefine(checkVectorizeBindings)
   .superRefine(checkAiKeysInVars)
   .superRefine(checkMcpMembers)
+  .superRefine(checkWorkspace)
   .superRefine(checkEnvs);
 
 export type ProjectConfig = z.output<typeof ProjectConfigSchema>;

@@ -54,6 +54,8 @@ export interface ApiClientOptions {
 /** What a hint may name: the call's project, environment and required secrets. */
 interface HintContext {
   project?: string;
+  /** The workspace a workspace route names: its secrets take `--workspace`, not `--env`. */
+  workspace?: string;
   env: string;
   requiredSecrets: string[];
   auth: string;
@@ -90,6 +92,7 @@ export class ApiClient {
     const target = `${this.url}${API_PREFIX}${path}${query.size ? `?${query}` : ""}`;
     const context: HintContext = {
       ...(params.project ? { project: params.project } : {}),
+      ...(params.workspace ? { workspace: params.workspace } : {}),
       env: query.get("env") ?? DEFAULT_ENV,
       requiredSecrets: ((options?.body as { requiredSecrets?: string[] } | undefined)?.requiredSecrets ?? []).slice(),
       auth: route.auth,
@@ -194,6 +197,60 @@ export class ApiClient {
     return this.call("audit", { query: { limit } });
   }
 
+  // Workspaces: a slug, its members, secrets (values sent only in a body), member tokens, call log and analytics.
+  listWorkspaces() {
+    return this.call("listWorkspaces");
+  }
+  createWorkspace(name: string, settings?: RouteBody<"updateWorkspace">["settings"]) {
+    return this.call("createWorkspace", { body: settings === undefined ? { name } : { name, settings } });
+  }
+  getWorkspace(workspace: string) {
+    return this.call("getWorkspace", { params: { workspace } });
+  }
+  updateWorkspace(workspace: string, settings: RouteBody<"updateWorkspace">["settings"]) {
+    return this.call("updateWorkspace", { params: { workspace }, body: { settings } });
+  }
+  deleteWorkspace(workspace: string) {
+    return this.call("deleteWorkspace", { params: { workspace } });
+  }
+  putMember(workspace: string, member: RouteBody<"putMember">["member"]) {
+    return this.call("putMember", { params: { workspace, member: member.slug }, body: { member } });
+  }
+  removeMember(workspace: string, member: string) {
+    return this.call("removeMember", { params: { workspace, member } });
+  }
+  setMemberState(workspace: string, member: string, state: RouteBody<"setMemberState">) {
+    return this.call("setMemberState", { params: { workspace, member }, body: state });
+  }
+  syncWorkspace(workspace: string, body: RouteBody<"syncWorkspace">) {
+    return this.call("syncWorkspace", { params: { workspace }, body });
+  }
+  listWorkspaceSecrets(workspace: string) {
+    return this.call("listWorkspaceSecrets", { params: { workspace } });
+  }
+  /** The value travels only in the request body; no error the client makes quotes it. */
+  putWorkspaceSecret(workspace: string, name: string, value: string) {
+    return this.call("putWorkspaceSecret", { params: { workspace, name }, body: { value } });
+  }
+  deleteWorkspaceSecret(workspace: string, name: string) {
+    return this.call("deleteWorkspaceSecret", { params: { workspace, name } });
+  }
+  listWorkspaceTokens(workspace: string) {
+    return this.call("listWorkspaceTokens", { params: { workspace } });
+  }
+  createWorkspaceToken(workspace: string, body: RouteBody<"createWorkspaceToken">) {
+    return this.call("createWorkspaceToken", { params: { workspace }, body });
+  }
+  revokeWorkspaceToken(workspace: string, id: string) {
+    return this.call("revokeWorkspaceToken", { params: { workspace, id } });
+  }
+  workspaceLogs(workspace: string, query: { after?: number; since?: number; limit?: number } = {}) {
+    return this.call("workspaceLogs", { params: { workspace }, query });
+  }
+  workspaceAnalytics(workspace: string, since?: number) {
+    return this.call("workspaceAnalytics", { params: { workspace }, query: { since } });
+  }
+
   // ── errors ────────────────────────────────────────────────────────────────────────────────────────────────────
 
   #connectionError(err: unknown): ApiError {
@@ -229,7 +286,8 @@ export class ApiClient {
   }
 
   #hint(status: number, code: string, message: string, ctx: HintContext): string | undefined {
-    const envFlag = ctx.env === DEFAULT_ENV ? "" : ` --env ${ctx.env}`;
+    // A workspace's secrets are named by --workspace; a project's by its folder and --env.
+    const envFlag = ctx.workspace !== undefined ? ` --workspace ${ctx.workspace}` : ctx.env === DEFAULT_ENV ? "" : ` --env ${ctx.env}`;
     switch (code) {
       case "unauthorized":
         return this.#keySource === "env"
@@ -248,6 +306,20 @@ export class ApiClient {
         const names = named.length ? named : ["NAME"];
         return `Set ${names.length > 1 ? "them" : "it"} with ${names.map((n) => `\`aerostack secret put ${n}${envFlag}\``).join(", ")}, then deploy again.`;
       }
+      case "workspace_not_found":
+        return "`aerostack workspace list` shows your workspaces.";
+      case "workspace_exists":
+        return "`aerostack workspace list` shows yours; workspace names are unique on the whole platform.";
+      case "member_not_found":
+        return ctx.workspace ? `\`aerostack workspace show ${ctx.workspace}\` lists its members.` : undefined;
+      case "token_not_found":
+        return ctx.workspace ? `\`aerostack token list --workspace ${ctx.workspace}\` shows its tokens and their ids.` : undefined;
+      case "invalid_member":
+        return /address; add the member with --allow-private/.test(message)
+          ? "Only for a server you run on your own network: add --allow-private (or allow_private = true in [[members]])."
+          : /makes a cycle|cannot compose itself/.test(message)
+            ? "Remove the member that leads back (`aerostack workspace remove`), or compose the other way round only."
+            : undefined;
       case "secret_not_found":
         return `\`aerostack secret list${envFlag}\` shows the secrets that are set.`;
       case "deployment_not_found":

@@ -127,6 +127,17 @@ export async function deleteLogin(env: Env = process.env): Promise<boolean> {
 }
 
 /**
+ * The platform URL alone (AEROSTACK_API_URL, else the stored login's), for commands that need no account key —
+ * a member connecting a client has a workspace token, not a key. Undefined when neither is set.
+ */
+export async function resolvePlatformUrl(env: Env = process.env): Promise<string | undefined> {
+  const envUrl = env.AEROSTACK_API_URL?.trim() || undefined;
+  if (envUrl) return normalizePlatformUrl(envUrl, "AEROSTACK_API_URL");
+  const stored = await readStoredLogin(env);
+  return stored ? normalizePlatformUrl(stored.url, `The url in ${credentialsPath(env)}`) : undefined;
+}
+
+/**
  * The URL and key a command uses: AEROSTACK_API_URL / AEROSTACK_API_KEY win over the stored login. The stored key
  * is only sent to the stored URL: with AEROSTACK_API_URL naming another platform it is not used, so a key never
  * leaks to a server it was not made for.

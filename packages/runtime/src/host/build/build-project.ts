@@ -2,6 +2,7 @@
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { loadProjectConfig } from "../config/load";
+import { refuseWorkspaceProject } from "../deploy/deploy-workspace";
 import { bundleOnce } from "../bundle/bundle";
 import { deploymentSettings, deploymentVersion, readMigrations } from "../project/project";
 import { UserError } from "../errors";
@@ -37,6 +38,7 @@ export const MANIFEST_FILE = "aerostack.manifest.json";
 export async function buildProject(options: BuildOptions): Promise<BuildResult> {
   const started = performance.now();
   const { config, root } = await loadProjectConfig({ cwd: options.cwd, ...(options.configPath ? { configPath: options.configPath } : {}) });
+  refuseWorkspaceProject(config, "aerostack build");
   const bundle = await bundleOnce({ root, entry: config.main, minify: options.minify ?? false, command: "aerostack build" });
   const settings = deploymentSettings(config);
   const version = deploymentVersion(bundle, settings);

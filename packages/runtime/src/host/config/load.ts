@@ -127,7 +127,7 @@ function allowedKeysAt(path: readonly PropertyKey[]): string[] {
   let schema: z.core.$ZodType | undefined = ProjectConfigSchema;
   for (const segment of path) {
     const shape = objectShape(schema);
-    // A table of named tables (`[ai.providers.<name>]`): every name has the same allowed keys.
+    // A table of named tables (`[ai.providers.<name>]`) or an array of tables: every entry has the same allowed keys.
     schema = shape ? shape[String(segment)] : recordValue(schema);
   }
   return Object.keys(objectShape(schema) ?? {});
@@ -136,8 +136,10 @@ function allowedKeysAt(path: readonly PropertyKey[]): string[] {
 function recordValue(schema: z.core.$ZodType | undefined): z.core.$ZodType | undefined {
   let current = schema;
   while (current) {
-    const def = current._zod.def as { type: string; valueType?: z.core.$ZodType; innerType?: z.core.$ZodType };
+    const def = current._zod.def as { type: string; valueType?: z.core.$ZodType; element?: z.core.$ZodType; innerType?: z.core.$ZodType };
     if (def.type === "record") return def.valueType;
+    // An array of tables (`[[members]]`): the index in the path leads to the element's keys.
+    if (def.type === "array") return def.element;
     current = def.innerType;
   }
   return undefined;

@@ -4,6 +4,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join, relative, resolve, sep } from "node:path";
 import { CONFIG_FILE, loadProjectConfig } from "../config/load";
+import { refuseWorkspaceProject } from "../deploy/deploy-workspace";
 import { createBundler, type Bundler, type BundleOk } from "../bundle/bundle";
 import { startPlatform, type Platform } from "../platform/platform";
 import { liveLock, workerdChildren } from "../platform/processes";
@@ -77,6 +78,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   const report = options.reporter;
   const loaded = await loadProjectConfig({ cwd: options.cwd, ...(options.configPath ? { configPath: options.configPath } : {}) });
   let config: ProjectConfig = loaded.config;
+  refuseWorkspaceProject(config, "aerostack dev");
   const { root } = loaded;
   const configFile = loaded.file;
   const project = config.name;
