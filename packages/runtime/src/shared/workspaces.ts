@@ -20,8 +20,19 @@ export const WorkspaceSettingsSchema = z.object({
 });
 export type WorkspaceSettings = z.output<typeof WorkspaceSettingsSchema>;
 
-export const CreateWorkspaceBodySchema = z.object({ name: WorkspaceSlugSchema, settings: z.optional(z.partial(WorkspaceSettingsSchema)) });
-export const UpdateWorkspaceBodySchema = z.object({ settings: z.partial(WorkspaceSettingsSchema) });
+/**
+ * Some settings, to change: fields without defaults (a partial of WorkspaceSettingsSchema would fill the unnamed
+ * ones with their defaults, and an update of one setting would reset the others).
+ */
+export const WorkspaceSettingsPatchSchema = z.object({
+  rateLimitPerMinute: z.optional(z.int().check(z.gte(1), z.lte(100_000))),
+  logArguments: z.optional(z.boolean()),
+  logRetentionDays: z.optional(z.int().check(z.gte(1), z.lte(365))),
+});
+export type WorkspaceSettingsPatch = z.output<typeof WorkspaceSettingsPatchSchema>;
+
+export const CreateWorkspaceBodySchema = z.object({ name: WorkspaceSlugSchema, settings: z.optional(WorkspaceSettingsPatchSchema) });
+export const UpdateWorkspaceBodySchema = z.object({ settings: WorkspaceSettingsPatchSchema });
 
 /** `workspace add`: the member as the user describes it; the platform checks and stores it. */
 export const PutMemberBodySchema = z.object({ member: MemberSchema });
@@ -34,7 +45,7 @@ export const MemberStateBodySchema = z.object({
 /** A workspace project's members (from aerostack.toml), applied by `aerostack deploy`. */
 export const SyncWorkspaceBodySchema = z.object({
   members: z.array(MemberSchema).check(z.maxLength(MAX_WORKSPACE_MEMBERS)),
-  settings: z.optional(z.partial(WorkspaceSettingsSchema)),
+  settings: z.optional(WorkspaceSettingsPatchSchema),
   /** Secret names the members reference: the sync refuses to go ahead while one is not set. */
   requiredSecrets: z._default(z.array(z.string()), []),
   dryRun: z._default(z.boolean(), false),

@@ -142,7 +142,7 @@ export class Workspace extends DurableObject<PlatformEnv> {
     return this.ctx.storage.transactionSync(() => {
       const existing = this.meta();
       if (existing) return existing.account === account;
-      const full = WorkspaceSettingsSchema.parse(settings);
+      const full = WorkspaceSettingsSchema.parse(Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)));
       this.sql.exec("INSERT INTO meta (id, slug, account, created_at, rev, settings) VALUES (1, ?, ?, ?, 1, ?)", slug, account, Date.now(), JSON.stringify(full));
       return true;
     });
@@ -158,7 +158,9 @@ export class Workspace extends DurableObject<PlatformEnv> {
     return this.ctx.storage.transactionSync(() => {
       const meta = this.meta();
       if (!meta) throw new Error("no such workspace");
-      const next = WorkspaceSettingsSchema.parse({ ...(JSON.parse(meta.settings) as WorkspaceSettings), ...settings });
+      // Only the settings named change: an absent or undefined one keeps its value.
+      const named = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
+      const next = WorkspaceSettingsSchema.parse({ ...(JSON.parse(meta.settings) as WorkspaceSettings), ...named });
       this.sql.exec("UPDATE meta SET settings = ? WHERE id = 1", JSON.stringify(next));
       this.bump();
       return next;

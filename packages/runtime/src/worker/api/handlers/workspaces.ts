@@ -5,7 +5,7 @@ import {
   MAX_WORKSPACE_MEMBERS,
   type SyncWorkspaceResult,
   type WorkspaceInfo,
-  type WorkspaceSettings,
+  type WorkspaceSettingsPatch,
   type WorkspaceTokenCreated,
   type WorkspaceTokenInfo,
 } from "../../../shared/workspaces";
@@ -78,7 +78,7 @@ export async function getWorkspace(c: ApiContext): Promise<WorkspaceInfo> {
   return info(c, await ownedWorkspace(c));
 }
 
-export async function updateWorkspace(c: ApiContext<{ settings: Partial<WorkspaceSettings> }>): Promise<WorkspaceInfo> {
+export async function updateWorkspace(c: ApiContext<{ settings: WorkspaceSettingsPatch }>): Promise<WorkspaceInfo> {
   const slug = await ownedWorkspace(c);
   await workspaceObject(c.env, slug).updateSettings(c.body.settings);
   await audit(c, "workspace.update", slug);
@@ -162,19 +162,22 @@ export async function setMemberState(c: ApiContext<z.output<typeof MemberStateBo
 /** `aerostack deploy` of a workspace project: the members in its aerostack.toml become the workspace's. */
 export async function syncWorkspace(c: ApiContext<z.output<typeof SyncWorkspaceBodySchema>>): Promise<SyncWorkspaceResult> {
   const slug = c.params.workspace ?? "";
+  if (!MEMBER_SLUG_PATTERN.test(slug)) throw new HttpError("bad_name", `workspace name ${JSON.stringify(slug.slice(0, 64))} is not valid: use a lowercase slug such as "eng"`);
   const account = callerOf(c).account;
-  // A workspace project's first deploy creates the workspace.
   const owner = await directory(c.env).workspaceOwner(slug);
-  if (owner === null && !c.body.dryRun) await createWorkspace({ ...c, body: { name: slug, settings: c.body.settings } } as ApiContext<never>);
-  else if (owner !== null && owner !== account) throw new HttpError("workspace_exists", `the workspace name "${slug}" is taken on this platform; rename the project`);
-  const ws = workspaceObject(c.env, slug);
-  const have = await ws.listSecrets();
-  const missing = c.body.requiredSecrets.filter((n) => !have.some((s) => s.name === n));
-  if (missing.length > 0) {
-    throw new HttpError("missing_secret", `workspace ${slug} needs secret${missing.length > 1 ? "s" : ""} ${missing.join(", ")}; set ${missing.length > 1 ? "each" : "it"} with \`aerostack secret put ${missing[0]} --workspace ${slug}\``);
-  }
+  if (owner !== null && owner !== account) throw new HttpError("workspace_exists", `the workspace name "${slug}" is taken on this platform; rename the project`);
+  // Every check comes before any change: a sync that fails leaves the platform as it was.
   const members: Member[] = [];
   for (const m of c.body.members) members.push(await checkMember(c, slug, m));
+  const ws = workspaceObject(c.env, slug);
+  const have = owner === null ? [] : await ws.listSecrets();
+  const missing = c.body.requiredSecrets.filter((n) => !have.some((s) => s.name === n));
+  if (missing.length > 0) {
+    const first = owner === null ? `create the workspace (\`aerostack workspace create ${slug}\`), then ` : "";
+    throw new HttpError("missing_secret", `workspace ${slug} needs secret${missing.length > 1 ? "s" : ""} ${missing.join(", ")}; ${first}set ${missing.length > 1 ? "each" : "it"} with \`aerostack secret put ${missing[0]} --workspace ${slug}\` and deploy again`);
+  }
+  // A workspace project's first deploy creates the workspace.
+  if (owner === null && !c.body.dryRun) await createWorkspace({ ...c, body: { name: slug, settings: c.body.settings } } as ApiContext<never>);
   const before = new Map(((await ws.info())?.members ?? []).map((r) => [r.member.slug, JSON.stringify(r.member)]));
   const result: SyncWorkspaceResult = { workspace: slug, url: gatewayUrl(c, slug), dryRun: c.body.dryRun, added: [], changed: [], removed: [], unchanged: [] };
   for (const m of members) {
