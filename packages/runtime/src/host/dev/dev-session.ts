@@ -12,7 +12,8 @@ import { DEV_VARS_FILE, readDevSecrets } from "../project/secrets";
 import { newDevToken, readDevWorkspace } from "../project/workspace";
 import { DEV_WORKSPACE, PROJECT_MCP_PATH } from "../../shared/gateway";
 import type { ProjectConfig } from "../../shared/config";
-import { UserError } from "../errors";
+import { UserError, StartupAborted } from "../errors";
+import { stopIfAborted, untilAborted } from "../lifecycle/abortable";
 import type { DevReporter } from "./reporter";
 
 export interface DevOptions {
@@ -26,6 +27,11 @@ export interface DevOptions {
   reporter: DevReporter;
   /** See PlatformOptions.exitOnSignals; `aerostack dev` handles Ctrl-C itself. */
   exitOnSignals?: boolean;
+  /**
+   * Aborting it during start-up stops whatever has started (esbuild, workerd) and rejects with StartupAborted.
+   * After start-up, stop with `close()`.
+   */
+  signal?: AbortSignal;
 }
 
 export interface DevSession {
@@ -75,6 +81,7 @@ const IGNORED = ["node_modules", ".aerostack", ".git", "dist", ".wrangler"];
 export async function startDev(options: DevOptions): Promise<DevSession> {
   const started = performance.now();
   const report = options.reporter;
+  report({ type: "starting", phase: "config" });
   const loaded = await loadProjectConfig({ cwd: options.cwd, ...(options.configPath ? { configPath: options.configPath } : {}) });
   let config: ProjectConfig = loaded.config;
   const { root } = loaded;
@@ -90,21 +97,47 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     options.persistTo === null ? null : options.persistTo === undefined ? resolve(root, config.dev.persist_to) : resolve(options.cwd, options.persistTo);
   if (persistTo) await mkdir(persistTo, { recursive: true });
 
-  let bundler: Bundler = await createBundler({ root, entry: config.main });
-  // Bundling overlaps workerd's start-up: both sit on the path to the first response.
-  // Bundling runs in esbuild's own process: start it before startPlatform blocks this thread loading Miniflare.
-  const building = bundler.build();
-  const reading = readMigrations(root, config);
-  const platform = await startPlatform({
-    persistTo,
-    port,
-    host,
-    defaultProject: project,
-    mode: "dev",
-    ...(options.exitOnSignals === false ? { exitOnSignals: false } : {}),
-    onLog: (line, stream) => report({ type: "log", line, stream }),
-  });
-  const [firstBuild, migrations] = await Promise.all([building, reading]);
+  // Everything started from here on is stopped again if start-up fails or is stopped (Ctrl-C at any moment).
+  const signal = options.signal;
+  const boot = async () => {
+    let bundler: Bundler | undefined;
+    let platform: Platform | undefined;
+    try {
+      stopIfAborted(signal);
+      bundler = await untilAborted(createBundler({ root, entry: config.main }), signal);
+      // Bundling overlaps workerd's start-up: both sit on the path to the first response.
+      // Bundling runs in esbuild's own process: start it before startPlatform blocks this thread loading Miniflare.
+      const building = bundler.build();
+      const reading = readMigrations(root, config);
+      // Either may fail while workerd starts; their failures are met below (or not at all, if start-up stops).
+      building.catch(() => {});
+      reading.catch(() => {});
+      report({ type: "starting", phase: "workerd" });
+      platform = await startPlatform({
+        persistTo,
+        port,
+        host,
+        defaultProject: project,
+        mode: "dev",
+        ...(options.exitOnSignals === false ? { exitOnSignals: false } : {}),
+        onLog: (line, stream) => report({ type: "log", line, stream }),
+        ...(signal ? { signal } : {}),
+      });
+      report({ type: "starting", phase: "deploy" });
+      const [firstBuild, migrations] = await untilAborted(Promise.all([building, reading]), signal);
+      return { bundler, platform, firstBuild, migrations };
+    } catch (err) {
+      await Promise.allSettled([platform?.dispose(), bundler?.dispose()]);
+      throw signal?.aborted ? new StartupAborted() : err;
+    }
+  };
+  const booted = await boot();
+  const { platform, firstBuild, migrations } = booted;
+  let bundler: Bundler = booted.bundler;
+  const devToken = newDevToken();
+  let gatewayMembers: string[] = [];
+  let pushedSecrets = false;
+  let reportedMissing = "";
 
   let closed = false;
   const deploy = async (bundle: BundleOk) => {
@@ -126,13 +159,10 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     if (Object.keys(secrets).length > 0 || pushedSecrets) await platform.control.putSecrets(project, secrets);
     pushedSecrets = Object.keys(secrets).length > 0;
   };
-  let pushedSecrets = false;
 
   // The dev workspace: the project's MCP server (type = "mcp-server") and [[mcp.proxy]], with the secrets the
   // proxies' headers name. Pushed at start and whenever aerostack.toml or .dev.vars changes.
-  const devToken = newDevToken();
   const gateway = { url: `${platform.url}/ws/${DEV_WORKSPACE}`, token: devToken.token };
-  let reportedMissing = "";
   const pushWorkspace = async () => {
     const ws = await readDevWorkspace(root, config);
     await platform.control.putWorkspace(DEV_WORKSPACE, { config: ws.config, secrets: ws.secrets });
@@ -141,7 +171,6 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     reportedMissing = missing;
     return ws.config.members.map((m) => m.slug);
   };
-  let gatewayMembers: string[] = [];
 
   try {
     // Migrations touch the project's database, the deploy the control plane: independent, so both at once.
@@ -165,12 +194,12 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
         report({ type: "build-failed", message: firstBuild.message, coloredMessage: firstBuild.coloredMessage });
       }
     })();
-    const [migrated, deployed] = await Promise.allSettled([migrating, deploying]);
+    const [migrated, deployed] = await untilAborted(Promise.allSettled([migrating, deploying]), signal);
     for (const outcome of [migrated, deployed]) if (outcome.status === "rejected") throw outcome.reason;
+    stopIfAborted(signal);
   } catch (err) {
-    await platform.dispose();
-    await bundler.dispose();
-    throw err;
+    await Promise.allSettled([platform.dispose(), bundler.dispose()]);
+    throw signal?.aborted ? new StartupAborted() : err;
   }
 
   const lock: DevLock = { pid: process.pid, url: platform.url, token: platform.token, project, workerd: workerdChildren() };

@@ -5,7 +5,8 @@ import { homedir } from "node:os";
 import { startPlatform, type Platform } from "./platform";
 import { liveLock, workerdChildren, type HostLock } from "./processes";
 import { bootstrapAdmin } from "./bootstrap";
-import { UserError } from "../errors";
+import { StartupAborted, UserError } from "../errors";
+import { untilAborted } from "../lifecycle/abortable";
 
 export interface PlatformServerOptions {
   /** Default `~/.aerostack/platform`. */
@@ -17,6 +18,8 @@ export interface PlatformServerOptions {
   allowPrivateEgress?: boolean;
   /** Platform output (not users' console output, which the platform stores for `aerostack logs`). */
   onLog?: (line: string, stream: "stdout" | "stderr") => void;
+  /** Aborting it during start-up stops workerd and rejects with StartupAborted (Ctrl-C while starting). */
+  signal?: AbortSignal;
 }
 
 export interface PlatformServer {
@@ -62,12 +65,13 @@ export async function startPlatformServer(options: PlatformServerOptions): Promi
     baseDomain,
     egress: { allowPrivate: options.allowPrivateEgress === true },
     exitOnSignals: false,
+    ...(options.signal ? { signal: options.signal } : {}),
     onLog: options.onLog ?? ((line, stream) => (stream === "stderr" ? process.stderr : process.stdout).write(`${line}\n`)),
   });
   try {
     const lock: PlatformLock = { pid: process.pid, url: platform.url, workerd: workerdChildren() };
     await writeFile(lockPath, JSON.stringify(lock), { mode: 0o600 });
-    const adminKey = await bootstrapAdmin(platform.fetch, platform.url, platform.token);
+    const adminKey = await untilAborted(bootstrapAdmin(platform.fetch, platform.url, platform.token), options.signal);
     return {
       url: platform.url,
       dataDir,
@@ -82,7 +86,7 @@ export async function startPlatformServer(options: PlatformServerOptions): Promi
   } catch (err) {
     await platform.dispose();
     await rm(lockPath, { force: true });
-    throw err;
+    throw options.signal?.aborted ? new StartupAborted() : err;
   }
 }
 
