@@ -2,6 +2,7 @@
 import { dirname, relative, resolve } from "node:path";
 import { MCP_CLIENTS, startDev, StartupAborted, UsageError, type DevEvent, type McpClient, type McpTarget } from "@aerostack/runtime";
 import { defineCommand } from "../core/command";
+import { adoptEarlySignals } from "../core/signals";
 import { clientSnippetText, displayPath } from "../core/mcp";
 import type { Output } from "../core/output";
 
@@ -104,6 +105,7 @@ export default defineCommand<DevFlags>({
     { flags: "--persist-to <dir>", description: "keep local state in <dir> (default: .aerostack/state)" },
     { flags: "--no-persist", description: "keep state in memory only; nothing is written" },
   ],
+  handlesSignals: true,
   examples: ["aerostack dev", "aerostack dev --port 8788", "aerostack dev --no-persist"],
   async handler({ options, globals, out }) {
     // Signal handlers go in before start-up: Ctrl-C at any moment stops whatever has started, quietly, exit 0.
@@ -116,6 +118,7 @@ export default defineCommand<DevFlags>({
     };
     const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
     for (const signal of signals) process.on(signal, onSignal);
+    adoptEarlySignals(onSignal);
     // Cursor's and VS Code's config files live in the project root: beside aerostack.toml.
     const root = globals.config ? dirname(resolve(globals.cwd, globals.config)) : globals.cwd;
     const session = await startDev({

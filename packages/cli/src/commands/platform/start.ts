@@ -1,6 +1,7 @@
 /** `aerostack platform start`: run the self-hosted platform (API, deployed projects, gateways) until Ctrl-C. */
 import { startPlatformServer, StartupAborted, UsageError } from "@aerostack/runtime";
 import { defineCommand } from "../../core/command";
+import { adoptEarlySignals } from "../../core/signals";
 
 interface StartFlags {
   port: string;
@@ -28,6 +29,7 @@ export default defineCommand<StartFlags>({
     { flags: "--base-domain <domain>", description: "projects answer at <project>.<account>.<domain>", default: "localhost" },
     { flags: "--allow-private-egress", description: "let user code reach private and loopback addresses (never the platform's own ports, link-local or metadata)" },
   ],
+  handlesSignals: true,
   examples: ["aerostack platform start", "aerostack platform start --data-dir ./platform-data --port 8700", "aerostack platform start --host 0.0.0.0 --base-domain tools.example.com"],
   async handler({ options, out }) {
     // Signal handlers go in before start-up: Ctrl-C at any moment stops whatever has started, quietly, exit 0.
@@ -36,6 +38,7 @@ export default defineCommand<StartFlags>({
     const onSignal = () => (stop.signal.aborted ? process.exit(130) : stop.abort());
     const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
     for (const signal of signals) process.on(signal, onSignal);
+    adoptEarlySignals(onSignal);
     const port = parsePort(options.port);
     out.debug("start-up: workerd");
     const server = await startPlatformServer({

@@ -104,7 +104,10 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     let platform: Platform | undefined;
     try {
       stopIfAborted(signal);
-      bundler = await untilAborted(createBundler({ root, entry: config.main }), signal);
+      // Not raced with the signal: the bundler it makes must be in hand to be disposed (esbuild's process would
+      // otherwise keep this one alive). It takes a few milliseconds.
+      bundler = await createBundler({ root, entry: config.main });
+      stopIfAborted(signal);
       // Bundling overlaps workerd's start-up: both sit on the path to the first response.
       // Bundling runs in esbuild's own process: start it before startPlatform blocks this thread loading Miniflare.
       const building = bundler.build();
