@@ -1,12 +1,11 @@
 /** `aerostack dev`: bundle, start the platform, deploy, then rebuild and flip versions on every save. */
-import { watch, type FSWatcher } from "node:fs";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { join, relative, resolve, sep } from "node:path";
+import { join, resolve } from "node:path";
 import { CONFIG_FILE, loadProjectConfig } from "../config/load";
 import { createBundler, type Bundler, type BundleOk } from "../bundle/bundle";
 import { startPlatform, type Platform } from "../platform/platform";
-import { liveLock, workerdChildren } from "../platform/processes";
+import { claimLock, releaseLock, workerdChildren, type HostLock } from "../platform/processes";
 import { deploymentSettings, deploymentVersion, readMigrations } from "../project/project";
 import { DEV_VARS_FILE, readDevSecrets } from "../project/secrets";
 import { newDevToken, readDevWorkspace } from "../project/workspace";
@@ -15,6 +14,7 @@ import type { ProjectConfig } from "../../shared/config";
 import { UserError, StartupAborted } from "../errors";
 import { stopIfAborted, untilAborted } from "../lifecycle/abortable";
 import type { DevReporter } from "./reporter";
+import { SourceWatcher } from "./source-watcher";
 
 export interface DevOptions {
   cwd: string;
@@ -49,13 +49,16 @@ export interface DevSession {
 /** Written while dev runs so `aerostack db …` in another terminal talks to this server instead of the state files. */
 export const DEV_LOCK_FILE = ".aerostack/dev.json";
 
-export interface DevLock {
-  pid: number;
+export interface DevLock extends HostLock {
   url: string;
   token: string;
   project: string;
-  /** workerd processes of this session, reaped by the next `aerostack dev` if this one was killed outright. */
-  workerd?: number[];
+}
+
+/** What the lock holds while its session starts: enough to refuse a second one, nothing to connect to yet. */
+interface StartingDevLock extends HostLock {
+  project: string;
+  starting: { host: string; port: number };
 }
 
 async function assertPortFree(host: string, port: number): Promise<void> {
@@ -75,9 +78,6 @@ async function assertPortFree(host: string, port: number): Promise<void> {
   });
 }
 
-/** Paths under these never trigger a rebuild: dependencies, our own state, VCS data, build output. */
-const IGNORED = ["node_modules", ".aerostack", ".git", "dist", ".wrangler"];
-
 export async function startDev(options: DevOptions): Promise<DevSession> {
   const started = performance.now();
   const report = options.reporter;
@@ -88,11 +88,23 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   const configFile = loaded.file;
   const project = config.name;
   const lockPath = join(root, DEV_LOCK_FILE);
-  // A previous dev session killed with SIGKILL leaves its workerd running (holding the port and the state).
-  await liveLock<DevLock>(lockPath);
   const host = options.host ?? config.dev.host;
   const port = options.port ?? config.dev.port;
-  await assertPortFree(host, port);
+  // One session per folder: two would share the state files, and each one's exit would delete the other's lock.
+  // Claimed before anything starts; a session that was killed outright has its workerd reaped here.
+  const holder = await claimLock<DevLock | StartingDevLock>(lockPath, { pid: process.pid, project, starting: { host, port } });
+  if (holder) {
+    const where = "url" in holder ? `serving ${holder.url}` : `starting on port ${holder.starting.port}`;
+    throw new UserError(`aerostack dev is already running in this folder (pid ${holder.pid}, ${where}).`, {
+      hint: `Use that one, or stop it first (Ctrl-C in its terminal, or \`kill ${holder.pid}\`).`,
+    });
+  }
+  try {
+    await assertPortFree(host, port);
+  } catch (err) {
+    await releaseLock(lockPath);
+    throw err;
+  }
   const persistTo =
     options.persistTo === null ? null : options.persistTo === undefined ? resolve(root, config.dev.persist_to) : resolve(options.cwd, options.persistTo);
   if (persistTo) await mkdir(persistTo, { recursive: true });
@@ -130,7 +142,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       const [firstBuild, migrations] = await untilAborted(Promise.all([building, reading]), signal);
       return { bundler, platform, firstBuild, migrations };
     } catch (err) {
-      await Promise.allSettled([platform?.dispose(), bundler?.dispose()]);
+      await Promise.allSettled([platform?.dispose(), bundler?.dispose(), releaseLock(lockPath)]);
       throw signal?.aborted ? new StartupAborted() : err;
     }
   };
@@ -201,12 +213,11 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     for (const outcome of [migrated, deployed]) if (outcome.status === "rejected") throw outcome.reason;
     stopIfAborted(signal);
   } catch (err) {
-    await Promise.allSettled([platform.dispose(), bundler.dispose()]);
+    await Promise.allSettled([platform.dispose(), bundler.dispose(), releaseLock(lockPath)]);
     throw signal?.aborted ? new StartupAborted() : err;
   }
 
   const lock: DevLock = { pid: process.pid, url: platform.url, token: platform.token, project, workerd: workerdChildren() };
-  await mkdir(join(root, ".aerostack"), { recursive: true });
   await writeFile(lockPath, JSON.stringify(lock), { mode: 0o600 });
 
   report({
@@ -266,6 +277,8 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     }
     const result = await bundler.build();
     if (closed) return;
+    // What the next save must touch to reload: this build's inputs (or, after a failure, any source file).
+    watcher.setInputs(result.ok ? result.inputs : null);
     if (!result.ok) {
       await platform.control.setBuildError(project, result.message);
       report({ type: "build-failed", message: result.message, coloredMessage: result.coloredMessage });
@@ -298,25 +311,29 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     return running;
   };
 
-  const migrationsDir = relative(root, resolve(root, config.db.migrations_dir));
   let debounce: NodeJS.Timeout | undefined;
   const batch = new Set<string>();
-  const watcher: FSWatcher = watch(root, { recursive: true }, (_event, filename) => {
-    if (!filename) return;
-    const path = filename.split(sep).join("/");
-    if (IGNORED.some((dir) => path === dir || path.startsWith(`${dir}/`))) return;
-    if (resolve(root, path) === configFile) rebuildConfig = true;
-    if (path.startsWith(`${migrationsDir}/`) && path.endsWith(".sql")) rebuildMigrations = true;
-    if (path === DEV_VARS_FILE) rebuildSecrets = true;
-    batch.add(path);
-    clearTimeout(debounce);
-    // Editors save in several writes; a short debounce rebuilds once per save.
-    debounce = setTimeout(() => {
-      const changed = [...batch];
-      batch.clear();
-      void schedule(changed);
-    }, 15);
+  // The migrations folder is the one named at start; moving it (`migrations_dir`) needs a restart.
+  const watcher = new SourceWatcher({
+    root,
+    configFile,
+    devVarsFile: join(root, DEV_VARS_FILE),
+    migrationsDir: resolve(root, config.db.migrations_dir),
+    onChange(path, kind) {
+      if (kind === "config") rebuildConfig = true;
+      if (kind === "migrations") rebuildMigrations = true;
+      if (kind === "secrets") rebuildSecrets = true;
+      batch.add(path);
+      clearTimeout(debounce);
+      // Editors save in several writes; a short debounce rebuilds once per save.
+      debounce = setTimeout(() => {
+        const changed = [...batch];
+        batch.clear();
+        void schedule(changed);
+      }, 15);
+    },
   });
+  watcher.setInputs(firstBuild.ok ? firstBuild.inputs : null);
 
   return {
     url: platform.url,
@@ -331,7 +348,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       clearTimeout(debounce);
       watcher.close();
       await running?.catch(() => {});
-      await Promise.allSettled([bundler.dispose(), platform.dispose(), rm(lockPath, { force: true })]);
+      await Promise.allSettled([bundler.dispose(), platform.dispose(), releaseLock(lockPath)]);
     },
   };
 }
