@@ -4,7 +4,7 @@ import { MCP_CLIENTS, startDev, StartupAborted, UsageError, type DevEvent, type 
 import { defineCommand } from "../core/command";
 import { adoptEarlySignals } from "../core/signals";
 import { clientSnippetText, displayPath } from "../core/mcp";
-import type { Output } from "../core/output";
+import { terminalSafe, type Output } from "../core/output";
 
 interface DevFlags {
   port?: string;
@@ -78,7 +78,8 @@ function render(out: Output, cwd: string, root: string, event: DevEvent): void {
       out.info(`${c.green("↻")} reloaded ${c.dim(event.changed.slice(0, 3).join(", ") || "")} ${c.dim(`(${Math.round(event.reloadMs)} ms, version ${event.version})`)}`);
       break;
     case "build-failed":
-      process.stderr.write(`${c.red("✘ Build failed")} — requests get an error page until the next good save.\n${event.coloredMessage}\n`);
+      // esbuild's colours only where ours are on (a TTY without NO_COLOR).
+      process.stderr.write(`${c.red("✘ Build failed")} — requests get an error page until the next good save.\n${c.level > 0 ? event.coloredMessage : event.message}\n`);
       break;
     case "migrations":
       out.info(`${c.green("✔")} applied migrations: ${event.result.applied.join(", ")}`);
@@ -87,7 +88,7 @@ function render(out: Output, cwd: string, root: string, event: DevEvent): void {
       out.error(event.message);
       break;
     case "log": {
-      const line = event.line;
+      const line = terminalSafe(event.line);
       if (/^\[[a-z0-9-]+ #[0-9a-f]{8}\] [A-Z]+ \S+ → \d{3}/.test(line)) out.info(c.dim(line));
       else if (event.stream === "stderr") process.stderr.write(`${line}\n`);
       else out.info(line);

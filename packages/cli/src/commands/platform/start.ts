@@ -2,6 +2,7 @@
 import { startPlatformServer, StartupAborted, UsageError } from "@aerostack/runtime";
 import { defineCommand } from "../../core/command";
 import { adoptEarlySignals } from "../../core/signals";
+import { terminalSafe } from "../../core/output";
 
 interface StartFlags {
   port: string;
@@ -48,6 +49,7 @@ export default defineCommand<StartFlags>({
       allowPrivateEgress: options.allowPrivateEgress === true,
       ...(options.dataDir ? { dataDir: options.dataDir } : {}),
       signal: stop.signal,
+      onLog: (line, stream) => (stream === "stderr" ? process.stderr : process.stdout).write(`${terminalSafe(line)}\n`),
     }).catch((err: unknown) => {
       // Stopped during start-up: whatever the step in flight threw is moot.
       if (stop.signal.aborted || err instanceof StartupAborted) return null;
