@@ -346,9 +346,40 @@ describe("aerostack mcp config", () => {
     expect(JSON.parse(gateway.stdout).entry).toEqual({ url: "http://127.0.0.1:8790/ws/dev", headers: { Authorization: "Bearer mwt_dev_z" } });
   });
 
+  it("writes into a .vscode/mcp.json with comments and trailing commas (JSONC), keeping the comments and the other servers", async () => {
+    const dir = join(work, "jsonc");
+    await mkdir(join(dir, ".vscode"), { recursive: true });
+    const file = join(dir, ".vscode/mcp.json");
+    const original = [
+      "// Servers for this workspace",
+      "{",
+      '  "servers": {',
+      "    /* the team's own */",
+      '    "other": { "type": "http", "url": "http://127.0.0.1:9999/mcp" }, // keep me',
+      "  },",
+      '  "inputs": [],',
+      "}",
+      "",
+    ].join("\n");
+    await writeFile(file, original);
+    const res = await runCli(["mcp", "config", "--client", "vscode", "--url", "http://127.0.0.1:8787/mcp", "--name", "mine", "--write"], { cwd: dir });
+    expect(res.stderr).toBe("");
+    expect(res.code).toBe(0);
+    const written = await readFile(file, "utf8");
+    for (const kept of ["// Servers for this workspace", "/* the team's own */", "// keep me", '"other": {', '"url": "http://127.0.0.1:9999/mcp"', '"inputs": []']) {
+      expect(written).toContain(kept);
+    }
+    expect(written).toMatch(/"mine": \{\s*"type": "http",\s*"url": "http:\/\/127\.0\.0\.1:8787\/mcp"\s*\}/);
+    // Written again unchanged: nothing to do.
+    const again = await runCli(["mcp", "config", "--client", "vscode", "--url", "http://127.0.0.1:8787/mcp", "--name", "mine", "--write"], { cwd: dir });
+    expect(again.code).toBe(0);
+    expect(await readFile(file, "utf8")).toBe(written);
+  });
+
   it("refuses to overwrite a config file that is not valid JSON, and rejects bad flags", async () => {
     const file = join(work, "broken.json");
-    const broken = '{ "mcpServers": { "other": { "command": "x" } }, // a comment\n}';
+    // Cut off mid-object (comments and trailing commas are fine: VS Code's files are JSONC, see below).
+    const broken = '{ "mcpServers": { "other": { "command": "x" } ';
     await writeFile(file, broken);
     const res = await runCli(["mcp", "config", "--client", "cursor", "--url", "http://127.0.0.1:8787/mcp", "--config-file", file, "--write"], { cwd: work });
     expect(res.code).toBe(1);
