@@ -315,7 +315,7 @@ describe("aerostack mcp config", () => {
     expect(JSON.parse(await readFile(file, "utf8"))).toEqual({
       mcpServers: {
         other,
-        dev: { command: "npx", args: ["-y", "aerostack", "mcp", "stdio", "http://127.0.0.1:8787/ws/dev"], env: { AEROSTACK_TOKEN: "mwt_dev_y" } },
+        dev: { command: process.execPath, args: [CLI, "mcp", "stdio", "http://127.0.0.1:8787/ws/dev"], env: { AEROSTACK_TOKEN: "mwt_dev_y" } },
       },
       globalShortcut: "Ctrl+Space",
     });
@@ -423,7 +423,9 @@ describe("aerostack dev, mcp-server project", () => {
       const blocks = [...out.matchAll(/\n {2}(Cursor|Claude Desktop|VS Code) {2}(\S.*)\n((?: {4}.*\n)+)/g)].map((m) => ({ label: m[1], file: m[2], json: JSON.parse(m[3]!) }));
       expect(blocks.map((b) => b.label)).toEqual(["Cursor", "Claude Desktop", "VS Code"]);
       expect(blocks[0]).toMatchObject({ file: join(".cursor", "mcp.json"), json: { mcpServers: { weather: { url: `${base}/mcp` } } } });
-      expect(blocks[1]!.json).toEqual({ mcpServers: { weather: { command: "npx", args: ["-y", "aerostack", "mcp", "stdio", `${base}/mcp`] } } });
+      // Claude's entry runs this CLI by absolute paths (node, then its bin): no npx, no PATH lookup.
+      const claudeEntry = (blocks[1]!.json as { mcpServers: { weather: { command: string; args: string[] } } }).mcpServers.weather;
+      expect(claudeEntry).toEqual({ command: process.execPath, args: [CLI, "mcp", "stdio", `${base}/mcp`] });
       expect(blocks[2]).toMatchObject({ file: join(".vscode", "mcp.json"), json: { servers: { weather: { type: "http", url: `${base}/mcp` } } } });
       // `mcp config` finds the running dev's real port (started with --port), not aerostack.toml's 8787.
       const configured = await runCli(["mcp", "config", "--client", "cursor", "--json"], { cwd: dir });
@@ -433,7 +435,8 @@ describe("aerostack dev, mcp-server project", () => {
       const direct = new Client({ name: "e2e-direct", version: "1" });
       let listChanged = 0;
       direct.setNotificationHandler(ToolListChangedNotificationSchema, () => void listChanged++);
-      const directTransport = new StdioClientTransport({ command: process.execPath, args: [CLI, "mcp", "stdio", `${base}/mcp`], stderr: "pipe" });
+      // Started exactly as the printed entry says.
+      const directTransport = new StdioClientTransport({ command: claudeEntry.command, args: claudeEntry.args, stderr: "pipe" });
       let bridgeStderr = "";
       directTransport.stderr?.on("data", (d) => (bridgeStderr += d));
       await direct.connect(directTransport);

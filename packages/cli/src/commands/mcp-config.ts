@@ -14,7 +14,7 @@ import {
   type McpTarget,
 } from "@aerostack/runtime";
 import { defineCommand, type GlobalOptions } from "../core/command";
-import { clientSnippetText, displayPath, resolveToken, TOKEN_OPTION } from "../core/mcp";
+import { cliLauncher, clientSnippetText, displayPath, resolveToken, TOKEN_OPTION } from "../core/mcp";
 
 interface ConfigFlags {
   client?: string;
@@ -96,7 +96,7 @@ export default defineCommand<ConfigFlags>({
     }
     const { target, name, root } = await resolveTarget(options, globals, resolveToken(options.token));
     const file = options.configFile ? resolve(globals.cwd, options.configFile) : clientConfigPath(client, { root });
-    const entry = clientEntry(client, target);
+    const entry = clientEntry(client, target, cliLauncher());
     const shown = displayPath(file, globals.cwd);
     const { label, json } = clientSnippetText(client, name, target, root);
 

@@ -25,12 +25,21 @@ export interface McpTarget {
   token?: string;
 }
 
+/** How a client starts the `aerostack` CLI (for the stdio bridge): a command and the arguments before ours. */
+export interface CliLauncher {
+  command: string;
+  args: string[];
+}
+
+/** `aerostack` found on the PATH; the CLI passes its own absolute paths instead (see core/mcp.ts there). */
+const ON_PATH: CliLauncher = { command: "aerostack", args: [] };
+
 /**
  * The server entry for `client`. Cursor and VS Code speak Streamable HTTP themselves; Claude Desktop's config file
  * only starts stdio servers, so its entry runs the stdio bridge, with the token in its environment rather than in
  * its arguments (arguments show in process lists).
  */
-export function clientEntry(client: McpClient, target: McpTarget): Record<string, unknown> {
+export function clientEntry(client: McpClient, target: McpTarget, launcher: CliLauncher = ON_PATH): Record<string, unknown> {
   const headers = target.token ? { headers: { Authorization: `Bearer ${target.token}` } } : {};
   switch (client) {
     case "cursor":
@@ -38,13 +47,13 @@ export function clientEntry(client: McpClient, target: McpTarget): Record<string
     case "vscode":
       return { type: "http", url: target.url, ...headers };
     case "claude":
-      return { command: "npx", args: ["-y", "aerostack", "mcp", "stdio", target.url], ...(target.token ? { env: { AEROSTACK_TOKEN: target.token } } : {}) };
+      return { command: launcher.command, args: [...launcher.args, "mcp", "stdio", target.url], ...(target.token ? { env: { AEROSTACK_TOKEN: target.token } } : {}) };
   }
 }
 
 /** What to paste: the entry under the client's top-level key, as a whole config file would hold it. */
-export function clientSnippet(client: McpClient, name: string, target: McpTarget): Record<string, unknown> {
-  return { [MCP_CLIENTS[client].key]: { [name]: clientEntry(client, target) } };
+export function clientSnippet(client: McpClient, name: string, target: McpTarget, launcher: CliLauncher = ON_PATH): Record<string, unknown> {
+  return { [MCP_CLIENTS[client].key]: { [name]: clientEntry(client, target, launcher) } };
 }
 
 export interface ConfigPathOptions {
