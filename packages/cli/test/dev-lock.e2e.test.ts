@@ -1,9 +1,9 @@
 /** A second `aerostack dev` in the same folder is refused, naming the running one, and leaves its lock alone. */
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, runCli, startDevProcess } from "./helpers";
+import { freePort, runCli, startDevProcess, type DevProcess } from "./helpers";
 
 let work: string;
 let project: string;
@@ -14,6 +14,12 @@ beforeAll(async () => {
   project = join(work, "locked");
 });
 
+// Dev servers a test started, killed after it even if it timed out (a timeout skips `finally`).
+const started: DevProcess[] = [];
+afterEach(() => {
+  for (const dev of started.splice(0)) if (dev.child.exitCode === null && dev.child.signalCode === null) dev.child.kill("SIGKILL");
+});
+
 afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
@@ -21,6 +27,7 @@ afterAll(async () => {
 it("refuses a second aerostack dev in the same folder, naming the first one's pid and port; the first keeps serving and its lock", async () => {
   const port = await freePort();
   const first = await startDevProcess(["--port", String(port), "--no-persist"], project);
+  started.push(first);
   try {
     const lockPath = join(project, ".aerostack/dev.json");
     const lockBefore = await readFile(lockPath, "utf8");
@@ -36,5 +43,6 @@ it("refuses a second aerostack dev in the same folder, naming the first one's pi
   // Stopped: the lock is gone and dev starts again.
   await expect(readFile(join(project, ".aerostack/dev.json"))).rejects.toThrow();
   const again = await startDevProcess(["--port", String(port), "--no-persist"], project);
+  started.push(again);
   expect(await again.stop()).toBe(0);
 });

@@ -1,9 +1,9 @@
 /** Ctrl-C at every start-up phase of `aerostack dev` stops it quietly; a SIGKILLed host leaves no workerd serving. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, groupAlive, portOpen, runCli, spawnCli } from "./helpers";
+import { freePort, groupAlive, portOpen, runCli, spawnCli as spawnCliProcess, type CliProcess } from "./helpers";
 
 let work: string;
 let project: string;
@@ -13,6 +13,17 @@ beforeAll(async () => {
   const init = await runCli(["init", "sig", "--template", "function", "--yes", "--no-install"], { cwd: work });
   expect(init.code).toBe(0);
   project = join(work, "sig");
+});
+
+// Every CLI a test starts, killed with its whole group after the test even if it timed out (a timeout skips `finally`).
+const started: CliProcess[] = [];
+const spawnCli = (...args: Parameters<typeof spawnCliProcess>) => {
+  const cli = spawnCliProcess(...args);
+  started.push(cli);
+  return cli;
+};
+afterEach(() => {
+  for (const cli of started.splice(0)) if (groupAlive(cli.child.pid!)) process.kill(-cli.child.pid!, "SIGKILL");
 });
 
 afterAll(async () => {
@@ -30,32 +41,24 @@ describe("aerostack dev stops on a signal at any moment", () => {
     it(`Ctrl-C at "${moment}": exit 0, nothing printed, nothing left running`, async () => {
       const port = await freePort();
       const cli = spawnCli(["dev", "--debug", "--port", String(port), "--no-persist"], project, { group: true });
-      try {
-        await cli.waitFor(line);
-        process.kill(-cli.child.pid!, "SIGINT");
-        expect(await cli.exited).toBe(0);
-        expect(cli.output()).not.toMatch(NOISE);
-        await expect.poll(() => groupAlive(cli.child.pid!), { timeout: 2_000 }).toBe(false);
-        expect(await portOpen(port)).toBe(false);
-      } finally {
-        if (groupAlive(cli.child.pid!)) process.kill(-cli.child.pid!, "SIGKILL");
-      }
+      await cli.waitFor(line);
+      process.kill(-cli.child.pid!, "SIGINT");
+      expect(await cli.exited).toBe(0);
+      expect(cli.output()).not.toMatch(NOISE);
+      await expect.poll(() => groupAlive(cli.child.pid!), { timeout: 2_000 }).toBe(false);
+      expect(await portOpen(port)).toBe(false);
     });
   }
 
   it("SIGKILL of the CLI: workerd stops with it and the port is free within ~2 s", async () => {
     const port = await freePort();
     const cli = spawnCli(["dev", "--port", String(port), "--no-persist"], project, { group: true });
-    try {
-      await cli.waitFor("Press Ctrl-C to stop");
-      expect(await portOpen(port)).toBe(true);
-      cli.child.kill("SIGKILL");
-      await cli.exited;
-      await expect.poll(() => portOpen(port), { timeout: 2_500, interval: 50 }).toBe(false);
-      await expect.poll(() => groupAlive(cli.child.pid!), { timeout: 2_500 }).toBe(false);
-    } finally {
-      if (groupAlive(cli.child.pid!)) process.kill(-cli.child.pid!, "SIGKILL");
-    }
+    await cli.waitFor("Press Ctrl-C to stop");
+    expect(await portOpen(port)).toBe(true);
+    cli.child.kill("SIGKILL");
+    await cli.exited;
+    await expect.poll(() => portOpen(port), { timeout: 2_500, interval: 50 }).toBe(false);
+    await expect.poll(() => groupAlive(cli.child.pid!), { timeout: 2_500 }).toBe(false);
   });
 });
 
@@ -64,28 +67,20 @@ describe("aerostack platform start stops with its host", () => {
     const port = await freePort();
     const dataDir = join(work, "platform-data");
     const cli = spawnCli(["platform", "start", "--port", String(port), "--data-dir", dataDir], work, { group: true });
-    try {
-      await cli.waitFor("Press Ctrl-C to stop", 0, 30_000);
-      expect(await portOpen(port)).toBe(true);
-      cli.child.kill("SIGKILL");
-      await cli.exited;
-      await expect.poll(() => portOpen(port), { timeout: 2_500, interval: 50 }).toBe(false);
-    } finally {
-      if (groupAlive(cli.child.pid!)) process.kill(-cli.child.pid!, "SIGKILL");
-    }
+    await cli.waitFor("Press Ctrl-C to stop", 0, 30_000);
+    expect(await portOpen(port)).toBe(true);
+    cli.child.kill("SIGKILL");
+    await cli.exited;
+    await expect.poll(() => portOpen(port), { timeout: 2_500, interval: 50 }).toBe(false);
   });
 
   it("Ctrl-C while the platform starts: exit 0, nothing printed, nothing left running", async () => {
     const port = await freePort();
     const cli = spawnCli(["platform", "start", "--debug", "--port", String(port), "--data-dir", join(work, "platform-ctrl-c")], work, { group: true });
-    try {
-      await cli.waitFor("[debug] start-up: workerd");
-      process.kill(-cli.child.pid!, "SIGINT");
-      expect(await cli.exited).toBe(0);
-      expect(cli.output()).not.toMatch(NOISE);
-      await expect.poll(() => groupAlive(cli.child.pid!), { timeout: 2_000 }).toBe(false);
-    } finally {
-      if (groupAlive(cli.child.pid!)) process.kill(-cli.child.pid!, "SIGKILL");
-    }
+    await cli.waitFor("[debug] start-up: workerd");
+    process.kill(-cli.child.pid!, "SIGINT");
+    expect(await cli.exited).toBe(0);
+    expect(cli.output()).not.toMatch(NOISE);
+    await expect.poll(() => groupAlive(cli.child.pid!), { timeout: 2_000 }).toBe(false);
   });
 });
