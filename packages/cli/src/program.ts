@@ -6,6 +6,7 @@ import { UserError } from "@aerostack/runtime";
 import { commands } from "./commands/index";
 import type { CommandDefinition, GlobalOptions } from "./core/command";
 import { createOutput } from "./core/output";
+import { adoptEarlySignals } from "./core/signals";
 
 const { version } = createRequire(import.meta.url)("../package.json") as { version: string };
 
@@ -40,6 +41,7 @@ function register(program: Command, def: CommandDefinition<never>, setExit: (cod
       ...(typeof all.config === "string" ? { config: all.config } : {}),
     };
     const out = createOutput(globals);
+    if (!def.handlesSignals) adoptEarlySignals();
     const args = received.slice(0, -2).map((a) => a as string);
     const code = await def.handler({ args, options: self.opts() as never, globals, out, interactive: isInteractive() });
     setExit(typeof code === "number" ? code : EXIT_OK);

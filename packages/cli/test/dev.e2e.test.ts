@@ -62,6 +62,8 @@ describe("aerostack dev, end to end", () => {
     await writeFile(source, edited.replace("const json =", "const json = = "));
     await dev.waitFor("Build failed", mark);
     await dev.waitFor(/src\/index\.ts:\d+:\d+/, mark);
+    // NO_COLOR (and no TTY): esbuild's message carries no colour either.
+    expect(dev.output().slice(mark)).not.toContain("\u001b[");
     const broken = await fetch(`${url}/`);
     expect(broken.status).toBe(500);
     expect(await broken.text()).toMatch(/src\/index\.ts:\d+:\d+/);

@@ -1,7 +1,7 @@
 /** Runs the built CLI as a subprocess, exactly as a user would, for the end-to-end tests (and `aerostack platform start` for them to talk to). */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
 export const CLI = fileURLToPath(new URL("../bin/aerostack.js", import.meta.url));
@@ -40,14 +40,28 @@ export interface DevProcess {
   stop(): Promise<number | null>;
 }
 
-/** Dev processes started and not yet exited: what a test that failed half-way would leave running. */
+/** CLI processes started and not yet exited: what a test that failed half-way would leave running. */
 const running = new Set<ChildProcess>();
 
-export async function startDevProcess(args: string[], cwd: string): Promise<DevProcess> {
-  const child = spawn(process.execPath, [CLI, "dev", ...args], {
+export interface CliProcess {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves once `text` has appeared in the combined output after `from` characters. */
+  waitFor(text: string | RegExp, from?: number, timeoutMs?: number): Promise<void>;
+  /** Resolves with the exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+}
+
+/**
+ * Starts `aerostack ...args` and follows its output. `group: true` gives it its own process group, as a shell does,
+ * so a test can signal the whole group the way a terminal's Ctrl-C does (`process.kill(-child.pid, "SIGINT")`).
+ */
+export function spawnCli(args: string[], cwd: string, options: { group?: boolean; env?: Record<string, string> } = {}): CliProcess {
+  const child = spawn(process.execPath, [CLI, ...args], {
     cwd,
-    env: { ...process.env, CI: "1", NO_COLOR: "1" },
+    env: { ...process.env, CI: "1", NO_COLOR: "1", ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: options.group === true,
   });
   // Tracked from the spawn on: start-up itself may be the step that fails.
   running.add(child);
@@ -81,22 +95,26 @@ export async function startDevProcess(args: string[], cwd: string): Promise<DevP
         if (listeners.has(check)) {
           listeners.delete(check);
           clearTimeout(timer);
-          reject(new Error(`aerostack dev exited while waiting for ${String(text)}; output:\n${out}`));
+          reject(new Error(`aerostack ${args[0]} exited while waiting for ${String(text)}; output:\n${out}`));
         }
       });
       check();
     });
+  return { child, output: () => out, waitFor, exited };
+}
 
-  await waitFor(/Local:\s+http:\/\/\S+/);
-  const url = /Local:\s+(http:\/\/\S+)/.exec(out)![1]!;
+export async function startDevProcess(args: string[], cwd: string): Promise<DevProcess> {
+  const cli = spawnCli(["dev", ...args], cwd);
+  await cli.waitFor(/Local:\s+http:\/\/\S+/);
+  const url = /Local:\s+(http:\/\/\S+)/.exec(cli.output())![1]!;
   return {
-    child,
+    child: cli.child,
     url,
-    output: () => out,
-    waitFor,
+    output: cli.output,
+    waitFor: cli.waitFor,
     stop: () => {
-      child.kill("SIGINT");
-      return exited;
+      cli.child.kill("SIGINT");
+      return cli.exited;
     },
   };
 }
@@ -123,6 +141,28 @@ export async function killDevProcesses(timeoutMs = 5_000): Promise<number[]> {
   const deadline = Date.now() + timeoutMs;
   while (pids.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
   return pids.filter(isAlive);
+}
+
+/** True while any process is left in process group `pgid` (a CLI started with `group: true`, and its children). */
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** True when something accepts connections on 127.0.0.1:`port`. */
+export function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
 }
 
 /** All descendants of `pid` (children, grandchildren…), read from /proc. */

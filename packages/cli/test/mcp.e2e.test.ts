@@ -320,7 +320,7 @@ describe("aerostack mcp config", () => {
     expect(JSON.parse(await readFile(file, "utf8"))).toEqual({
       mcpServers: {
         other,
-        dev: { command: "npx", args: ["-y", "aerostack", "mcp", "stdio", "http://127.0.0.1:8787/ws/dev"], env: { AEROSTACK_TOKEN: "mwt_dev_y" } },
+        dev: { command: process.execPath, args: [CLI, "mcp", "stdio", "http://127.0.0.1:8787/ws/dev"], env: { AEROSTACK_TOKEN: "mwt_dev_y" } },
       },
       globalShortcut: "Ctrl+Space",
     });
@@ -351,9 +351,40 @@ describe("aerostack mcp config", () => {
     expect(JSON.parse(gateway.stdout).entry).toEqual({ url: "http://127.0.0.1:8790/ws/dev", headers: { Authorization: "Bearer mwt_dev_z" } });
   });
 
+  it("writes into a .vscode/mcp.json with comments and trailing commas (JSONC), keeping the comments and the other servers", async () => {
+    const dir = join(work, "jsonc");
+    await mkdir(join(dir, ".vscode"), { recursive: true });
+    const file = join(dir, ".vscode/mcp.json");
+    const original = [
+      "// Servers for this workspace",
+      "{",
+      '  "servers": {',
+      "    /* the team's own */",
+      '    "other": { "type": "http", "url": "http://127.0.0.1:9999/mcp" }, // keep me',
+      "  },",
+      '  "inputs": [],',
+      "}",
+      "",
+    ].join("\n");
+    await writeFile(file, original);
+    const res = await runCli(["mcp", "config", "--client", "vscode", "--url", "http://127.0.0.1:8787/mcp", "--name", "mine", "--write"], { cwd: dir });
+    expect(res.stderr).toBe("");
+    expect(res.code).toBe(0);
+    const written = await readFile(file, "utf8");
+    for (const kept of ["// Servers for this workspace", "/* the team's own */", "// keep me", '"other": {', '"url": "http://127.0.0.1:9999/mcp"', '"inputs": []']) {
+      expect(written).toContain(kept);
+    }
+    expect(written).toMatch(/"mine": \{\s*"type": "http",\s*"url": "http:\/\/127\.0\.0\.1:8787\/mcp"\s*\}/);
+    // Written again unchanged: nothing to do.
+    const again = await runCli(["mcp", "config", "--client", "vscode", "--url", "http://127.0.0.1:8787/mcp", "--name", "mine", "--write"], { cwd: dir });
+    expect(again.code).toBe(0);
+    expect(await readFile(file, "utf8")).toBe(written);
+  });
+
   it("refuses to overwrite a config file that is not valid JSON, and rejects bad flags", async () => {
     const file = join(work, "broken.json");
-    const broken = '{ "mcpServers": { "other": { "command": "x" } }, // a comment\n}';
+    // Cut off mid-object (comments and trailing commas are fine: VS Code's files are JSONC, see below).
+    const broken = '{ "mcpServers": { "other": { "command": "x" } ';
     await writeFile(file, broken);
     const res = await runCli(["mcp", "config", "--client", "cursor", "--url", "http://127.0.0.1:8787/mcp", "--config-file", file, "--write"], { cwd: work });
     expect(res.code).toBe(1);
@@ -397,7 +428,9 @@ describe("aerostack dev, mcp-server project", () => {
       const blocks = [...out.matchAll(/\n {2}(Cursor|Claude Desktop|VS Code) {2}(\S.*)\n((?: {4}.*\n)+)/g)].map((m) => ({ label: m[1], file: m[2], json: JSON.parse(m[3]!) }));
       expect(blocks.map((b) => b.label)).toEqual(["Cursor", "Claude Desktop", "VS Code"]);
       expect(blocks[0]).toMatchObject({ file: join(".cursor", "mcp.json"), json: { mcpServers: { weather: { url: `${base}/mcp` } } } });
-      expect(blocks[1]!.json).toEqual({ mcpServers: { weather: { command: "npx", args: ["-y", "aerostack", "mcp", "stdio", `${base}/mcp`] } } });
+      // Claude's entry runs this CLI by absolute paths (node, then its bin): no npx, no PATH lookup.
+      const claudeEntry = (blocks[1]!.json as { mcpServers: { weather: { command: string; args: string[] } } }).mcpServers.weather;
+      expect(claudeEntry).toEqual({ command: process.execPath, args: [CLI, "mcp", "stdio", `${base}/mcp`] });
       expect(blocks[2]).toMatchObject({ file: join(".vscode", "mcp.json"), json: { servers: { weather: { type: "http", url: `${base}/mcp` } } } });
       // `mcp config` finds the running dev's real port (started with --port), not aerostack.toml's 8787.
       const configured = await runCli(["mcp", "config", "--client", "cursor", "--json"], { cwd: dir });
@@ -407,7 +440,8 @@ describe("aerostack dev, mcp-server project", () => {
       const direct = new Client({ name: "e2e-direct", version: "1" });
       let listChanged = 0;
       direct.setNotificationHandler(ToolListChangedNotificationSchema, () => void listChanged++);
-      const directTransport = new StdioClientTransport({ command: process.execPath, args: [CLI, "mcp", "stdio", `${base}/mcp`], stderr: "pipe" });
+      // Started exactly as the printed entry says.
+      const directTransport = new StdioClientTransport({ command: claudeEntry.command, args: claudeEntry.args, stderr: "pipe" });
       let bridgeStderr = "";
       directTransport.stderr?.on("data", (d) => (bridgeStderr += d));
       await direct.connect(directTransport);

@@ -1,9 +1,10 @@
 /** `aerostack dev`: serve the project locally with live reload until Ctrl-C. */
 import { dirname, relative, resolve } from "node:path";
-import { MCP_CLIENTS, startDev, UsageError, type DevEvent, type McpClient, type McpTarget } from "@aerostack/runtime";
+import { MCP_CLIENTS, startDev, StartupAborted, UsageError, type DevEvent, type McpClient, type McpTarget } from "@aerostack/runtime";
 import { defineCommand } from "../core/command";
+import { adoptEarlySignals } from "../core/signals";
 import { clientSnippetText, displayPath } from "../core/mcp";
-import type { Output } from "../core/output";
+import { terminalSafe, type Output } from "../core/output";
 
 interface DevFlags {
   port?: string;
@@ -49,6 +50,8 @@ function renderClientConfigs(out: Output, root: string, event: ReadyEvent): void
 }
 
 function render(out: Output, cwd: string, root: string, event: DevEvent): void {
+  // Start-up phases are for --debug (and for tests that stop start-up at each one), in every output mode.
+  if (event.type === "starting") return out.debug(`start-up: ${event.phase}`);
   if (out.json) {
     process.stdout.write(`${JSON.stringify(event.type === "build-failed" ? { type: event.type, message: event.message } : event)}\n`);
     return;
@@ -75,7 +78,8 @@ function render(out: Output, cwd: string, root: string, event: DevEvent): void {
       out.info(`${c.green("↻")} reloaded ${c.dim(event.changed.slice(0, 3).join(", ") || "")} ${c.dim(`(${Math.round(event.reloadMs)} ms, version ${event.version})`)}`);
       break;
     case "build-failed":
-      process.stderr.write(`${c.red("✘ Build failed")} — requests get an error page until the next good save.\n${event.coloredMessage}\n`);
+      // esbuild's colours only where ours are on (a TTY without NO_COLOR).
+      process.stderr.write(`${c.red("✘ Build failed")} — requests get an error page until the next good save.\n${c.level > 0 ? event.coloredMessage : event.message}\n`);
       break;
     case "migrations":
       out.info(`${c.green("✔")} applied migrations: ${event.result.applied.join(", ")}`);
@@ -84,7 +88,7 @@ function render(out: Output, cwd: string, root: string, event: DevEvent): void {
       out.error(event.message);
       break;
     case "log": {
-      const line = event.line;
+      const line = terminalSafe(event.line);
       if (/^\[[a-z0-9-]+ #[0-9a-f]{8}\] [A-Z]+ \S+ → \d{3}/.test(line)) out.info(c.dim(line));
       else if (event.stream === "stderr") process.stderr.write(`${line}\n`);
       else out.info(line);
@@ -102,18 +106,20 @@ export default defineCommand<DevFlags>({
     { flags: "--persist-to <dir>", description: "keep local state in <dir> (default: .aerostack/state)" },
     { flags: "--no-persist", description: "keep state in memory only; nothing is written" },
   ],
+  handlesSignals: true,
   examples: ["aerostack dev", "aerostack dev --port 8788", "aerostack dev --no-persist"],
   async handler({ options, globals, out }) {
-    // Signal handlers go in before start-up: a Ctrl-C while workerd starts must still stop it.
-    let stopRequested: (() => void) | undefined;
-    const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
+    // Signal handlers go in before start-up: Ctrl-C at any moment stops whatever has started, quietly, exit 0.
+    // A second signal while stopping exits at once (workerd dies with this process: see workerd-guard.sh).
+    const stop = new AbortController();
     const onSignal = (signal: NodeJS.Signals) => {
+      if (stop.signal.aborted) process.exit(130);
       out.debug(`received ${signal}, stopping`);
-      stopRequested?.();
+      stop.abort();
     };
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
-    process.once("SIGHUP", onSignal);
+    const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+    for (const signal of signals) process.on(signal, onSignal);
+    adoptEarlySignals(onSignal);
     // Cursor's and VS Code's config files live in the project root: beside aerostack.toml.
     const root = globals.config ? dirname(resolve(globals.cwd, globals.config)) : globals.cwd;
     const session = await startDev({
@@ -124,8 +130,16 @@ export default defineCommand<DevFlags>({
       persistTo: options.persist === false ? null : options.persistTo,
       reporter: (event) => render(out, globals.cwd, root, event),
       exitOnSignals: false,
+      signal: stop.signal,
+    }).catch((err: unknown) => {
+      // Stopped during start-up: whatever the step in flight threw (workerd gone, esbuild's pipe closed) is moot.
+      if (stop.signal.aborted || err instanceof StartupAborted) return null;
+      throw err;
     });
-    await stopped;
-    await session.close();
+    if (session) {
+      if (!stop.signal.aborted) await new Promise((resolve) => stop.signal.addEventListener("abort", resolve, { once: true }));
+      await session.close();
+    }
+    for (const signal of signals) process.removeListener(signal, onSignal);
   },
 });

@@ -35,6 +35,8 @@ export interface CommandDefinition<O = Record<string, unknown>> {
   options?: OptionSpec[];
   /** Lines shown under "Examples:" in --help. */
   examples?: string[];
+  /** The handler stops gracefully on SIGINT/SIGTERM/SIGHUP itself, and adopts those that came while loading. */
+  handlesSignals?: boolean;
   /**
    * Resolves when the command is done; long-running commands resolve when stopped. A number is the exit code, for
    * commands that print a complete result and still fail (a tool that returned isError); otherwise 0.

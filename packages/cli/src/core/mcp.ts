@@ -1,7 +1,7 @@
 /** CLI glue shared by the `mcp` commands, `workspace connect`, `token create` and `aerostack dev`: the token and client flags and client config snippets. */
 import { homedir } from "node:os";
 import { relative, resolve, sep } from "node:path";
-import { MCP_CLIENTS, UsageError, clientConfigPath, clientEntry, clientSnippet, isMcpClient, mergeClientConfig, type McpClient, type McpTarget } from "@aerostack/runtime";
+import { MCP_CLIENTS, UsageError, clientConfigPath, clientEntry, clientSnippet, isMcpClient, mergeClientConfig, type CliLauncher, type McpClient, type McpTarget } from "@aerostack/runtime";
 import type { OptionSpec } from "./command";
 import type { Output } from "./output";
 
@@ -23,11 +23,22 @@ export function displayPath(file: string, cwd: string): string {
   return file.startsWith(home + sep) ? `~${sep}${relative(home, file)}` : file;
 }
 
+/**
+ * How an MCP client starts this CLI: the absolute paths of the Node running it and of its bin script, not `npx -y
+ * aerostack` (the CLI is not on the npm registry) nor `aerostack` by name (Claude Desktop starts servers with a bare
+ * PATH: a GUI app on macOS does not read the shell profile, and nvm or volta installs are not on it). The entry is
+ * machine-local anyway, since it points at this machine's dev server; after moving or reinstalling the CLI, run
+ * `aerostack mcp config --write` again.
+ */
+export function cliLauncher(): CliLauncher {
+  return { command: process.execPath, args: [resolve(process.argv[1] ?? "aerostack")] };
+}
+
 /** Where `client`'s entry goes and the JSON to paste there, indented by `indent`. */
 export function clientSnippetText(client: McpClient, name: string, target: McpTarget, root: string, indent = ""): { file: string; label: string; json: string } {
   const file = clientConfigPath(client, { root });
   // Arrays of strings (Claude's args) on one line: shorter to read, the same JSON to paste.
-  const json = JSON.stringify(clientSnippet(client, name, target), null, 2)
+  const json = JSON.stringify(clientSnippet(client, name, target, cliLauncher()), null, 2)
     .replace(/\[\n\s+("[^"\n]*"(?:,\n\s+"[^"\n]*")*)\n\s+\]/g, (_m, items: string) => `[${items.split(/,\n\s+/).join(", ")}]`)
     .replace(/^/gm, indent);
   return { file, label: MCP_CLIENTS[client].label, json };
@@ -54,7 +65,7 @@ export async function printOrWriteEntry(
 ): Promise<void> {
   const { client, name, target } = options;
   const file = options.configFile ? resolve(options.cwd, options.configFile) : clientConfigPath(client, { root: options.root });
-  const entry = clientEntry(client, target);
+  const entry = clientEntry(client, target, cliLauncher());
   const shown = displayPath(file, options.cwd);
   const { label, json } = clientSnippetText(client, name, target, options.root);
   if (!options.write) {

@@ -36,3 +36,13 @@ export function createOutput(options: { json: boolean; debug: boolean }): Output
     },
   };
 }
+
+/**
+ * `text` with control characters shown as escapes (`\x1b`, `\x07`, `\x9b` …): lines that carry text from outside
+ * (workerd's output, holding client names, methods and paths) never move the cursor, retitle the window or colour
+ * the terminal. Tabs stay.
+ */
+export function terminalSafe(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}

@@ -36,3 +36,14 @@ export class ConfigError extends UserError {
     this.issues = issues;
   }
 }
+
+/**
+ * Start-up stopped because its caller asked (Ctrl-C while `aerostack dev` or `platform start` was starting): not a
+ * failure. Whatever had started is stopped before this is thrown; the CLI exits 0 without a message.
+ */
+export class StartupAborted extends Error {
+  override readonly name: string = "StartupAborted";
+  constructor() {
+    super("Start-up was stopped.");
+  }
+}

@@ -1,5 +1,5 @@
 /** Public API of the Node host: what the CLI and tests use. */
-export { UserError, UsageError, ConfigError } from "./errors";
+export { UserError, UsageError, ConfigError, StartupAborted } from "./errors";
 export { CONFIG_FILE, loadProjectConfig, parseProjectConfig } from "./config/load";
 export { createBundler, type Bundler, type BundleResult, type BundleOk } from "./bundle/bundle";
 export { startPlatform, type Platform, type PlatformOptions } from "./platform/platform";
@@ -7,7 +7,7 @@ export { bootstrapAdmin, ADMIN_ACCOUNT } from "./platform/bootstrap";
 export { startPlatformServer, defaultDataDir, PLATFORM_LOCK_FILE, type PlatformServer, type PlatformServerOptions } from "./platform/server";
 export { ControlClient, ControlApiError, type MigrationResult, type QueryResult } from "./platform/control-client";
 export { startDev, DEV_LOCK_FILE, type DevOptions, type DevSession } from "./dev/dev-session";
-export type { DevEvent, DevReporter } from "./dev/reporter";
+export type { DevEvent, DevReporter, StartupPhase } from "./dev/reporter";
 export { buildProject, MANIFEST_FILE, type BuildResult, type BuildManifest } from "./build/build-project";
 export { liveDevLock, withLocalProject, type LocalProject } from "./local/local-platform";
 export { readMigrations, deploymentSettings } from "./project/project";
@@ -16,7 +16,7 @@ export type { ProjectConfig } from "../shared/config";
 export { runStdioBridge, type StdioBridgeOptions } from "./mcp/bridge";
 export { inspectServer, callRemoteTool, type ServerListing } from "./mcp/inspect";
 export { parseEndpointUrl } from "./mcp/remote";
-export { MCP_CLIENTS, isMcpClient, clientEntry, clientSnippet, clientConfigPath, mergeClientConfig, type McpClient, type McpTarget, type MergeOutcome } from "./mcp/client-config";
+export { MCP_CLIENTS, isMcpClient, clientEntry, clientSnippet, clientConfigPath, mergeClientConfig, type McpClient, type McpTarget, type MergeOutcome, type CliLauncher } from "./mcp/client-config";
 export { buildCloudflareTarget, PLATFORM_TARGETS, DEFAULT_WORKER_NAME, type CloudflareBuildOptions, type CloudflareBuildResult } from "./cloudflare/build-target";
 export { ApiClient, ApiError, type ApiClientOptions, type CallOptions, type RouteBody, type RouteResponse } from "./api/client";
 export {

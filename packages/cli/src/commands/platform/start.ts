@@ -1,6 +1,8 @@
 /** `aerostack platform start`: run the self-hosted platform (API, deployed projects, gateways) until Ctrl-C. */
-import { startPlatformServer, UsageError } from "@aerostack/runtime";
+import { startPlatformServer, StartupAborted, UsageError } from "@aerostack/runtime";
 import { defineCommand } from "../../core/command";
+import { adoptEarlySignals } from "../../core/signals";
+import { terminalSafe } from "../../core/output";
 
 interface StartFlags {
   port: string;
@@ -28,20 +30,32 @@ export default defineCommand<StartFlags>({
     { flags: "--base-domain <domain>", description: "projects answer at <project>.<account>.<domain>", default: "localhost" },
     { flags: "--allow-private-egress", description: "let user code reach private and loopback addresses (never the platform's own ports, link-local or metadata)" },
   ],
+  handlesSignals: true,
   examples: ["aerostack platform start", "aerostack platform start --data-dir ./platform-data --port 8700", "aerostack platform start --host 0.0.0.0 --base-domain tools.example.com"],
   async handler({ options, out }) {
-    // Signal handlers go in before start-up: a Ctrl-C while workerd starts must still stop it.
-    let stopRequested: (() => void) | undefined;
-    const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
-    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(signal, () => stopRequested?.());
+    // Signal handlers go in before start-up: Ctrl-C at any moment stops whatever has started, quietly, exit 0.
+    // A second signal while stopping exits at once (workerd dies with this process: see workerd-guard.sh).
+    const stop = new AbortController();
+    const onSignal = () => (stop.signal.aborted ? process.exit(130) : stop.abort());
+    const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+    for (const signal of signals) process.on(signal, onSignal);
+    adoptEarlySignals(onSignal);
     const port = parsePort(options.port);
+    out.debug("start-up: workerd");
     const server = await startPlatformServer({
       port,
       host: options.host,
       baseDomain: options.baseDomain,
       allowPrivateEgress: options.allowPrivateEgress === true,
       ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+      signal: stop.signal,
+      onLog: (line, stream) => (stream === "stderr" ? process.stderr : process.stdout).write(`${terminalSafe(line)}\n`),
+    }).catch((err: unknown) => {
+      // Stopped during start-up: whatever the step in flight threw is moot.
+      if (stop.signal.aborted || err instanceof StartupAborted) return null;
+      throw err;
     });
+    if (!server) return;
     const c = out.color;
     const portSuffix = new URL(server.url).port ? `:${new URL(server.url).port}` : "";
     if (out.json) {
@@ -58,7 +72,8 @@ export default defineCommand<StartFlags>({
       }
       out.info(c.dim("\n  Press Ctrl-C to stop."));
     }
-    await stopped;
+    if (!stop.signal.aborted) await new Promise((resolve) => stop.signal.addEventListener("abort", resolve, { once: true }));
     await server.close();
+    for (const signal of signals) process.removeListener(signal, onSignal);
   },
 });

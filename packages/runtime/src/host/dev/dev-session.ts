@@ -1,20 +1,21 @@
 /** `aerostack dev`: bundle, start the platform, deploy, then rebuild and flip versions on every save. */
-import { watch, type FSWatcher } from "node:fs";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { join, relative, resolve, sep } from "node:path";
+import { join, resolve } from "node:path";
 import { CONFIG_FILE, loadProjectConfig } from "../config/load";
 import { refuseWorkspaceProject } from "../deploy/deploy-workspace";
 import { createBundler, type Bundler, type BundleOk } from "../bundle/bundle";
 import { startPlatform, type Platform } from "../platform/platform";
-import { liveLock, workerdChildren } from "../platform/processes";
+import { claimLock, releaseLock, workerdChildren, type HostLock } from "../platform/processes";
 import { deploymentSettings, deploymentVersion, readMigrations } from "../project/project";
 import { DEV_VARS_FILE, readDevSecrets } from "../project/secrets";
 import { newDevToken, readDevWorkspace } from "../project/workspace";
 import { DEV_WORKSPACE, PROJECT_MCP_PATH } from "../../shared/gateway";
 import type { ProjectConfig } from "../../shared/config";
-import { UserError } from "../errors";
+import { UserError, StartupAborted } from "../errors";
+import { stopIfAborted, untilAborted } from "../lifecycle/abortable";
 import type { DevReporter } from "./reporter";
+import { SourceWatcher } from "./source-watcher";
 
 export interface DevOptions {
   cwd: string;
@@ -27,6 +28,11 @@ export interface DevOptions {
   reporter: DevReporter;
   /** See PlatformOptions.exitOnSignals; `aerostack dev` handles Ctrl-C itself. */
   exitOnSignals?: boolean;
+  /**
+   * Aborting it during start-up stops whatever has started (esbuild, workerd) and rejects with StartupAborted.
+   * After start-up, stop with `close()`.
+   */
+  signal?: AbortSignal;
 }
 
 export interface DevSession {
@@ -44,13 +50,16 @@ export interface DevSession {
 /** Written while dev runs so `aerostack db …` in another terminal talks to this server instead of the state files. */
 export const DEV_LOCK_FILE = ".aerostack/dev.json";
 
-export interface DevLock {
-  pid: number;
+export interface DevLock extends HostLock {
   url: string;
   token: string;
   project: string;
-  /** workerd processes of this session, reaped by the next `aerostack dev` if this one was killed outright. */
-  workerd?: number[];
+}
+
+/** What the lock holds while its session starts: enough to refuse a second one, nothing to connect to yet. */
+interface StartingDevLock extends HostLock {
+  project: string;
+  starting: { host: string; port: number };
 }
 
 async function assertPortFree(host: string, port: number): Promise<void> {
@@ -70,12 +79,10 @@ async function assertPortFree(host: string, port: number): Promise<void> {
   });
 }
 
-/** Paths under these never trigger a rebuild: dependencies, our own state, VCS data, build output. */
-const IGNORED = ["node_modules", ".aerostack", ".git", "dist", ".wrangler"];
-
 export async function startDev(options: DevOptions): Promise<DevSession> {
   const started = performance.now();
   const report = options.reporter;
+  report({ type: "starting", phase: "config" });
   const loaded = await loadProjectConfig({ cwd: options.cwd, ...(options.configPath ? { configPath: options.configPath } : {}) });
   let config: ProjectConfig = loaded.config;
   refuseWorkspaceProject(config, "aerostack dev");
@@ -83,30 +90,71 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   const configFile = loaded.file;
   const project = config.name;
   const lockPath = join(root, DEV_LOCK_FILE);
-  // A previous dev session killed with SIGKILL leaves its workerd running (holding the port and the state).
-  await liveLock<DevLock>(lockPath);
   const host = options.host ?? config.dev.host;
   const port = options.port ?? config.dev.port;
-  await assertPortFree(host, port);
+  // One session per folder: two would share the state files, and each one's exit would delete the other's lock.
+  // Claimed before anything starts; a session that was killed outright has its workerd reaped here.
+  const holder = await claimLock<DevLock | StartingDevLock>(lockPath, { pid: process.pid, project, starting: { host, port } });
+  if (holder) {
+    const where = "url" in holder ? `serving ${holder.url}` : `starting on port ${holder.starting.port}`;
+    throw new UserError(`aerostack dev is already running in this folder (pid ${holder.pid}, ${where}).`, {
+      hint: `Use that one, or stop it first (Ctrl-C in its terminal, or \`kill ${holder.pid}\`).`,
+    });
+  }
+  try {
+    await assertPortFree(host, port);
+  } catch (err) {
+    await releaseLock(lockPath);
+    throw err;
+  }
   const persistTo =
     options.persistTo === null ? null : options.persistTo === undefined ? resolve(root, config.dev.persist_to) : resolve(options.cwd, options.persistTo);
   if (persistTo) await mkdir(persistTo, { recursive: true });
 
-  let bundler: Bundler = await createBundler({ root, entry: config.main });
-  // Bundling overlaps workerd's start-up: both sit on the path to the first response.
-  // Bundling runs in esbuild's own process: start it before startPlatform blocks this thread loading Miniflare.
-  const building = bundler.build();
-  const reading = readMigrations(root, config);
-  const platform = await startPlatform({
-    persistTo,
-    port,
-    host,
-    defaultProject: project,
-    mode: "dev",
-    ...(options.exitOnSignals === false ? { exitOnSignals: false } : {}),
-    onLog: (line, stream) => report({ type: "log", line, stream }),
-  });
-  const [firstBuild, migrations] = await Promise.all([building, reading]);
+  // Everything started from here on is stopped again if start-up fails or is stopped (Ctrl-C at any moment).
+  const signal = options.signal;
+  const boot = async () => {
+    let bundler: Bundler | undefined;
+    let platform: Platform | undefined;
+    try {
+      stopIfAborted(signal);
+      // Not raced with the signal: the bundler it makes must be in hand to be disposed (esbuild's process would
+      // otherwise keep this one alive). It takes a few milliseconds.
+      bundler = await createBundler({ root, entry: config.main });
+      stopIfAborted(signal);
+      // Bundling overlaps workerd's start-up: both sit on the path to the first response.
+      // Bundling runs in esbuild's own process: start it before startPlatform blocks this thread loading Miniflare.
+      const building = bundler.build();
+      const reading = readMigrations(root, config);
+      // Either may fail while workerd starts; their failures are met below (or not at all, if start-up stops).
+      building.catch(() => {});
+      reading.catch(() => {});
+      report({ type: "starting", phase: "workerd" });
+      platform = await startPlatform({
+        persistTo,
+        port,
+        host,
+        defaultProject: project,
+        mode: "dev",
+        ...(options.exitOnSignals === false ? { exitOnSignals: false } : {}),
+        onLog: (line, stream) => report({ type: "log", line, stream }),
+        ...(signal ? { signal } : {}),
+      });
+      report({ type: "starting", phase: "deploy" });
+      const [firstBuild, migrations] = await untilAborted(Promise.all([building, reading]), signal);
+      return { bundler, platform, firstBuild, migrations };
+    } catch (err) {
+      await Promise.allSettled([platform?.dispose(), bundler?.dispose(), releaseLock(lockPath)]);
+      throw signal?.aborted ? new StartupAborted() : err;
+    }
+  };
+  const booted = await boot();
+  const { platform, firstBuild, migrations } = booted;
+  let bundler: Bundler = booted.bundler;
+  const devToken = newDevToken();
+  let gatewayMembers: string[] = [];
+  let pushedSecrets = false;
+  let reportedMissing = "";
 
   let closed = false;
   const deploy = async (bundle: BundleOk) => {
@@ -128,13 +176,10 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     if (Object.keys(secrets).length > 0 || pushedSecrets) await platform.control.putSecrets(project, secrets);
     pushedSecrets = Object.keys(secrets).length > 0;
   };
-  let pushedSecrets = false;
 
   // The dev workspace: the project's MCP server (type = "mcp-server") and [[mcp.proxy]], with the secrets the
   // proxies' headers name. Pushed at start and whenever aerostack.toml or .dev.vars changes.
-  const devToken = newDevToken();
   const gateway = { url: `${platform.url}/ws/${DEV_WORKSPACE}`, token: devToken.token };
-  let reportedMissing = "";
   const pushWorkspace = async () => {
     const ws = await readDevWorkspace(root, config);
     await platform.control.putWorkspace(DEV_WORKSPACE, { config: ws.config, secrets: ws.secrets });
@@ -143,7 +188,6 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     reportedMissing = missing;
     return ws.config.members.map((m) => m.slug);
   };
-  let gatewayMembers: string[] = [];
 
   try {
     // Migrations touch the project's database, the deploy the control plane: independent, so both at once.
@@ -167,16 +211,15 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
         report({ type: "build-failed", message: firstBuild.message, coloredMessage: firstBuild.coloredMessage });
       }
     })();
-    const [migrated, deployed] = await Promise.allSettled([migrating, deploying]);
+    const [migrated, deployed] = await untilAborted(Promise.allSettled([migrating, deploying]), signal);
     for (const outcome of [migrated, deployed]) if (outcome.status === "rejected") throw outcome.reason;
+    stopIfAborted(signal);
   } catch (err) {
-    await platform.dispose();
-    await bundler.dispose();
-    throw err;
+    await Promise.allSettled([platform.dispose(), bundler.dispose(), releaseLock(lockPath)]);
+    throw signal?.aborted ? new StartupAborted() : err;
   }
 
   const lock: DevLock = { pid: process.pid, url: platform.url, token: platform.token, project, workerd: workerdChildren() };
-  await mkdir(join(root, ".aerostack"), { recursive: true });
   await writeFile(lockPath, JSON.stringify(lock), { mode: 0o600 });
 
   report({
@@ -236,6 +279,8 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     }
     const result = await bundler.build();
     if (closed) return;
+    // What the next save must touch to reload: this build's inputs (or, after a failure, any source file).
+    watcher.setInputs(result.ok ? result.inputs : null);
     if (!result.ok) {
       await platform.control.setBuildError(project, result.message);
       report({ type: "build-failed", message: result.message, coloredMessage: result.coloredMessage });
@@ -268,25 +313,29 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     return running;
   };
 
-  const migrationsDir = relative(root, resolve(root, config.db.migrations_dir));
   let debounce: NodeJS.Timeout | undefined;
   const batch = new Set<string>();
-  const watcher: FSWatcher = watch(root, { recursive: true }, (_event, filename) => {
-    if (!filename) return;
-    const path = filename.split(sep).join("/");
-    if (IGNORED.some((dir) => path === dir || path.startsWith(`${dir}/`))) return;
-    if (resolve(root, path) === configFile) rebuildConfig = true;
-    if (path.startsWith(`${migrationsDir}/`) && path.endsWith(".sql")) rebuildMigrations = true;
-    if (path === DEV_VARS_FILE) rebuildSecrets = true;
-    batch.add(path);
-    clearTimeout(debounce);
-    // Editors save in several writes; a short debounce rebuilds once per save.
-    debounce = setTimeout(() => {
-      const changed = [...batch];
-      batch.clear();
-      void schedule(changed);
-    }, 15);
+  // The migrations folder is the one named at start; moving it (`migrations_dir`) needs a restart.
+  const watcher = new SourceWatcher({
+    root,
+    configFile,
+    devVarsFile: join(root, DEV_VARS_FILE),
+    migrationsDir: resolve(root, config.db.migrations_dir),
+    onChange(path, kind) {
+      if (kind === "config") rebuildConfig = true;
+      if (kind === "migrations") rebuildMigrations = true;
+      if (kind === "secrets") rebuildSecrets = true;
+      batch.add(path);
+      clearTimeout(debounce);
+      // Editors save in several writes; a short debounce rebuilds once per save.
+      debounce = setTimeout(() => {
+        const changed = [...batch];
+        batch.clear();
+        void schedule(changed);
+      }, 15);
+    },
   });
+  watcher.setInputs(firstBuild.ok ? firstBuild.inputs : null);
 
   return {
     url: platform.url,
@@ -301,7 +350,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       clearTimeout(debounce);
       watcher.close();
       await running?.catch(() => {});
-      await Promise.allSettled([bundler.dispose(), platform.dispose(), rm(lockPath, { force: true })]);
+      await Promise.allSettled([bundler.dispose(), platform.dispose(), releaseLock(lockPath)]);
     },
   };
 }

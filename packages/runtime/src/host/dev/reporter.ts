@@ -1,7 +1,11 @@
 /** What a dev session reports; the CLI renders it (colours, JSON), tests collect it. */
 import type { MigrationResult } from "../platform/control-client";
 
+/** Start-up's phases, in order: reading config, workerd starting (with the first bundle), the first deploy. */
+export type StartupPhase = "config" | "workerd" | "deploy";
+
 export type DevEvent =
+  | { type: "starting"; phase: StartupPhase }
   | {
       type: "ready";
       url: string;

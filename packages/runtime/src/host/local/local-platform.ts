@@ -45,7 +45,8 @@ export async function liveDevLock(root: string, project: string): Promise<DevLoc
   } catch {
     return null;
   }
-  return lock.project === project && isAlive(lock.pid) ? lock : null;
+  // A session still starting has no URL to reach yet.
+  return lock.project === project && typeof lock.url === "string" && isAlive(lock.pid) ? lock : null;
 }
 
 /** The running dev server's control client, if its lock file names a live process that answers with its token. */

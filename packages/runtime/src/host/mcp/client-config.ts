@@ -3,6 +3,8 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { basename, dirname, join } from "node:path";
+// The ES module build: the package's main (UMD) loads its parts with a require() a bundle cannot follow.
+import { applyEdits, modify, parse as parseJsonc, printParseErrorCode, type ParseError } from "jsonc-parser/lib/esm/main.js";
 import { UserError } from "../errors";
 
 export const MCP_CLIENTS = {
@@ -23,12 +25,21 @@ export interface McpTarget {
   token?: string;
 }
 
+/** How a client starts the `aerostack` CLI (for the stdio bridge): a command and the arguments before ours. */
+export interface CliLauncher {
+  command: string;
+  args: string[];
+}
+
+/** `aerostack` found on the PATH; the CLI passes its own absolute paths instead (see core/mcp.ts there). */
+const ON_PATH: CliLauncher = { command: "aerostack", args: [] };
+
 /**
  * The server entry for `client`. Cursor and VS Code speak Streamable HTTP themselves; Claude Desktop's config file
  * only starts stdio servers, so its entry runs the stdio bridge, with the token in its environment rather than in
  * its arguments (arguments show in process lists).
  */
-export function clientEntry(client: McpClient, target: McpTarget): Record<string, unknown> {
+export function clientEntry(client: McpClient, target: McpTarget, launcher: CliLauncher = ON_PATH): Record<string, unknown> {
   const headers = target.token ? { headers: { Authorization: `Bearer ${target.token}` } } : {};
   switch (client) {
     case "cursor":
@@ -36,13 +47,13 @@ export function clientEntry(client: McpClient, target: McpTarget): Record<string
     case "vscode":
       return { type: "http", url: target.url, ...headers };
     case "claude":
-      return { command: "npx", args: ["-y", "aerostack", "mcp", "stdio", target.url], ...(target.token ? { env: { AEROSTACK_TOKEN: target.token } } : {}) };
+      return { command: launcher.command, args: [...launcher.args, "mcp", "stdio", target.url], ...(target.token ? { env: { AEROSTACK_TOKEN: target.token } } : {}) };
   }
 }
 
 /** What to paste: the entry under the client's top-level key, as a whole config file would hold it. */
-export function clientSnippet(client: McpClient, name: string, target: McpTarget): Record<string, unknown> {
-  return { [MCP_CLIENTS[client].key]: { [name]: clientEntry(client, target) } };
+export function clientSnippet(client: McpClient, name: string, target: McpTarget, launcher: CliLauncher = ON_PATH): Record<string, unknown> {
+  return { [MCP_CLIENTS[client].key]: { [name]: clientEntry(client, target, launcher) } };
 }
 
 export interface ConfigPathOptions {
@@ -76,7 +87,8 @@ export type MergeOutcome = "added" | "updated" | "unchanged";
 
 /**
  * Puts `entry` under `name` in `file`'s servers (`mcpServers` or `servers`), keeping every other key and server.
- * Refuses (UserError, file untouched) when the file is not a JSON object. Writes a temporary file beside it and
+ * The file may be JSONC (comments, trailing commas), and its comments are kept. Refuses (UserError, file untouched)
+ * when it is not a JSON object. Writes a temporary file beside it and
  * renames it over, so a crash never leaves half a config; the file's permissions are kept.
  */
 export async function mergeClientConfig(file: string, client: McpClient, name: string, entry: Record<string, unknown>): Promise<MergeOutcome> {
@@ -89,13 +101,13 @@ export async function mergeClientConfig(file: string, client: McpClient, name: s
   }
   let config: Record<string, unknown> = {};
   if (text !== undefined && text.trim() !== "") {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (err) {
-      throw new UserError(`${file} is not valid JSON (${(err as Error).message}); it was left unchanged.`, {
-        hint: "Fix the file (comments and trailing commas are not JSON), or move it aside, then run the command again.",
-        cause: err,
+    // VS Code's (and Cursor's) config files are JSONC: comments and trailing commas are allowed.
+    const errors: ParseError[] = [];
+    const parsed: unknown = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false });
+    if (errors.length > 0) {
+      const first = errors[0]!;
+      throw new UserError(`${file} is not valid JSON (${printParseErrorCode(first.error)} at offset ${first.offset}); it was left unchanged.`, {
+        hint: "Fix the file, or move it aside, then run the command again.",
       });
     }
     if (!isPlainObject(parsed)) throw new UserError(`${file} does not hold a JSON object; it was left unchanged.`, { hint: "Fix the file or move it aside, then run the command again." });
@@ -106,14 +118,18 @@ export async function mergeClientConfig(file: string, client: McpClient, name: s
 
   const previous = servers[name];
   if (previous !== undefined && JSON.stringify(previous) === JSON.stringify(entry)) return "unchanged";
-  // Spread, not mutation: the servers keep their order, an updated entry keeps its place.
-  config = { ...config, [key]: { ...servers, [name]: entry } };
+  // An edit of the text, not a rewrite of the parsed value: the user's comments, other servers and layout stay, and
+  // an updated entry keeps its place.
+  const next =
+    text !== undefined && text.trim() !== ""
+      ? applyEdits(text, modify(text, [key, name], entry, { formattingOptions: { insertSpaces: true, tabSize: 2, eol: "\n" } }))
+      : `${JSON.stringify({ [key]: { [name]: entry } }, null, 2)}\n`;
 
   const mode = await stat(file).then((s) => s.mode & 0o777, () => undefined);
   await mkdir(dirname(file), { recursive: true });
   const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   try {
-    await writeFile(temp, `${JSON.stringify(config, null, 2)}\n`, mode === undefined ? {} : { mode });
+    await writeFile(temp, next, mode === undefined ? {} : { mode });
     await rename(temp, file);
   } catch (err) {
     await rm(temp, { force: true });

@@ -4,12 +4,13 @@ import { loadMiniflare } from "./miniflare-loader";
 import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { UserError } from "../errors";
+import { StartupAborted, UserError } from "../errors";
 import type { Readable } from "node:stream";
 import { platformScriptPath } from "./paths";
 import { ControlClient } from "./control-client";
 import { egressHost, type EgressOptions } from "./egress-options";
 import { manifestMiniflareOptions } from "./manifest-options";
+import { guardWorkerd } from "./workerd-guard";
 import type { PlatformVarName } from "../../worker/manifest";
 
 /**
@@ -63,6 +64,8 @@ export interface PlatformOptions {
   exitOnSignals?: boolean;
   /** Receives workerd's stdout/stderr lines (platform and user console output); default: this process's. */
   onLog?: (line: string, stream: "stdout" | "stderr") => void;
+  /** Aborting it while workerd starts stops workerd and rejects with StartupAborted (Ctrl-C during start-up). */
+  signal?: AbortSignal;
 }
 
 export interface Platform {
@@ -130,17 +133,36 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         }
       : {}),
   };
+  const signal = options.signal;
+  // workerd must not outlive this process, even when it is killed outright (workerd-guard.sh).
+  guardWorkerd();
   const Miniflare = loadMiniflare();
+  // Loading Miniflare blocks this thread; a Ctrl-C meanwhile is delivered now.
+  if (signal?.aborted) throw new StartupAborted();
   const before = { SIGINT: process.listeners("SIGINT"), SIGTERM: process.listeners("SIGTERM") };
   const mf = new Miniflare(mfOptions);
   if (options.exitOnSignals === false) {
-    for (const signal of ["SIGINT", "SIGTERM"] as const) {
-      for (const listener of process.listeners(signal)) {
-        if (!before[signal].includes(listener)) process.removeListener(signal, listener);
+    for (const name of ["SIGINT", "SIGTERM"] as const) {
+      for (const listener of process.listeners(name)) {
+        if (!before[name].includes(listener)) process.removeListener(name, listener);
       }
     }
   }
-  const readyUrl = await mf.ready;
+  // Disposing while workerd starts stops it there; `ready` then rejects.
+  let disposing: Promise<void> | undefined;
+  const dispose = () => (disposing ??= mf.dispose().catch(() => {}));
+  signal?.addEventListener("abort", dispose, { once: true });
+  let readyUrl: URL;
+  try {
+    readyUrl = await mf.ready;
+    if (signal?.aborted) throw new StartupAborted();
+  } catch (err) {
+    // A workerd that failed to start (or was stopped) is disposed either way: nothing keeps this process alive.
+    await dispose();
+    throw signal?.aborted ? new StartupAborted() : err;
+  } finally {
+    signal?.removeEventListener("abort", dispose);
+  }
   egress.started(readyUrl, options.port);
   const url = listening ? readyUrl.origin : "http://platform.internal";
   const fetchFn = async (input: string, init?: RequestInit): Promise<Response> => {
@@ -154,6 +176,6 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     control: new ControlClient(fetchFn, url, token),
     token,
     fetch: fetchFn,
-    dispose: () => mf.dispose(),
+    dispose,
   };
 }

@@ -1,6 +1,7 @@
 /** Finds and reaps workerd processes a killed host left behind (SIGKILL gives the host no chance to stop them). */
 import { readFileSync, readdirSync } from "node:fs";
-import { readFile, rm } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 
 function cmdline(pid: number): string | null {
   try {
@@ -78,4 +79,36 @@ export async function liveLock<T extends HostLock>(path: string): Promise<T | nu
   reapOrphans(lock.workerd ?? []);
   await rm(path, { force: true });
   return null;
+}
+
+/**
+ * Claims the lock at `path` for this process before its host starts anything: null once `lock` is written, or the
+ * live lock of the host that already holds it (a dead host's is reaped first, by liveLock). The file is created
+ * exclusively, so of two hosts starting at the same moment exactly one wins.
+ */
+export async function claimLock<T extends HostLock>(path: string, lock: T): Promise<T | null> {
+  await mkdir(dirname(path), { recursive: true });
+  for (let attempt = 0; ; attempt++) {
+    const live = await liveLock<T>(path);
+    if (live) return live;
+    try {
+      await writeFile(path, JSON.stringify(lock), { mode: 0o600, flag: attempt < 3 ? "wx" : "w" });
+      return null;
+    } catch (err) {
+      // Another host wrote it between our read and our write: read it again. A file that stays unreadable (a
+      // torn write of a host that died at that instant) is overwritten on the last attempt.
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+  }
+}
+
+/** Removes the lock at `path` if this process holds it: a refused or finished host never deletes another's. */
+export async function releaseLock(path: string): Promise<void> {
+  try {
+    const lock = JSON.parse(await readFile(path, "utf8")) as HostLock;
+    if (lock.pid !== process.pid) return;
+  } catch {
+    return;
+  }
+  await rm(path, { force: true });
 }

@@ -1,11 +1,12 @@
 /** `aerostack platform start`: the platform worker on a data dir, with its admin account made on first start. */
-import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { homedir } from "node:os";
 import { startPlatform, type Platform } from "./platform";
-import { liveLock, workerdChildren, type HostLock } from "./processes";
+import { claimLock, releaseLock, workerdChildren, type HostLock } from "./processes";
 import { bootstrapAdmin } from "./bootstrap";
-import { UserError } from "../errors";
+import { StartupAborted, UserError } from "../errors";
+import { untilAborted } from "../lifecycle/abortable";
 
 export interface PlatformServerOptions {
   /** Default `~/.aerostack/platform`. */
@@ -17,6 +18,8 @@ export interface PlatformServerOptions {
   allowPrivateEgress?: boolean;
   /** Platform output (not users' console output, which the platform stores for `aerostack logs`). */
   onLog?: (line: string, stream: "stdout" | "stderr") => void;
+  /** Aborting it during start-up stops workerd and rejects with StartupAborted (Ctrl-C while starting). */
+  signal?: AbortSignal;
 }
 
 export interface PlatformServer {
@@ -36,6 +39,11 @@ interface PlatformLock extends HostLock {
   url: string;
 }
 
+/** The lock while its platform starts: enough to refuse a second one. */
+interface StartingPlatformLock extends HostLock {
+  starting: { port: number };
+}
+
 export function defaultDataDir(): string {
   return join(homedir(), ".aerostack", "platform");
 }
@@ -52,22 +60,29 @@ export async function startPlatformServer(options: PlatformServerOptions): Promi
   // The data dir holds sealed secrets and the master key file: only its owner may look inside.
   await chmod(dataDir, 0o700).catch(() => {});
   const lockPath = join(dataDir, PLATFORM_LOCK_FILE);
-  await claimDataDir(lockPath);
+  await claimDataDir(lockPath, options.port);
 
-  const platform = await startPlatform({
-    persistTo: dataDir,
-    port: options.port,
-    host: options.host,
-    mode: "platform",
-    baseDomain,
-    egress: { allowPrivate: options.allowPrivateEgress === true },
-    exitOnSignals: false,
-    onLog: options.onLog ?? ((line, stream) => (stream === "stderr" ? process.stderr : process.stdout).write(`${line}\n`)),
-  });
+  let platform: Platform;
+  try {
+    platform = await startPlatform({
+      persistTo: dataDir,
+      port: options.port,
+      host: options.host,
+      mode: "platform",
+      baseDomain,
+      egress: { allowPrivate: options.allowPrivateEgress === true },
+      exitOnSignals: false,
+      ...(options.signal ? { signal: options.signal } : {}),
+      onLog: options.onLog ?? ((line, stream) => (stream === "stderr" ? process.stderr : process.stdout).write(`${line}\n`)),
+    });
+  } catch (err) {
+    await releaseLock(lockPath);
+    throw err;
+  }
   try {
     const lock: PlatformLock = { pid: process.pid, url: platform.url, workerd: workerdChildren() };
     await writeFile(lockPath, JSON.stringify(lock), { mode: 0o600 });
-    const adminKey = await bootstrapAdmin(platform.fetch, platform.url, platform.token);
+    const adminKey = await untilAborted(bootstrapAdmin(platform.fetch, platform.url, platform.token), options.signal);
     return {
       url: platform.url,
       dataDir,
@@ -76,21 +91,25 @@ export async function startPlatformServer(options: PlatformServerOptions): Promi
       platform,
       async close() {
         await platform.dispose();
-        await rm(lockPath, { force: true });
+        await releaseLock(lockPath);
       },
     };
   } catch (err) {
     await platform.dispose();
-    await rm(lockPath, { force: true });
-    throw err;
+    await releaseLock(lockPath);
+    throw options.signal?.aborted ? new StartupAborted() : err;
   }
 }
 
-/** Refuses a data dir another live platform uses; reaps the workerd of one that was killed outright. */
-async function claimDataDir(lockPath: string): Promise<void> {
-  const lock = await liveLock<PlatformLock>(lockPath);
+/**
+ * Claims the data dir before anything starts: a second platform on it is refused (two would share its SQLite
+ * files); one that was killed outright has its workerd reaped.
+ */
+async function claimDataDir(lockPath: string, port: number): Promise<void> {
+  const lock = await claimLock<PlatformLock | StartingPlatformLock>(lockPath, { pid: process.pid, starting: { port } });
   if (lock && lock.pid !== process.pid) {
-    throw new UserError(`Another platform (pid ${lock.pid}, ${lock.url}) is running on this data dir.`, {
+    const where = "url" in lock ? lock.url : `starting on port ${lock.starting.port}`;
+    throw new UserError(`Another platform (pid ${lock.pid}, ${where}) is running on this data dir.`, {
       hint: "Stop it first, or start this one with another `--data-dir`.",
     });
   }
