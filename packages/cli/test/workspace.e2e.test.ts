@@ -169,7 +169,7 @@ describe("aerostack workspace: the management surface", { timeout: 120_000 }, ()
     expect(Date.parse(created.info.expiresAt!)).toBeGreaterThan(Date.now() + 29 * 86_400_000);
     expect(created.clients.cursor!.mcpServers!.eng).toEqual({ url: created.url, headers: { Authorization: `Bearer ${created.token}` } });
     expect(created.clients.vscode!.servers!.eng).toEqual({ type: "http", url: created.url, headers: { Authorization: `Bearer ${created.token}` } });
-    expect(created.clients.claude!.mcpServers!.eng).toEqual({ command: "npx", args: ["-y", "aerostack", "mcp", "stdio", created.url], env: { AEROSTACK_TOKEN: created.token } });
+    expect(created.clients.claude!.mcpServers!.eng).toEqual({ command: "aerostack", args: ["mcp", "stdio", created.url], env: { AEROSTACK_TOKEN: created.token } });
 
     const human = await cli(["token", "create", "--workspace", "eng", "--role", "read-only", "--name", "ci", "--tool", "weather__forecast"]);
     expect(human.code, human.stderr).toBe(0);

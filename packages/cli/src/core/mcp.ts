@@ -35,10 +35,17 @@ export function cliLauncher(): CliLauncher {
 }
 
 /** Where `client`'s entry goes and the JSON to paste there, indented by `indent`. */
-export function clientSnippetText(client: McpClient, name: string, target: McpTarget, root: string, indent = ""): { file: string; label: string; json: string } {
+export function clientSnippetText(
+  client: McpClient,
+  name: string,
+  target: McpTarget,
+  root: string,
+  indent = "",
+  launcher: CliLauncher = cliLauncher(),
+): { file: string; label: string; json: string } {
   const file = clientConfigPath(client, { root });
   // Arrays of strings (Claude's args) on one line: shorter to read, the same JSON to paste.
-  const json = JSON.stringify(clientSnippet(client, name, target, cliLauncher()), null, 2)
+  const json = JSON.stringify(clientSnippet(client, name, target, launcher), null, 2)
     .replace(/\[\n\s+("[^"\n]*"(?:,\n\s+"[^"\n]*")*)\n\s+\]/g, (_m, items: string) => `[${items.split(/,\n\s+/).join(", ")}]`)
     .replace(/^/gm, indent);
   return { file, label: MCP_CLIENTS[client].label, json };

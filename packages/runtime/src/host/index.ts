@@ -16,7 +16,7 @@ export type { ProjectConfig } from "../shared/config";
 export { runStdioBridge, type StdioBridgeOptions } from "./mcp/bridge";
 export { inspectServer, callRemoteTool, type ServerListing } from "./mcp/inspect";
 export { parseEndpointUrl } from "./mcp/remote";
-export { MCP_CLIENTS, isMcpClient, clientEntry, clientSnippet, clientConfigPath, mergeClientConfig, type McpClient, type McpTarget, type MergeOutcome, type CliLauncher } from "./mcp/client-config";
+export { MCP_CLIENTS, ON_PATH, isMcpClient, clientEntry, clientSnippet, clientConfigPath, mergeClientConfig, type McpClient, type McpTarget, type MergeOutcome, type CliLauncher } from "./mcp/client-config";
 export { buildCloudflareTarget, PLATFORM_TARGETS, DEFAULT_WORKER_NAME, type CloudflareBuildOptions, type CloudflareBuildResult } from "./cloudflare/build-target";
 export { ApiClient, ApiError, type ApiClientOptions, type CallOptions, type RouteBody, type RouteResponse } from "./api/client";
 export {

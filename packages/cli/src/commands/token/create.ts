@@ -1,5 +1,5 @@
 /** `aerostack token create --workspace <ws> --role R --name N`: a member token (mwt_…), printed once with the gateway URL and client entries. */
-import { MCP_CLIENTS, parseExpires, UsageError, WORKSPACE_ROLES, clientSnippet, type McpClient, type WorkspaceRole } from "@aerostack/runtime";
+import { MCP_CLIENTS, ON_PATH, parseExpires, UsageError, WORKSPACE_ROLES, clientSnippet, type McpClient, type WorkspaceRole } from "@aerostack/runtime";
 import { defineCommand } from "../../core/command";
 import { clientSnippetText } from "../../core/mcp";
 import { connect } from "../../core/platform";
@@ -41,13 +41,14 @@ export default defineCommand<TokenFlags>({
     });
     const target = { url: created.url, token: created.token };
     const serverName = clientServerName(ws);
-    const clients = Object.fromEntries((Object.keys(MCP_CLIENTS) as McpClient[]).map((client) => [client, clientSnippet(client, serverName, target)]));
+    // The token goes to a teammate's machine: their entries run the `aerostack` installed there, not this one's path.
+    const clients = Object.fromEntries((Object.keys(MCP_CLIENTS) as McpClient[]).map((client) => [client, clientSnippet(client, serverName, target, ON_PATH)]));
     out.result({ id: created.info.id, workspace: ws, url: created.url, token: created.token, info: created.info, clients }, () => {
       const c = out.color;
       out.info(`${c.green("✔")} Created token ${c.bold(created.info.id)} (${created.info.name}, ${created.info.role}) for ${ws}; shown only this once:\n\n  ${created.token}\n`);
       out.info(`  Gateway: ${c.cyan(created.url)}${created.info.expiresAt ? c.dim(`  (expires ${created.info.expiresAt})`) : ""}\n`);
       for (const client of Object.keys(MCP_CLIENTS) as McpClient[]) {
-        const { label, file, json } = clientSnippetText(client, serverName, target, globals.cwd, "  ");
+        const { label, file, json } = clientSnippetText(client, serverName, target, globals.cwd, "  ", ON_PATH);
         out.info(`${c.bold(label)} ${c.dim(`(${file})`)}\n${json}\n`);
       }
       out.info(c.dim(`  Or write it for them: AEROSTACK_WORKSPACE_TOKEN=… aerostack workspace connect ${ws} --client cursor --write`));

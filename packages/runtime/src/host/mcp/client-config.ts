@@ -32,7 +32,8 @@ export interface CliLauncher {
 }
 
 /** `aerostack` found on the PATH; the CLI passes its own absolute paths instead (see core/mcp.ts there). */
-const ON_PATH: CliLauncher = { command: "aerostack", args: [] };
+/** The installed `aerostack` on the PATH: for entries that go to another machine (a teammate's token). */
+export const ON_PATH: CliLauncher = { command: "aerostack", args: [] };
 
 /**
  * The server entry for `client`. Cursor and VS Code speak Streamable HTTP themselves; Claude Desktop's config file
