@@ -1,0 +1,154 @@
+/**
+ * A workspace gateway on the self-hosted platform, driven as a team would: the API makes the workspace, its member
+ * and its tokens; the real SDK Client calls through /ws/<slug> with each token. Roles, allow-lists, switched-off
+ * tools, expiry, revocation, the rate limit and the call log are checked on the real thing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { McpError } from "@modelcontextprotocol/sdk/types.js";
+import { startPlatformServer, type PlatformServer } from "../../host/platform/server";
+import { DEFAULT_SETTINGS } from "../../host/testing";
+import { PROJECT_MCP_SERVER } from "./fixtures/project-server";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
+
+let server: PlatformServer;
+let admin: string;
+const clients: Client[] = [];
+
+async function api(method: string, path: string, body?: unknown) {
+  const res = await fetch(`${server.url}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${admin}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  return (await res.json()) as Json;
+}
+
+async function token(role: string, extra: Json = {}): Promise<string> {
+  const created = await api("POST", "/workspaces/eng/tokens", { name: `${role}-${clients.length}-${Math.random().toString(36).slice(2, 6)}`, role, ...extra });
+  expect(created.token, JSON.stringify(created)).toMatch(/^mwt_/);
+  return created.token as string;
+}
+
+async function connect(mwt: string, workspace = "eng"): Promise<Client> {
+  const client = new Client({ name: "platform-gateway-test", version: "1.0.0" });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/ws/${workspace}`), { requestInit: { headers: { authorization: `Bearer ${mwt}` } } }));
+  clients.push(client);
+  return client;
+}
+
+/** The fixture with `add` annotated read-only (the others are not). */
+const CALC = PROJECT_MCP_SERVER.replace('{ name: "add", description: "Adds a and b",', '{ name: "add", annotations: { readOnlyHint: true }, description: "Adds a and b",');
+
+beforeAll(async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), "aerostack-platform-gw-"));
+  server = await startPlatformServer({ dataDir, port: 0, host: "127.0.0.1", baseDomain: "localhost", onLog: () => {} });
+  admin = server.adminKey!;
+  expect((await api("POST", "/projects/calc/deployments", { version: "c1", code: CALC, settings: DEFAULT_SETTINGS })).version).toBe("c1");
+  await api("POST", "/workspaces", { name: "eng" });
+  expect((await api("PUT", "/workspaces/eng/members/calc", { member: { kind: "project", slug: "calc", project: "calc" } })).members).toHaveLength(1);
+});
+afterAll(async () => {
+  await Promise.allSettled(clients.map((c) => c.close()));
+  await server?.close();
+});
+
+describe("workspace gateway on the platform", () => {
+  it("a developer token lists and calls the deployed member's tools", async () => {
+    const client = await connect(await token("developer"));
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual(["calc__add", "calc__boom", "calc__headers"]);
+    const result = await client.callTool({ name: "calc__add", arguments: { a: 2, b: 40 } });
+    expect(result.content).toEqual([{ type: "text", text: "42" }]);
+    // The member token never travels to the member.
+    const headers = await client.callTool({ name: "calc__headers", arguments: {} });
+    expect(JSON.stringify(headers.content)).not.toContain("mwt_");
+  });
+
+  it("a read-only token sees and calls only read-only tools", async () => {
+    const client = await connect(await token("read-only"));
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(["calc__add"]);
+    expect((await client.callTool({ name: "calc__add", arguments: { a: 1, b: 1 } })).content).toEqual([{ type: "text", text: "2" }]);
+    const refused = await client.callTool({ name: "calc__headers", arguments: {} }).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(McpError);
+    expect((refused as McpError).message).toMatch(/read-only/);
+  });
+
+  it("a token's allow-list and the workspace's switched-off tools hold in lists and calls", async () => {
+    const client = await connect(await token("developer", { tools: ["calc__add"] }));
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(["calc__add"]);
+    expect(((await client.callTool({ name: "calc__boom", arguments: {} }).catch((e: unknown) => e)) as McpError).message).toMatch(/may call only calc__add/);
+
+    await api("PUT", "/workspaces/eng/members/calc/state", { disabledTools: ["boom"] });
+    const other = await connect(await token("developer"));
+    expect((await other.listTools()).tools.map((t) => t.name).sort()).toEqual(["calc__add", "calc__headers"]);
+    expect(((await other.callTool({ name: "calc__boom", arguments: {} }).catch((e: unknown) => e)) as McpError).message).toMatch(/switched off/);
+    await api("PUT", "/workspaces/eng/members/calc/state", { disabledTools: [] });
+  });
+
+  it("revocation and expiry cut a token off on its next request", async () => {
+    const mwt = await token("developer");
+    const client = await connect(mwt);
+    await client.listTools();
+    const list = await api("GET", "/workspaces/eng/tokens");
+    const id = (list.tokens as Json[]).find((t) => t.lastUsedAt !== null && t.revokedAt === null && t.role === "developer" && t.tools === null)?.id;
+    expect(id).toBeTruthy();
+    const revoked = await Promise.all((list.tokens as Json[]).filter((t) => t.role === "developer" && t.revokedAt === null).map((t) => api("DELETE", `/workspaces/eng/tokens/${t.id}`)));
+    expect(revoked.every((r) => r.ok === true)).toBe(true);
+    const res = await fetch(`${server.url}/ws/eng`, { method: "POST", headers: { authorization: `Bearer ${mwt}`, "content-type": "application/json", accept: "application/json, text/event-stream" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x", version: "1" } } }) });
+    expect(res.status).toBe(401);
+    expect(await res.text()).toMatch(/revoked/);
+
+    const shortLived = await token("developer", { expiresAt: Date.now() + 800 });
+    await connect(shortLived);
+    await expect
+      .poll(async () => (await fetch(`${server.url}/ws/eng`, { method: "POST", headers: { authorization: `Bearer ${shortLived}`, "content-type": "application/json" }, body: "{}" })).status, { timeout: 5000, interval: 200 })
+      .toBe(401);
+  });
+
+  it("the 121st request of a token in a minute gets 429 with Retry-After, RateLimit fields and a JSON-RPC error", async () => {
+    const mwt = await token("developer");
+    const init = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "flood", version: "1" } } };
+    const send = () =>
+      fetch(`${server.url}/ws/eng`, { method: "POST", headers: { authorization: `Bearer ${mwt}`, "content-type": "application/json", accept: "application/json, text/event-stream" }, body: JSON.stringify(init) });
+    let last: Response | undefined;
+    for (let i = 1; i <= 120; i++) {
+      last = await send();
+      expect(last.status, `request ${i}`).toBe(200);
+      await last.body?.cancel();
+    }
+    expect(last!.headers.get("ratelimit-limit")).toBe("120");
+    expect(last!.headers.get("ratelimit-remaining")).toBe("0");
+    const over = await send();
+    expect(over.status).toBe(429);
+    expect(Number(over.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(over.headers.get("ratelimit-remaining")).toBe("0");
+    const body = (await over.json()) as Json;
+    expect(body).toMatchObject({ jsonrpc: "2.0", error: { code: -32029 } });
+    expect(body.error.message).toMatch(/120 requests a minute/);
+  });
+
+  it("logs every call with its token, member, tool and outcome, and summarizes them", async () => {
+    let entries: Json[] = [];
+    await expect
+      .poll(async () => {
+        entries = (await api("GET", "/workspaces/eng/logs?limit=1000")).entries as Json[];
+        return entries.filter((e) => e.method === "tools/call").length;
+      })
+      .toBeGreaterThanOrEqual(5);
+    const add = entries.find((e) => e.method === "tools/call" && e.tool === "add" && e.outcome === "ok");
+    expect(add).toMatchObject({ member: "calc", tokenName: expect.stringMatching(/^developer-/) });
+    expect(add).not.toHaveProperty("arguments");
+    expect(entries.some((e) => e.outcome === "denied" && e.tool === "headers")).toBe(true);
+    const analytics = await api("GET", "/workspaces/eng/analytics");
+    expect(analytics.byMember.find((r: Json) => r.key === "calc").calls).toBeGreaterThanOrEqual(5);
+    expect(analytics.byTool.find((r: Json) => r.key === "calc__add")).toMatchObject({ errors: 0 });
+    expect(analytics.total.errorRate).toBeGreaterThan(0);
+  });
+});
