@@ -97,7 +97,7 @@ async function serveControl(request: Request, env: PlatformEnv, ctx: ExecutionCo
     switch (route) {
       case "PUT deployment": {
         const body = await readBody(request, DeploymentSchema);
-        const result = await store.deploy({ version: body.version, code: body.code, sourceMap: body.sourceMap ?? null, settings: body.settings });
+        const result = await store.deploy({ version: body.version, code: body.code, sourceMap: body.sourceMap ?? null, settings: body.settings }, {}, env.AEROSTACK_HOST_SESSION ?? null);
         const active = await store.getActive();
         rememberActive(project, active);
         if (!result.unchanged) ctx.waitUntil(controlPlane(env).projectDeployed(project));
@@ -108,7 +108,7 @@ async function serveControl(request: Request, env: PlatformEnv, ctx: ExecutionCo
       }
       case "PUT build-error": {
         const body = await readBody(request, BuildErrorSchema);
-        await store.setBuildError(body.message);
+        await store.setBuildError(body.message, env.AEROSTACK_HOST_SESSION ?? null);
         rememberActive(project, await store.getActive());
         return json({ ok: true });
       }
