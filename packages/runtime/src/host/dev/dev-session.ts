@@ -62,6 +62,15 @@ interface StartingDevLock extends HostLock {
   starting: { host: string; port: number };
 }
 
+/** A short command (`aerostack db …`) that opened the state folder itself, for the seconds it runs. */
+export interface HeadlessLock extends HostLock {
+  project: string;
+  headless: true;
+}
+
+/** How long dev waits for a short command holding the state folder before it gives up. */
+const HEADLESS_WAIT_MS = 30_000;
+
 async function assertPortFree(host: string, port: number): Promise<void> {
   if (port === 0) return;
   await new Promise<void>((resolvePort, reject) => {
@@ -94,7 +103,15 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   const port = options.port ?? config.dev.port;
   // One session per folder: two would share the state files, and each one's exit would delete the other's lock.
   // Claimed before anything starts; a session that was killed outright has its workerd reaped here.
-  const holder = await claimLock<DevLock | StartingDevLock>(lockPath, { pid: process.pid, project, starting: { host, port } });
+  let holder = await claimLock<DevLock | StartingDevLock | HeadlessLock>(lockPath, { pid: process.pid, project, starting: { host, port } });
+  // A `db` command holding the state for a moment: wait for it rather than refuse.
+  for (const deadline = Date.now() + HEADLESS_WAIT_MS; holder && "headless" in holder && Date.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, 50));
+    holder = await claimLock<DevLock | StartingDevLock | HeadlessLock>(lockPath, { pid: process.pid, project, starting: { host, port } });
+  }
+  if (holder && "headless" in holder) {
+    throw new UserError(`Another aerostack command (pid ${holder.pid}) has held this project's state for ${HEADLESS_WAIT_MS / 1000} s.`, { hint: `Wait for it to finish, or stop it (\`kill ${holder.pid}\`).` });
+  }
   if (holder) {
     const where = "url" in holder ? `serving ${holder.url}` : `starting on port ${holder.starting.port}`;
     throw new UserError(`aerostack dev is already running in this folder (pid ${holder.pid}, ${where}).`, {

@@ -14,6 +14,8 @@ export interface MigrationResult {
 export interface QueryResult {
   results: Record<string, unknown>[];
   meta?: Record<string, unknown>;
+  /** Several statements: each one's result, in order (the top level is the last one's). */
+  statements?: { sql: string; results: Record<string, unknown>[]; meta?: Record<string, unknown> }[];
 }
 
 /** The control API answered with an error; `code` is the wire code, `status` the HTTP status. */
