@@ -168,6 +168,11 @@ const CASES = {
     await env.CACHE.put("nul", null);
     return shape(await env.CACHE.get("nul"));
   },
+  "kv.put.undefined": async (env) => shape(await env.CACHE.put("undef", undefined)),
+  "kv.put.boolean": async (env) => {
+    await env.CACHE.put("bool", true);
+    return shape(await env.CACHE.get("bool"));
+  },
   "kv.put.ttl-string": async (env) => {
     await env.CACHE.put("ttls", "v", { expirationTtl: "120" });
     const listed = await env.CACHE.list({ prefix: "ttls" });
