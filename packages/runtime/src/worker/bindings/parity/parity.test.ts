@@ -26,13 +26,6 @@ type Results = Record<string, Outcome>;
  * removed here) and its doc must name the case, so this list and the docs cannot drift apart.
  */
 export const ALLOWED_DIFFERENCES: Record<string, { reason: string; doc: string }> = {
-  "db.setup": { doc: "bindings-db.md", reason: "meta lacks served_by (not yet fixed)" },
-  "db.run.insert": { doc: "bindings-db.md", reason: "meta lacks served_by (not yet fixed)" },
-  "db.all": { doc: "bindings-db.md", reason: "meta lacks served_by (not yet fixed)" },
-  "db.bind.undefined": { doc: "bindings-db.md", reason: "D1_TYPE_ERROR thrown as TypeError where D1 throws Error (not yet fixed)" },
-  "db.bind.object": { doc: "bindings-db.md", reason: "D1_TYPE_ERROR thrown as TypeError where D1 throws Error (not yet fixed)" },
-  "db.batch": { doc: "bindings-db.md", reason: "meta lacks served_by (not yet fixed)" },
-  "db.exec.failing": { doc: "bindings-db.md", reason: "exec keeps the statements before a failing one where D1 rolls them back (not yet fixed)" },
   "r2.put.stream-unknown-length": {
     doc: "bindings-cache-storage.md",
     reason:

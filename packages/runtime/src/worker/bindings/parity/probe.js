@@ -81,7 +81,9 @@ const CASES = {
   "db.setup": async (env) => {
     await env.DB.prepare("DROP TABLE IF EXISTS t").run();
     await env.DB.prepare("DROP TABLE IF EXISTS e").run();
-    return d1(await env.DB.prepare("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, data BLOB)").run());
+    // Only success and results: last_row_id after DDL is whatever the connection last inserted (D1's own tables too).
+    const { success, results } = await env.DB.prepare("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, data BLOB)").run();
+    return { success, results };
   },
   "db.run.insert": async (env) => d1(await env.DB.prepare("INSERT INTO t (name, data) VALUES (?, ?)").bind("a", new Uint8Array([1, 2])).run()),
   "db.all": async (env) => d1(await env.DB.prepare("SELECT * FROM t").all()),
