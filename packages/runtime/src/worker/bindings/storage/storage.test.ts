@@ -1,5 +1,5 @@
 /** STORAGE binding end to end: user code in a loaded isolate calling env.STORAGE on a real platform (workerd via Miniflare). */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPlatform, type TestPlatform } from "../../../host/testing";
 
@@ -350,6 +350,21 @@ describe("STORAGE streaming", () => {
   it("stores a body of exactly one part with a single put", async () => {
     await roundTrip("exact-part.bin", 8 * 1024 * 1024);
     expect((await ok(p, "head", "exact-part.bin"))?.etag).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it("checks onlyIf and checksums on a stream long enough to be stored in parts", async () => {
+    // Over one 8 MiB part, so the put is a multipart upload, which R2 gives neither conditions nor checksums.
+    const text = "z".repeat(9 * 1024 * 1024);
+    const sha256 = createHash("sha256").update(text).digest("hex");
+    const first = await ok(p, "put", "long.txt", { $stream: [text] }, { sha256 });
+    expect(first).toMatchObject({ size: text.length });
+    expect(first?.etag).toMatch(/-2$/);
+    expect(await fails(p, "put", "long.txt", { $stream: [text] }, { sha256: sha256.replace(/^./, (c) => (c === "0" ? "1" : "0")) })).toMatch(/SHA-256 checksum you specified did not match/);
+    // A failed condition stores nothing and answers null, as a single put does.
+    expect(await ok(p, "put", "long.txt", { $stream: [text] }, { onlyIf: { etagMatches: "0".repeat(32) } })).toBeNull();
+    expect(await ok(p, "put", "long.txt", { $stream: [text] }, { onlyIf: { etagMatches: first?.etag } })).toMatchObject({ size: text.length });
+    expect(await ok(p, "put", "absent.txt", { $stream: [text] }, { onlyIf: { etagMatches: first?.etag } })).toBeNull();
+    expect(await ok(p, "head", "absent.txt")).toBeNull();
   });
 });
 
