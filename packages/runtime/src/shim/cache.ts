@@ -66,7 +66,7 @@ async function readLimited(stream: ReadableStream, limit: number): Promise<Uint8
     size += chunk.byteLength;
     if (size > limit) {
       await reader.cancel();
-      throw new RangeError(`CACHE.put: the stream is longer than ${limit} bytes; values are at most 25 MiB`);
+      throw new Error(`CACHE.put: the stream is longer than ${limit} bytes; values are at most 25 MiB`);
     }
     chunks.push(chunk);
   }
@@ -80,13 +80,30 @@ async function readLimited(stream: ReadableStream, limit: number): Promise<Uint8
 }
 
 async function toBytes(value: unknown): Promise<Uint8Array> {
-  if (typeof value === "string") return encoder.encode(value);
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
   if (ArrayBuffer.isView(value)) return exactBytes(value);
   if (value instanceof ReadableStream) return readLimited(value, MAX_VALUE_BYTES);
-  const got =
-    value === null || value === undefined ? String(value) : typeof value === "object" ? (value.constructor?.name ?? "object") : `${typeof value} ${String(value)}`;
-  throw new TypeError(`CACHE.put: the value must be a string, ArrayBuffer, ArrayBufferView or ReadableStream, got ${got}`);
+  // The KV binding converts any other primitive to its string (42 → "42", null → "null"); objects it refuses.
+  if ((typeof value !== "object" && typeof value !== "function") || value === null) return encoder.encode(String(value));
+  const got = typeof value === "object" && value !== null ? (value.constructor?.name ?? "object") : typeof value;
+  throw new TypeError(`CACHE.put: the value must be a string, ArrayBuffer, ArrayBufferView or ReadableStream, got ${got}; JSON.stringify objects first`);
+}
+
+/** A bulk get's type: Workers KV reads many keys only as text or JSON. */
+function bulkType(method: string, option: unknown): "text" | "json" {
+  const type = valueType(method, option as TypeOption<CacheValueType> | undefined);
+  if (type === "text" || type === "json") return type;
+  throw new Error(`CACHE.${method}: a bulk read returns "text" or "json", not ${JSON.stringify(type)}`);
+}
+
+/** Decodes a bulk read; a value that is not JSON fails the whole call, as in Workers KV. */
+function decodeBulk(method: string, key: string, bytes: Uint8Array, type: "text" | "json"): unknown {
+  if (type === "text") return decode(bytes, type);
+  try {
+    return decode(bytes, type);
+  } catch {
+    throw new Error(`CACHE.${method}: the value of ${JSON.stringify(key)} is not JSON; read it as "text"`);
+  }
 }
 
 function serialiseMetadata(metadata: unknown): string | undefined {
@@ -113,27 +130,46 @@ export class CacheNamespace {
   get<T = unknown>(key: string, options: TypeOption<"json">): Promise<T | null>;
   get(key: string, options: TypeOption<"arrayBuffer">): Promise<ArrayBuffer | null>;
   get(key: string, options: TypeOption<"stream">): Promise<ReadableStream<Uint8Array> | null>;
-  async get(key: string, options?: TypeOption<CacheValueType> | { cacheTtl?: number }): Promise<unknown> {
+  get(keys: string[], options?: TypeOption<"text">): Promise<Map<string, string | null>>;
+  get<T = unknown>(keys: string[], options: TypeOption<"json">): Promise<Map<string, T | null>>;
+  async get(key: string | string[], options?: TypeOption<CacheValueType> | { cacheTtl?: number }): Promise<unknown> {
+    if (Array.isArray(key)) {
+      // Workers KV's bulk get: a Map from each key to its value, or null when absent.
+      const type = bulkType("get", options);
+      const entries = await this.#stub.getMany(key);
+      return new Map(key.map((k, i) => [k, entries[i] ? decodeBulk("get", k, entries[i].value, type) : null]));
+    }
     const type = valueType("get", options);
     const bytes = await this.#stub.get(key);
     return bytes === null ? null : decode(bytes, type);
   }
 
-  getWithMetadata<M = unknown>(key: string, options?: TypeOption<"text"> | { cacheTtl?: number }): Promise<{ value: string | null; metadata: M | null }>;
+  getWithMetadata<M = unknown>(key: string, options?: TypeOption<"text"> | { cacheTtl?: number }): Promise<{ value: string | null; metadata: M | null; cacheStatus: null }>;
   getWithMetadata<T = unknown, M = unknown>(key: string, options: TypeOption<"json">): Promise<{ value: T | null; metadata: M | null }>;
   getWithMetadata<M = unknown>(key: string, options: TypeOption<"arrayBuffer">): Promise<{ value: ArrayBuffer | null; metadata: M | null }>;
   getWithMetadata<M = unknown>(key: string, options: TypeOption<"stream">): Promise<{ value: ReadableStream<Uint8Array> | null; metadata: M | null }>;
-  async getWithMetadata(key: string, options?: TypeOption<CacheValueType> | { cacheTtl?: number }): Promise<{ value: unknown; metadata: unknown }> {
+  getWithMetadata<M = unknown>(keys: string[], options?: TypeOption<"text">): Promise<Map<string, { value: string | null; metadata: M | null } | null>>;
+  getWithMetadata<T = unknown, M = unknown>(keys: string[], options: TypeOption<"json">): Promise<Map<string, { value: T | null; metadata: M | null } | null>>;
+  async getWithMetadata(key: string | string[], options?: TypeOption<CacheValueType> | { cacheTtl?: number }): Promise<unknown> {
+    if (Array.isArray(key)) {
+      const type = bulkType("getWithMetadata", options);
+      const entries = await this.#stub.getMany(key);
+      return new Map(key.map((k, i) => {
+        const entry = entries[i];
+        return [k, entry ? { value: decodeBulk("getWithMetadata", k, entry.value, type), metadata: entry.metadata ?? null } : null];
+      }));
+    }
     const type = valueType("getWithMetadata", options);
     const entry = await this.#stub.getWithMetadata(key);
-    return entry === null ? { value: null, metadata: null } : { value: decode(entry.value, type), metadata: entry.metadata ?? null };
+    // cacheStatus: as Workers KV reports it; there is no edge cache here, so always null.
+    return entry === null ? { value: null, metadata: null, cacheStatus: null } : { value: decode(entry.value, type), metadata: entry.metadata ?? null, cacheStatus: null };
   }
 
-  async put(key: string, value: CacheValue, options: CachePutOptions = {}): Promise<void> {
+  async put(key: string, value: CacheValue | number | boolean | null, options: CachePutOptions = {}): Promise<void> {
     const bytes = await toBytes(value);
     if (bytes.byteLength > MAX_VALUE_BYTES) {
       // Checked here too so an oversized value fails before it is copied across RPC.
-      throw new RangeError(`CACHE.put: the value is ${bytes.byteLength} bytes; values are at most ${MAX_VALUE_BYTES} bytes (25 MiB)`);
+      throw new Error(`CACHE.put: the value is ${bytes.byteLength} bytes; values are at most ${MAX_VALUE_BYTES} bytes (25 MiB)`);
     }
     const wire: CachePutWire = {};
     if (options.expirationTtl != null) wire.expirationTtl = options.expirationTtl;

@@ -42,7 +42,7 @@ export class D1Database extends D1DatabaseSession {
     this.#db = stub;
   }
 
-  /** Runs `;`-separated statements without parameters; those before a failing one stay applied, as on D1. */
+  /** Runs `;`-separated statements without parameters, all or none: a failing one rolls back those before it, as on D1. */
   exec(sql: string): Promise<ExecResult> {
     return call("D1_EXEC_ERROR", () => this.#db.exec(sql));
   }

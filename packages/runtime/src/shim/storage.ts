@@ -1,7 +1,7 @@
 /** User-side STORAGE: an R2Bucket-like API over the platform's project-scoped RPC stub. */
-import type { HttpMetadata, ObjectRange, ObjectConditional, ObjectChecksums, StoragePutOptions, StorageGetOptions, StorageListOptions, StoredObjectWire, StoredObjectBodyWire, StorageRpc } from "../shared/wire/storage";
+import type { HttpMetadata, ObjectRange, ObjectConditional, ObjectChecksums, StoragePutOptions, StorageGetOptions, StorageListOptions, StorageMultipartOptions, StoredObjectWire, StoredObjectBodyWire, StorageRpc, UploadedPart } from "../shared/wire/storage";
 // The wire contract (shared/wire/storage.ts) is part of the user-facing API too.
-export type { HttpMetadata, ObjectRange, ObjectConditional, ObjectChecksums, StoragePutOptions, StorageGetOptions, StorageListOptions, StoredObjectWire, StoredObjectBodyWire, StorageListWire, StorageRpc } from "../shared/wire/storage";
+export type { HttpMetadata, ObjectRange, ObjectConditional, ObjectChecksums, StoragePutOptions, StorageGetOptions, StorageListOptions, StorageMultipartOptions, StoredObjectWire, StoredObjectBodyWire, StorageListWire, StorageRpc, UploadedPart } from "../shared/wire/storage";
 
 export type StorageValue = string | ArrayBuffer | ArrayBufferView | ReadableStream | Blob | null;
 
@@ -149,6 +149,33 @@ function fromInfo(info: StoredObjectBodyWire): StoredObject | StoredObjectBody {
   return body ? new StoredObjectBody(rest, body) : new StoredObject(rest);
 }
 
+/** An upload in progress, like R2MultipartUpload. */
+export class MultipartUpload {
+  readonly #stub: StorageRpc;
+  readonly key: string;
+  readonly uploadId: string;
+
+  constructor(stub: StorageRpc, key: string, uploadId: string) {
+    this.#stub = stub;
+    this.key = key;
+    this.uploadId = uploadId;
+  }
+
+  async uploadPart(partNumber: number, value: Exclude<StorageValue, null>): Promise<UploadedPart> {
+    const body = await toBody(value);
+    if (body === null) throw new TypeError("STORAGE.uploadPart: the part must be a string, ArrayBuffer, ArrayBufferView, ReadableStream or Blob");
+    return this.#stub.uploadPart(this.key, this.uploadId, partNumber, body);
+  }
+
+  async abort(): Promise<void> {
+    await this.#stub.abortMultipartUpload(this.key, this.uploadId);
+  }
+
+  async complete(uploadedParts: UploadedPart[]): Promise<StoredObject> {
+    return new StoredObject(await this.#stub.completeMultipartUpload(this.key, this.uploadId, Array.from(uploadedParts ?? [])));
+  }
+}
+
 export class ObjectStorage {
   // Private so user code cannot reach the raw stub; the entrypoint scopes and validates every call anyway.
   readonly #stub: StorageRpc;
@@ -157,12 +184,29 @@ export class ObjectStorage {
     this.#stub = stub;
   }
 
-  async put(key: string, value: StorageValue, options: StoragePutOptions = {}): Promise<StoredObject> {
+  /** The stored object, or null when an `onlyIf` condition failed and nothing was stored, as R2's put. */
+  async put(key: string, value: StorageValue, options: StoragePutOptions = {}): Promise<StoredObject | null> {
     const body = await toBody(value);
     const wire: StoragePutOptions = {};
+    for (const name of ["httpMetadata", "customMetadata", "onlyIf", "md5", "sha1", "sha256", "sha384", "sha512"] as const) {
+      if (options[name] != null) (wire as Record<string, unknown>)[name] = options[name];
+    }
+    const info = await this.#stub.put(key, body, wire);
+    return info === null ? null : new StoredObject(info);
+  }
+
+  /** Starts a multipart upload (R2's createMultipartUpload); parts of at least 5 MiB, all but the last the same size. */
+  async createMultipartUpload(key: string, options: StorageMultipartOptions = {}): Promise<MultipartUpload> {
+    const wire: StorageMultipartOptions = {};
     if (options.httpMetadata != null) wire.httpMetadata = options.httpMetadata;
     if (options.customMetadata != null) wire.customMetadata = options.customMetadata;
-    return new StoredObject(await this.#stub.put(key, body, wire));
+    const { uploadId } = await this.#stub.createMultipartUpload(key, wire);
+    return new MultipartUpload(this.#stub, key, uploadId);
+  }
+
+  /** Continues an upload by its id, without a call (as on R2: an unknown id fails at the first uploadPart). */
+  resumeMultipartUpload(key: string, uploadId: string): MultipartUpload {
+    return new MultipartUpload(this.#stub, key, uploadId);
   }
 
   /**

@@ -44,6 +44,8 @@ export interface PlatformEnv {
   AEROSTACK_HOST_SESSION?: string;
   /** Projects answer at `<project>.<account>.<base domain>` (platform mode); default "localhost". */
   AEROSTACK_BASE_DOMAIN?: string;
+  /** CACHE's shortest expirationTtl, seconds; default 60 as on Workers KV. Only tests of expiry lower it. */
+  AEROSTACK_CACHE_MIN_TTL?: string;
   /** "dev" shows stack traces on error pages; "platform" does not. */
   AEROSTACK_MODE?: "dev" | "platform";
   /** workerd network service reaching public addresses only (resolved address checked at connect); absent on Cloudflare. */

@@ -88,6 +88,7 @@ export const PLATFORM_MANIFEST = {
     { name: "AEROSTACK_DEFAULT_PROJECT", required: false, description: "project served for requests whose host names none (`aerostack dev` serves one project)" },
     { name: "AEROSTACK_HOST_SESSION", required: false, description: "aerostack dev: random per start, so requests wait for this start's code (never set on Cloudflare)" },
     { name: "AEROSTACK_BASE_DOMAIN", required: false, description: "projects answer at <project>[--<env>].<account>.<base-domain> (default localhost)" },
+    { name: "AEROSTACK_CACHE_MIN_TTL", required: false, description: "CACHE's shortest expirationTtl in seconds (default 60, as Workers KV); lowered only by tests of expiry" },
   ],
   secrets: [
     { name: "AEROSTACK_MASTER_KEY", required: true, description: "64 hex characters (AES-256) sealing secrets at rest; `openssl rand -hex 32`" },

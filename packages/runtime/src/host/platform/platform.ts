@@ -66,6 +66,11 @@ export interface PlatformOptions {
   onLog?: (line: string, stream: "stdout" | "stderr") => void;
   /** Aborting it while workerd starts stops workerd and rejects with StartupAborted (Ctrl-C during start-up). */
   signal?: AbortSignal;
+  /**
+   * CACHE's shortest `expirationTtl` in seconds: 60 as on Workers KV unless set. Only for tests that watch a key
+   * expire; code that relies on a shorter TTL would fail on Cloudflare.
+   */
+  cacheMinTtlSeconds?: number;
 }
 
 export interface Platform {
@@ -109,6 +114,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       ...((options.mode ?? "dev") === "dev" ? { AEROSTACK_HOST_SESSION: randomBytes(8).toString("hex") } : {}),
       ...(options.defaultProject ? { AEROSTACK_DEFAULT_PROJECT: options.defaultProject } : {}),
       ...(options.baseDomain ? { AEROSTACK_BASE_DOMAIN: options.baseDomain } : {}),
+      ...(options.cacheMinTtlSeconds !== undefined ? { AEROSTACK_CACHE_MIN_TTL: String(options.cacheMinTtlSeconds) } : {}),
     } satisfies Partial<Record<PlatformVarName, string>>,
     // Nothing reaches the network on our behalf: no cf object fetch, no update checks.
     cf: false,

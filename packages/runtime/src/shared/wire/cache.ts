@@ -21,6 +21,8 @@ export interface CacheListResult {
   list_complete: boolean;
   /** Present while list_complete is false: pass it to the next list() call. */
   cursor?: string;
+  /** Always null: there is no edge cache in front of the store (Workers KV reports null locally too). */
+  cacheStatus: null;
 }
 
 /** `put` options on the wire: `metadata` is JSON text, serialised here exactly as Workers KV would. */
@@ -39,6 +41,8 @@ export interface CacheEntryWire {
 export interface CacheRpc {
   get(key: string): Promise<Uint8Array | null>;
   getWithMetadata(key: string): Promise<CacheEntryWire | null>;
+  /** Bulk read (KV's get([keys])): one entry or null per key, in order; 1 to 100 keys. */
+  getMany(keys: string[]): Promise<(CacheEntryWire | null)[]>;
   put(key: string, value: Uint8Array, options?: CachePutWire): Promise<void>;
   delete(key: string): Promise<void>;
   list(options?: CacheListOptions): Promise<CacheListResult>;

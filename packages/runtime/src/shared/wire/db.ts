@@ -23,6 +23,7 @@ export interface QueryMeta {
   rows_written: number;
   changed_db: boolean;
   size_after: number;
+  served_by: string;
 }
 
 /**
@@ -59,7 +60,8 @@ export function toWireValue(value: unknown, index: number): WireValue {
   if (value instanceof ArrayBuffer) return value.slice(0);
   if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength).slice().buffer;
   if (Array.isArray(value) && value.every((b) => Number.isInteger(b) && b >= 0 && b < 256)) return new Uint8Array(value as number[]).buffer;
-  throw new TypeError(`D1_TYPE_ERROR: Type '${typeof value}' not supported for value '${String(value)}' (parameter ?${index + 1})`);
+  // Error, not TypeError: D1 throws a plain Error with this prefix, and ported catch blocks may test the class.
+  throw new Error(`D1_TYPE_ERROR: Type '${typeof value}' not supported for value '${String(value)}' (parameter ?${index + 1})`);
 }
 
 /** D1 returns BLOB columns as arrays of byte values. */

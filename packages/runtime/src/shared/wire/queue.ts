@@ -6,14 +6,35 @@
  * retried; dead: out of retries (a dead letter, kept with its last error). */
 export type JobStatus = "pending" | "running" | "completed" | "failed" | "dead";
 
-/** How a body is stored; Cloudflare's `v8` (structured clone) is refused so stored bodies stay inspectable JSON. */
+/**
+ * How a body is sent, as Cloudflare defines them: "json" (the default; JSON.stringify's rules, so a Date arrives as
+ * its ISO string), "text" (a string), "bytes" (an ArrayBufferView, delivered as an ArrayBuffer), "v8" (structured
+ * clone: Date, Map, Set, undefined, typed arrays… arrive as sent). On the wire to the platform a "json" body is
+ * already its JSON text.
+ */
 export type QueueContentType = "json" | "text" | "bytes" | "v8";
 
 export interface QueueSendOptions {
   /** Seconds before the first delivery, 0..43200 (12 hours, Cloudflare's limit). */
   delaySeconds?: number;
-  /** Default: strings are "text", ArrayBuffer and typed arrays "bytes" (delivered as Uint8Array), the rest "json". */
   contentType?: QueueContentType;
+}
+
+/** The queue's backlog after a send, as Cloudflare reports it. */
+export interface QueueMetrics {
+  backlogCount: number;
+  backlogBytes: number;
+}
+
+/** Cloudflare's send result, plus the job's id (ours, for getJob). */
+export interface QueueSendResult {
+  id: string;
+  metadata: { metrics: QueueMetrics };
+}
+
+export interface QueueSendBatchResult {
+  ids: string[];
+  metadata: { metrics: QueueMetrics };
 }
 
 /** One message of `sendBatch` (Cloudflare's MessageSendRequest). */
@@ -66,8 +87,8 @@ export interface JobList {
 
 /** The RPC methods of the platform's ScopedQueue entrypoint, as the isolate's stub exposes them. */
 export interface QueueStub {
-  send(body: unknown, options: QueueSendOptions): Promise<{ id: string }>;
-  sendBatch(messages: QueueSendRequest[], options: QueueSendBatchOptions): Promise<{ ids: string[] }>;
+  send(body: unknown, options: QueueSendOptions): Promise<QueueSendResult>;
+  sendBatch(messages: QueueSendRequest[], options: QueueSendBatchOptions): Promise<QueueSendBatchResult>;
   getJob(id: string): Promise<Job | null>;
   listJobs(options: ListJobsOptions): Promise<JobList>;
 }

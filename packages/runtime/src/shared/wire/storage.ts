@@ -32,7 +32,28 @@ export interface ObjectChecksums {
 export interface StoragePutOptions {
   /** An object, or Headers whose content-* and cache-control values are taken, as with R2. */
   httpMetadata?: HttpMetadata | Headers;
+  /** Values are coerced to strings, as R2 does. */
   customMetadata?: Record<string, string>;
+  /** Store only if these hold; otherwise `put` returns null and nothing changes (R2's lost-update protection). */
+  onlyIf?: ObjectConditional | Headers;
+  /** At most one checksum (hex string or bytes); a body that does not match is refused and not stored. */
+  md5?: ArrayBuffer | string;
+  sha1?: ArrayBuffer | string;
+  sha256?: ArrayBuffer | string;
+  sha384?: ArrayBuffer | string;
+  sha512?: ArrayBuffer | string;
+}
+
+/** Options of createMultipartUpload, as R2's R2MultipartOptions. */
+export interface StorageMultipartOptions {
+  httpMetadata?: HttpMetadata | Headers;
+  customMetadata?: Record<string, string>;
+}
+
+/** A stored part of a multipart upload (R2UploadedPart): pass them all to complete(). */
+export interface UploadedPart {
+  partNumber: number;
+  etag: string;
 }
 
 export interface StorageGetOptions {
@@ -84,7 +105,12 @@ export interface StorageListWire {
 
 /** The RPC surface ScopedStorage offers. Small bodies travel as bytes, large ones as streams. */
 export interface StorageRpc {
-  put(key: string, body: Uint8Array | ReadableStream<Uint8Array> | null, options?: StoragePutOptions): Promise<StoredObjectWire>;
+  /** Null when an `onlyIf` condition failed (nothing was stored), as R2's put. */
+  put(key: string, body: Uint8Array | ReadableStream<Uint8Array> | null, options?: StoragePutOptions): Promise<StoredObjectWire | null>;
+  createMultipartUpload(key: string, options?: StorageMultipartOptions): Promise<{ key: string; uploadId: string }>;
+  uploadPart(key: string, uploadId: string, partNumber: number, body: Uint8Array | ReadableStream<Uint8Array>): Promise<UploadedPart>;
+  completeMultipartUpload(key: string, uploadId: string, parts: UploadedPart[]): Promise<StoredObjectWire>;
+  abortMultipartUpload(key: string, uploadId: string): Promise<void>;
   get(key: string, options?: StorageGetOptions): Promise<StoredObjectBodyWire | null>;
   head(key: string): Promise<StoredObjectWire | null>;
   list(options?: StorageListOptions): Promise<StorageListWire>;

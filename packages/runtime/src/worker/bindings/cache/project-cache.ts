@@ -7,6 +7,10 @@ const MAX_KEY_BYTES = 512;
 const MAX_VALUE_BYTES = 25 * 1024 * 1024;
 const MAX_METADATA_BYTES = 1024;
 const MAX_LIST_LIMIT = 1000;
+/** Workers KV's bulk get reads 1 to 100 keys. */
+const MAX_BULK_KEYS = 100;
+/** Workers KV's shortest TTL, and how far in the future an absolute expiration must be. */
+const DEFAULT_MIN_TTL_SECONDS = 60;
 /**
  * SQLite in a Durable Object refuses a BLOB over ~2 MB (SQLITE_TOOBIG, locally and on Cloudflare), so a value is
  * stored as its first chunk inline plus the rest in `overflow`. Most values fit in the first chunk: one row.
@@ -41,7 +45,8 @@ function checkKey(method: string, key: unknown): string {
   if (key.length === 0) throw new TypeError(`CACHE.${method}: the key must not be empty`);
   const bytes = encoder.encode(key).byteLength;
   if (bytes > MAX_KEY_BYTES) {
-    throw new RangeError(`CACHE.${method}: the key is ${bytes} bytes of UTF-8; keys are at most ${MAX_KEY_BYTES} bytes`);
+    // Error, not RangeError: Workers KV rejects it as a failed request (414), and ported catch blocks test for that.
+    throw new Error(`CACHE.${method}: the key is ${bytes} bytes of UTF-8; keys are at most ${MAX_KEY_BYTES} bytes`);
   }
   if (LONE_SURROGATE.test(key)) {
     throw new TypeError(`CACHE.${method}: the key ${describe(key)} contains an unpaired UTF-16 surrogate, which UTF-8 cannot store`);
@@ -49,27 +54,33 @@ function checkKey(method: string, key: unknown): string {
   return key;
 }
 
-/** Epoch ms at which a put's value expires, or null; rejects the options Workers KV would reject. */
-function expiryFrom(options: CachePutWire, now: number): number | null {
-  const { expirationTtl, expiration } = options;
-  if (expirationTtl != null && expiration != null) {
+/**
+ * Epoch ms at which a put's value expires, or null; rejects what Workers KV rejects, as it does (a plain Error, as
+ * for its 400 answers): a TTL under the minimum, an expiration less than the minimum ahead. Numeric strings are
+ * coerced as the KV binding coerces them.
+ */
+function expiryFrom(options: CachePutWire, now: number, minTtl: number): number | null {
+  const expirationTtl = options.expirationTtl == null ? undefined : Number(options.expirationTtl);
+  const expiration = options.expiration == null ? undefined : Number(options.expiration);
+  if (expirationTtl !== undefined && expiration !== undefined) {
     throw new TypeError("CACHE.put: give either expirationTtl (seconds from now) or expiration (epoch seconds), not both");
   }
-  if (expirationTtl != null) {
-    if (typeof expirationTtl !== "number" || !Number.isFinite(expirationTtl) || expirationTtl <= 0) {
-      throw new RangeError(`CACHE.put: expirationTtl must be a number of seconds greater than 0, got ${describe(expirationTtl)}`);
+  if (expirationTtl !== undefined) {
+    if (!Number.isFinite(expirationTtl) || expirationTtl < minTtl) {
+      throw new Error(
+        `CACHE.put: expirationTtl must be at least ${minTtl} seconds, got ${describe(options.expirationTtl)}; ` +
+          `Workers KV refuses shorter TTLs, so code relying on one would fail after deploy`,
+      );
     }
     return now + Math.round(expirationTtl * 1000);
   }
-  if (expiration != null) {
-    if (typeof expiration !== "number" || !Number.isFinite(expiration)) {
-      throw new TypeError(`CACHE.put: expiration must be a time in epoch seconds, got ${describe(expiration)}`);
-    }
+  if (expiration !== undefined) {
+    if (!Number.isFinite(expiration)) throw new Error(`CACHE.put: expiration must be a time in epoch seconds, got ${describe(options.expiration)}`);
     const at = Math.round(expiration * 1000);
-    if (at <= now) {
-      throw new RangeError(
-        `CACHE.put: expiration ${expiration} (epoch seconds) is not in the future (now is ${Math.floor(now / 1000)}); ` +
-          "use expirationTtl for a time relative to now",
+    if (at < now + minTtl * 1000) {
+      throw new Error(
+        `CACHE.put: expiration ${expiration} (epoch seconds) must be at least ${minTtl} seconds in the future (now is ` +
+          `${Math.floor(now / 1000)}); use expirationTtl for a time relative to now`,
       );
     }
     return at;
@@ -82,7 +93,7 @@ function checkMetadata(metadata: unknown): string | null {
   if (typeof metadata !== "string") throw new TypeError("CACHE.put: metadata must arrive as JSON text");
   const bytes = encoder.encode(metadata).byteLength;
   if (bytes > MAX_METADATA_BYTES) {
-    throw new RangeError(`CACHE.put: metadata is ${bytes} bytes once serialised as JSON; the limit is ${MAX_METADATA_BYTES} bytes`);
+    throw new Error(`CACHE.put: metadata is ${bytes} bytes once serialised as JSON; the limit is ${MAX_METADATA_BYTES} bytes`);
   }
   try {
     JSON.parse(metadata);
@@ -172,13 +183,27 @@ export class ProjectCache extends DurableObject<PlatformEnv> implements CacheRpc
     return { value: this.assemble(key, row), metadata: row.metadata === null ? null : (JSON.parse(row.metadata) as unknown) };
   }
 
+  async getMany(keys: string[]): Promise<(CacheEntryWire | null)[]> {
+    if (!Array.isArray(keys)) throw new TypeError(`CACHE.get: keys must be an array of strings, got ${describe(keys)}`);
+    // Workers KV's own limits and class (its 400 answers reach code as plain Errors).
+    if (keys.length === 0) throw new Error("CACHE.get: a bulk get needs at least 1 key");
+    if (keys.length > MAX_BULK_KEYS) throw new Error(`CACHE.get: a bulk get reads at most ${MAX_BULK_KEYS} keys, got ${keys.length}`);
+    for (const key of keys) checkKey("get", key);
+    const now = Date.now();
+    return keys.map((key) => {
+      const row = this.liveRow(key, now);
+      return row ? { value: this.assemble(key, row), metadata: row.metadata === null ? null : (JSON.parse(row.metadata) as unknown) } : null;
+    });
+  }
+
   async put(key: string, value: Uint8Array, options: CachePutWire = {}): Promise<void> {
     checkKey("put", key);
     if (!(value instanceof Uint8Array)) throw new TypeError(`CACHE.put: the value must arrive as bytes, got ${describe(value)}`);
     if (value.byteLength > MAX_VALUE_BYTES) {
-      throw new RangeError(`CACHE.put: the value is ${value.byteLength} bytes; values are at most ${MAX_VALUE_BYTES} bytes (25 MiB)`);
+      throw new Error(`CACHE.put: the value is ${value.byteLength} bytes; values are at most ${MAX_VALUE_BYTES} bytes (25 MiB)`);
     }
-    const expiresAt = expiryFrom(options ?? {}, Date.now());
+    const minTtl = Number(this.env.AEROSTACK_CACHE_MIN_TTL ?? DEFAULT_MIN_TTL_SECONDS);
+    const expiresAt = expiryFrom(options ?? {}, Date.now(), Number.isFinite(minTtl) ? minTtl : DEFAULT_MIN_TTL_SECONDS);
     const metadata = checkMetadata(options?.metadata);
     this.write(key, value, metadata, expiresAt);
     if (expiresAt !== null) await this.armSweep(expiresAt);
@@ -227,8 +252,8 @@ export class ProjectCache extends DurableObject<PlatformEnv> implements CacheRpc
       return entry;
     });
     const last = page.at(-1);
-    if (rows.length > limit && last) return { keys, list_complete: false, cursor: encodeCursor(last.key) };
-    return { keys, list_complete: true };
+    if (rows.length > limit && last) return { keys, list_complete: false, cursor: encodeCursor(last.key), cacheStatus: null };
+    return { keys, list_complete: true, cacheStatus: null };
   }
 
   /**

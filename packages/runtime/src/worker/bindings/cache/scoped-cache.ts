@@ -26,6 +26,10 @@ export class ScopedCache extends WorkerEntrypoint<PlatformEnv, ProjectProps> imp
     return this.cache().getWithMetadata(key);
   }
 
+  async getMany(keys: string[]): Promise<(CacheEntryWire | null)[]> {
+    return this.cache().getMany(keys);
+  }
+
   async put(key: string, value: Uint8Array, options?: CachePutWire): Promise<void> {
     await this.cache().put(key, value, options);
   }

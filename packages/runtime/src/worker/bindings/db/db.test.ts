@@ -285,9 +285,9 @@ describe("env.DB: batch and exec", () => {
     );
     expect(out.result.count).toBe(4);
     expect(typeof out.result.duration).toBe("number");
-    expect(out.log).toEqual(["added a;b", "added x;x", "added c"]);
-    // exec is not a transaction (as on D1): the statement before the failing one stays applied.
-    expect(out.items).toEqual(["a;b", "x", "", "c"]);
+    expect(out.log).toEqual(["added a;b", "added x;x"]);
+    // exec is one transaction (as on D1): the statement before the failing one is rolled back, trigger and all.
+    expect(out.items).toEqual(["a;b", "x", ""]);
     expect(out.error).toBe("D1_EXEC_ERROR: Error in line 3: INSERT INTO missing VALUES (1): no such table: missing: SQLITE_ERROR");
     expect(out.empty).toBe("D1_EXEC_ERROR: No SQL statements detected.");
   });

@@ -44,22 +44,25 @@ export class ProjectDatabase extends DurableObject<PlatformEnv> {
   }
 
   /**
-   * D1's `exec()`: `;`-separated statements without parameters, each committed on its own (as on D1, statements
-   * before a failing one stay applied). The error names the line the failing statement starts on, like D1's.
+   * D1's `exec()`: `;`-separated statements without parameters, in one transaction: a failing statement rolls back
+   * those before it, as D1 does (checked against wrangler's D1 by the parity suite). The error names the line the
+   * failing statement starts on, like D1's.
    */
   exec(sql: string): ExecResult {
     if (typeof sql !== "string") throw new TypeError("exec() takes a string of SQL");
     const statements = splitStatements(sql);
     if (statements.length === 0) throw new Error("No SQL statements detected.");
-    let duration = 0;
-    for (const { text, line } of statements) {
-      try {
-        duration += this.execute({ sql: text, params: [] }).meta.duration;
-      } catch (err) {
-        throw new Error(`Error in line ${line}: ${abbreviate(text)}: ${messageOf(err)}`, { cause: err });
+    return this.ctx.storage.transactionSync(() => {
+      let duration = 0;
+      for (const { text, line } of statements) {
+        try {
+          duration += this.execute({ sql: text, params: [] }).meta.duration;
+        } catch (err) {
+          throw new Error(`Error in line ${line}: ${abbreviate(text)}: ${messageOf(err)}`, { cause: err });
+        }
       }
-    }
-    return { count: statements.length, duration };
+      return { count: statements.length, duration };
+    });
   }
 
   /**
@@ -177,6 +180,8 @@ export class ProjectDatabase extends DurableObject<PlatformEnv> {
         rows_written: cursor.rowsWritten,
         changed_db: cursor.rowsWritten > 0,
         size_after: sql.databaseSize,
+        // D1 names the instance that answered; code logs it, so it is present (one database, one name).
+        served_by: "aerostack",
       },
     };
   }

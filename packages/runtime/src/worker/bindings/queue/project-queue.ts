@@ -10,9 +10,12 @@ import type {
   JobList,
   JobStatus,
   JobSummary,
+  QueueMetrics,
   QueueSendBatchOptions,
+  QueueSendBatchResult,
   QueueSendOptions,
   QueueSendRequest,
+  QueueSendResult,
 } from "../../../shared/wire/queue";
 
 const STATUSES: readonly JobStatus[] = ["pending", "running", "completed", "failed", "dead"];
@@ -24,10 +27,11 @@ export interface ListJobsInput {
   cursor?: string;
 }
 
-/** Cloudflare Queues' per-message size limit. */
-export const MAX_BODY_BYTES = 128 * 1024;
-/** Cloudflare Queues' per-sendBatch message limit. */
+/** Cloudflare Queues' per-message size limit (128 KB, counted as Cloudflare's local emulation counts it). */
+export const MAX_BODY_BYTES = 128_000;
+/** Cloudflare Queues' per-sendBatch limits: messages, and their total size. */
 export const MAX_BATCH_MESSAGES = 100;
+export const MAX_BATCH_BYTES = 256_000;
 /** Cloudflare Queues' longest delay; also caps the backoff so a retry never lands further out than a send could. */
 export const MAX_DELAY_SECONDS = 43_200;
 const MAX_LIST_LIMIT = 1000;
@@ -41,7 +45,7 @@ const KEEP_COMPLETED_MS = 7 * 24 * 3600_000;
 const KEEP_DEAD_MS = 30 * 24 * 3600_000;
 const MAX_ERROR_CHARS = 4096;
 
-type BodyType = "json" | "text" | "bytes";
+type BodyType = "json" | "text" | "bytes" | "v8";
 
 interface JobRow extends Record<string, SqlStorageValue> {
   seq: number;
@@ -106,7 +110,7 @@ export class ProjectQueue extends DurableObject<PlatformEnv> {
 
   // ── RPC, called by ScopedQueue (send, sendBatch, getJob, listJobs) and the control API (listJobs) ──
 
-  async send(project: string, body: unknown, options: QueueSendOptions = {}): Promise<{ id: string }> {
+  async send(project: string, body: unknown, options: QueueSendOptions = {}): Promise<QueueSendResult> {
     this.rememberProject(project);
     checkOptions("QUEUE.send", options, ["delaySeconds", "contentType"]);
     const delay = checkDelay("QUEUE.send: delaySeconds", options.delaySeconds);
@@ -114,14 +118,16 @@ export class ProjectQueue extends DurableObject<PlatformEnv> {
     const maxRetries = await this.maxRetries(project);
     const id = this.insert([{ encoded, delay }], maxRetries, Date.now())[0]!;
     await this.arm();
-    return { id };
+    return { id, metadata: { metrics: this.metrics() } };
   }
 
-  async sendBatch(project: string, messages: QueueSendRequest[], options: QueueSendBatchOptions = {}): Promise<{ ids: string[] }> {
+  async sendBatch(project: string, messages: QueueSendRequest[], options: QueueSendBatchOptions = {}): Promise<QueueSendBatchResult> {
     this.rememberProject(project);
     if (!Array.isArray(messages)) throw new TypeError("QUEUE.sendBatch: messages must be an array of { body, delaySeconds?, contentType? }");
+    // Cloudflare's limits, with its classes: an empty batch is a TypeError, an oversized one a plain Error.
+    if (messages.length === 0) throw new TypeError("QUEUE.sendBatch: a batch needs at least one message");
     if (messages.length > MAX_BATCH_MESSAGES) {
-      throw new RangeError(`QUEUE.sendBatch: ${messages.length} messages is more than the ${MAX_BATCH_MESSAGES} a batch may hold; split it`);
+      throw new Error(`QUEUE.sendBatch: ${messages.length} messages is more than the ${MAX_BATCH_MESSAGES} a batch may hold; split it`);
     }
     checkOptions("QUEUE.sendBatch", options, ["delaySeconds"]);
     const batchDelay = checkDelay("QUEUE.sendBatch: delaySeconds", options.delaySeconds);
@@ -135,11 +141,14 @@ export class ProjectQueue extends DurableObject<PlatformEnv> {
       const delay = message.delaySeconds === undefined ? batchDelay : checkDelay(`${where}.delaySeconds`, message.delaySeconds);
       return { encoded: encodeBody(`${where}.body`, message.body, message.contentType), delay };
     });
-    if (prepared.length === 0) return { ids: [] };
+    const total = prepared.reduce((sum, { encoded }) => sum + encoded.size, 0);
+    if (total > MAX_BATCH_BYTES) {
+      throw new Error(`QUEUE.sendBatch: the messages total ${total} bytes; Cloudflare Queues take at most ${MAX_BATCH_BYTES} bytes per batch; split it`);
+    }
     const maxRetries = await this.maxRetries(project);
     const ids = this.insert(prepared, maxRetries, Date.now());
     await this.arm();
-    return { ids };
+    return { ids, metadata: { metrics: this.metrics() } };
   }
 
   getJob(id: string): Job | null {
@@ -209,7 +218,8 @@ export class ProjectQueue extends DurableObject<PlatformEnv> {
           timestamp: job.created_at,
           attempts: job.attempts,
         }));
-        const result = await withTimeout(deliverQueueBatch(this.env, this.ctx.exports, project, "default", messages), messages);
+        // One queue per project, named after it: batch.queue says which queue, as on Cloudflare.
+        const result = await withTimeout(deliverQueueBatch(this.env, this.ctx.exports, project, project, messages), messages);
         this.settle(batch, result, settings.retryDelaySeconds, Date.now());
       }
       this.prune(Date.now());
@@ -314,6 +324,14 @@ export class ProjectQueue extends DurableObject<PlatformEnv> {
     }
   }
 
+  /** The backlog Cloudflare reports after a send: jobs not yet completed or dead, and their stored size. */
+  private metrics(): QueueMetrics {
+    const row = this.sql
+      .exec<{ n: number; bytes: number | null }>("SELECT COUNT(*) AS n, SUM(length(body)) AS bytes FROM jobs WHERE status IN ('pending', 'failed', 'running')")
+      .one();
+    return { backlogCount: row.n, backlogBytes: row.bytes ?? 0 };
+  }
+
   private insert(messages: { encoded: EncodedBody; delay: number }[], maxRetries: number, now: number): string[] {
     return this.ctx.storage.transactionSync(() =>
       messages.map(({ encoded, delay }) => {
@@ -390,91 +408,119 @@ function checkOptions(where: string, options: unknown, allowed: string[]): void 
 function checkDelay(where: string, delay: unknown): number {
   if (delay === undefined) return 0;
   if (typeof delay !== "number" || !Number.isFinite(delay) || delay < 0 || delay > MAX_DELAY_SECONDS) {
-    throw new RangeError(`${where} must be a number of seconds from 0 to ${MAX_DELAY_SECONDS}; got ${describeValue(delay)}`);
+    // A plain Error, as Cloudflare's (its API answers with an error code; see Queues' error codes page).
+    throw new Error(`${where} must be a number of seconds from 0 to ${MAX_DELAY_SECONDS}; got ${describeValue(delay)}`);
   }
   return delay;
 }
 
-function isBytes(value: unknown): value is ArrayBuffer | ArrayBufferView {
-  return value instanceof ArrayBuffer || ArrayBuffer.isView(value);
-}
-
-function encodeBody(where: string, body: unknown, contentType: unknown): EncodedBody {
-  const type = contentType ?? (typeof body === "string" ? "text" : isBytes(body) ? "bytes" : "json");
+/** Stores a body as its content type says, Cloudflare's four: json (already JSON text, see the wire), text, bytes, v8. */
+function encodeBody(where: string, body: unknown, contentType: unknown): EncodedBody & { size: number } {
+  const type = contentType ?? "json";
   switch (type) {
     case "text":
-      if (typeof body !== "string") throw new TypeError(`${where} must be a string for contentType "text"; got ${describeValue(body)}`);
-      checkSize(where, utf8Length(body));
-      return { type: "text", text: JSON.stringify(body) };
+      // Cloudflare's words and class, so ported checks keep matching.
+      if (typeof body !== "string") throw new TypeError(`${where}: Content Type "text" requires a value of type string, but received: ${typeof body}`);
+      return sized(where, { type: "text", text: JSON.stringify(body) }, utf8Length(body));
     case "bytes": {
-      if (!isBytes(body)) throw new TypeError(`${where} must be an ArrayBuffer or typed array for contentType "bytes"; got ${describeValue(body)}`);
-      const bytes = body instanceof ArrayBuffer ? new Uint8Array(body) : new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+      if (!ArrayBuffer.isView(body)) throw new TypeError(`${where}: Content Type "bytes" requires a value of type ArrayBufferView, but received: ${describeValue(body)}`);
+      const bytes = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
       // The limit is on what the user sent, not on the base64 copy stored.
-      checkSize(where, bytes.byteLength);
-      return { type: "bytes", text: JSON.stringify(toBase64(bytes)) };
+      return sized(where, { type: "bytes", text: JSON.stringify(toBase64(bytes)) }, bytes.byteLength);
     }
     case "json": {
-      checkJson(where, body);
-      const text = JSON.stringify(body);
-      checkSize(where, utf8Length(text));
-      return { type: "json", text };
+      if (typeof body !== "string") throw new TypeError(`${where}: a "json" body arrives as its JSON text`);
+      try {
+        JSON.parse(body);
+      } catch {
+        throw new TypeError(`${where}: a "json" body arrives as valid JSON text`);
+      }
+      return sized(where, { type: "json", text: body }, utf8Length(body));
     }
-    case "v8":
-      throw new TypeError(
-        `${where}: contentType "v8" is not supported; Aerostack stores job bodies as JSON so they stay inspectable. Use "json", "text" or "bytes"`,
-      );
+    case "v8": {
+      const text = JSON.stringify(toTagged(where, body, []));
+      return sized(where, { type: "v8", text }, utf8Length(text));
+    }
     default:
-      throw new TypeError(`${where}: contentType must be "json", "text" or "bytes"; got ${describeValue(contentType)}`);
+      throw new TypeError(`${where}: Unsupported queue message content type: ${String(type)} (use "json", "text", "bytes" or "v8")`);
   }
 }
 
-function checkSize(where: string, size: number): void {
+function sized(where: string, encoded: EncodedBody, size: number): EncodedBody & { size: number } {
   if (size > MAX_BODY_BYTES) {
-    throw new RangeError(`${where} is ${size} bytes; a message may be at most ${MAX_BODY_BYTES} bytes (128 KB). Store large data elsewhere and send its key`);
+    // A plain Error, as Cloudflare's: its producer rejects the request.
+    throw new Error(`${where} is ${size} bytes; Cloudflare Queues take at most ${MAX_BODY_BYTES} bytes per message. Store large data elsewhere and send its key`);
   }
+  return { ...encoded, size };
 }
 
 function decodeBody(type: string, text: string): unknown {
   const value: unknown = JSON.parse(text);
-  return type === "bytes" ? fromBase64(value as string) : value;
+  if (type === "bytes") return fromBase64(value as string).buffer;
+  if (type === "v8") return fromTagged(value);
+  return value;
 }
 
 /**
- * Refuses what JSON would silently change (a Date becomes a string, a Map `{}`, NaN `null`) so a job's body
- * arrives as it was sent. Object properties that are undefined are dropped, as JSON.stringify does.
+ * A structured-clone value ("v8") as tagged JSON, so a stored body stays readable: every object is tagged with its
+ * kind ({$o}, {$a}, {$d}, {$m}, {$s}, …), so no user key can be mistaken for a tag. The body crossed RPC, which
+ * already refused what structured clone cannot carry (functions, symbols); cycles are refused here.
  */
-function checkJson(path: string, value: unknown, ancestors: object[] = []): void {
+function toTagged(where: string, value: unknown, ancestors: object[]): unknown {
   switch (typeof value) {
     case "string":
     case "boolean":
-      return;
+      return value;
+    case "undefined":
+      return { $u: 1 };
+    case "bigint":
+      return { $b: String(value) };
     case "number":
-      if (!Number.isFinite(value)) throw new TypeError(`${path} is ${value}, which JSON cannot represent`);
-      return;
+      return Number.isFinite(value) && !Object.is(value, -0) ? value : { $n: String(value) };
     case "object": {
-      if (value === null) return;
-      if (ancestors.includes(value)) throw new TypeError(`${path} refers back to an object containing it; JSON cannot represent a cycle`);
+      if (value === null) return null;
+      if (ancestors.includes(value)) throw new TypeError(`${where} refers back to an object containing it; Aerostack stores "v8" bodies without cycles`);
       const inner = [...ancestors, value];
-      if (Array.isArray(value)) {
-        value.forEach((item, i) => {
-          if (item === undefined) throw new TypeError(`${path}[${i}] is undefined, which JSON turns into null; use null`);
-          checkJson(`${path}[${i}]`, item, inner);
-        });
-        return;
-      }
-      const proto: unknown = Object.getPrototypeOf(value);
-      if (proto !== Object.prototype && proto !== null) {
-        const hint = isBytes(value) ? "; send bytes as the whole body, or base64-encode them" : "; send plain objects, arrays, strings, numbers, booleans or null";
-        throw new TypeError(`${path} is ${describeValue(value)}, which does not survive JSON${hint}`);
-      }
-      for (const [key, item] of Object.entries(value)) {
-        if (item !== undefined) checkJson(`${path}.${key}`, item, inner);
-      }
-      return;
+      const tag = (v: unknown) => toTagged(where, v, inner);
+      if (value instanceof Date) return { $d: value.getTime() };
+      if (value instanceof RegExp) return { $r: [value.source, value.flags] };
+      if (value instanceof Map) return { $m: Array.from(value, ([k, v]) => [tag(k), tag(v)]) };
+      if (value instanceof Set) return { $s: Array.from(value, tag) };
+      if (value instanceof ArrayBuffer) return { $ab: toBase64(new Uint8Array(value)) };
+      if (ArrayBuffer.isView(value)) return { $t: value.constructor.name, b: toBase64(new Uint8Array(value.buffer, value.byteOffset, value.byteLength)) };
+      if (value instanceof Error) return { $e: [value.name, value.message] };
+      if (Array.isArray(value)) return { $a: value.map(tag) };
+      return { $o: Object.fromEntries(Object.entries(value).map(([k, v]) => [k, tag(v)])) };
     }
     default:
-      throw new TypeError(`${path} is ${describeValue(value)}, which JSON cannot represent`);
+      throw new TypeError(`${where} is ${describeValue(value)}, which a "v8" message cannot carry`);
   }
+}
+
+const TYPED_ARRAYS: Record<string, new (buffer: ArrayBuffer) => ArrayBufferView> = {
+  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array, DataView,
+};
+
+function fromTagged(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
+  const v = value as Record<string, unknown>;
+  if ("$u" in v) return undefined;
+  if ("$b" in v) return BigInt(v.$b as string);
+  if ("$n" in v) return Number(v.$n);
+  if ("$d" in v) return new Date(v.$d as number);
+  if ("$r" in v) return new RegExp(...(v.$r as [string, string]));
+  if ("$m" in v) return new Map((v.$m as [unknown, unknown][]).map(([k, x]) => [fromTagged(k), fromTagged(x)]));
+  if ("$s" in v) return new Set((v.$s as unknown[]).map(fromTagged));
+  if ("$ab" in v) return fromBase64(v.$ab as string).buffer;
+  if ("$t" in v) return new (TYPED_ARRAYS[v.$t as string] ?? Uint8Array)(fromBase64(v.b as string).buffer as ArrayBuffer);
+  if ("$e" in v) {
+    const [name, message] = v.$e as [string, string];
+    const error = new Error(message);
+    error.name = name;
+    return error;
+  }
+  if ("$a" in v) return (v.$a as unknown[]).map(fromTagged);
+  return Object.fromEntries(Object.entries((v.$o ?? {}) as Record<string, unknown>).map(([k, x]) => [k, fromTagged(x)]));
 }
 
 function describeValue(value: unknown): string {

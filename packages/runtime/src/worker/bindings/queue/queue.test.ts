@@ -13,19 +13,20 @@ import type { JobSummary } from "../../../shared/wire/queue";
  */
 const SCRIPT = `
 const seen = [];
-const describe = (v) => v instanceof Uint8Array ? { bytes: [...v] } : { type: typeof v, value: v };
+const describe = (v) => v instanceof ArrayBuffer ? { bytes: [...new Uint8Array(v)] } : v instanceof Map ? { map: [...v].map(([k, x]) => [k, x instanceof Date ? { date: x.getTime() } : x]) } : { type: typeof v, value: v };
 const CASES = {
-  map: (Q) => Q.send(new Map([["a", 1]])),
-  date: (Q) => Q.send({ when: new Date(0) }),
-  nan: (Q) => Q.send({ list: [1, NaN] }),
+  cycle: (Q) => { const a = {}; a.self = a; return Q.send(a, { contentType: "v8" }); },
+  bigint: (Q) => Q.send({ n: 1n }),
   huge: (Q) => Q.send("x".repeat(130 * 1024)),
-  hugeBytes: (Q) => Q.send(new Uint8Array(129 * 1024)),
+  hugeBytes: (Q) => Q.send(new Uint8Array(129 * 1024), { contentType: "bytes" }),
+  hugeBatch: (Q) => Q.sendBatch([1, 2, 3].map(() => ({ body: "x".repeat(100 * 1024), contentType: "text" }))),
+  emptyBatch: (Q) => Q.sendBatch([]),
   delay: (Q) => Q.send(1, { delaySeconds: 50000 }),
   textNotString: (Q) => Q.send(42, { contentType: "text" }),
   bytesNotBytes: (Q) => Q.send("abc", { contentType: "bytes" }),
-  v8: (Q) => Q.send(1, { contentType: "v8" }),
+  badType: (Q) => Q.send(1, { contentType: "xml" }),
   tooMany: (Q) => Q.sendBatch(Array.from({ length: 101 }, (_, i) => ({ body: i }))),
-  badInBatch: (Q) => Q.sendBatch([{ body: "fine" }, { body: { nested: new Set() } }]),
+  badInBatch: (Q) => Q.sendBatch([{ body: "fine" }, { body: "not bytes", contentType: "bytes" }]),
   badStatus: (Q) => Q.listJobs({ status: "done" }),
   badLimit: (Q) => Q.listJobs({ limit: 5000 }),
 };
@@ -36,7 +37,9 @@ export default {
     try {
       switch (url.pathname) {
         case "/send": return Response.json(await env.QUEUE.send(input.body, input.options));
-        case "/send-bytes": return Response.json(await env.QUEUE.send(new Uint8Array([0, 1, 2, 255])));
+        case "/send-bytes": return Response.json(await env.QUEUE.send(new Uint8Array([0, 1, 2, 255]), { contentType: "bytes" }));
+        case "/send-v8": return Response.json(await env.QUEUE.send(new Map([["at", new Date(0)]]), { contentType: "v8" }));
+        case "/send-date": return Response.json(await env.QUEUE.send({ at: new Date(0) }));
         case "/batch": return Response.json(await env.QUEUE.sendBatch(input.messages, input.options));
         case "/job": {
           const job = await env.QUEUE.getJob(url.searchParams.get("id"));
@@ -69,11 +72,11 @@ export default {
 
 /** A job as the test worker returns it: the body described, since it may be bytes. */
 interface JobView extends JobSummary {
-  body: { type?: string; value?: unknown; bytes?: number[] };
+  body: { type?: string; value?: unknown; bytes?: number[]; map?: unknown[] };
 }
 interface Delivery {
   at: number;
-  messages: { id: string; attempts: number; body: { type?: string; value?: unknown; bytes?: number[] } }[];
+  messages: { id: string; attempts: number; body: { type?: string; value?: unknown; bytes?: number[]; map?: unknown[] } }[];
 }
 interface ErrorView {
   error: { name: string; message: string };
@@ -139,7 +142,13 @@ describe("QUEUE binding", () => {
     const text = await q.send("héllo");
     const json = await q.send([1, "two", { three: null }]);
     const { id: bytes } = await (await platform.request("q-bodies", "/send-bytes")).json() as { id: string };
-    for (const id of [text, json, bytes]) await q.settled(id, "completed");
+    const { id: v8 } = await (await platform.request("q-bodies", "/send-v8")).json() as { id: string };
+    const { id: date } = await (await platform.request("q-bodies", "/send-date")).json() as { id: string };
+    for (const id of [text, json, bytes, v8, date]) await q.settled(id, "completed");
+    // "v8" keeps what structured clone keeps (stored as tagged JSON); the default "json" turns a Date into its ISO string.
+    expect((await q.deliveriesOf(v8))[0]!.body).toEqual({ map: [["at", { date: 0 }]] });
+    expect((await q.job(v8))!.body).toEqual({ map: [["at", { date: 0 }]] });
+    expect((await q.deliveriesOf(date))[0]!.body).toEqual({ type: "object", value: { at: "1970-01-01T00:00:00.000Z" } });
     expect((await q.deliveriesOf(text))[0]!.body).toEqual({ type: "string", value: "héllo" });
     expect((await q.deliveriesOf(json))[0]!.body).toEqual({ type: "object", value: [1, "two", { three: null }] });
     expect((await q.deliveriesOf(bytes))[0]!.body).toEqual({ bytes: [0, 1, 2, 255] });
@@ -151,17 +160,18 @@ describe("QUEUE binding", () => {
     const q = client(() => platform, "q-invalid");
     await q.deploy();
     const expectations: Record<string, RegExp> = {
-      map: /body is a Map, which does not survive JSON/,
-      date: /body\.when is a Date/,
-      nan: /body\.list\[1\] is NaN/,
-      huge: /body is 133120 bytes; a message may be at most 131072 bytes/,
+      cycle: /body refers back to an object containing it/,
+      bigint: /body cannot be serialised as JSON/,
+      huge: /body is 133122 bytes; Cloudflare Queues take at most 128000 bytes per message/,
       hugeBytes: /body is 132096 bytes/,
+      hugeBatch: /the messages total 307200 bytes; Cloudflare Queues take at most 256000 bytes per batch/,
+      emptyBatch: /a batch needs at least one message/,
       delay: /delaySeconds must be a number of seconds from 0 to 43200; got number 50000/,
-      textNotString: /must be a string for contentType "text"/,
-      bytesNotBytes: /must be an ArrayBuffer or typed array for contentType "bytes"/,
-      v8: /contentType "v8" is not supported/,
+      textNotString: /Content Type "text" requires a value of type string, but received: number/,
+      bytesNotBytes: /Content Type "bytes" requires a value of type ArrayBufferView/,
+      badType: /Unsupported queue message content type: xml/,
       tooMany: /101 messages is more than the 100/,
-      badInBatch: /messages\[1\]\.body\.nested is a Set/,
+      badInBatch: /messages\[1\]\.body: Content Type "bytes"/,
       badStatus: /status must be one of pending, running, completed, failed, dead; got "done"/,
       badLimit: /limit must be an integer from 1 to 1000/,
     };

@@ -7,10 +7,12 @@ import type {
   StorageGetOptions,
   StorageListOptions,
   StorageListWire,
+  StorageMultipartOptions,
   StoragePutOptions,
   StorageRpc,
   StoredObjectBodyWire,
   StoredObjectWire,
+  UploadedPart,
 } from "../../../shared/wire/storage";
 
 /** R2's key limit; the project prefix takes part of it, so user keys get the rest. */
@@ -23,6 +25,19 @@ const MAX_DELETE_KEYS = 1000;
  * stays bounded (two parts) whatever the object's size. R2 wants parts of at least 5 MiB and all but the last equal.
  */
 const PART_BYTES = 8 * 1024 * 1024;
+/**
+ * A part sent as a stream is buffered (R2 needs its length, which RPC drops); this bounds the memory one part may
+ * take. Parts sent as bytes are already bounded by RPC's 32 MiB message.
+ */
+const MAX_STREAMED_PART_BYTES = 64 * 1024 * 1024;
+/** R2's checksum options, in the order R2 reports them; at most one may be given. */
+const HASHES = [
+  ["md5", "MD5"],
+  ["sha1", "SHA-1"],
+  ["sha256", "SHA-256"],
+  ["sha384", "SHA-384"],
+  ["sha512", "SHA-512"],
+] as const;
 
 const encoder = new TextEncoder();
 // With the u flag a paired surrogate is one code point, so this matches only unpaired halves, which UTF-8 cannot hold.
@@ -47,22 +62,42 @@ function copyHttpMetadata(meta: HttpMetadata | undefined): HttpMetadata {
   return out;
 }
 
-function checkPutOptions(options: StoragePutOptions): StoragePutOptions {
-  const out: StoragePutOptions = {};
+function checkMetadataOptions(method: string, options: StorageMultipartOptions): StorageMultipartOptions {
+  const out: StorageMultipartOptions = {};
   if (options.httpMetadata != null) {
-    if (typeof options.httpMetadata !== "object") throw new TypeError("STORAGE.put: httpMetadata must be an object such as { contentType }");
+    if (typeof options.httpMetadata !== "object") throw new TypeError(`STORAGE.${method}: httpMetadata must be an object such as { contentType }`);
     out.httpMetadata = options.httpMetadata instanceof Headers ? options.httpMetadata : copyHttpMetadata(options.httpMetadata);
   }
   if (options.customMetadata != null) {
-    if (typeof options.customMetadata !== "object") throw new TypeError("STORAGE.put: customMetadata must be an object of string values");
-    for (const [name, value] of Object.entries(options.customMetadata)) {
-      if (typeof value !== "string") {
-        throw new TypeError(`STORAGE.put: customMetadata.${name} must be a string, got ${describe(value)}`);
-      }
-    }
-    out.customMetadata = { ...options.customMetadata };
+    if (typeof options.customMetadata !== "object") throw new TypeError(`STORAGE.${method}: customMetadata must be an object of string values`);
+    // R2 coerces each value to a string ({ n: 1 } is stored as "1"); doing the same keeps ported code working.
+    out.customMetadata = Object.fromEntries(Object.entries(options.customMetadata).map(([name, value]) => [name, String(value)]));
   }
   return out;
+}
+
+function checkPutOptions(options: StoragePutOptions): StoragePutOptions {
+  const out: StoragePutOptions = checkMetadataOptions("put", options);
+  if (options.onlyIf != null) {
+    if (typeof options.onlyIf !== "object") throw new TypeError("STORAGE.put: onlyIf must be an object such as { etagMatches } or Headers");
+    out.onlyIf = options.onlyIf;
+  }
+  const given = HASHES.filter(([name]) => options[name] != null);
+  // R2's own words and class, so code that catches it behaves the same.
+  if (given.length > 1) throw new TypeError("You cannot specify multiple hashing algorithms.");
+  for (const [name] of given) out[name] = options[name];
+  return out;
+}
+
+/** The one checksum a put carries, as lowercase hex, with its WebCrypto name; null without one. */
+function expectedHash(options: StoragePutOptions): { name: (typeof HASHES)[number][0]; algorithm: string; hex: string } | null {
+  for (const [name, algorithm] of HASHES) {
+    const value = options[name];
+    if (value == null) continue;
+    const hex = typeof value === "string" ? value.toLowerCase() : Array.from(new Uint8Array(value), (b) => b.toString(16).padStart(2, "0")).join("");
+    return { name, algorithm, hex };
+  }
+  return null;
 }
 
 /** Reads a stream in fixed-size parts, carrying over whatever a chunk has past a part's end. */
@@ -162,19 +197,63 @@ export class ScopedStorage extends WorkerEntrypoint<PlatformEnv, ProjectProps> i
       storageClass: object.storageClass,
       checksums: object.checksums.toJSON(),
     };
+    // R2 reports the range a get served (head reports the whole object); passed on as it comes.
+    if (object.range) info.range = { ...object.range };
     return info;
   }
 
-  async put(key: string, body: Uint8Array | ReadableStream<Uint8Array> | null, options: StoragePutOptions = {}): Promise<StoredObjectWire> {
+  async put(key: string, body: Uint8Array | ReadableStream<Uint8Array> | null, options: StoragePutOptions = {}): Promise<StoredObjectWire | null> {
     const stored = this.fullKey("put", key);
     const putOptions = checkPutOptions(options ?? {});
+    let object: R2Object | null;
     if (body === null || body === undefined || body instanceof Uint8Array) {
-      return this.info(await this.putWhole(stored, body ?? null, putOptions));
-    }
-    if (!(body instanceof ReadableStream)) {
+      object = await this.env.OBJECTS.put(stored, body ?? null, putOptions);
+    } else if (body instanceof ReadableStream) {
+      object = await this.putStream(stored, body, putOptions);
+    } else {
       throw new TypeError(`STORAGE.put: the body must arrive as bytes or a ReadableStream, got ${describe(body)}`);
     }
-    return this.info(await this.putStream(stored, body, putOptions));
+    // Null only when an onlyIf condition failed: nothing was stored, as R2 reports it.
+    return object === null ? null : this.info(object);
+  }
+
+  async createMultipartUpload(key: string, options: StorageMultipartOptions = {}): Promise<{ key: string; uploadId: string }> {
+    const upload = await this.env.OBJECTS.createMultipartUpload(this.fullKey("createMultipartUpload", key), checkMetadataOptions("createMultipartUpload", options ?? {}));
+    return { key, uploadId: upload.uploadId };
+  }
+
+  /** R2 checks that the upload id belongs to this key, and the key is confined to the caller's root. */
+  private upload(method: string, key: string, uploadId: unknown): R2MultipartUpload {
+    const stored = this.fullKey(method, key);
+    if (typeof uploadId !== "string" || uploadId.length === 0) throw new TypeError(`STORAGE.${method}: uploadId must be the string createMultipartUpload returned, got ${describe(uploadId)}`);
+    return this.env.OBJECTS.resumeMultipartUpload(stored, uploadId);
+  }
+
+  async uploadPart(key: string, uploadId: string, partNumber: number, body: Uint8Array | ReadableStream<Uint8Array>): Promise<UploadedPart> {
+    const upload = this.upload("uploadPart", key, uploadId);
+    let bytes: Uint8Array;
+    if (body instanceof Uint8Array) bytes = body;
+    else if (body instanceof ReadableStream) {
+      // R2 needs a part's length and RPC drops it, so a streamed part is read whole (bounded) first.
+      const reader = new PartReader(body);
+      bytes = await reader.read(MAX_STREAMED_PART_BYTES + 1);
+      if (bytes.byteLength > MAX_STREAMED_PART_BYTES) {
+        await reader.cancel(new RangeError("part too large"));
+        throw new RangeError(`STORAGE.uploadPart: a part sent as a stream may be at most ${MAX_STREAMED_PART_BYTES / 1024 / 1024} MiB here; upload smaller parts (R2 wants at least 5 MiB, all but the last the same size)`);
+      }
+    } else throw new TypeError(`STORAGE.uploadPart: the part must arrive as bytes or a ReadableStream, got ${describe(body)}`);
+    const part = await upload.uploadPart(partNumber, bytes);
+    return { partNumber: part.partNumber, etag: part.etag };
+  }
+
+  async completeMultipartUpload(key: string, uploadId: string, parts: UploadedPart[]): Promise<StoredObjectWire> {
+    if (!Array.isArray(parts)) throw new TypeError("STORAGE.complete: parts must be the array of { partNumber, etag } uploadPart returned");
+    const object = await this.upload("complete", key, uploadId).complete(parts.map((p) => ({ partNumber: p?.partNumber, etag: p?.etag })));
+    return this.info(object);
+  }
+
+  async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
+    await this.upload("abort", key, uploadId).abort();
   }
 
   async get(key: string, options: StorageGetOptions = {}): Promise<StoredObjectBodyWire | null> {
@@ -185,8 +264,6 @@ export class ScopedStorage extends WorkerEntrypoint<PlatformEnv, ProjectProps> i
     const object = await this.env.OBJECTS.get(stored, getOptions);
     if (object === null) return null;
     const info: StoredObjectBodyWire = this.info(object);
-    // Only a get reports the range it served; head and list describe the whole object.
-    if (object.range) info.range = { ...object.range };
     // An R2Object without a body means an onlyIf condition failed: report the object, send nothing.
     if ("body" in object) info.body = (object as R2ObjectBody).body as ReadableStream<Uint8Array>;
     return info;
@@ -247,14 +324,23 @@ export class ScopedStorage extends WorkerEntrypoint<PlatformEnv, ProjectProps> i
     await this.env.OBJECTS.delete(this.fullKey("delete", keys));
   }
 
-  private async putWhole(stored: string, body: Uint8Array | null, options: StoragePutOptions): Promise<R2Object> {
-    const object = await this.env.OBJECTS.put(stored, body, options);
-    // Without onlyIf, R2 only returns null on a failed condition, which cannot happen here.
-    if (object === null) throw new Error("STORAGE.put: the bucket did not store the object");
-    return object;
+  /**
+   * A long stream becomes a multipart upload, which takes neither conditions nor checksums: the checksum is computed
+   * while the parts go up and the condition is checked just before completing, and either failing aborts the upload
+   * (the old object stays). The check and the completion are two bucket calls, so unlike a single put a writer
+   * racing in between is not excluded; documented.
+   */
+  /** Whether a put's `onlyIf` holds for the object now stored under `stored` (or its absence). */
+  private async conditionHolds(stored: string, onlyIf: R2Conditional | Headers): Promise<boolean> {
+    // get with onlyIf answers null when absent, the object without a body when the condition fails.
+    const current = await this.env.OBJECTS.get(stored, { onlyIf });
+    if (current === null) return !(onlyIf instanceof Headers ? onlyIf.has("if-match") : onlyIf.etagMatches != null);
+    if (!("body" in current)) return false;
+    await (current as R2ObjectBody).body.cancel();
+    return true;
   }
 
-  private async putStream(stored: string, body: ReadableStream<unknown>, options: StoragePutOptions): Promise<R2Object> {
+  private async putStream(stored: string, body: ReadableStream<unknown>, options: StoragePutOptions): Promise<R2Object | null> {
     const reader = new PartReader(body);
     let current: Uint8Array;
     let next: Uint8Array;
@@ -265,18 +351,37 @@ export class ScopedStorage extends WorkerEntrypoint<PlatformEnv, ProjectProps> i
       await reader.cancel(err);
       throw err;
     }
-    if (next.byteLength === 0) return this.putWhole(stored, current, options);
+    if (next.byteLength === 0) return this.env.OBJECTS.put(stored, current, options);
 
-    const upload = await this.env.OBJECTS.createMultipartUpload(stored, options);
+    const { onlyIf, md5: _m, sha1: _s1, sha256: _s2, sha384: _s3, sha512: _s5, ...metadata } = options;
+    const hash = expectedHash(options);
+    const digest = hash ? new crypto.DigestStream(hash.algorithm as "SHA-256") : null;
+    const digestWriter = digest?.getWriter();
+    const upload = await this.env.OBJECTS.createMultipartUpload(stored, metadata);
     try {
       const parts: R2UploadedPart[] = [];
+      const send = async (bytes: Uint8Array) => {
+        await digestWriter?.write(bytes);
+        parts.push(await upload.uploadPart(parts.length + 1, bytes));
+      };
       // Holding one part back tells us which part is the last (the only one allowed to be short or empty-ended).
       while (next.byteLength > 0) {
-        parts.push(await upload.uploadPart(parts.length + 1, current));
+        await send(current);
         current = next;
         next = current.byteLength < PART_BYTES ? new Uint8Array(0) : await reader.read(PART_BYTES);
       }
-      parts.push(await upload.uploadPart(parts.length + 1, current));
+      await send(current);
+      if (hash && digest && digestWriter) {
+        await digestWriter.close();
+        const actual = Array.from(new Uint8Array(await digest.digest), (b) => b.toString(16).padStart(2, "0")).join("");
+        if (actual !== hash.hex) {
+          throw new Error(`put: The ${hash.algorithm} checksum you specified did not match what we received. You provided ${hash.hex}; the body's is ${actual}. Nothing was stored.`);
+        }
+      }
+      if (onlyIf && !(await this.conditionHolds(stored, onlyIf))) {
+        await upload.abort().catch(() => {});
+        return null;
+      }
       return await upload.complete(parts);
     } catch (err) {
       await reader.cancel(err);
