@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
-import { McpError, ToolListChangedNotificationSchema, type Progress } from "@modelcontextprotocol/sdk/types.js";
+import { LoggingMessageNotificationSchema, McpError, ToolListChangedNotificationSchema, type Progress } from "@modelcontextprotocol/sdk/types.js";
 import { createTestPlatform, type TestPlatform } from "../../host/testing";
 import { newDevToken } from "../../host/project/workspace";
 import { FAILED_MEMBERS_META, type WorkspacePut } from "../../shared/gateway";
@@ -16,6 +16,7 @@ import {
   echoServer,
   pagedServer,
   secretEchoServer,
+  startEscapingServer,
   startEverything,
   startHungServer,
   startMcpFixture,
@@ -26,6 +27,8 @@ import {
 
 const SECRET = "sk-live-Gateway-Secret-0123456789";
 const OTHER_SECRET = "ghp_another-secret-value-42";
+/** Has a `/`, which JSON serializers may write as `\/`. */
+const SLASHED_SECRET = "sk-live/Escaped+Secret=0123456789";
 
 let platform: TestPlatform;
 let everything: RawFixture;
@@ -36,9 +39,10 @@ let rejecting: RawFixture;
 let hung: RawFixture;
 let hung2: RawFixture;
 let paged: Fixture;
+let escaping: RawFixture;
 const dev = newDevToken();
 /** A token belongs to one workspace, so each test workspace has its own. */
-const tokens: Record<string, { token: string; hash: string }> = { dev, leaks: newDevToken(), slow: newDevToken(), broken: newDevToken() };
+const tokens: Record<string, { token: string; hash: string }> = { dev, leaks: newDevToken(), slow: newDevToken(), broken: newDevToken(), escapes: newDevToken() };
 const clients: Client[] = [];
 
 const devWorkspace = (): WorkspacePut => ({
@@ -68,6 +72,7 @@ beforeAll(async () => {
     startHungServer().then((f) => (hung = f)),
     startHungServer().then((f) => (hung2 = f)),
     startMcpFixture(pagedServer(25, 10)).then((f) => (paged = f)),
+    startEscapingServer().then((f) => (escaping = f)),
     createTestPlatform({ port: 0 }).then((p) => (platform = p)),
   ]);
   for (const outcome of started) if (outcome.status === "rejected") throw outcome.reason;
@@ -85,6 +90,18 @@ beforeAll(async () => {
     secrets: { leaky: { LEAKY_TOKEN: SECRET }, rejecting: { REJECTED_TOKEN: OTHER_SECRET } },
   });
   await platform.control.putWorkspaceTokens("leaks", { tokens: [{ hash: tokens.leaks!.hash, role: "admin", label: "test" }] });
+  // A member that sends the secret back JSON-escaped, everywhere it can; and the same one answering only errors.
+  const bearer = { Authorization: { secret: "ESCAPED_TOKEN", prefix: "Bearer " } };
+  await platform.control.putWorkspace("escapes", {
+    config: {
+      members: [
+        { kind: "proxy", slug: "escaping", url: escaping.url, headers: bearer },
+        { kind: "proxy", slug: "escaping-broken", url: `${escaping.url}/broken`, headers: bearer },
+      ],
+    },
+    secrets: { escaping: { ESCAPED_TOKEN: SLASHED_SECRET }, "escaping-broken": { ESCAPED_TOKEN: SLASHED_SECRET } },
+  });
+  await platform.control.putWorkspaceTokens("escapes", { tokens: [{ hash: tokens.escapes!.hash, role: "admin", label: "test" }] });
   // Two hung members next to a healthy one, each hung one with a short discovery timeout.
   await platform.control.putWorkspace("slow", {
     config: {
@@ -113,7 +130,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.allSettled(clients.map((c) => c.close()));
   await platform?.dispose();
-  await Promise.allSettled([everything, alpha, beta, leaky, rejecting, hung, hung2, paged].map((f) => f?.close()));
+  await Promise.allSettled([everything, alpha, beta, leaky, rejecting, hung, hung2, paged, escaping].map((f) => f?.close()));
 });
 
 async function connect(workspace = "dev", transport: "http" | "sse" = "http", token = tokens[workspace]!.token): Promise<Client> {
@@ -294,6 +311,28 @@ describe("secrets in proxy headers", () => {
     const failed = _meta?.[FAILED_MEMBERS_META] as { member: string; error: string }[];
     expect(failed.map((f) => f.member)).toEqual(["rejecting"]);
     expect(JSON.stringify(failed)).not.toContain(OTHER_SECRET);
+  });
+
+  it("redacts the value however the member JSON-escapes it: results, keys, errors, logs, progress and _meta", async () => {
+    const client = await connect("escapes");
+    const received: unknown[] = [];
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void received.push(n.params));
+    const listed = await client.listTools();
+    received.push(listed);
+    expect(listed.tools.map((t) => t.name)).toEqual(["escaping__leak", "escaping__fail"]);
+    expect((listed._meta?.[FAILED_MEMBERS_META] as { member: string }[]).map((f) => f.member)).toEqual(["escaping-broken"]);
+    const progress: Progress[] = [];
+    const result = await client.callTool({ name: "escaping__leak", arguments: {} }, undefined, { onprogress: (p) => progress.push(p) });
+    received.push(result, progress);
+    expect(progress).toHaveLength(1);
+    const failed = await rpcError(client.callTool({ name: "escaping__fail", arguments: {} }));
+    received.push({ message: failed.message, data: failed.data });
+    await expect.poll(() => received.filter((r) => (r as { level?: string }).level === "info").length).toBe(1);
+    // The SDK decoded every escape: what it holds is what the client's user would see.
+    const seen = JSON.stringify(received);
+    expect(seen).not.toContain(SLASHED_SECRET);
+    expect(seen).not.toContain(encodeURIComponent(SLASHED_SECRET));
+    expect(seen.match(/\[redacted\]/g)?.length).toBeGreaterThanOrEqual(12);
   });
 });
 

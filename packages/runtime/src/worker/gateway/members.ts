@@ -10,11 +10,12 @@ import { newRequestId } from "../http/request-id";
 import { requestLog } from "../logs/request-log";
 import { PROJECT_MCP_PATH, type Member } from "../../shared/gateway";
 import { MemberError, type MemberFetch } from "./upstream";
+import { NO_REDACTION, redactor, type Redactor } from "./redact";
 
 export interface MemberRuntime {
   fetch: MemberFetch;
-  /** Removes this member's secret values from text the gateway composes (error messages, error data). */
-  redact(text: string): string;
+  /** Removes this member's secret values from everything it sends back and from text composed of it. */
+  redact: Redactor;
 }
 
 /** What the gateway needs from its surroundings to reach members. */
@@ -24,21 +25,6 @@ export interface MemberHost {
   exports: unknown;
   /** The session object's own: a project member's request log is written after the answer. */
   waitUntil(promise: Promise<unknown>): void;
-}
-
-const REDACTED = "[redacted]";
-
-/** Replaces every secret value (as written, JSON-escaped and URL-encoded) with `[redacted]`. */
-export function redactor(values: string[]): (text: string) => string {
-  const needles = [
-    ...new Set(values.filter((v) => v.length >= 4).flatMap((v) => [v, JSON.stringify(v).slice(1, -1), encodeURIComponent(v)])),
-  ].sort((a, b) => b.length - a.length);
-  if (needles.length === 0) return (text) => text;
-  return (text) => {
-    let out = text;
-    for (const needle of needles) if (out.includes(needle)) out = out.split(needle).join(REDACTED);
-    return out;
-  };
 }
 
 /** Resolves `signal`'s abort as a rejection even when `work` cannot be cancelled (an RPC into an isolate). */
@@ -64,7 +50,7 @@ export function memberRuntime(member: Member, host: MemberHost, secrets: Record<
   if (member.kind === "project") {
     const runner = runProject(host.env, host.exports, member.project);
     return {
-      redact: (text) => text,
+      redact: NO_REDACTION,
       async fetch(method, headers, body, signal) {
         const request = new Request(`http://${member.project}.localhost${PROJECT_MCP_PATH}`, { method, headers, ...(body !== undefined ? { body } : {}) });
         const requestId = newRequestId();
@@ -86,7 +72,7 @@ export function memberRuntime(member: Member, host: MemberHost, secrets: Record<
   if (member.kind === "workspace") {
     // Composition reaches the other workspace's gateway inside the platform; until the gateway serves it, say so.
     return {
-      redact: (text) => text,
+      redact: NO_REDACTION,
       fetch: () => Promise.reject(new MemberError(`composes workspace "${member.workspace}", which this gateway does not serve yet`)),
     };
   }
@@ -121,7 +107,7 @@ export function memberRuntime(member: Member, host: MemberHost, secrets: Record<
       if (res.status >= 300 && res.status < 400) {
         await res.body?.cancel();
         const location = res.headers.get("location");
-        throw new MemberError(`redirected (HTTP ${res.status}${location ? ` to ${redact(location).slice(0, 200)}` : ""}); set its url to the final address`);
+        throw new MemberError(`redirected (HTTP ${res.status}${location ? ` to ${redact.text(location).slice(0, 200)}` : ""}); set its url to the final address`);
       }
       return res;
     },

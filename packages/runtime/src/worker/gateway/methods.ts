@@ -8,6 +8,7 @@ import type { WorkspaceRole } from "../../shared/workspaces";
 import { namespaceUri, prefixName, splitName, splitUri, URI_SCHEME } from "./names";
 import { MemberError, UpstreamRpcError, type Budget, type Upstream } from "./upstream";
 import type { MemberRuntime } from "./members";
+import { NO_REDACTION, type Redactor } from "./redact";
 
 export const SUPPORTED_PROTOCOL_VERSIONS = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"] as const;
 export const LATEST_PROTOCOL_VERSION = SUPPORTED_PROTOCOL_VERSIONS[0];
@@ -55,29 +56,19 @@ export function budget(timeoutMs: number, signal: AbortSignal): Budget {
   return { signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), signal]), timeoutMs };
 }
 
-/** Redacts strings inside arbitrary JSON (error data) through its text form. */
-function redactJson(value: unknown, redact: (s: string) => string): unknown {
-  if (value === undefined) return undefined;
-  try {
-    return JSON.parse(redact(JSON.stringify(value))) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
 /** A member's failure as the error the client gets: its code when it answered with one, always naming the member. */
-export function memberError(slug: string, err: unknown, redact: (s: string) => string): RpcError {
+export function memberError(slug: string, err: unknown, redact: Redactor): RpcError {
   if (err instanceof UpstreamRpcError) {
-    const data = redactJson(err.data, redact);
-    return new RpcError(err.code, `${slug}: ${redact(err.message)}`, data === undefined ? { member: slug } : { member: slug, data });
+    const data = redact.value(err.data);
+    return new RpcError(err.code, `${slug}: ${redact.text(err.message)}`, data === undefined ? { member: slug } : { member: slug, data });
   }
-  if (err instanceof MemberError) return new RpcError(INTERNAL_ERROR, `${slug}: ${redact(err.message)}`, { member: slug });
+  if (err instanceof MemberError) return new RpcError(INTERNAL_ERROR, `${slug}: ${redact.text(err.message)}`, { member: slug });
   return new RpcError(INTERNAL_ERROR, `${slug}: the gateway failed to call this member`, { member: slug });
 }
 
-function failureText(err: unknown, redact: (s: string) => string): string {
-  if (err instanceof UpstreamRpcError) return redact(`error ${err.code}: ${err.message}`);
-  if (err instanceof MemberError) return redact(err.message);
+function failureText(err: unknown, redact: Redactor): string {
+  if (err instanceof UpstreamRpcError) return redact.text(`error ${err.code}: ${err.message}`);
+  if (err instanceof MemberError) return redact.text(err.message);
   return "the gateway failed to call this member";
 }
 
@@ -139,7 +130,7 @@ async function fanOut(
         }
         return items;
       } catch (err) {
-        const error = failureText(err, entry?.runtime.redact ?? ((s) => s));
+        const error = failureText(err, entry?.runtime.redact ?? NO_REDACTION);
         failed.push({ member: member.slug, error });
         ctx.log(`${method}: member "${member.slug}" left out: ${error}`);
         return [];

@@ -5,6 +5,7 @@
  */
 import { INTERNAL_ERROR, isObject, type JsonObject, type JsonRpcId, type JsonRpcMessage } from "./jsonrpc";
 import { readEvents } from "../sse/read-events";
+import { NO_REDACTION, type Redactor } from "./redact";
 
 /** Sends one HTTP request to the member (its URL and configured headers are the transport's business). */
 export type MemberFetch = (method: "GET" | "POST" | "DELETE", headers: Headers, body: string | undefined, signal: AbortSignal) => Promise<Response>;
@@ -53,10 +54,10 @@ export interface UpstreamOptions {
   /** Called each time the member's session is (re)initialized. */
   onReady?: () => void;
   /**
-   * Applied to everything read from the member before it is parsed: a member that echoes the credentials it was
-   * sent (in a result, an error or an HTTP error page) must not hand them to the gateway's client.
+   * Applied to everything read from the member once parsed (and to error pages as text): a member that echoes the
+   * credentials it was sent, in any JSON encoding, must not hand them to the gateway's client.
    */
-  redact?: (text: string) => string;
+  redact?: Redactor;
 }
 
 export class Upstream {
@@ -68,11 +69,11 @@ export class Upstream {
   /** What the member said it can do at initialize; list fan-outs skip members without the capability. */
   capabilities: JsonObject = {};
 
-  private readonly redact: (text: string) => string;
+  private readonly redact: Redactor;
 
   constructor(private readonly options: UpstreamOptions) {
     this.protocolVersion = options.protocolVersion;
-    this.redact = options.redact ?? ((text) => text);
+    this.redact = options.redact ?? NO_REDACTION;
   }
 
   get slug(): string {
@@ -208,7 +209,7 @@ export class Upstream {
   private async readResult(res: Response, id: JsonRpcId, budget: Budget, onMessage: (m: JsonRpcMessage) => void): Promise<unknown> {
     for (let resumes = 0; ; resumes++) {
       if (!res.ok) {
-        const text = this.redact(await res.text().catch(() => ""));
+        const text = this.redactBody(await res.text().catch(() => ""));
         const snippet = text.trim().replace(/\s+/g, " ").slice(0, SNIPPET);
         throw new MemberError(`answered HTTP ${res.status}${snippet ? `: ${snippet}` : ""}`);
       }
@@ -216,7 +217,7 @@ export class Upstream {
       if (type.includes("application/json")) {
         let parsed: unknown;
         try {
-          parsed = JSON.parse(this.redact(await res.text()));
+          parsed = this.redact.value(JSON.parse(await res.text()));
         } catch {
           throw new MemberError("answered with invalid JSON");
         }
@@ -246,7 +247,7 @@ export class Upstream {
     if (!data) return undefined;
     let message: unknown;
     try {
-      message = JSON.parse(this.redact(data));
+      message = this.redact.value(JSON.parse(data));
     } catch {
       return undefined;
     }
@@ -270,6 +271,15 @@ export class Upstream {
       await res.body?.cancel();
     } catch {
       // The request it answered has failed or finished; nothing else to do.
+    }
+  }
+
+  /** An error page as text: JSON bodies are redacted parsed (escapes decoded), anything else as written. */
+  private redactBody(text: string): string {
+    try {
+      return JSON.stringify(this.redact.value(JSON.parse(text)));
+    } catch {
+      return this.redact.text(text);
     }
   }
 
