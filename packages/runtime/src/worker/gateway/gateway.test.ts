@@ -6,7 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
-import { LoggingMessageNotificationSchema, McpError, ToolListChangedNotificationSchema, type Progress } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ListRootsRequestSchema,
+  LoggingMessageNotificationSchema,
+  McpError,
+  ToolListChangedNotificationSchema,
+  type Progress,
+} from "@modelcontextprotocol/sdk/types.js";
 import { createTestPlatform, type TestPlatform } from "../../host/testing";
 import { newDevToken } from "../../host/project/workspace";
 import { FAILED_MEMBERS_META, type WorkspacePut } from "../../shared/gateway";
@@ -43,6 +51,8 @@ let escaping: RawFixture;
 const dev = newDevToken();
 /** A token belongs to one workspace, so each test workspace has its own. */
 const tokens: Record<string, { token: string; hash: string }> = { dev, leaks: newDevToken(), slow: newDevToken(), broken: newDevToken(), escapes: newDevToken() };
+/** A second token of the dev workspace: each token has its own 120 requests a minute, and one is not enough for this file. */
+const devRelay = newDevToken();
 const clients: Client[] = [];
 
 const devWorkspace = (): WorkspacePut => ({
@@ -78,7 +88,12 @@ beforeAll(async () => {
   for (const outcome of started) if (outcome.status === "rejected") throw outcome.reason;
   await platform.deployScript("calc", PROJECT_MCP_SERVER);
   await platform.control.putWorkspace("dev", devWorkspace());
-  await platform.control.putWorkspaceTokens("dev", { tokens: [{ hash: dev.hash, role: "admin", label: "test" }] });
+  await platform.control.putWorkspaceTokens("dev", {
+    tokens: [
+      { hash: dev.hash, role: "admin", label: "test" },
+      { hash: devRelay.hash, role: "admin", label: "relay" },
+    ],
+  });
   // Members whose errors quote the credentials they were sent.
   await platform.control.putWorkspace("leaks", {
     config: {
@@ -274,6 +289,68 @@ describe("composition through /ws/dev", () => {
   });
 });
 
+describe("members' messages and requests during a call", () => {
+  /** A client that can sample (answers with the prompt it got), elicit (accepts) and list roots, recording what it was asked. */
+  async function capableClient() {
+    const client = new Client({ name: "capable", version: "1.0.0" }, { capabilities: { sampling: {}, elicitation: {}, roots: { listChanged: true } } });
+    const asked: { method: string; id: unknown; text?: string }[] = [];
+    client.setRequestHandler(CreateMessageRequestSchema, async (request, extra) => {
+      const first = request.params.messages[0]?.content;
+      const text = first && "text" in first ? String(first.text) : "";
+      asked.push({ method: request.method, id: extra.requestId, text });
+      return { role: "assistant", model: "test-model", content: { type: "text", text: `sampled(${text})` } };
+    });
+    client.setRequestHandler(ElicitRequestSchema, async (request, extra) => {
+      asked.push({ method: request.method, id: extra.requestId });
+      return { action: "accept", content: { ok: true } };
+    });
+    client.setRequestHandler(ListRootsRequestSchema, async (request, extra) => {
+      asked.push({ method: request.method, id: extra.requestId });
+      return { roots: [{ uri: "file:///work/project", name: "project" }] };
+    });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${platform.url}/ws/dev`), { requestInit: { headers: { Authorization: `Bearer ${devRelay.token}` } } }));
+    clients.push(client);
+    return { client, asked };
+  }
+
+  it("relays members' sampling, elicitation and roots requests to the client and its answers back, ids kept apart", async () => {
+    const { client, asked } = await capableClient();
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    // server-everything offers these only to clients that declared the capabilities: the gateway passed them on.
+    expect(names).toEqual(expect.arrayContaining(["everything__trigger-sampling-request", "everything__trigger-elicitation-request", "everything__get-roots-list"]));
+    // Two members ask at once; each numbers its requests from 0, the client must see distinct ids.
+    const [everythingSampled, alphaAsked] = await Promise.all([
+      client.callTool({ name: "everything__trigger-sampling-request", arguments: { prompt: "from everything", maxTokens: 5 } }),
+      client.callTool({ name: "alpha__ask", arguments: { prompt: "from alpha" } }),
+    ]);
+    expect(textOf(everythingSampled)).toContain("sampled(Resource trigger-sampling-request context: from everything)");
+    expect(textOf(alphaAsked)).toBe('sampled(alpha: from alpha) / accept {"ok":true}');
+    expect(new Set(asked.map((a) => a.id)).size).toBe(asked.length);
+
+    const elicited = await client.callTool({ name: "everything__trigger-elicitation-request", arguments: {} });
+    expect(textOf(elicited)).toMatch(/accept/i);
+    const roots = await client.callTool({ name: "everything__get-roots-list", arguments: {} });
+    expect(textOf(roots)).toContain("file:///work/project");
+    expect(asked.map((a) => a.method)).toEqual(expect.arrayContaining(["sampling/createMessage", "elicitation/create", "roots/list"]));
+  });
+
+  it("passes on log messages sent during a call without a progress token", async () => {
+    const client = await connect("dev", "http", devRelay.token);
+    const logs: unknown[] = [];
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logs.push(n.params));
+    expect(textOf(await client.callTool({ name: "alpha__log", arguments: { text: "hello from alpha" } }))).toBe("logged");
+    await expect.poll(() => logs).toEqual([{ level: "info", logger: "alpha/tool", data: "hello from alpha" }]);
+  });
+
+  it("answers a member's request with an error when the client cannot take it", async () => {
+    // The default client declares no sampling: alpha's request is refused, and its tool reports the refusal.
+    const client = await connect("dev", "http", devRelay.token);
+    const refused = await client.callTool({ name: "alpha__ask", arguments: { prompt: "x" } });
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toMatch(/sampling/);
+  });
+});
+
 describe("secrets in proxy headers", () => {
   it("sends the real value upstream, never the member token, and keeps it out of results", async () => {
     const client = await connect();
@@ -342,7 +419,7 @@ describe("fan-out", () => {
     const started = Date.now();
     const { tools, _meta } = await client.listTools();
     const elapsed = Date.now() - started;
-    expect(tools.map((t) => t.name).sort()).toEqual(["beta__echo", "beta__fails", "beta__headers", "beta__wait", "beta__whoami"]);
+    expect(tools.map((t) => t.name).sort()).toEqual(["beta__ask", "beta__echo", "beta__fails", "beta__headers", "beta__log", "beta__wait", "beta__whoami"]);
     const failed = _meta?.[FAILED_MEMBERS_META] as { member: string; error: string }[];
     expect(failed.map((f) => f.member).sort()).toEqual(["hung", "hung-too"]);
     expect(failed[0]?.error).toBe("did not answer within 1500 ms");

@@ -9,6 +9,7 @@ import { namespaceUri, prefixName, splitName, splitUri, URI_SCHEME } from "./nam
 import { MemberError, UpstreamRpcError, type Budget, type Upstream } from "./upstream";
 import type { MemberRuntime } from "./members";
 import { NO_REDACTION, type Redactor } from "./redact";
+import type { Relay } from "./relay";
 
 export const SUPPORTED_PROTOCOL_VERSIONS = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"] as const;
 export const LATEST_PROTOCOL_VERSION = SUPPORTED_PROTOCOL_VERSIONS[0];
@@ -47,6 +48,8 @@ export interface CallContext {
   member(member: Member): Promise<MemberEntry>;
   /** Messages for the client while the request runs (progress, logs); null when the response is plain JSON. */
   sink: ((message: JsonRpcMessage) => void) | null;
+  /** Sends a member's request (sampling, elicitation, roots) to the client and waits for its answer; null without a sink. */
+  relay: Relay | null;
   /** Aborted when the client cancels the request. */
   signal: AbortSignal;
   log(line: string): void;
@@ -156,7 +159,7 @@ async function routed(
     await entry.upstream.ensureReady(budget(memberTimeout(ctx, member), ctx.signal));
     const sink = ctx.sink;
     const forward = sink ? (m: JsonRpcMessage) => sink(rewriteFromMember(member.slug, m)) : undefined;
-    return rewrite(await entry.upstream.request(method, params, budget(ctx.config.callTimeoutMs, ctx.signal), forward));
+    return rewrite(await entry.upstream.request(method, params, budget(ctx.config.callTimeoutMs, ctx.signal), forward, ctx.relay ?? undefined));
   } catch (err) {
     throw memberError(member.slug, err, entry.runtime.redact);
   }

@@ -6,6 +6,7 @@
 import { INTERNAL_ERROR, isObject, type JsonObject, type JsonRpcId, type JsonRpcMessage } from "./jsonrpc";
 import { readEvents } from "../sse/read-events";
 import { NO_REDACTION, type Redactor } from "./redact";
+import type { Relay } from "./relay";
 
 /** Sends one HTTP request to the member (its URL and configured headers are the transport's business). */
 export type MemberFetch = (method: "GET" | "POST" | "DELETE", headers: Headers, body: string | undefined, signal: AbortSignal) => Promise<Response>;
@@ -51,6 +52,8 @@ export interface UpstreamOptions {
   fetch: MemberFetch;
   /** The protocol version the gateway's client negotiated; offered to the member first. */
   protocolVersion: string;
+  /** The capabilities the gateway declares to the member: those of its client it can relay (relay.ts). */
+  clientCapabilities?: JsonObject;
   /** Called each time the member's session is (re)initialized. */
   onReady?: () => void;
   /**
@@ -95,7 +98,7 @@ export class Upstream {
     const id = `init-${++this.nextId}`;
     const res = await this.send(
       "POST",
-      { jsonrpc: "2.0", id, method: "initialize", params: { protocolVersion: this.protocolVersion, capabilities: {}, clientInfo: GATEWAY_CLIENT_INFO } },
+      { jsonrpc: "2.0", id, method: "initialize", params: { protocolVersion: this.protocolVersion, capabilities: this.options.clientCapabilities ?? {}, clientInfo: GATEWAY_CLIENT_INFO } },
       budget,
     );
     const sessionId = res.headers.get("mcp-session-id");
@@ -112,9 +115,15 @@ export class Upstream {
 
   /**
    * Sends a request and resolves with its result. `onMessage` receives what the member sends on the way
-   * (progress, log messages); requests it makes of the client are answered here (the gateway relays none).
+   * (progress, log messages); its requests of the client go to `relay` (answered "not relayed" without one).
    */
-  async request(method: string, params: JsonObject | undefined, budget: Budget, onMessage: (m: JsonRpcMessage) => void = () => {}): Promise<unknown> {
+  async request(
+    method: string,
+    params: JsonObject | undefined,
+    budget: Budget,
+    onMessage: (m: JsonRpcMessage) => void = () => {},
+    relay?: Relay,
+  ): Promise<unknown> {
     for (let attempt = 0; ; attempt++) {
       await this.ensureReady(budget);
       const session = this.sessionId;
@@ -127,7 +136,7 @@ export class Upstream {
           if (this.sessionId === session) this.ready = undefined;
           continue;
         }
-        return await this.readResult(res, id, budget, onMessage);
+        return await this.readResult(res, id, budget, onMessage, relay);
       } catch (err) {
         const failure = describeFailure(err, budget);
         // Timed out or cancelled by the client: the member may still be working on it, so tell it to stop.
@@ -154,7 +163,7 @@ export class Upstream {
    * Opens the member's GET stream (server-initiated messages) and feeds it to `onMessage` until `signal` aborts or
    * the member closes it. Members that offer none (405) are fine.
    */
-  async listen(onMessage: (m: JsonRpcMessage) => void, signal: AbortSignal): Promise<void> {
+  async listen(onMessage: (m: JsonRpcMessage) => void, signal: AbortSignal, relay?: Relay): Promise<void> {
     if (!this.ready || !this.sessionId) return;
     const budget = { signal, timeoutMs: 0 };
     let res: Response;
@@ -168,7 +177,7 @@ export class Upstream {
       return;
     }
     try {
-      for await (const event of readEvents(res.body, { signal })) this.dispatchEvent(event.data, undefined, budget, onMessage);
+      for await (const event of readEvents(res.body, { signal })) this.dispatchEvent(event.data, undefined, budget, onMessage, relay);
     } catch {
       // Closed by us (signal) or dropped by the member: either way the listener ends.
     }
@@ -206,7 +215,7 @@ export class Upstream {
   }
 
   /** Reads the answer to request `id` from a JSON or SSE response; resumes a stream that closed early. */
-  private async readResult(res: Response, id: JsonRpcId, budget: Budget, onMessage: (m: JsonRpcMessage) => void): Promise<unknown> {
+  private async readResult(res: Response, id: JsonRpcId, budget: Budget, onMessage: (m: JsonRpcMessage) => void, relay?: Relay): Promise<unknown> {
     for (let resumes = 0; ; resumes++) {
       if (!res.ok) {
         const text = this.redactBody(await res.text().catch(() => ""));
@@ -233,7 +242,7 @@ export class Upstream {
       let lastId: string | undefined;
       for await (const event of readEvents(res.body, { signal: budget.signal })) {
         if (event.id) lastId = event.id;
-        const answer = this.dispatchEvent(event.data, id, budget, onMessage);
+        const answer = this.dispatchEvent(event.data, id, budget, onMessage, relay);
         if (answer !== undefined) return this.unwrap(answer);
       }
       // The stream ended without the answer. A member that gave event ids expects the client to resume with GET.
@@ -243,7 +252,7 @@ export class Upstream {
   }
 
   /** Handles one event's message; returns it when it is the response to `id`. */
-  private dispatchEvent(data: string, id: JsonRpcId | undefined, budget: Budget, onMessage: (m: JsonRpcMessage) => void): JsonObject | undefined {
+  private dispatchEvent(data: string, id: JsonRpcId | undefined, budget: Budget, onMessage: (m: JsonRpcMessage) => void, relay?: Relay): JsonObject | undefined {
     if (!data) return undefined;
     let message: unknown;
     try {
@@ -253,19 +262,22 @@ export class Upstream {
     }
     if (!isObject(message) || message.jsonrpc !== "2.0") return undefined;
     if (typeof message.method === "string") {
-      if ("id" in message) void this.answerServerRequest(message, budget);
+      if ("id" in message) void this.answerServerRequest(message, budget, relay);
       else onMessage(message as unknown as JsonRpcMessage);
       return undefined;
     }
     return id !== undefined && message.id === id ? message : undefined;
   }
 
-  /** The gateway relays no server-to-client requests (sampling, elicitation, roots); it answers ping itself. */
-  private async answerServerRequest(message: JsonObject, budget: Budget): Promise<void> {
-    const reply =
+  /** Answers ping itself; sampling, elicitation and roots requests go to the client through `relay`, the answer back here. */
+  private async answerServerRequest(message: JsonObject, budget: Budget, relay: Relay | undefined): Promise<void> {
+    const body =
       message.method === "ping"
-        ? { jsonrpc: "2.0", id: message.id, result: {} }
-        : { jsonrpc: "2.0", id: message.id, error: { code: -32601, message: `the Aerostack gateway does not relay ${String(message.method)} to its clients` } };
+        ? { result: {} }
+        : relay
+          ? await relay(message)
+          : { error: { code: -32601, message: `the Aerostack gateway cannot relay ${String(message.method)} outside a request the client is waiting on` } };
+    const reply = { jsonrpc: "2.0", id: message.id, ...body };
     try {
       const res = await this.send("POST", reply, budget);
       await res.body?.cancel();
