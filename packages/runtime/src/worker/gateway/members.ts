@@ -11,6 +11,8 @@ import { requestLog } from "../logs/request-log";
 import { PROJECT_MCP_PATH, type Member } from "../../shared/gateway";
 import { MemberError, type MemberFetch } from "./upstream";
 import { NO_REDACTION, redactor, type Redactor } from "./redact";
+import { judge, type RuleWording } from "../egress/rules";
+import { ownPorts } from "../egress/own-ports";
 
 export interface MemberRuntime {
   fetch: MemberFetch;
@@ -44,6 +46,40 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
       },
     );
   });
+}
+
+const MEMBER_WORDING: RuleWording = {
+  who: "a workspace member",
+  privateHint: "add the member with --allow-private if it really lives on your network",
+};
+
+/**
+ * The SSRF rule again at connect time (worker/workspaces/member-url.ts checked the URL when it was added): the URL's
+ * host by the egress rule table, then the connection through a workerd network service whose lists judge the address
+ * the name resolves to, so a public-looking name that resolves to loopback, private or metadata addresses is refused
+ * too. `aerostack dev` reaches loopback as before: its members are the developer's own machine. On a platform the
+ * platform's own ports are refused whatever the host. On Cloudflare (no network services) the global fetch goes out,
+ * and Cloudflare refuses private destinations itself.
+ */
+async function connectToMember(env: PlatformEnv, member: Extract<Member, { kind: "proxy" }>, request: Request, signal: AbortSignal): Promise<Response> {
+  const dev = env.AEROSTACK_MODE === "dev";
+  const allowPrivate = dev || member.allowPrivate === true;
+  const url = new URL(member.url);
+  const verdict = judge(url, { allowPrivate, ownPorts: dev ? [] : await ownPorts(env) }, MEMBER_WORDING);
+  if (!verdict.allowed) throw new MemberError(`refused: ${verdict.message}`);
+  const network = allowPrivate ? (env.AEROSTACK_EGRESS_MEMBERS ?? env.AEROSTACK_EGRESS_PRIVATE) : env.AEROSTACK_EGRESS_PUBLIC;
+  try {
+    return await abortable(network ? network.fetch(request) : fetch(request), signal);
+  } catch (err) {
+    if (signal.aborted) throw err;
+    // workerd reports a connect its lists refused as "internal error; reference = …": say what that means here.
+    const why = err instanceof Error ? err.message : String(err);
+    const detail = why.startsWith("internal error") ? "" : ` (${why})`;
+    throw new MemberError(
+      `could not be reached: nothing answered at ${url.host}, or it resolves to an address this member may not reach ` +
+        `(${allowPrivate ? "link-local and metadata addresses are refused" : "public addresses only; add the member with --allow-private to reach private and loopback ones"})${detail}`,
+    );
+  }
 }
 
 export function memberRuntime(member: Member, host: MemberHost, secrets: Record<string, string> | undefined): MemberRuntime {
@@ -103,7 +139,8 @@ export function memberRuntime(member: Member, host: MemberHost, secrets: Record<
       }
       for (const [name, value] of resolved) headers.set(name, value);
       // Redirects are not followed: the member's credentials must not travel to another address.
-      const res = await fetch(member.url, { method, headers, ...(body !== undefined ? { body } : {}), signal, redirect: "manual" });
+      const request = new Request(member.url, { method, headers, ...(body !== undefined ? { body } : {}), signal, redirect: "manual" });
+      const res = await connectToMember(host.env, member, request, signal);
       if (res.status >= 300 && res.status < 400) {
         await res.body?.cancel();
         const location = res.headers.get("location");
