@@ -543,6 +543,8 @@ describe("malformed JSON-RPC", () => {
       headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...auth(), ...headers },
       body,
     });
+  /** The second dev token: the dev token's 120 requests a minute go to the other tests of this file. */
+  const relayAuth = { authorization: `Bearer ${devRelay.token}` };
   const errorOf = async (res: Response) => ((await res.json()) as { id: unknown; error: { code: number; message: string } });
 
   it("answers each kind with the spec's code and status, and keeps serving", async () => {
@@ -585,6 +587,67 @@ describe("malformed JSON-RPC", () => {
     // And a fresh client still gets the whole workspace.
     const client = await connect();
     expect((await client.listTools()).tools.length).toBeGreaterThan(5);
+  });
+
+  it("answers a request nested 5,000 levels deep, anywhere, with a JSON-RPC error and no host detail", async () => {
+    const init = await post(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-03-26", capabilities: {}, clientInfo: { name: "raw", version: "1" } } }), relayAuth);
+    const session = { ...relayAuth, "mcp-session-id": init.headers.get("mcp-session-id")!, "mcp-protocol-version": "2025-03-26" };
+    await init.body?.cancel();
+    const deep = (n: number) => `${"[".repeat(n)}${"]".repeat(n)}`;
+    const bodies = [
+      `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"alpha__echo","arguments":{"text":${deep(5000)}}}}`,
+      `{"jsonrpc":"2.0","id":3,"method":"ping","params":{"x":${deep(5000)}}}`,
+      `${"[".repeat(5000)}${"]".repeat(5000)}`,
+      `${"{\"a\":".repeat(5000)}1${"}".repeat(5000)}`,
+    ];
+    for (const body of [...bodies, ...bodies.map((b) => b.replace(/\[/g, '{"k":').replace(/\]/g, "}"))]) {
+      const res = await post(body, session);
+      const text = await res.text();
+      expect(res.status, text.slice(0, 300)).toBe(400);
+      const answer = JSON.parse(text) as { error: { code: number; message: string } };
+      expect([-32600, -32700]).toContain(answer.error.code);
+      expect(text).not.toMatch(/\/(?:work|home|tmp|root|usr)\/|node_modules|\.ts:\d|\bat \w+ \(/);
+    }
+    // Moderate nesting (a real tool's arguments) still goes through.
+    const fine = await post(JSON.stringify({ jsonrpc: "2.0", id: 9, method: "tools/call", params: { name: "alpha__echo", arguments: { text: "ok", deep: JSON.parse(deep(30)) } } }), session);
+    expect(fine.status).toBe(200);
+    await fine.body?.cancel();
+  });
+
+  it("refuses a batch whose requests share an id, whole, as serveMcp does, and answers a batch of distinct ids in full", async () => {
+    const init = await post(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-03-26", capabilities: {}, clientInfo: { name: "raw", version: "1" } } }), relayAuth);
+    const session = { ...relayAuth, "mcp-session-id": init.headers.get("mcp-session-id")!, "mcp-protocol-version": "2025-03-26" };
+    await init.body?.cancel();
+    const duplicated = await post(
+      JSON.stringify([
+        { jsonrpc: "2.0", id: 7, method: "ping" },
+        { jsonrpc: "2.0", id: 7, method: "tools/list" },
+      ]),
+      session,
+    );
+    expect(duplicated.status).toBe(400);
+    const refused = await errorOf(duplicated);
+    expect(refused).toMatchObject({ id: null, error: { code: -32600 } });
+    expect(refused.error.message).toContain("7");
+    const batch = await post(
+      JSON.stringify([
+        { jsonrpc: "2.0", id: 7, method: "ping" },
+        { jsonrpc: "2.0", method: "notifications/roots/list_changed" },
+        { jsonrpc: "2.0", id: "7", method: "ping" },
+      ]),
+      session,
+    );
+    expect(batch.status).toBe(200);
+    expect(await batch.json()).toEqual([
+      { jsonrpc: "2.0", id: 7, result: {} },
+      { jsonrpc: "2.0", id: "7", result: {} },
+    ]);
+    // A response nobody asked for (the client answering a request the gateway never sent) is accepted and ignored.
+    const stray = await post(JSON.stringify({ jsonrpc: "2.0", id: "nobody-asked", result: {} }), session);
+    expect(stray.status).toBe(202);
+    const nullId = await post(JSON.stringify({ jsonrpc: "2.0", id: null, method: "ping" }), session);
+    expect(nullId.status).toBe(400);
+    expect((await errorOf(nullId)).error.code).toBe(-32600);
   });
 
   it("refuses requests without a session, and sessions that do not exist", async () => {

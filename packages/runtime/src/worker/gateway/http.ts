@@ -14,9 +14,12 @@ import {
   isRequest,
   MAX_BATCH,
   MAX_BODY_BYTES,
+  MAX_DEPTH,
+  nestedDeeperThan,
   PARSE_ERROR,
   RATE_LIMITED,
   SESSION_NOT_FOUND,
+  sharedRequestId,
   validateMessage,
   type JsonRpcMessage,
 } from "./jsonrpc";
@@ -118,6 +121,7 @@ async function parseMessages(request: Request): Promise<{ messages: JsonRpcMessa
   } catch {
     return httpError(400, PARSE_ERROR, "Parse error: the body is not valid JSON");
   }
+  if (nestedDeeperThan(raw)) return httpError(400, INVALID_REQUEST, `Invalid Request: the message nests deeper than ${MAX_DEPTH} levels`);
   const batch = Array.isArray(raw);
   const items = batch ? (raw as unknown[]) : [raw];
   if (items.length === 0) return httpError(400, INVALID_REQUEST, "Invalid Request: an empty batch");
@@ -127,6 +131,12 @@ async function parseMessages(request: Request): Promise<{ messages: JsonRpcMessa
     const checked = validateMessage(item);
     if (!checked.ok) return httpError(400, INVALID_REQUEST, `Invalid Request: ${batch ? `message ${i}: ` : ""}${checked.reason}`, {}, checked.id);
     messages.push(checked.message);
+  }
+  // Refused whole, as serveMcp refuses it (src/mcp/jsonrpc.ts): MCP forbids reusing a request id, and answers that
+  // share an id cannot be told apart by the client.
+  const shared = sharedRequestId(messages);
+  if (shared !== undefined) {
+    return httpError(400, INVALID_REQUEST, `Invalid Request: the id ${JSON.stringify(shared)} is used by more than one request of the batch (request ids must be unique)`);
   }
   return { messages, batch };
 }

@@ -438,6 +438,10 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
       return errorOf(request.id, { code: INVALID_REQUEST, message: "Invalid Request: this session is already initialized" });
     }
     const key = JSON.stringify(request.id);
+    // MCP: an id is never reused in a session; one still in flight would take over the other's cancellation.
+    if (this.inflight.has(key)) {
+      return errorOf(request.id, { code: INVALID_REQUEST, message: `Invalid Request: the id ${key} belongs to a request still in flight (request ids must be unique)` });
+    }
     const controller = new AbortController();
     this.inflight.set(key, controller);
     const ctx: CallContext = {
