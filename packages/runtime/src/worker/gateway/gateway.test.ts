@@ -50,7 +50,7 @@ let paged: Fixture;
 let escaping: RawFixture;
 const dev = newDevToken();
 /** A token belongs to one workspace, so each test workspace has its own. */
-const tokens: Record<string, { token: string; hash: string }> = { dev, leaks: newDevToken(), slow: newDevToken(), broken: newDevToken(), escapes: newDevToken() };
+const tokens: Record<string, { token: string; hash: string }> = { dev, leaks: newDevToken(), slow: newDevToken(), broken: newDevToken(), escapes: newDevToken(), outer: newDevToken(), "loop-a": newDevToken() };
 /** A second token of the dev workspace: each token has its own 120 requests a minute, and one is not enough for this file. */
 const devRelay = newDevToken();
 const clients: Client[] = [];
@@ -348,6 +348,66 @@ describe("members' messages and requests during a call", () => {
     const refused = await client.callTool({ name: "alpha__ask", arguments: { prompt: "x" } });
     expect(refused.isError).toBe(true);
     expect(textOf(refused)).toMatch(/sampling/);
+  });
+});
+
+describe("composed workspaces", () => {
+  beforeAll(async () => {
+    // ops: a project and a proxied member with a secret; outer composes ops next to its own member.
+    await platform.control.putWorkspace("ops", {
+      config: {
+        members: [
+          { kind: "project", slug: "calc", project: "calc" },
+          { kind: "proxy", slug: "alpha", url: alpha.url, headers: { Authorization: { secret: "ALPHA_TOKEN", prefix: "Bearer " } } },
+        ],
+      },
+      secrets: { alpha: { ALPHA_TOKEN: SECRET } },
+    });
+    await platform.control.putWorkspace("outer", {
+      config: {
+        members: [
+          { kind: "workspace", slug: "ops", workspace: "ops" },
+          { kind: "proxy", slug: "beta", url: beta.url, headers: {} },
+          { kind: "workspace", slug: "nowhere", workspace: "no-such-workspace" },
+        ],
+      },
+    });
+    await platform.control.putWorkspaceTokens("outer", { tokens: [{ hash: tokens.outer!.hash, role: "admin", label: "test" }] });
+    // A cycle written around the API's add-time check: only the run-time depth limit stops it.
+    await platform.control.putWorkspace("loop-a", { config: { members: [{ kind: "workspace", slug: "b", workspace: "loop-b" }] } });
+    await platform.control.putWorkspace("loop-b", { config: { members: [{ kind: "workspace", slug: "a", workspace: "loop-a" }] } });
+    await platform.control.putWorkspaceTokens("loop-a", { tokens: [{ hash: tokens["loop-a"]!.hash, role: "admin", label: "test" }] });
+  });
+
+  it("lists a composed workspace's tools as member__member__tool and routes calls through it", async () => {
+    const client = await connect("outer");
+    const { tools, _meta } = await client.listTools();
+    const names = tools.map((t) => t.name);
+    expect(names).toEqual(expect.arrayContaining(["ops__calc__add", "ops__alpha__whoami", "ops__alpha__headers", "beta__whoami"]));
+    expect(names.every((n) => /^(ops__(calc|alpha)|beta)__/.test(n))).toBe(true);
+    const failed = _meta?.[FAILED_MEMBERS_META] as { member: string; error: string }[];
+    expect(failed).toEqual([{ member: "nowhere", error: expect.stringContaining('"no-such-workspace", which does not exist') }]);
+    expect(textOf(await client.callTool({ name: "ops__calc__add", arguments: { a: 2, b: 3 } }))).toBe("5");
+    expect(textOf(await client.callTool({ name: "ops__alpha__whoami", arguments: {} }))).toBe("alpha");
+    // The composed workspace injects (and redacts) its own secrets; the outer token goes nowhere.
+    const seen = alpha.requests.length;
+    const headers = textOf(await client.callTool({ name: "ops__alpha__headers", arguments: {} }));
+    expect(headers).not.toContain(SECRET);
+    expect(headers).not.toContain(tokens.outer!.token);
+    expect(alpha.requests.slice(seen).every((r) => r.headers.authorization === `Bearer ${SECRET}`)).toBe(true);
+    // Resources keep working through two levels of namespacing.
+    const read = await client.readResource({ uri: "aerostack://ops/aerostack://alpha/file:///readme.md" });
+    expect(read.contents[0]).toMatchObject({ text: "# alpha" });
+  });
+
+  it("refuses a composition cycle at run time by depth, naming the limit", async () => {
+    const client = await connect("loop-a");
+    const { tools, _meta } = await client.listTools();
+    expect(tools).toEqual([]);
+    const failed = _meta?.[FAILED_MEMBERS_META] as { member: string; error: string }[];
+    // Each level names the member it left out; the path leads to where the limit was hit.
+    expect(failed.map((f) => f.member)).toEqual(["b__a__b__a__b"]);
+    expect(failed[0]!.error).toMatch(/nest at most 4 deep \(is there a cycle\?\)/);
   });
 });
 

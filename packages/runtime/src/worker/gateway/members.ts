@@ -9,6 +9,7 @@ import { describeRunError, runProject } from "../isolates/run-project";
 import { newRequestId } from "../http/request-id";
 import { requestLog } from "../logs/request-log";
 import { PROJECT_MCP_PATH, type Member } from "../../shared/gateway";
+import { GATEWAY_PREFIX, serveComposed, type Composer } from "./http";
 import { MemberError, type MemberFetch } from "./upstream";
 import { NO_REDACTION, redactor, type Redactor } from "./redact";
 import { judge, type RuleWording } from "../egress/rules";
@@ -27,7 +28,15 @@ export interface MemberHost {
   exports: unknown;
   /** The session object's own: a project member's request log is written after the answer. */
   waitUntil(promise: Promise<unknown>): void;
+  /** This workspace as the composer of a workspace member: its name, the depth such a member is at, the caller's role. */
+  composer: Composer;
 }
+
+/**
+ * Compositions nest at most this deep. Cycles are refused when a member is added; this guards the run time against
+ * one that got in anyway (a config written around the API) or a chain too long to be sensible.
+ */
+export const MAX_COMPOSITION_DEPTH = 4;
 
 /** Resolves `signal`'s abort as a rejection even when `work` cannot be cancelled (an RPC into an isolate). */
 function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
@@ -106,10 +115,22 @@ export function memberRuntime(member: Member, host: MemberHost, secrets: Record<
   }
 
   if (member.kind === "workspace") {
-    // Composition reaches the other workspace's gateway inside the platform; until the gateway serves it, say so.
+    // The other workspace's gateway, called inside the platform; it redacts its own members' secrets.
     return {
       redact: NO_REDACTION,
-      fetch: () => Promise.reject(new MemberError(`composes workspace "${member.workspace}", which this gateway does not serve yet`)),
+      async fetch(method, headers, body, signal) {
+        const { composer } = host;
+        if (composer.depth > MAX_COMPOSITION_DEPTH) {
+          throw new MemberError(`composes workspace "${member.workspace}" ${composer.depth} levels deep; compositions nest at most ${MAX_COMPOSITION_DEPTH} deep (is there a cycle?)`);
+        }
+        const request = new Request(`http://gateway.internal${GATEWAY_PREFIX}${member.workspace}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+        const res = await abortable(serveComposed(request, host.env, member.workspace, composer), signal);
+        if (res.status === 404 && !res.headers.has("mcp-session-id") && method === "POST" && !headers.has("mcp-session-id")) {
+          await res.body?.cancel();
+          throw new MemberError(`composes workspace "${member.workspace}", which does not exist on this platform`);
+        }
+        return res;
+      },
     };
   }
 

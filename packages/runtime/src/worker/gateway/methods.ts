@@ -118,6 +118,8 @@ async function fanOut(
         for (let page = 0; page < MAX_PAGES; page++) {
           const result = await entry.upstream.request(method, cursor === undefined ? undefined : { cursor }, b);
           if (!isObject(result)) throw new MemberError(`answered ${method} without a result object`);
+          // A composed workspace's own left-out members are this list's too, named by their path.
+          if (member.kind === "workspace") failed.push(...nestedFailures(member.slug, result));
           const list = result[key];
           if (Array.isArray(list)) {
             for (const item of list) {
@@ -143,6 +145,15 @@ async function fanOut(
   const result: JsonObject = { [key]: parts.flat() };
   if (failed.length > 0) result._meta = { [FAILED_MEMBERS_META]: failed };
   return result;
+}
+
+/** The members a composed workspace's gateway reported as failed (its `_meta`), as `{slug}__{their name}`. */
+function nestedFailures(slug: string, result: JsonObject): { member: string; error: string }[] {
+  const meta = isObject(result._meta) ? result._meta[FAILED_MEMBERS_META] : undefined;
+  if (!Array.isArray(meta)) return [];
+  return meta.flatMap((f: unknown) =>
+    isObject(f) && typeof f.member === "string" && typeof f.error === "string" ? [{ member: prefixName(slug, f.member), error: f.error }] : [],
+  );
 }
 
 /** Sends one request to the member the config names, passing its result through untouched unless `rewrite` says. */

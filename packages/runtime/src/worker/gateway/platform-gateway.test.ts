@@ -72,6 +72,33 @@ async function loopbackName(): Promise<string | null> {
   return found && /^127\./.test(found.address) ? name : null;
 }
 
+describe("a workspace composing another", () => {
+  it("holds the composed workspace's switched-off tools and the caller's role, and logs the composer as its caller", async () => {
+    await api("POST", "/workspaces", { name: "ops" });
+    await api("PUT", "/workspaces/ops/members/calc", { member: { kind: "project", slug: "calc", project: "calc" } });
+    await api("PUT", "/workspaces/ops/members/calc/state", { disabledTools: ["boom"] });
+    await api("POST", "/workspaces", { name: "team" });
+    const added = await api("PUT", "/workspaces/team/members/ops", { member: { kind: "workspace", slug: "ops", workspace: "ops" } });
+    expect(added.members, JSON.stringify(added)).toHaveLength(1);
+
+    const developer = await connect(await token("developer", {}, "team"), "team");
+    expect((await developer.listTools()).tools.map((t) => t.name).sort()).toEqual(["ops__calc__add", "ops__calc__headers"]);
+    expect((await developer.callTool({ name: "ops__calc__add", arguments: { a: 20, b: 22 } })).content).toEqual([{ type: "text", text: "42" }]);
+    const off = (await developer.callTool({ name: "ops__calc__boom", arguments: {} }).catch((e: unknown) => e)) as McpError;
+    expect(off.message).toMatch(/switched off in workspace "ops"/);
+
+    // A read-only token of the composing workspace stays read-only inside the composed one.
+    const reader = await connect(await token("read-only", {}, "team"), "team");
+    expect((await reader.listTools()).tools.map((t) => t.name)).toEqual(["ops__calc__add"]);
+    const denied = (await reader.callTool({ name: "ops__calc__headers", arguments: {} }).catch((e: unknown) => e)) as McpError;
+    expect(denied.message).toMatch(/read-only/);
+
+    await expect
+      .poll(async () => ((await api("GET", "/workspaces/ops/logs?limit=100")).entries as Json[]).filter((e) => e.method === "tools/call").map((e) => e.tokenName))
+      .toContain("workspace team");
+  });
+});
+
 describe("proxied members at connect time", () => {
   it("refuses a member whose name resolves to loopback unless it was added with allowPrivate", async (t) => {
     const name = await loopbackName();

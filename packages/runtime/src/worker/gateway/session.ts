@@ -45,6 +45,8 @@ export interface SessionCall {
   config: WorkspaceConfig;
   /** The calling token's role, allow-list, and the workspace's switched-off tools. */
   policy: GatewayPolicy;
+  /** 0 for a client's session; n for one opened by a workspace composing this one n levels up (http.ts serveComposed). */
+  depth: number;
 }
 
 export interface PostCall extends SessionCall {
@@ -63,6 +65,8 @@ interface SessionRecord {
   mode: "streamable" | "legacy";
   protocolVersion: string;
   clientInfo: unknown;
+  /** How deep in a composition this session is (0: a client's own). */
+  depth?: number;
   /** What the client said it can do; members' sampling, elicitation and roots requests are relayed only if it can. */
   clientCapabilities?: JsonObject;
   createdAt: number;
@@ -275,6 +279,7 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
       protocolVersion: negotiateVersion(init.params?.protocolVersion),
       clientInfo: init.params?.clientInfo ?? null,
       clientCapabilities: isObject(init.params?.capabilities) ? init.params.capabilities : {},
+      depth: call.depth,
       createdAt: now,
       lastSeen: now,
     };
@@ -381,7 +386,12 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
     // Another request may have created it while the secrets were read.
     const raced = this.upstreams.get(member.slug);
     if (raced?.key === key) return raced;
-    const host: MemberHost = { env: this.env, exports: this.ctx.exports, waitUntil: (p) => this.ctx.waitUntil(p) };
+    const host: MemberHost = {
+      env: this.env,
+      exports: this.ctx.exports,
+      waitUntil: (p) => this.ctx.waitUntil(p),
+      composer: { workspace: call.workspace, depth: (record.depth ?? 0) + 1, role: call.policy.role },
+    };
     const runtime = memberRuntime(member, host, secrets);
     const entry: UpstreamEntry = {
       key,
