@@ -20,6 +20,7 @@ import { newDevToken } from "../../host/project/workspace";
 import { FAILED_MEMBERS_META, type WorkspacePut } from "../../shared/gateway";
 import { PROJECT_MCP_SERVER } from "./fixtures/project-server";
 import {
+  cursorServer,
   downUrl,
   echoServer,
   pagedServer,
@@ -48,9 +49,11 @@ let hung: RawFixture;
 let hung2: RawFixture;
 let paged: Fixture;
 let escaping: RawFixture;
+let looping: Fixture;
+let endless: Fixture;
 const dev = newDevToken();
 /** A token belongs to one workspace, so each test workspace has its own. */
-const tokens: Record<string, { token: string; hash: string }> = { dev, leaks: newDevToken(), slow: newDevToken(), broken: newDevToken(), escapes: newDevToken(), outer: newDevToken(), "loop-a": newDevToken() };
+const tokens: Record<string, { token: string; hash: string }> = { dev, leaks: newDevToken(), slow: newDevToken(), broken: newDevToken(), cursors: newDevToken(), escapes: newDevToken(), outer: newDevToken(), "loop-a": newDevToken() };
 /** A second token of the dev workspace: each token has its own 120 requests a minute, and one is not enough for this file. */
 const devRelay = newDevToken();
 const clients: Client[] = [];
@@ -83,6 +86,8 @@ beforeAll(async () => {
     startHungServer().then((f) => (hung2 = f)),
     startMcpFixture(pagedServer(25, 10)).then((f) => (paged = f)),
     startEscapingServer().then((f) => (escaping = f)),
+    startMcpFixture(cursorServer("loop")).then((f) => (looping = f)),
+    startMcpFixture(cursorServer("endless")).then((f) => (endless = f)),
     createTestPlatform({ port: 0 }).then((p) => (platform = p)),
   ]);
   for (const outcome of started) if (outcome.status === "rejected") throw outcome.reason;
@@ -139,13 +144,22 @@ beforeAll(async () => {
       ],
     },
   });
+  await platform.control.putWorkspace("cursors", {
+    config: {
+      members: [
+        { kind: "proxy", slug: "looping", url: looping.url, headers: {} },
+        { kind: "proxy", slug: "endless", url: endless.url, headers: {} },
+      ],
+    },
+  });
+  await platform.control.putWorkspaceTokens("cursors", { tokens: [{ hash: tokens.cursors!.hash, role: "admin", label: "test" }] });
   await platform.control.putWorkspaceTokens("broken", { tokens: [{ hash: tokens.broken!.hash, role: "admin", label: "test" }] });
 }, 60_000);
 
 afterAll(async () => {
   await Promise.allSettled(clients.map((c) => c.close()));
   await platform?.dispose();
-  await Promise.allSettled([everything, alpha, beta, leaky, rejecting, hung, hung2, paged, escaping].map((f) => f?.close()));
+  await Promise.allSettled([everything, alpha, beta, leaky, rejecting, hung, hung2, paged, escaping, looping, endless].map((f) => f?.close()));
 });
 
 async function connect(workspace = "dev", transport: "http" | "sse" = "http", token = tokens[workspace]!.token): Promise<Client> {
@@ -536,6 +550,22 @@ describe("member sessions", () => {
     const err = await rpcError(client.callTool({ name: "ghost__anything", arguments: {} }));
     expect(err.message).toMatch(/^MCP error -32603: ghost: /);
     expect(textOf(await client.callTool({ name: "paged__t24", arguments: {} }))).toBe("called t24");
+  });
+});
+
+describe("members' list cursors", () => {
+  it("stops at a cursor that loops and at a list that never ends, listing each page once", async () => {
+    const client = await connect("cursors");
+    const { tools, _meta } = await client.listTools();
+    const names = tools.map((t) => t.name);
+    expect(names.filter((n) => n.startsWith("looping__"))).toEqual(["looping__l0", "looping__l1", "looping__l2"]);
+    expect(looping.requests.filter((r) => r.method.startsWith("tools/list")).map((r) => r.method)).toEqual(["tools/list ", "tools/list a", "tools/list b"]);
+    // The endless one is followed for 100 pages, then the list is what was read.
+    expect(names.filter((n) => n.startsWith("endless__"))).toEqual(Array.from({ length: 100 }, (_, i) => `endless__e${i}`));
+    expect(_meta?.[FAILED_MEMBERS_META]).toBeUndefined();
+    // The gateway's composed list is whole, so a cursor of the client's own is refused.
+    const cursor = await rpcError(client.listTools({ cursor: "a" }));
+    expect(cursor.code).toBe(-32602);
   });
 });
 
