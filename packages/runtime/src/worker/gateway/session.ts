@@ -133,7 +133,10 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
     let settle!: (res: Response) => void;
     const response = new Promise<Response>((resolve) => (settle = resolve));
     let writer: EventWriter | null = null;
+    let finished = false;
     const sink = (m: JsonRpcMessage) => {
+      // A member's word after the answer went out as JSON has no stream left to travel on.
+      if (finished && !writer) return;
       if (!writer) {
         writer = new EventWriter();
         // A client that hangs up cancels what it was waiting for.
@@ -162,6 +165,7 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
             flush();
           }),
         );
+        finished = true;
         const done = writer as EventWriter | null;
         if (done) done.close();
         else settle(Response.json(call.batch ? answers : answers[0], { headers: { "mcp-session-id": call.sessionId } }));
