@@ -564,7 +564,7 @@ function request(url, { method = "GET", host, headers = {}, body, agent = false,
     const req = http.request(url, { method, agent, headers: { ...(agent ? {} : { connection: "close" }), ...(host ? { host } : {}), ...headers } }, (res) => {
       const chunks = [];
       res.on("data", (c) => chunks.push(c));
-      res.on("end", () => done({ status: res.statusCode, body: Buffer.concat(chunks).toString("utf8") }));
+      res.on("end", () => done({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
       res.on("error", (error) => done({ error }));
     });
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
@@ -656,37 +656,45 @@ const projectTarget = (platform, deployUrl, path) => ({ url: `http://127.0.0.1:$
  */
 async function loadTest({ url, host }, { clients, warmupMs, countMs }) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
+  const r = await countedLoad(Array.from({ length: clients }), async () => {
+    const res = await request(url, { host, agent });
+    // A refused connection must not spin.
+    return !res.error && res.status === 200 ? { ms: res.ms } : { error: describeAnswer(res), backoff: Boolean(res.error) };
+  }, { warmupMs, countMs });
+  agent.destroy();
+  return { ...r.counts, p50LatencyMs: percentile(r.latencies, 50), p99LatencyMs: percentile(r.latencies, 99) };
+}
+
+/**
+ * One loop per worker, each running `step(worker)` again as soon as it resolves ({ ms } or { error, backoff }):
+ * `warmupMs` not counted, then what ends in the next `countMs` is. Resolves { counts: { value: per second,
+ * requests, errors, firstError }, latencies }.
+ */
+async function countedLoad(workers, step, { warmupMs, countMs }) {
   const from = performance.now() + warmupMs;
   const until = from + countMs;
   let ok = 0;
   let errors = 0;
   let firstError = null;
   const latencies = [];
-  const client = async () => {
-    while (performance.now() < until) {
-      const res = await request(url, { host, agent });
-      const at = performance.now();
-      if (at < from || at > until) continue;
-      if (!res.error && res.status === 200) {
-        ok++;
-        latencies.push(res.ms);
-      } else {
-        errors++;
-        firstError ??= describeAnswer(res);
-        if (res.error) await sleep(5); // a refused connection must not spin
+  await Promise.all(
+    workers.map(async (worker) => {
+      while (performance.now() < until) {
+        const r = await step(worker);
+        const at = performance.now();
+        if (at < from || at > until) continue;
+        if (r.error === undefined) {
+          ok++;
+          latencies.push(r.ms);
+        } else {
+          errors++;
+          firstError ??= r.error;
+          if (r.backoff) await sleep(5);
+        }
       }
-    }
-  };
-  await Promise.all(Array.from({ length: clients }, client));
-  agent.destroy();
-  return {
-    value: ok / (countMs / 1000),
-    requests: ok,
-    errors,
-    ...(firstError ? { firstError } : {}),
-    p50LatencyMs: percentile(latencies, 50),
-    p99LatencyMs: percentile(latencies, 99),
-  };
+    }),
+  );
+  return { counts: { value: ok / (countMs / 1000), requests: ok, errors, ...(firstError ? { firstError } : {}) }, latencies };
 }
 
 // Routes added to both copies of the function project (the template and bench/fixtures/wrangler-app) for the req/s
@@ -726,6 +734,146 @@ async function copyTemplate(templateDir, prefix, name) {
 async function setProjectName(dir, name) {
   const toml = join(dir, "aerostack.toml");
   await writeFile(toml, (await readFile(toml, "utf8")).replace(/^name\s*=\s*"[^"]*"/m, `name = "${name}"`));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The workspace gateway, for the `gateway` entry: the platform API, MCP sessions over plain node:http, fixtures
+
+/** `fetch` against the platform's /api/v1 with the admin key; throws with the answer on anything but 2xx. */
+function apiClient(platform) {
+  return async (method, path, body) => {
+    const res = await globalThis.fetch(`${platform.url}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${platform.key}`, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} /api/v1${path} → ${res.status} ${text.slice(0, 300)}`);
+    return text ? JSON.parse(text) : null;
+  };
+}
+
+async function createToken(api, workspace) {
+  const created = await api("POST", `/workspaces/${workspace}/tokens`, { name: "bench", role: "developer" });
+  const token = created?.token ?? created?.secret;
+  if (typeof token !== "string" || !token.startsWith("mwt_")) throw new Error(`token create for ${workspace} returned no mwt_ token: ${JSON.stringify(created).slice(0, 200)}`);
+  return token;
+}
+
+/** The tiny MCP server deployed for the tools/call rows: one `echo` tool, no bindings touched. */
+const ECHO_SERVER = `import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { serveMcp } from "@aerostack/runtime/mcp";
+import { z } from "zod";
+
+function createServer() {
+  const server = new McpServer({ name: "bench-echo", version: "1.0.0" });
+  server.registerTool("echo", { description: "Echoes its text", inputSchema: { text: z.string() } }, async ({ text }) => ({ content: [{ type: "text", text }] }));
+  return server;
+}
+
+export default { fetch: serveMcp(createServer) };
+`;
+
+/**
+ * Proxied members on loopback, in this process: `/m/<i>` answers initialize, tools/list (3 tools) and tools/call
+ * with JSON at once (stateless), `/hung` accepts the request and never answers.
+ */
+async function startMemberFixtures() {
+  const hung = new Set();
+  const server = http.createServer((req, res) => {
+    if (req.url === "/hung") return void hung.add(res);
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      let msg;
+      try {
+        msg = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      } catch {
+        return void res.writeHead(400).end();
+      }
+      if (msg.id === undefined) return void res.writeHead(202).end();
+      const result =
+        msg.method === "initialize"
+          ? { protocolVersion: msg.params?.protocolVersion ?? "2025-06-18", capabilities: { tools: {} }, serverInfo: { name: "bench-member", version: "1" } }
+          : msg.method === "tools/list"
+            ? { tools: ["alpha", "beta", "gamma"].map((name) => ({ name, description: `Tool ${name}`, inputSchema: { type: "object", properties: { text: { type: "string" } } } })) }
+            : msg.method === "tools/call"
+              ? { content: [{ type: "text", text: "ok" }] }
+              : msg.method === "ping" ? {} : null;
+      const body = result === null ? { jsonrpc: "2.0", id: msg.id, error: { code: -32601, message: "Method not found" } } : { jsonrpc: "2.0", id: msg.id, result };
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
+    });
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const base = `http://127.0.0.1:${server.address().port}`;
+  return {
+    urls: Array.from({ length: 50 }, (_, i) => `${base}/m/${i + 1}`),
+    hungUrl: `${base}/hung`,
+    close: async () => {
+      for (const res of hung) res.destroy();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** The JSON-RPC answer to request `id` in a JSON or SSE body (null if none). */
+function rpcAnswer(body, id) {
+  const candidates = body.trimStart().startsWith("{") || body.trimStart().startsWith("[") ? [body] : body.split("\n").filter((l) => l.startsWith("data:")).map((l) => l.slice(5));
+  for (const text of candidates) {
+    try {
+      const parsed = JSON.parse(text);
+      for (const m of Array.isArray(parsed) ? parsed : [parsed]) if (m.id === id) return m;
+    } catch {
+      // not JSON: skip
+    }
+  }
+  return null;
+}
+
+/**
+ * An MCP session over node:http (keep-alive agent): initialize, notifications/initialized, then `rpc(method, params)`
+ * resolving { ms, answer } with the session id and protocol version on every request, as a client sends them.
+ */
+async function mcpSession({ url, host, token }, agent = new http.Agent({ keepAlive: true, maxSockets: 1 })) {
+  const base = { ...MCP_HEADERS, ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  const init = await request(url, { method: "POST", host, agent, headers: base, body: MCP_INITIALIZE });
+  if (init.error || init.status !== 200) throw new Error(`initialize at ${url}: ${describeAnswer(init)}`);
+  const sessionId = init.headers?.["mcp-session-id"];
+  const headers = { ...base, "mcp-protocol-version": "2025-06-18", ...(sessionId ? { "mcp-session-id": sessionId } : {}) };
+  await request(url, { method: "POST", host, agent, headers, body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }) });
+  let id = 1;
+  return {
+    agent,
+    async rpc(method, params) {
+      const myId = ++id;
+      const res = await request(url, { method: "POST", host, agent, headers, body: JSON.stringify({ jsonrpc: "2.0", id: myId, method, params }) });
+      const answer = res.error || res.status !== 200 ? null : rpcAnswer(res.body, myId);
+      return { ms: res.ms, answer, error: answer?.result ? null : answer?.error ? JSON.stringify(answer.error).slice(0, 200) : describeAnswer(res) };
+    },
+  };
+}
+
+/** Times one tools/list; throws unless it lists at least `expected` tools. */
+async function timedList(session, expected) {
+  const r = await session.rpc("tools/list", {});
+  const n = r.answer?.result?.tools?.length ?? 0;
+  if (r.error || n < expected) throw new Error(`tools/list listed ${n} tools, expected ${expected}: ${r.error ?? ""}`);
+  return r.ms;
+}
+
+/**
+ * `clients` MCP sessions, each calling `target.tool` again as soon as it is answered; counted as in loadTest.
+ * Resolves { value: calls/s, requests, errors, firstError, p50LatencyMs, p95LatencyMs }.
+ */
+async function mcpCallLoad(target, { clients, warmupMs, countMs }) {
+  const sessions = await Promise.all(Array.from({ length: clients }, () => mcpSession(target)));
+  const r = await countedLoad(sessions, async (session) => {
+    const call = await session.rpc("tools/call", { name: target.tool, arguments: { text: "hello" } });
+    return !call.error && call.answer.result.content?.[0]?.text === "hello" ? { ms: call.ms } : { error: call.error ?? JSON.stringify(call.answer).slice(0, 200), backoff: true };
+  }, { warmupMs, countMs });
+  for (const s of sessions) s.agent.destroy();
+  return { ...r.counts, p50LatencyMs: percentile(r.latencies, 50), p95LatencyMs: percentile(r.latencies, 95) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1222,6 +1370,97 @@ export default {
       return rows;
     },
   },
+  {
+    name: "gateway",
+    description: "the workspace gateway on `aerostack platform start`: tools/call via /ws/<slug> vs the deployed server directly (16 clients), tools/list with 1/10/50 members (cold, cached), 49 healthy + 1 hung member",
+    async run(ctx) {
+      const { verbose, clients, seconds, rounds } = ctx.opts;
+      const notCompared = { unavailable: "not compared: wrangler has no workspace gateway" };
+      const sides = (samples, extra) => ({ aerostack: { samples, extra }, ...(ctx.tools.includes(wrangler) ? { wrangler: notCompared } : {}) });
+      const goalRow = (r, goal, goalMet, ratio = null) => ({ ...r, ratio, goal, goalMet });
+      if (!ctx.tools.includes(aerostack)) return [];
+      const dataDir = join(await tempDir("gateway-platform"), "data");
+      let platform = null;
+      const members = await startMemberFixtures();
+      const rows = [];
+      try {
+        platform = await startPlatform(dataDir, { verbose, firstStart: true });
+        const api = apiClient(platform);
+
+        // (1) tools/call: a tiny MCP server project (one `echo` tool), deployed, then called at its own URL and as
+        // the only member of workspace bench-call; each of the 16 clients holds its own MCP session on each side.
+        const project = await copyTemplate(MCP_TEMPLATE_DIR, "gateway-echo", "bench-echo");
+        await writeFile(project.source, ECHO_SERVER);
+        const deployed = await cliDeploy(platform, project.dir, verbose);
+        await api("PUT", "/workspaces/bench-call/config", { members: [{ kind: "project", slug: "echo", project: "bench-echo" }], settings: { rateLimitPerMinute: 100_000 } });
+        const token = await createToken(api, "bench-call");
+        const direct = { ...projectTarget(platform, deployed.result.url, "/mcp"), tool: "echo" };
+        const viaGateway = { url: `${platform.url}/ws/bench-call`, token, tool: "echo__echo" };
+        const call = { gateway: [], direct: [] };
+        for (let i = 0; i < rounds; i++) {
+          for (const [name, target] of i % 2 ? [["direct", direct], ["gateway", viaGateway]] : [["gateway", viaGateway], ["direct", direct]]) {
+            const r = await mcpCallLoad(target, { clients, warmupMs: 1_000, countMs: seconds * 1_000 });
+            call[name].push(r);
+            if (r.errors) ctx.problems.push(`gateway: tools/call ${name}: ${r.errors} failed calls (first: ${r.firstError})`);
+            log(`  tools/call ${name.padEnd(7)} round ${i + 1}/${rounds}: ${Math.round(r.value)} calls/s, p50 ${r.p50LatencyMs?.toFixed(2)} ms, p95 ${r.p95LatencyMs?.toFixed(2)} ms (load ${os.loadavg()[0].toFixed(2)})`);
+          }
+        }
+        const med = (xs, k) => Math.round(median(xs.map((x) => x[k])) * 100) / 100;
+        const p50 = { gateway: med(call.gateway, "p50LatencyMs"), direct: med(call.direct, "p50LatencyMs") };
+        const p95 = { gateway: med(call.gateway, "p95LatencyMs"), direct: med(call.direct, "p95LatencyMs") };
+        const tput = { gateway: med(call.gateway, "value"), direct: med(call.direct, "value") };
+        const two = (x) => Math.round(x * 100) / 100;
+        rows.push(goalRow(row("gateway tools/call p50", `ms per tools/call through /ws/bench-call, ${clients} concurrent clients (own session each), median of ${rounds} rounds of ${seconds} s; extra: the same calls to the project's own /mcp`, sides(call.gateway.map((r) => ({ ms: r.p50LatencyMs })), { directMs: p50.direct, overheadMs: two(p50.gateway - p50.direct) })), "≤ +0.5 ms over direct", p50.gateway - p50.direct <= 0.5, two(p50.gateway / p50.direct)));
+        rows.push(goalRow(row("gateway tools/call p95", "as above, the 95th percentile", sides(call.gateway.map((r) => ({ ms: r.p95LatencyMs })), { directMs: p95.direct, overheadMs: two(p95.gateway - p95.direct) })), "—", null, two(p95.gateway / p95.direct)));
+        rows.push(goalRow(row("gateway tools/call throughput", `calls/s through /ws/bench-call with ${clients} clients; extra: direct`, sides(call.gateway.map((r) => ({ value: r.value })), { direct: tput.direct, directSamples: call.direct.map((r) => Math.round(r.value)).join(", ") }), { unit: "calls/s", higherIsBetter: true }), "≥ 0.9 of direct", tput.gateway / tput.direct >= 0.9, two(tput.gateway / tput.direct)));
+
+        // (2) tools/list with 1, 10, 50 proxied loopback members (3 tools each).
+        for (const n of [1, 10, 50]) {
+          const ws = `bench-list-${n}`;
+          await api("PUT", `/workspaces/${ws}/config`, { members: members.urls.slice(0, n).map((url, i) => ({ kind: "proxy", slug: `m${i + 1}`, url, headers: {}, allowPrivate: true })), settings: { rateLimitPerMinute: 100_000 } });
+          const wsToken = await createToken(api, ws);
+          const target = { url: `${platform.url}/ws/${ws}`, token: wsToken };
+          const cold = [];
+          for (let i = 0; i < 20; i++) {
+            const session = await mcpSession(target);
+            cold.push(await timedList(session, n * 3));
+          }
+          const session = await mcpSession(target);
+          await timedList(session, n * 3);
+          const cached = [];
+          for (let i = 0; i < 50; i++) cached.push(await timedList(session, n * 3));
+          log(`  tools/list ${n} member(s): cold p50 ${median(cold).toFixed(2)} ms, cached p50 ${median(cached).toFixed(2)} ms`);
+          const goals = n === 50 ? { cold: 100, cached: 30 } : {};
+          for (const [kind, xs] of [["cold", cold], ["cached", cached]]) {
+            const what = kind === "cold" ? "the first tools/list of each of 20 new sessions" : "50 repeated tools/list on one session (after its first)";
+            const r = row(`gateway tools/list ${n} member${n > 1 ? "s" : ""} (${kind})`, `ms for ${what}, ${n} proxied loopback member(s), 3 tools each`, sides(xs.map((ms) => ({ ms })), { p95Ms: two(percentile(xs, 95)) }));
+            rows.push(goals[kind] ? goalRow(r, `≤ ${goals[kind]} ms p50`, r.aerostackMedianMs <= goals[kind]) : goalRow(r, "—", null));
+          }
+        }
+
+        // (3) 49 healthy members and one that accepts the connection and never answers; member timeout 1 s.
+        const hungMembers = [...members.urls.slice(0, 49).map((url, i) => ({ kind: "proxy", slug: `m${i + 1}`, url, headers: {}, allowPrivate: true })), { kind: "proxy", slug: "hung", url: members.hungUrl, headers: {}, allowPrivate: true, timeoutMs: 1_000 }];
+        await api("PUT", "/workspaces/bench-hung/config", { members: hungMembers, settings: { rateLimitPerMinute: 100_000 } });
+        const hungToken = await createToken(api, "bench-hung");
+        const hung = [];
+        for (let i = 0; i < 5; i++) {
+          const session = await mcpSession({ url: `${platform.url}/ws/bench-hung`, token: hungToken });
+          hung.push(await timedList(session, 49 * 3));
+        }
+        const past = hung.map((ms) => two(ms - 1_000));
+        log(`  tools/list 49 + 1 hung (timeout 1000 ms): ${hung.map((ms) => Math.round(ms)).join(", ")} ms`);
+        rows.push(goalRow(row("gateway tools/list 49 + 1 hung member", "ms for the first tools/list of each of 5 new sessions; the hung member's timeout is 1000 ms; extra: ms past that timeout", sides(hung.map((ms) => ({ ms })), { pastTimeoutMs: past.join(", ") })), "≤ timeout + 50 ms", median(hung) <= 1_050));
+      } catch (error) {
+        ctx.problems.push(`gateway: ${error.message.split("\n")[0]}`);
+        log(`  ✘ gateway: ${error.message}`);
+        rows.push(row("gateway", "the gateway entry failed", { aerostack: { samples: [], error: error.message } }));
+      } finally {
+        if (platform) await stopServer(platform.server, ctx);
+        await members.close();
+      }
+      return rows;
+    },
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1264,7 +1503,10 @@ function markdown(report) {
     "## Samples (ms unless a unit is given)",
     "",
   ];
+  let lastEntry = null;
   for (const r of report.results) {
+    if (r.entry !== lastEntry && r.load) out.push(`### ${r.entry} (${r.date} · load before ${r.load.before.join(" ")} · after ${r.load.after.join(" ")})`, "");
+    lastEntry = r.entry;
     out.push(`**${r.name}**: ${r.description}`, "");
     for (const tool of ["aerostack", "wrangler"]) {
       const s = r[tool];
@@ -1349,6 +1591,22 @@ async function main() {
     }
   }
 
+  // Rows of entries not run this time are kept from the last results, each with the load and date of its own run:
+  // `node bench/run.mjs gateway` updates the gateway rows and leaves the others as they were measured.
+  const load = { before: loadBefore, after: os.loadavg().map((x) => Math.round(x * 100) / 100) };
+  const date = new Date().toISOString();
+  for (const r of results) Object.assign(r, { date, load });
+  const ran = new Set(entries.map((e) => e.name));
+  let previous = null;
+  try {
+    previous = JSON.parse(await readFile(join(RESULTS_DIR, "latest.json"), "utf8"));
+  } catch {
+    previous = null;
+  }
+  const kept = (previous?.results ?? []).filter((r) => r.entry && !ran.has(r.entry)).map((r) => ({ date: previous.date, load: previous.load, ...r }));
+  const order = ENTRIES.map((e) => e.name);
+  const allResults = [...kept, ...results].sort((a, b) => order.indexOf(a.entry) - order.indexOf(b.entry));
+
   const cpus = os.cpus();
   const report = {
     date: new Date().toISOString(),
@@ -1366,10 +1624,10 @@ async function main() {
       deploys: opts.deploys, clients: opts.clients, seconds: opts.seconds, rounds: opts.rounds, projects: opts.projects,
       only: opts.only,
     },
-    load: { before: loadBefore, after: os.loadavg().map((x) => Math.round(x * 100) / 100) },
+    load,
     tools: Object.fromEntries(TOOLS.map((t) => [t.name, { version: t.version, available: t.available, ...(t.reason ? { reason: t.reason } : {}) }])),
-    entries: entries.map((e) => e.name),
-    results,
+    entries: order.filter((name) => allResults.some((r) => r.entry === name)),
+    results: allResults,
     problems: ctx.problems,
   };
   await mkdir(RESULTS_DIR, { recursive: true });

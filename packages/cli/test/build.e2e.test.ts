@@ -74,6 +74,33 @@ describe("aerostack db (no dev server running)", () => {
     expect(JSON.parse(read.stdout).results).toEqual([{ text: "from the cli" }]);
   });
 
+  it("several statements print one result each, in one transaction", async () => {
+    await runCli(["db", "migrate"], { cwd: project });
+    const many = await runCli(["db", "query", "INSERT INTO notes (text) VALUES ('a'); INSERT INTO notes (text) VALUES ('b'); SELECT count(*) AS n FROM notes WHERE text IN ('a', 'b'); SELECT 'x;y' AS semi", "--json"], { cwd: project });
+    expect(many.code, many.stderr).toBe(0);
+    const answers = JSON.parse(many.stdout) as { sql: string; results: unknown[] }[];
+    expect(answers.map((a) => a.results)).toEqual([[], [], [{ n: 2 }], [{ semi: "x;y" }]]);
+    const human = await runCli(["db", "query", "SELECT 1 AS one; SELECT 2 AS two"], { cwd: project });
+    expect(human.stdout).toMatch(/-- SELECT 1 AS one[\s\S]*one[\s\S]*-- SELECT 2 AS two[\s\S]*two/);
+    // A failing statement rolls back the ones before it.
+    const failing = await runCli(["db", "query", "INSERT INTO notes (text) VALUES ('c'); SELECT * FROM nowhere"], { cwd: project });
+    expect(failing.code).toBe(1);
+    expect(failing.stderr).toContain("no such table: nowhere");
+    const count = await runCli(["db", "query", "SELECT count(*) AS n FROM notes WHERE text = 'c'", "--json"], { cwd: project });
+    expect(JSON.parse(count.stdout).results).toEqual([{ n: 0 }]);
+  });
+
+  it("concurrent queries take turns on the state folder and all answer", async () => {
+    await runCli(["db", "migrate"], { cwd: project });
+    const runs = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => runCli(["db", "query", `INSERT INTO notes (text) VALUES ('c${i}'); SELECT count(*) AS n FROM notes WHERE text = 'c${i}'`, "--json"], { cwd: project })),
+    );
+    for (const run of runs) {
+      expect(run.code, run.stderr).toBe(0);
+      expect((JSON.parse(run.stdout) as { results: unknown[] }[]).at(-1)!.results).toEqual([{ n: 1 }]);
+    }
+  });
+
   it("a bad statement is a short error with exit 1", async () => {
     const res = await runCli(["db", "query", "SELECT * FROM nowhere"], { cwd: project });
     expect(res.code).toBe(1);

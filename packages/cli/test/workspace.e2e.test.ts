@@ -241,7 +241,8 @@ describe("aerostack workspace: the management surface", { timeout: 120_000 }, ()
     const dir = join(work, "team");
     expect(await readFile(join(dir, "aerostack.toml"), "utf8")).toMatch(/name = "team"\ntype = "workspace"/);
     await appendFile(join(dir, "aerostack.toml"), '\n[[members]]\nproject = "weather"\n\n[[members]]\nslug = "lan"\nurl = "http://127.0.0.1:9/mcp"\nheaders = { Authorization = "Bearer secret:LAN_KEY" }\nallow_private = true\n');
-    expect((await cli(["dev"], { cwd: dir })).code).toBe(2);
+    // `build` has no code to bundle here (`dev` serves the folder: workspace-dev.e2e.test.ts).
+    expect((await cli(["build"], { cwd: dir })).code).toBe(2);
 
     // Secrets live on a workspace, so the first deploy says in which order to go, and creates nothing.
     const first = await cli(["deploy"], { cwd: dir });

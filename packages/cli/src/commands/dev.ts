@@ -62,7 +62,8 @@ function render(out: Output, cwd: string, root: string, event: DevEvent): void {
       out.info(`\n  ${c.bold.cyan("aerostack dev")}  ${c.bold(event.project)}  ${c.dim(`ready in ${Math.round(event.startupMs)} ms`)}\n`);
       out.info(`  ${c.green("➜")}  Local:    ${c.cyan(event.url)}`);
       out.info(`  ${c.green("➜")}  State:    ${event.persistTo ? relative(cwd, event.persistTo) || "." : c.dim("in memory (--no-persist)")}`);
-      out.info(`  ${c.green("➜")}  Bindings: ${event.bindings.map((b) => `env.${b}`).join(", ")}`);
+      // A workspace folder runs no code: it has no bindings to list.
+      if (event.bindings.length) out.info(`  ${c.green("➜")}  Bindings: ${event.bindings.map((b) => `env.${b}`).join(", ")}`);
       if (event.mcpUrl) out.info(`  ${c.green("➜")}  MCP:      ${c.cyan(event.mcpUrl)}`);
       // The gateway matters once it composes something; a plain function project does not need its token.
       if (event.gateway?.members.length) {
@@ -86,6 +87,9 @@ function render(out: Output, cwd: string, root: string, event: DevEvent): void {
       break;
     case "config-error":
       out.error(event.message);
+      break;
+    case "notice":
+      out.warn(event.message);
       break;
     case "log": {
       const line = terminalSafe(event.line);

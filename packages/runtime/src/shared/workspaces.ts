@@ -1,6 +1,6 @@
 /** Workspaces on the platform: settings, member tokens, call records and the API bodies that manage them (zod, shared). */
 import * as z from "zod/mini";
-import { MEMBER_SLUG_PATTERN, MemberSchema, WORKSPACE_ROLES } from "./gateway";
+import { MEMBER_SLUG_PATTERN, MemberSchema, WORKSPACE_ROLES, WorkspacePutSchema } from "./gateway";
 
 export const WorkspaceSlugSchema = z.string().check(z.regex(MEMBER_SLUG_PATTERN, "must be a lowercase slug (letters, digits, dashes; no underscores)"));
 
@@ -30,6 +30,13 @@ export const WorkspaceSettingsPatchSchema = z.object({
   logRetentionDays: z.optional(z.int().check(z.gte(1), z.lte(365))),
 });
 export type WorkspaceSettingsPatch = z.output<typeof WorkspaceSettingsPatchSchema>;
+
+/**
+ * `PUT /__aerostack/workspaces/:slug` as `aerostack dev` sends it for a workspace folder: the members and secrets,
+ * plus its `[workspace]` settings (rate limit, call log), so the local gateway limits as the deployed one will.
+ */
+export const DevWorkspacePutSchema = z.extend(WorkspacePutSchema, { settings: z.optional(WorkspaceSettingsPatchSchema) });
+export type DevWorkspacePut = z.input<typeof DevWorkspacePutSchema>;
 
 export const CreateWorkspaceBodySchema = z.object({ name: WorkspaceSlugSchema, settings: z.optional(WorkspaceSettingsPatchSchema) });
 export const UpdateWorkspaceBodySchema = z.object({ settings: WorkspaceSettingsPatchSchema });

@@ -28,6 +28,8 @@ const context = new AsyncLocalStorage<Scope>();
 
 /** Platform mode: the log store's RPC stub (`__AEROSTACK_LOGS`); absent in `aerostack dev`, which prints instead. */
 let sink: LogSink | undefined;
+/** `aerostack dev`: where background failures go to be printed source-mapped (`__AEROSTACK_ERRORS`). */
+let errors: LogSink | undefined;
 /** Lines waiting for the next flush; console calls come in bursts, one RPC carries many. */
 let pending: ConsoleLineWire[] = [];
 let flushScheduled = false;
@@ -91,7 +93,8 @@ function userContext(scope: Scope): ExecutionContext {
       ctx.waitUntil(
         Promise.resolve(promise).catch(async (err: unknown) => {
           const r = report(err);
-          if (sink) await sink.exception(r, scope.requestId, "ctx.waitUntil promise rejected").catch(() => {});
+          const to = sink ?? errors;
+          if (to) await to.exception(r, scope.requestId, "ctx.waitUntil promise rejected").catch(() => {});
           else console.error(`${scope.tag} ✘ ctx.waitUntil promise rejected: ${r.stack.includes(r.message) ? r.stack : `${r.name}: ${r.message}\n${r.stack}`}`);
         }),
       ),
@@ -128,6 +131,7 @@ export class AerostackEntry extends WorkerEntrypoint<RawEnv> implements IsolateE
   /** What every invocation starts with: where its console lines go, its scope, and user code's ctx and env. */
   private invocation(meta: InvocationMeta): { scope: Scope; ctx: ExecutionContext; env: Record<string, unknown> } {
     sink = this.env.__AEROSTACK_LOGS;
+    errors = this.env.__AEROSTACK_ERRORS;
     const scope: Scope = { tag: `[${this.env.__AEROSTACK_PROJECT} #${meta.requestId}]`, requestId: meta.requestId, ctx: this.ctx };
     return { scope, ctx: userContext(scope), env: userEnv(this.env) };
   }

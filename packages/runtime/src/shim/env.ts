@@ -17,6 +17,8 @@ export interface RawEnv {
   __AEROSTACK_PROJECT: string;
   /** Platform mode: where console output and background failures are stored (ScopedLogs). */
   __AEROSTACK_LOGS?: LogSink;
+  /** `aerostack dev`: prints background failures source-mapped (console output is printed by the isolate itself). */
+  __AEROSTACK_ERRORS?: LogSink;
   __AEROSTACK_VERSION: string;
   /** Which env keys are declared bindings with user-chosen names ([[vectorize]] in aerostack.toml). */
   __AEROSTACK_BINDINGS?: { vectorize?: Record<string, VectorizeBindingConfig> };
@@ -35,7 +37,7 @@ const wrapped = new WeakMap<RawEnv, Record<string, unknown>>();
 export function userEnv(raw: RawEnv): Record<string, unknown> {
   let env = wrapped.get(raw);
   if (!env) {
-    const { DB, CACHE, QUEUE, STORAGE, AI, __AEROSTACK_PROJECT: _p, __AEROSTACK_VERSION: _v, __AEROSTACK_LOGS: _l, ...vars } = raw;
+    const { DB, CACHE, QUEUE, STORAGE, AI, __AEROSTACK_PROJECT: _p, __AEROSTACK_VERSION: _v, __AEROSTACK_LOGS: _l, __AEROSTACK_ERRORS: _e, ...vars } = raw;
     env = {
       ...vars,
       DB: new D1Database(DB as never),

@@ -40,6 +40,8 @@ export interface PlatformEnv {
   AEROSTACK_HOST_TOKEN: string;
   /** Project served for requests whose host names none (`aerostack dev` serves one project). */
   AEROSTACK_DEFAULT_PROJECT?: string;
+  /** `aerostack dev`: random per start; requests wait until the project's state is this start's (ProjectStore.hostSession). */
+  AEROSTACK_HOST_SESSION?: string;
   /** Projects answer at `<project>.<account>.<base domain>` (platform mode); default "localhost". */
   AEROSTACK_BASE_DOMAIN?: string;
   /** "dev" shows stack traces on error pages; "platform" does not. */

@@ -86,6 +86,7 @@ export const PLATFORM_MANIFEST = {
   vars: [
     { name: "AEROSTACK_MODE", required: false, description: '"dev" shows stack traces on error pages; "platform" does not' },
     { name: "AEROSTACK_DEFAULT_PROJECT", required: false, description: "project served for requests whose host names none (`aerostack dev` serves one project)" },
+    { name: "AEROSTACK_HOST_SESSION", required: false, description: "aerostack dev: random per start, so requests wait for this start's code (never set on Cloudflare)" },
     { name: "AEROSTACK_BASE_DOMAIN", required: false, description: "projects answer at <project>[--<env>].<account>.<base-domain> (default localhost)" },
   ],
   secrets: [

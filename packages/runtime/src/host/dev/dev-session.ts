@@ -1,15 +1,17 @@
-/** `aerostack dev`: bundle, start the platform, deploy, then rebuild and flip versions on every save. */
+/**
+ * `aerostack dev`: bundle, start the platform, deploy, then rebuild and flip versions on every save. In a workspace
+ * folder (`type = "workspace"`, no code): serve its gateway at `/ws/<name>` and re-push it when its config changes.
+ */
 import { mkdir, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { CONFIG_FILE, loadProjectConfig } from "../config/load";
-import { refuseWorkspaceProject } from "../deploy/deploy-workspace";
 import { createBundler, type Bundler, type BundleOk } from "../bundle/bundle";
 import { startPlatform, type Platform } from "../platform/platform";
 import { claimLock, releaseLock, workerdChildren, type HostLock } from "../platform/processes";
 import { deploymentSettings, deploymentVersion, readMigrations } from "../project/project";
 import { DEV_VARS_FILE, readDevSecrets } from "../project/secrets";
-import { newDevToken, readDevWorkspace } from "../project/workspace";
+import { newDevToken, readDevWorkspace, readFolderDevWorkspace } from "../project/workspace";
 import { DEV_WORKSPACE, PROJECT_MCP_PATH } from "../../shared/gateway";
 import type { ProjectConfig } from "../../shared/config";
 import { UserError, StartupAborted } from "../errors";
@@ -62,6 +64,15 @@ interface StartingDevLock extends HostLock {
   starting: { host: string; port: number };
 }
 
+/** A short command (`aerostack db …`) that opened the state folder itself, for the seconds it runs. */
+export interface HeadlessLock extends HostLock {
+  project: string;
+  headless: true;
+}
+
+/** How long dev waits for a short command holding the state folder before it gives up. */
+const HEADLESS_WAIT_MS = 30_000;
+
 async function assertPortFree(host: string, port: number): Promise<void> {
   if (port === 0) return;
   await new Promise<void>((resolvePort, reject) => {
@@ -85,7 +96,8 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   report({ type: "starting", phase: "config" });
   const loaded = await loadProjectConfig({ cwd: options.cwd, ...(options.configPath ? { configPath: options.configPath } : {}) });
   let config: ProjectConfig = loaded.config;
-  refuseWorkspaceProject(config, "aerostack dev");
+  // A workspace folder has no code: no bundle, migrations or deploy; only its gateway, at /ws/<name>.
+  const isWorkspace = config.type === "workspace";
   const { root } = loaded;
   const configFile = loaded.file;
   const project = config.name;
@@ -94,7 +106,15 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   const port = options.port ?? config.dev.port;
   // One session per folder: two would share the state files, and each one's exit would delete the other's lock.
   // Claimed before anything starts; a session that was killed outright has its workerd reaped here.
-  const holder = await claimLock<DevLock | StartingDevLock>(lockPath, { pid: process.pid, project, starting: { host, port } });
+  let holder = await claimLock<DevLock | StartingDevLock | HeadlessLock>(lockPath, { pid: process.pid, project, starting: { host, port } });
+  // A `db` command holding the state for a moment: wait for it rather than refuse.
+  for (const deadline = Date.now() + HEADLESS_WAIT_MS; holder && "headless" in holder && Date.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, 50));
+    holder = await claimLock<DevLock | StartingDevLock | HeadlessLock>(lockPath, { pid: process.pid, project, starting: { host, port } });
+  }
+  if (holder && "headless" in holder) {
+    throw new UserError(`Another aerostack command (pid ${holder.pid}) has held this project's state for ${HEADLESS_WAIT_MS / 1000} s.`, { hint: `Wait for it to finish, or stop it (\`kill ${holder.pid}\`).` });
+  }
   if (holder) {
     const where = "url" in holder ? `serving ${holder.url}` : `starting on port ${holder.starting.port}`;
     throw new UserError(`aerostack dev is already running in this folder (pid ${holder.pid}, ${where}).`, {
@@ -114,18 +134,18 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   // Everything started from here on is stopped again if start-up fails or is stopped (Ctrl-C at any moment).
   const signal = options.signal;
   const boot = async () => {
-    let bundler: Bundler | undefined;
+    let bundler: Bundler | null = null;
     let platform: Platform | undefined;
     try {
       stopIfAborted(signal);
       // Not raced with the signal: the bundler it makes must be in hand to be disposed (esbuild's process would
       // otherwise keep this one alive). It takes a few milliseconds.
-      bundler = await createBundler({ root, entry: config.main });
+      bundler = isWorkspace ? null : await createBundler({ root, entry: config.main });
       stopIfAborted(signal);
       // Bundling overlaps workerd's start-up: both sit on the path to the first response.
       // Bundling runs in esbuild's own process: start it before startPlatform blocks this thread loading Miniflare.
-      const building = bundler.build();
-      const reading = readMigrations(root, config);
+      const building = bundler ? bundler.build() : Promise.resolve(null);
+      const reading = isWorkspace ? Promise.resolve([]) : readMigrations(root, config);
       // Either may fail while workerd starts; their failures are met below (or not at all, if start-up stops).
       building.catch(() => {});
       reading.catch(() => {});
@@ -150,7 +170,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   };
   const booted = await boot();
   const { platform, firstBuild, migrations } = booted;
-  let bundler: Bundler = booted.bundler;
+  let bundler: Bundler | null = booted.bundler;
   const devToken = newDevToken();
   let gatewayMembers: string[] = [];
   let pushedSecrets = false;
@@ -179,13 +199,24 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
 
   // The dev workspace: the project's MCP server (type = "mcp-server") and [[mcp.proxy]], with the secrets the
   // proxies' headers name. Pushed at start and whenever aerostack.toml or .dev.vars changes.
-  const gateway = { url: `${platform.url}/ws/${DEV_WORKSPACE}`, token: devToken.token };
+  // A workspace folder's own workspace instead: its [[members]] that dev can reach, and its [workspace] settings.
+  const slug = isWorkspace ? project : DEV_WORKSPACE;
+  const gateway = { url: `${platform.url}/ws/${slug}`, token: devToken.token };
+  let reportedSkipped = "";
   const pushWorkspace = async () => {
-    const ws = await readDevWorkspace(root, config);
-    await platform.control.putWorkspace(DEV_WORKSPACE, { config: ws.config, secrets: ws.secrets });
+    const ws = isWorkspace ? await readFolderDevWorkspace(root, config) : { ...(await readDevWorkspace(root, config)), settings: undefined, skipped: [] };
+    await platform.control.putWorkspace(slug, { config: ws.config, secrets: ws.secrets, ...(ws.settings ? { settings: ws.settings } : {}) });
     const missing = ws.missing.join("\n");
     if (missing && missing !== reportedMissing) report({ type: "config-error", message: missing });
     reportedMissing = missing;
+    const skipped = ws.skipped.join(", ");
+    if (skipped && skipped !== reportedSkipped) {
+      report({
+        type: "notice",
+        message: `Not served by aerostack dev: ${skipped}. Project and workspace members are deployed on a platform, which dev does not reach; \`aerostack deploy\` serves the whole workspace there.`,
+      });
+    }
+    reportedSkipped = skipped;
     return ws.config.members.map((m) => m.slug);
   };
 
@@ -199,12 +230,13 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     })();
     const deploying = (async () => {
       await Promise.all([
-        pushSecrets(),
+        isWorkspace ? null : pushSecrets(),
         (async () => {
           gatewayMembers = await pushWorkspace();
-          await platform.control.putWorkspaceTokens(DEV_WORKSPACE, { tokens: [{ hash: devToken.hash, role: "admin", label: "aerostack dev" }] });
+          await platform.control.putWorkspaceTokens(slug, { tokens: [{ hash: devToken.hash, role: "admin", label: "aerostack dev" }] });
         })(),
       ]);
+      if (!firstBuild) return;
       if (firstBuild.ok) await deploy(firstBuild);
       else {
         await platform.control.setBuildError(project, firstBuild.message);
@@ -215,7 +247,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     for (const outcome of [migrated, deployed]) if (outcome.status === "rejected") throw outcome.reason;
     stopIfAborted(signal);
   } catch (err) {
-    await Promise.allSettled([platform.dispose(), bundler.dispose(), releaseLock(lockPath)]);
+    await Promise.allSettled([platform.dispose(), bundler?.dispose(), releaseLock(lockPath)]);
     throw signal?.aborted ? new StartupAborted() : err;
   }
 
@@ -228,7 +260,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     project,
     startupMs: performance.now() - started,
     persistTo,
-    bindings: ["DB", "CACHE", "QUEUE", "STORAGE", "AI", ...(config.vectorize ?? []).map((v) => v.binding)],
+    bindings: isWorkspace ? [] : ["DB", "CACHE", "QUEUE", "STORAGE", "AI", ...(config.vectorize ?? []).map((v) => v.binding)],
     gateway: { ...gateway, members: gatewayMembers },
     ...(config.type === "mcp-server" ? { mcpUrl: `${platform.url}${PROJECT_MCP_PATH}` } : {}),
   });
@@ -250,7 +282,11 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
         if (next.config.name !== project) {
           report({ type: "config-error", message: `Changing \`name\` needs a restart of aerostack dev (still serving "${project}").` });
         }
-        if (next.config.main !== config.main) {
+        if (next.config.type !== config.type) {
+          report({ type: "config-error", message: `Changing \`type\` needs a restart of aerostack dev (still serving a ${config.type}).` });
+          return;
+        }
+        if (bundler && next.config.main !== config.main) {
           const nextBundler = await createBundler({ root, entry: next.config.main });
           await bundler.dispose();
           bundler = nextBundler;
@@ -264,10 +300,15 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     if (rebuildSecrets || configChanged) {
       rebuildSecrets = false;
       try {
-        await Promise.all([pushSecrets(), pushWorkspace()]);
+        await Promise.all([isWorkspace ? null : pushSecrets(), pushWorkspace()]);
       } catch (err) {
         report({ type: "config-error", message: err instanceof Error ? err.message : String(err) });
       }
+    }
+    // A workspace's "version" is its config: pushed above, nothing to build.
+    if (!bundler) {
+      report({ type: "reloaded", version: "workspace", reloadMs: performance.now() - t0, changed });
+      return;
     }
     if (rebuildMigrations) {
       rebuildMigrations = false;
@@ -335,7 +376,8 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       }, 15);
     },
   });
-  watcher.setInputs(firstBuild.ok ? firstBuild.inputs : null);
+  // A workspace reads no sources: only its aerostack.toml and .dev.vars are watched.
+  watcher.setInputs(firstBuild ? (firstBuild.ok ? firstBuild.inputs : null) : []);
 
   return {
     url: platform.url,
@@ -350,7 +392,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       clearTimeout(debounce);
       watcher.close();
       await running?.catch(() => {});
-      await Promise.allSettled([bundler.dispose(), platform.dispose(), releaseLock(lockPath)]);
+      await Promise.allSettled([bundler?.dispose(), platform.dispose(), releaseLock(lockPath)]);
     },
   };
 }

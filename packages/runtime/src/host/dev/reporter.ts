@@ -23,6 +23,8 @@ export type DevEvent =
   | { type: "build-failed"; message: string; coloredMessage: string }
   | { type: "migrations"; result: MigrationResult }
   | { type: "config-error"; message: string }
+  /** Worth knowing, not wrong: members of a workspace folder that dev cannot serve. */
+  | { type: "notice"; message: string }
   | { type: "log"; line: string; stream: "stdout" | "stderr" };
 
 export type DevReporter = (event: DevEvent) => void;

@@ -5,7 +5,9 @@ import { loadProjectConfig } from "../config/load";
 import { ControlClient } from "../platform/control-client";
 import { startPlatform } from "../platform/platform";
 import { isAlive } from "../platform/processes";
-import { DEV_LOCK_FILE, type DevLock } from "../dev/dev-session";
+import { DEV_LOCK_FILE, type DevLock, type HeadlessLock } from "../dev/dev-session";
+import { claimLock, releaseLock, type HostLock } from "../platform/processes";
+import { UserError } from "../errors";
 import type { ProjectConfig } from "../../shared/config";
 
 export interface LocalProject {
@@ -26,15 +28,52 @@ export async function withLocalProject<T>(
   fn: (project: LocalProject) => Promise<T>,
 ): Promise<T> {
   const { config, root } = await loadProjectConfig({ cwd: options.cwd, ...(options.configPath ? { configPath: options.configPath } : {}) });
-  const viaDev = await runningDev(root, config.name);
-  if (viaDev) return fn({ config, root, control: viaDev, via: "dev" });
-  const persistTo = options.persistTo ? resolve(options.cwd, options.persistTo) : resolve(root, config.dev.persist_to);
-  const platform = await startPlatform({ persistTo, defaultProject: config.name, mode: "dev", onLog: () => {} });
-  try {
-    return await fn({ config, root, control: platform.control, via: "state" });
-  } finally {
-    await platform.dispose();
+  const lockPath = join(root, DEV_LOCK_FILE);
+  const mine: HeadlessLock = { pid: process.pid, project: config.name, headless: true };
+  // One process opens the state folder at a time: a running (or starting) dev is reached over its control API,
+  // another `db` command is waited for. Two workerds on the same SQLite files is what broke concurrent queries.
+  for (const deadline = Date.now() + STATE_WAIT_MS; ; ) {
+    const holder = await claimLock<DevLock | HeadlessLock | (HostLock & { starting: unknown })>(lockPath, mine);
+    if (!holder) break;
+    if ("url" in holder && holder.project === config.name) {
+      const control = await reachDev(holder);
+      if (control) return fn({ config, root, control, via: "dev" });
+    }
+    if (Date.now() > deadline) {
+      throw new UserError(`The project's state is in use by another aerostack process (pid ${holder.pid}) that does not answer.`, {
+        hint: `Wait for it, or stop it (\`kill ${holder.pid}\`), and run the command again.`,
+      });
+    }
+    await new Promise((r) => setTimeout(r, 50));
   }
+  try {
+    const persistTo = options.persistTo ? resolve(options.cwd, options.persistTo) : resolve(root, config.dev.persist_to);
+    const platform = await startPlatform({ persistTo, defaultProject: config.name, mode: "dev", onLog: () => {} });
+    try {
+      return await fn({ config, root, control: platform.control, via: "state" });
+    } finally {
+      await platform.dispose();
+    }
+  } finally {
+    await releaseLock(lockPath);
+  }
+}
+
+/** How long a command waits for the state folder (a starting dev, another command) before it says so. */
+const STATE_WAIT_MS = 30_000;
+
+/** The running dev's control client when it answers (a few tries: a busy machine answers late), else null. */
+async function reachDev(lock: DevLock): Promise<ControlClient | null> {
+  const control = new ControlClient((url, init) => fetch(url, init), lock.url, lock.token);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await control.health();
+      return control;
+    } catch {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  return null;
 }
 
 /** The lock of a running `aerostack dev` for this project, or null (none, another project's, or its process is gone). */
@@ -47,18 +86,4 @@ export async function liveDevLock(root: string, project: string): Promise<DevLoc
   }
   // A session still starting has no URL to reach yet.
   return lock.project === project && typeof lock.url === "string" && isAlive(lock.pid) ? lock : null;
-}
-
-/** The running dev server's control client, if its lock file names a live process that answers with its token. */
-async function runningDev(root: string, project: string): Promise<ControlClient | null> {
-  const lock = await liveDevLock(root, project);
-  if (!lock) return null;
-  const control = new ControlClient((url, init) => fetch(url, init), lock.url, lock.token);
-  try {
-    await control.health();
-    return control;
-  } catch {
-    // A stale lock (the pid was reused, or dev was killed): open the state instead.
-    return null;
-  }
 }

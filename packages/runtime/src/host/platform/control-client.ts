@@ -1,6 +1,7 @@
 /** A typed client for the platform's control API, over any fetch (Miniflare's dispatchFetch or HTTP). */
 import type { Deployment, Migration, ScheduledTriggerResult, WireError } from "../../shared/protocol";
-import type { WorkspacePut, WorkspaceTokens } from "../../shared/gateway";
+import type { WorkspaceTokens } from "../../shared/gateway";
+import type { DevWorkspacePut } from "../../shared/workspaces";
 import type { AiUsageReport } from "../../shared/ai";
 import { UserError } from "../errors";
 
@@ -14,6 +15,8 @@ export interface MigrationResult {
 export interface QueryResult {
   results: Record<string, unknown>[];
   meta?: Record<string, unknown>;
+  /** Several statements: each one's result, in order (the top level is the last one's). */
+  statements?: { sql: string; results: Record<string, unknown>[]; meta?: Record<string, unknown> }[];
 }
 
 /** The control API answered with an error; `code` is the wire code, `status` the HTTP status. */
@@ -72,7 +75,7 @@ export class ControlClient {
    * Replaces a workspace's gateway config and its members' secrets (values only in the body, never echoed).
    * `changed`: the config differs from the last one, so open gateway sessions were told to list again.
    */
-  putWorkspace(workspace: string, body: WorkspacePut): Promise<{ rev: number; members: string[]; secrets: Record<string, string[]>; changed: boolean }> {
+  putWorkspace(workspace: string, body: DevWorkspacePut): Promise<{ rev: number; members: string[]; secrets: Record<string, string[]>; changed: boolean }> {
     return this.call("PUT", `workspaces/${workspace}`, body);
   }
   /** Replaces a workspace's member tokens; pass SHA-256 hashes, never the tokens. */

@@ -105,6 +105,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       AEROSTACK_HOST_TOKEN: token,
       AEROSTACK_MASTER_KEY: masterKey,
       AEROSTACK_MODE: options.mode ?? "dev",
+      // Only dev waits for its own start's code: a platform serves whatever is deployed.
+      ...((options.mode ?? "dev") === "dev" ? { AEROSTACK_HOST_SESSION: randomBytes(8).toString("hex") } : {}),
       ...(options.defaultProject ? { AEROSTACK_DEFAULT_PROJECT: options.defaultProject } : {}),
       ...(options.baseDomain ? { AEROSTACK_BASE_DOMAIN: options.baseDomain } : {}),
     } satisfies Partial<Record<PlatformVarName, string>>,

@@ -1,4 +1,7 @@
-/** The dev workspace (`/ws/dev`): the project's own MCP server plus `[[mcp.proxy]]`, with their secrets and a token. */
+/**
+ * The workspaces `aerostack dev` serves: `/ws/dev` (the project's own MCP server plus `[[mcp.proxy]]`), or, in a
+ * `type = "workspace"` folder, `/ws/<name>` with the `[[members]]` it can reach; with their secrets and a token.
+ */
 import { createHash, randomBytes } from "node:crypto";
 import type { ProjectConfig } from "../../shared/config";
 import {
@@ -11,6 +14,8 @@ import {
   type Member,
   type WorkspaceConfig,
 } from "../../shared/gateway";
+import type { WorkspaceSettingsPatch } from "../../shared/workspaces";
+import { memberFromConfig, settingsFromConfig } from "../workspace/members";
 import { readDevSecrets } from "./secrets";
 
 export interface DevWorkspace {
@@ -52,7 +57,36 @@ export function workspaceConfig(config: ProjectConfig): WorkspaceConfig {
  * there) the environment. Values go only to the platform, sealed; `missing` names what is set nowhere.
  */
 export async function readDevWorkspace(root: string, config: ProjectConfig, environment: NodeJS.ProcessEnv = process.env): Promise<DevWorkspace> {
-  const ws = workspaceConfig(config);
+  return withDevSecrets(root, config, workspaceConfig(config), "mcp.proxy", environment);
+}
+
+/** A workspace folder's dev gateway: what `readDevWorkspace` gives, its `[workspace]` settings, and who was left out. */
+export interface FolderDevWorkspace extends DevWorkspace {
+  settings: WorkspaceSettingsPatch;
+  /** `members[1] "weather" (project "weather")`: members dev cannot serve, with why, for a notice. */
+  skipped: string[];
+}
+
+/**
+ * `aerostack dev` in a `type = "workspace"` folder: its proxied `[[members]]` (URLs dev can reach) with their secrets
+ * from `.dev.vars` or the environment. Project and workspace members live on a platform, which dev does not reach
+ * (its own platform has no deployed projects), so they are left out and named in `skipped`.
+ */
+export async function readFolderDevWorkspace(root: string, config: ProjectConfig, environment: NodeJS.ProcessEnv = process.env): Promise<FolderDevWorkspace> {
+  const members: Member[] = [];
+  const skipped: string[] = [];
+  (config.members ?? []).forEach((entry, i) => {
+    const member = memberFromConfig(entry, i, config.name);
+    if (member.kind === "proxy") members.push(member);
+    else skipped.push(`members[${i}] "${member.slug}" (${member.kind} "${member.kind === "project" ? member.project : member.workspace}")`);
+  });
+  const ws: WorkspaceConfig = { members, timeoutMs: DEFAULT_MEMBER_TIMEOUT_MS, callTimeoutMs: DEFAULT_CALL_TIMEOUT_MS };
+  const withSecrets = await withDevSecrets(root, config, ws, "members", environment);
+  return { ...withSecrets, settings: settingsFromConfig(config), skipped };
+}
+
+/** Reads the secrets the proxies' headers reference; `label` names the config section in messages about missing ones. */
+async function withDevSecrets(root: string, config: ProjectConfig, ws: WorkspaceConfig, label: string, environment: NodeJS.ProcessEnv): Promise<DevWorkspace> {
   const wanted = [...new Set(ws.members.flatMap((m) => (m.kind === "proxy" ? secretNames(m.headers) : [])))];
   const values = wanted.length === 0 ? {} : await readDevSecrets(root, { ...config, secrets: wanted }, environment);
   const secrets: Record<string, Record<string, string>> = {};
@@ -63,7 +97,7 @@ export async function readDevWorkspace(root: string, config: ProjectConfig, envi
       if (!("secret" in value)) continue;
       const secret = values[value.secret];
       if (secret === undefined) {
-        missing.push(`mcp.proxy "${member.slug}": header ${header} needs secret ${value.secret}, which is not in .dev.vars or the environment`);
+        missing.push(`${label} "${member.slug}": header ${header} needs secret ${value.secret}, which is not in .dev.vars or the environment`);
       } else (secrets[member.slug] ??= {})[value.secret] = secret;
     }
   }

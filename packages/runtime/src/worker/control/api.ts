@@ -26,7 +26,8 @@ import {
   SecretsSchema,
   type ScheduledTriggerResult,
 } from "../../shared/protocol";
-import { MEMBER_SLUG_PATTERN, WorkspacePutSchema, WorkspaceTokensSchema } from "../../shared/gateway";
+import { MEMBER_SLUG_PATTERN, WorkspaceTokensSchema } from "../../shared/gateway";
+import { DevWorkspacePutSchema } from "../../shared/workspaces";
 
 export const CONTROL_PREFIX = "/__aerostack/";
 
@@ -73,8 +74,9 @@ async function serveControl(request: Request, env: PlatformEnv, ctx: ExecutionCo
       const ws = workspaceObject(env, workspace);
       if (sub === "PUT ") {
         // `aerostack dev`: the project's members, and the secret values their headers name, replace what was there.
-        const body = await readBody(request, WorkspacePutSchema);
+        const body = await readBody(request, DevWorkspacePutSchema);
         await ws.create(workspace, LOCAL_ACCOUNT);
+        if (body.settings) await ws.updateSettings(body.settings);
         const { rev, changed } = await ws.replaceMembers(body.config.members, { timeoutMs: body.config.timeoutMs, callTimeoutMs: body.config.callTimeoutMs });
         await ws.replaceSecrets(workspace, Object.assign({}, ...Object.values(body.secrets)) as Record<string, string>);
         const secrets = Object.fromEntries(Object.entries(body.secrets).map(([member, values]) => [member, Object.keys(values).sort()]));
@@ -97,7 +99,7 @@ async function serveControl(request: Request, env: PlatformEnv, ctx: ExecutionCo
     switch (route) {
       case "PUT deployment": {
         const body = await readBody(request, DeploymentSchema);
-        const result = await store.deploy({ version: body.version, code: body.code, sourceMap: body.sourceMap ?? null, settings: body.settings });
+        const result = await store.deploy({ version: body.version, code: body.code, sourceMap: body.sourceMap ?? null, settings: body.settings }, {}, env.AEROSTACK_HOST_SESSION ?? null);
         const active = await store.getActive();
         rememberActive(project, active);
         if (!result.unchanged) ctx.waitUntil(controlPlane(env).projectDeployed(project));
@@ -108,7 +110,7 @@ async function serveControl(request: Request, env: PlatformEnv, ctx: ExecutionCo
       }
       case "PUT build-error": {
         const body = await readBody(request, BuildErrorSchema);
-        await store.setBuildError(body.message);
+        await store.setBuildError(body.message, env.AEROSTACK_HOST_SESSION ?? null);
         rememberActive(project, await store.getActive());
         return json({ ok: true });
       }

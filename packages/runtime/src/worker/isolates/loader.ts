@@ -67,7 +67,11 @@ export function loadIsolate(
         // After vars and secrets: a declared index wins over a secret of the same name.
         ...vectorizeEnv(scoped, project, deployment.settings.vectorize),
         // The platform keeps console output for `aerostack logs`; `aerostack dev` prints it instead.
-        ...(env.AEROSTACK_MODE === "platform" ? { __AEROSTACK_LOGS: scoped.ScopedLogs({ props: { project, version } }) } : {}),
+        // In `aerostack dev` only background failures go through it (printed source-mapped); console output is printed
+        // by the isolate itself.
+        ...(env.AEROSTACK_MODE === "platform"
+          ? { __AEROSTACK_LOGS: scoped.ScopedLogs({ props: { project, version } }) }
+          : { __AEROSTACK_ERRORS: scoped.ScopedLogs({ props: { project, version, print: true } }) }),
         __AEROSTACK_PROJECT: project,
         __AEROSTACK_VERSION: version,
       },

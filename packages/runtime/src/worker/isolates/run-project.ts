@@ -7,7 +7,8 @@ import type {
   QueueOutcome,
   ScheduledEventWire,
 } from "../../shared/protocol";
-import { activeDeployment } from "./active";
+import { activeDeployment, rememberActive } from "./active";
+import { projectStore, type ActiveDeployment } from "../projects/project-store";
 import { loadIsolate } from "./loader";
 import { isErrorReport, mapErrorReport, reportFromThrown } from "./errors";
 import { fromIsolate, toIsolate, type StreamOrigin } from "./mcp-sessions";
@@ -103,7 +104,7 @@ export function runProject(env: PlatformEnv, exports: unknown, tenant: string): 
 
   return {
     async fetch(request, meta) {
-      const active = await activeDeployment(env, tenant);
+      const active = await currentActive(env, tenant);
       if (active.buildError !== null) {
         return {
           kind: "error",
@@ -151,4 +152,30 @@ export function describeRunError(tenant: string, error: RunError): { status: num
     case "threw":
       return { status: 500, title: `Error in ${tenant}`, detail: `${error.report.name}: ${error.report.message}` };
   }
+}
+
+/** How long a request in `aerostack dev` waits for the start's first deploy (or build error) before it is answered. */
+const STARTUP_WAIT_MS = 15_000;
+const STARTUP_POLL_MS = 20;
+
+/**
+ * The active deployment a request should see. In `aerostack dev`, a state that is not this start's (nothing
+ * deployed yet, or the previous session's code in persisted state) is not served: the request waits, bounded, for the
+ * start's first deploy, so nothing sees a half-started server or yesterday's code.
+ */
+async function currentActive(env: PlatformEnv, tenant: string): Promise<ActiveDeployment> {
+  const session = env.AEROSTACK_HOST_SESSION;
+  let active = await activeDeployment(env, tenant);
+  // Only the project dev serves is deployed by this start; any other name answers at once.
+  if (!session || tenant !== env.AEROSTACK_DEFAULT_PROJECT || active.hostSession === session) return active;
+  const deadline = Date.now() + STARTUP_WAIT_MS;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, STARTUP_POLL_MS));
+    active = await projectStore(env, tenant).getActive();
+    if (active.hostSession === session) {
+      rememberActive(tenant, active);
+      return active;
+    }
+  }
+  return active;
 }

@@ -2,13 +2,15 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { PlatformEnv } from "../env";
 import type { ConsoleLineWire, ErrorReport } from "../../shared/protocol";
-import { mapErrorReport } from "../isolates/errors";
+import { logUserError, mapErrorReport } from "../isolates/errors";
 import { projectLogs } from "./project-logs";
 
 /** Set by the loader: which tenant and version the isolate runs. User code cannot change them. */
 export interface LogProps {
   project: string;
   version: string;
+  /** `aerostack dev`: print to the terminal (source-mapped) instead of storing. */
+  print?: boolean;
 }
 
 /** Lines per call: a chatty loop cannot make one call unbounded. */
@@ -31,8 +33,12 @@ export class ScopedLogs extends WorkerEntrypoint<PlatformEnv, LogProps> {
 
   /** An error outside the response (a rejected `ctx.waitUntil` promise): logged like an uncaught exception. */
   async exception(report: ErrorReport, requestId: string | null, where: string): Promise<void> {
-    const { project, version } = this.ctx.props;
+    const { project, version, print } = this.ctx.props;
     const mapped = await mapErrorReport(this.env, project, version, report);
+    if (print) {
+      logUserError(project, (requestId ?? "--------").slice(0, 64), mapped, where);
+      return;
+    }
     await projectLogs(this.env, project).append([
       {
         ts: Date.now(),

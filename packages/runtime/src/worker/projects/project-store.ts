@@ -15,6 +15,11 @@ export interface ActiveDeployment {
   settings: DeploymentSettings | null;
   /** Bumped whenever the project's secrets change: isolates are keyed by it, so new values reach new isolates. */
   secretsRev: number;
+  /**
+   * `aerostack dev`: the start of dev (AEROSTACK_HOST_SESSION) whose deploy or build error this is. A state left by
+   * an earlier start (persisted) or none at all is not this start's code: requests wait for it.
+   */
+  hostSession: string | null;
 }
 
 export interface StoredDeployment {
@@ -66,6 +71,11 @@ const MIGRATIONS: readonly SchemaMigration[] = [
       CREATE TABLE mcp_sessions (id TEXT PRIMARY KEY, state TEXT NOT NULL, updated_at INTEGER NOT NULL);
       CREATE INDEX mcp_sessions_updated ON mcp_sessions (updated_at);
     `,
+  },
+  {
+    version: 3,
+    name: "the host session that wrote the state",
+    sql: `ALTER TABLE state ADD COLUMN host_session TEXT;`,
   },
 ];
 
@@ -126,10 +136,11 @@ export class ProjectStore extends DurableObject<PlatformEnv> {
   }
 
   /** `aerostack dev`: store and flip in one transaction; readers see old or new, never half. */
-  deploy(deployment: StoredDeployment, meta: DeploymentMeta = {}): { version: string; unchanged: boolean } {
+  deploy(deployment: StoredDeployment, meta: DeploymentMeta = {}, hostSession: string | null = null): { version: string; unchanged: boolean } {
     return this.ctx.storage.transactionSync(() => {
       this.stage(deployment, meta);
       const { unchanged } = this.activate(deployment.version);
+      if (hostSession !== null) this.sql.exec("UPDATE state SET host_session = ? WHERE id = 1", hostSession);
       return { version: deployment.version, unchanged };
     });
   }
@@ -184,14 +195,15 @@ export class ProjectStore extends DurableObject<PlatformEnv> {
   }
 
   /** Records (or with `null` clears) a failed build: requests get an error page naming it until the next deploy. */
-  setBuildError(message: string | null): void {
+  setBuildError(message: string | null, hostSession: string | null = null): void {
     this.sql.exec("UPDATE state SET build_error = ?, updated_at = ? WHERE id = 1", message, Date.now());
+    if (hostSession !== null) this.sql.exec("UPDATE state SET host_session = ? WHERE id = 1", hostSession);
   }
 
   getActive(): ActiveDeployment {
     const row = this.sql
-      .exec<{ active_version: string | null; build_error: string | null; settings: string | null; secrets_rev: number }>(
-        `SELECT s.active_version, s.build_error, d.settings, s.secrets_rev FROM state s
+      .exec<{ active_version: string | null; build_error: string | null; settings: string | null; secrets_rev: number; host_session: string | null }>(
+        `SELECT s.active_version, s.build_error, d.settings, s.secrets_rev, s.host_session FROM state s
          LEFT JOIN deployments d ON d.version = s.active_version WHERE s.id = 1`,
       )
       .one();
@@ -200,6 +212,7 @@ export class ProjectStore extends DurableObject<PlatformEnv> {
       buildError: row.build_error,
       settings: row.settings ? (JSON.parse(row.settings) as DeploymentSettings) : null,
       secretsRev: row.secrets_rev,
+      hostSession: row.host_session,
     };
   }
 

@@ -14,6 +14,8 @@ export interface MigrationOutcome {
 export interface AdminQueryResult {
   results: Record<string, unknown>[];
   meta: Pick<QueryMeta, "changes" | "rows_read" | "rows_written" | "duration">;
+  /** Several statements: each one's result, in order. */
+  statements?: (Omit<AdminQueryResult, "statements"> & { sql: string })[];
 }
 
 /** Wrangler's table, so a database moved between D1 and Aerostack agrees on what has been applied. */
@@ -125,13 +127,32 @@ export class ProjectDatabase extends DurableObject<PlatformEnv> {
     return outcome;
   }
 
-  /** `aerostack db query`: one statement for the control API, answered as JSON-ready rows (BLOBs as byte arrays). */
+  /**
+   * `aerostack db query`: answered as JSON-ready rows (BLOBs as byte arrays). Several `;`-separated statements (no
+   * parameters) run in order in one transaction, each with its own result in `statements`; the top-level `results`
+   * and `meta` are the last one's, as for a single statement.
+   */
   adminQuery(sql: string, params: unknown[]): AdminQueryResult {
-    const { columns, rows, meta } = this.execute(checkStatement({ sql, params }));
-    return {
-      results: rows.map((row) => toObject(columns, row)),
-      meta: { changes: meta.changes, rows_read: meta.rows_read, rows_written: meta.rows_written, duration: meta.duration },
+    const parts = params.length === 0 ? splitStatements(sql) : [];
+    const run = (text: string, p: unknown[]): AdminQueryResult => {
+      const { columns, rows, meta } = this.execute(checkStatement({ sql: text, params: p }));
+      return {
+        results: rows.map((row) => toObject(columns, row)),
+        meta: { changes: meta.changes, rows_read: meta.rows_read, rows_written: meta.rows_written, duration: meta.duration },
+      };
     };
+    if (parts.length <= 1) return run(sql, params);
+    const statements = this.ctx.storage.transactionSync(() =>
+      parts.map(({ text, line }) => {
+        try {
+          return { sql: text, ...run(text, []) };
+        } catch (err) {
+          throw new Error(`Error in line ${line}: ${abbreviate(text)}: ${messageOf(err)}`, { cause: err });
+        }
+      }),
+    );
+    const last = statements.at(-1)!;
+    return { results: last.results, meta: last.meta, statements };
   }
 
   /** Runs one statement to completion: a cursor left half-read makes the DO's commit fail with SQLITE_BUSY. */
