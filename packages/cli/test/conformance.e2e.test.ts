@@ -14,13 +14,8 @@ import { startGatewayShim, type GatewayShim } from "./fixtures/gateway-shim";
  * described in the issue note. Like the suite's own `--expected-failures` baseline, an entry that starts passing
  * fails this test, so the list is removed as the gateway is fixed rather than left stale.
  */
-const GATEWAY_BUGS: Record<string, string> = {
-  "tools-call-with-logging": "of the three notifications/message the tool sends during the call (50 ms apart), the client gets one",
-  "tools-call-sampling": "sampling/createMessage from the member during a call is refused (-32601), not relayed to the client",
-  "tools-call-elicitation": "elicitation/create from the member during a call is refused (-32601), not relayed to the client",
-  "elicitation-sep1034-defaults": "elicitation/create refused, as above",
-  "elicitation-sep1330-enums": "elicitation/create refused, as above",
-};
+// Empty since the gateway relays members' sampling, elicitation and log messages during a call (worker/gateway/relay.ts).
+const GATEWAY_BUGS: Record<string, string> = {};
 
 const RUNNER = join(dirname(createRequire(import.meta.url).resolve("@modelcontextprotocol/conformance/package.json")), "dist/index.js");
 

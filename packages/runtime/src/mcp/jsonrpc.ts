@@ -4,7 +4,7 @@
  * invalid params) and the server keeps serving.
  */
 import { ClientRequestSchema, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
-import { INVALID_REQUEST, MAX_BATCH, PARSE_ERROR } from "../shared/jsonrpc";
+import { INVALID_REQUEST, MAX_BATCH, PARSE_ERROR, sharedRequestId } from "../shared/jsonrpc";
 
 export { INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, SERVER_ERROR, SESSION_NOT_FOUND } from "../shared/jsonrpc";
 
@@ -143,16 +143,11 @@ export async function readJsonRpc(request: Request, maxBytes: number, headers?: 
     const reason = invalidReason(message);
     if (reason) return { ok: false, response: jsonRpcErrorResponse(400, INVALID_REQUEST, `Invalid Request: ${reason}`, { id: idOf(message), headers }) };
   }
-  // MCP: a request id is never reused within a session. Two requests of one batch sharing one would share one answer
-  // (the SDK keys answers by id), so the batch is refused whole, before any of it runs.
-  const ids = new Set<unknown>();
-  for (const message of list as JSONRPCMessage[]) {
-    if (!("method" in message) || !("id" in message)) continue;
-    if (ids.has(message.id)) {
-      const reason = `Invalid Request: the id ${JSON.stringify(message.id)} is used by more than one request of the batch (request ids must be unique)`;
-      return { ok: false, response: jsonRpcErrorResponse(400, INVALID_REQUEST, reason, { headers }) };
-    }
-    ids.add(message.id);
+  // The SDK keys answers by id: two requests of one batch sharing one would share one answer (shared/jsonrpc.ts).
+  const shared = sharedRequestId(list);
+  if (shared !== undefined) {
+    const reason = `Invalid Request: the id ${JSON.stringify(shared)} is used by more than one request of the batch (request ids must be unique)`;
+    return { ok: false, response: jsonRpcErrorResponse(400, INVALID_REQUEST, reason, { headers }) };
   }
   return { ok: true, messages: list as JSONRPCMessage[], batch };
 }

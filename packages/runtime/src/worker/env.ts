@@ -52,6 +52,11 @@ export interface PlatformEnv {
   AEROSTACK_EGRESS_PUBLIC?: Fetcher;
   /** Network service also reaching private and loopback addresses, minus link-local and metadata; present when allowed. */
   AEROSTACK_EGRESS_PRIVATE?: Fetcher;
+  /**
+   * Network service for the gateway's calls to workspace members added with `allowPrivate`: public, private and
+   * loopback, minus link-local and metadata. Never given to user code; absent on Cloudflare.
+   */
+  AEROSTACK_EGRESS_MEMBERS?: Fetcher;
   /** The host's answer to "which ports are the platform's own" (see egress/own-ports.ts); absent on Cloudflare. */
   AEROSTACK_OWN_PORTS?: Fetcher;
 }

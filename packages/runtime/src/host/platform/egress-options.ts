@@ -44,6 +44,8 @@ export function egressHost(mode: "dev" | "platform", options: EgressOptions = {}
       serviceBindings: {
         AEROSTACK_EGRESS_PUBLIC: { network: { allow: ["public"], deny: ALWAYS_DENIED } },
         ...(allowPrivate ? { AEROSTACK_EGRESS_PRIVATE: { network: { allow: ["public", "private"], deny: ALWAYS_DENIED } } } : {}),
+        // The gateway's way to workspace members added with allowPrivate (a team's own network), whatever user code may reach.
+        AEROSTACK_EGRESS_MEMBERS: { network: { allow: ["public", "private"], deny: ALWAYS_DENIED } },
         AEROSTACK_OWN_PORTS: async () => {
           // Looked up per ask: the loopback server's port is fixed for the Miniflare instance, and asking is rare.
           const loopback = miniflareLoopbackPorts();

@@ -138,6 +138,15 @@ describe("judge (the rule table)", () => {
     expect(verdict("http://10.0.0.1/", platform)).toMatchObject({ allowed: false, rule: "private" });
   });
 
+  it("words refusals for whoever is judged (the gateway calling a workspace member)", () => {
+    const member = { who: "a workspace member", privateHint: "add the member with --allow-private if it really lives on your network" };
+    expect(judge(new URL("http://[::ffff:169.254.169.254]/"), dev, member)).toMatchObject({ message: "aerostack egress: [::ffff:a9fe:a9fe] is a cloud metadata address; a workspace member may never reach it" });
+    expect(judge(new URL("http://10.0.0.1/mcp"), platform, member)).toMatchObject({
+      rule: "private",
+      message: "aerostack egress: 10.0.0.1 is a private address; add the member with --allow-private if it really lives on your network",
+    });
+  });
+
   it("sends names and public addresses to the network service matching the allowance", () => {
     expect(verdict("https://api.example.com/v1", platform)).toEqual({ allowed: true, network: "public" });
     expect(verdict("http://8.8.8.8/", platform)).toEqual({ allowed: true, network: "public" });

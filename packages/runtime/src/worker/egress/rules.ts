@@ -1,4 +1,4 @@
-/** The egress rule table: given a URL and a project's allowances, refuse it (with a message) or name the network to use. */
+/** The egress rule table: given a URL and its allowances, refuse it (with a message) or name the network to use. */
 import { classifyHost } from "./classify";
 
 export interface EgressRules {
@@ -14,25 +14,35 @@ export type Verdict =
 
 const PREFIX = "aerostack egress:";
 
-export function judge(url: URL, rules: EgressRules): Verdict {
+/** Whose requests are judged, for the messages: user code (the default), or the gateway calling a workspace member. */
+export interface RuleWording {
+  who: string;
+  /** What a refused private or loopback address is told: how to allow it. */
+  privateHint: string;
+}
+
+const USER_CODE: RuleWording = {
+  who: "user code",
+  privateHint: "this platform lets user code reach public addresses only (start it with aerostack platform start --allow-private-egress to allow private networks)",
+};
+
+export function judge(url: URL, rules: EgressRules, wording: RuleWording = USER_CODE): Verdict {
+  const { who } = wording;
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    return refuse("scheme", `${url.protocol} URLs are not allowed from user code; only http: and https: are`);
+    return refuse("scheme", `${url.protocol} URLs are not allowed from ${who}; only http: and https: are`);
   }
   const host = url.hostname;
   const { class: kind } = classifyHost(host);
-  if (kind === "metadata") return refuse("metadata", `${host} is a cloud metadata address; user code may never reach it`);
-  if (kind === "link-local") return refuse("link-local", `${host} is a link-local address; user code may never reach it`);
+  if (kind === "metadata") return refuse("metadata", `${host} is a cloud metadata address; ${who} may never reach it`);
+  if (kind === "link-local") return refuse("link-local", `${host} is a link-local address; ${who} may never reach it`);
   // By port, whatever the host: a name (localhost, a rebinding domain, this machine's public IP) can lead to our
   // listeners, and its resolved address is only known at connect time, where workerd's lists cannot name ports.
   const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
   if (rules.ownPorts.includes(port)) {
-    return refuse("own-port", `${host}:${port} is the platform's own port; user code may not reach it`);
+    return refuse("own-port", `${host}:${port} is the platform's own port; ${who} may not reach it`);
   }
   if ((kind === "loopback" || kind === "private") && !rules.allowPrivate) {
-    return refuse(
-      "private",
-      `${host} is a ${kind} address; this platform lets user code reach public addresses only (start it with aerostack platform start --allow-private-egress to allow private networks)`,
-    );
+    return refuse("private", `${host} is a ${kind} address; ${wording.privateHint}`);
   }
   return { allowed: true, network: rules.allowPrivate ? "private" : "public" };
 }

@@ -6,16 +6,26 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
-import { McpError, ToolListChangedNotificationSchema, type Progress } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ListRootsRequestSchema,
+  LoggingMessageNotificationSchema,
+  McpError,
+  ToolListChangedNotificationSchema,
+  type Progress,
+} from "@modelcontextprotocol/sdk/types.js";
 import { createTestPlatform, type TestPlatform } from "../../host/testing";
 import { newDevToken } from "../../host/project/workspace";
 import { FAILED_MEMBERS_META, type WorkspacePut } from "../../shared/gateway";
 import { PROJECT_MCP_SERVER } from "./fixtures/project-server";
 import {
+  cursorServer,
   downUrl,
   echoServer,
   pagedServer,
   secretEchoServer,
+  startEscapingServer,
   startEverything,
   startHungServer,
   startMcpFixture,
@@ -26,6 +36,8 @@ import {
 
 const SECRET = "sk-live-Gateway-Secret-0123456789";
 const OTHER_SECRET = "ghp_another-secret-value-42";
+/** Has a `/`, which JSON serializers may write as `\/`. */
+const SLASHED_SECRET = "sk-live/Escaped+Secret=0123456789";
 
 let platform: TestPlatform;
 let everything: RawFixture;
@@ -36,9 +48,14 @@ let rejecting: RawFixture;
 let hung: RawFixture;
 let hung2: RawFixture;
 let paged: Fixture;
+let escaping: RawFixture;
+let looping: Fixture;
+let endless: Fixture;
 const dev = newDevToken();
 /** A token belongs to one workspace, so each test workspace has its own. */
-const tokens: Record<string, { token: string; hash: string }> = { dev, leaks: newDevToken(), slow: newDevToken(), broken: newDevToken() };
+const tokens: Record<string, { token: string; hash: string }> = { dev, leaks: newDevToken(), slow: newDevToken(), broken: newDevToken(), cursors: newDevToken(), escapes: newDevToken(), outer: newDevToken(), "loop-a": newDevToken() };
+/** A second token of the dev workspace: each token has its own 120 requests a minute, and one is not enough for this file. */
+const devRelay = newDevToken();
 const clients: Client[] = [];
 
 const devWorkspace = (): WorkspacePut => ({
@@ -61,19 +78,27 @@ beforeAll(async () => {
   // One by one into their variables, so afterAll closes whatever started even when something else failed.
   const started = await Promise.allSettled([
     startEverything().then((f) => (everything = f)),
-    startMcpFixture(echoServer("alpha")).then((f) => (alpha = f)),
+    startMcpFixture(echoServer("alpha", { talks: true })).then((f) => (alpha = f)),
     startMcpFixture(echoServer("beta")).then((f) => (beta = f)),
     startMcpFixture(secretEchoServer()).then((f) => (leaky = f)),
     startRejectingServer().then((f) => (rejecting = f)),
     startHungServer().then((f) => (hung = f)),
     startHungServer().then((f) => (hung2 = f)),
     startMcpFixture(pagedServer(25, 10)).then((f) => (paged = f)),
+    startEscapingServer().then((f) => (escaping = f)),
+    startMcpFixture(cursorServer("loop")).then((f) => (looping = f)),
+    startMcpFixture(cursorServer("endless")).then((f) => (endless = f)),
     createTestPlatform({ port: 0 }).then((p) => (platform = p)),
   ]);
   for (const outcome of started) if (outcome.status === "rejected") throw outcome.reason;
   await platform.deployScript("calc", PROJECT_MCP_SERVER);
   await platform.control.putWorkspace("dev", devWorkspace());
-  await platform.control.putWorkspaceTokens("dev", { tokens: [{ hash: dev.hash, role: "admin", label: "test" }] });
+  await platform.control.putWorkspaceTokens("dev", {
+    tokens: [
+      { hash: dev.hash, role: "admin", label: "test" },
+      { hash: devRelay.hash, role: "admin", label: "relay" },
+    ],
+  });
   // Members whose errors quote the credentials they were sent.
   await platform.control.putWorkspace("leaks", {
     config: {
@@ -85,6 +110,18 @@ beforeAll(async () => {
     secrets: { leaky: { LEAKY_TOKEN: SECRET }, rejecting: { REJECTED_TOKEN: OTHER_SECRET } },
   });
   await platform.control.putWorkspaceTokens("leaks", { tokens: [{ hash: tokens.leaks!.hash, role: "admin", label: "test" }] });
+  // A member that sends the secret back JSON-escaped, everywhere it can; and the same one answering only errors.
+  const bearer = { Authorization: { secret: "ESCAPED_TOKEN", prefix: "Bearer " } };
+  await platform.control.putWorkspace("escapes", {
+    config: {
+      members: [
+        { kind: "proxy", slug: "escaping", url: escaping.url, headers: bearer },
+        { kind: "proxy", slug: "escaping-broken", url: `${escaping.url}/broken`, headers: bearer },
+      ],
+    },
+    secrets: { escaping: { ESCAPED_TOKEN: SLASHED_SECRET }, "escaping-broken": { ESCAPED_TOKEN: SLASHED_SECRET } },
+  });
+  await platform.control.putWorkspaceTokens("escapes", { tokens: [{ hash: tokens.escapes!.hash, role: "admin", label: "test" }] });
   // Two hung members next to a healthy one, each hung one with a short discovery timeout.
   await platform.control.putWorkspace("slow", {
     config: {
@@ -107,13 +144,22 @@ beforeAll(async () => {
       ],
     },
   });
+  await platform.control.putWorkspace("cursors", {
+    config: {
+      members: [
+        { kind: "proxy", slug: "looping", url: looping.url, headers: {} },
+        { kind: "proxy", slug: "endless", url: endless.url, headers: {} },
+      ],
+    },
+  });
+  await platform.control.putWorkspaceTokens("cursors", { tokens: [{ hash: tokens.cursors!.hash, role: "admin", label: "test" }] });
   await platform.control.putWorkspaceTokens("broken", { tokens: [{ hash: tokens.broken!.hash, role: "admin", label: "test" }] });
 }, 60_000);
 
 afterAll(async () => {
   await Promise.allSettled(clients.map((c) => c.close()));
   await platform?.dispose();
-  await Promise.allSettled([everything, alpha, beta, leaky, rejecting, hung, hung2, paged].map((f) => f?.close()));
+  await Promise.allSettled([everything, alpha, beta, leaky, rejecting, hung, hung2, paged, escaping, looping, endless].map((f) => f?.close()));
 });
 
 async function connect(workspace = "dev", transport: "http" | "sse" = "http", token = tokens[workspace]!.token): Promise<Client> {
@@ -257,6 +303,128 @@ describe("composition through /ws/dev", () => {
   });
 });
 
+describe("members' messages and requests during a call", () => {
+  /** A client that can sample (answers with the prompt it got), elicit (accepts) and list roots, recording what it was asked. */
+  async function capableClient() {
+    const client = new Client({ name: "capable", version: "1.0.0" }, { capabilities: { sampling: {}, elicitation: {}, roots: { listChanged: true } } });
+    const asked: { method: string; id: unknown; text?: string }[] = [];
+    client.setRequestHandler(CreateMessageRequestSchema, async (request, extra) => {
+      const first = request.params.messages[0]?.content;
+      const text = first && "text" in first ? String(first.text) : "";
+      asked.push({ method: request.method, id: extra.requestId, text });
+      return { role: "assistant", model: "test-model", content: { type: "text", text: `sampled(${text})` } };
+    });
+    client.setRequestHandler(ElicitRequestSchema, async (request, extra) => {
+      asked.push({ method: request.method, id: extra.requestId });
+      return { action: "accept", content: { ok: true } };
+    });
+    client.setRequestHandler(ListRootsRequestSchema, async (request, extra) => {
+      asked.push({ method: request.method, id: extra.requestId });
+      return { roots: [{ uri: "file:///work/project", name: "project" }] };
+    });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${platform.url}/ws/dev`), { requestInit: { headers: { Authorization: `Bearer ${devRelay.token}` } } }));
+    clients.push(client);
+    return { client, asked };
+  }
+
+  it("relays members' sampling, elicitation and roots requests to the client and its answers back, ids kept apart", async () => {
+    const { client, asked } = await capableClient();
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    // server-everything offers these only to clients that declared the capabilities: the gateway passed them on.
+    expect(names).toEqual(expect.arrayContaining(["everything__trigger-sampling-request", "everything__trigger-elicitation-request", "everything__get-roots-list"]));
+    // Two members ask at once; each numbers its requests from 0, the client must see distinct ids.
+    const [everythingSampled, alphaAsked] = await Promise.all([
+      client.callTool({ name: "everything__trigger-sampling-request", arguments: { prompt: "from everything", maxTokens: 5 } }),
+      client.callTool({ name: "alpha__ask", arguments: { prompt: "from alpha" } }),
+    ]);
+    expect(textOf(everythingSampled)).toContain("sampled(Resource trigger-sampling-request context: from everything)");
+    expect(textOf(alphaAsked)).toBe('sampled(alpha: from alpha) / accept {"ok":true}');
+    expect(new Set(asked.map((a) => a.id)).size).toBe(asked.length);
+
+    const elicited = await client.callTool({ name: "everything__trigger-elicitation-request", arguments: {} });
+    expect(textOf(elicited)).toMatch(/accept/i);
+    const roots = await client.callTool({ name: "everything__get-roots-list", arguments: {} });
+    expect(textOf(roots)).toContain("file:///work/project");
+    expect(asked.map((a) => a.method)).toEqual(expect.arrayContaining(["sampling/createMessage", "elicitation/create", "roots/list"]));
+  });
+
+  it("passes on log messages sent during a call without a progress token", async () => {
+    const client = await connect("dev", "http", devRelay.token);
+    const logs: unknown[] = [];
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logs.push(n.params));
+    expect(textOf(await client.callTool({ name: "alpha__log", arguments: { text: "hello from alpha" } }))).toBe("logged");
+    await expect.poll(() => logs).toEqual([{ level: "info", logger: "alpha/tool", data: "hello from alpha" }]);
+  });
+
+  it("answers a member's request with an error when the client cannot take it", async () => {
+    // The default client declares no sampling: alpha's request is refused, and its tool reports the refusal.
+    const client = await connect("dev", "http", devRelay.token);
+    const refused = await client.callTool({ name: "alpha__ask", arguments: { prompt: "x" } });
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toMatch(/sampling/);
+  });
+});
+
+describe("composed workspaces", () => {
+  beforeAll(async () => {
+    // ops: a project and a proxied member with a secret; outer composes ops next to its own member.
+    await platform.control.putWorkspace("ops", {
+      config: {
+        members: [
+          { kind: "project", slug: "calc", project: "calc" },
+          { kind: "proxy", slug: "alpha", url: alpha.url, headers: { Authorization: { secret: "ALPHA_TOKEN", prefix: "Bearer " } } },
+        ],
+      },
+      secrets: { alpha: { ALPHA_TOKEN: SECRET } },
+    });
+    await platform.control.putWorkspace("outer", {
+      config: {
+        members: [
+          { kind: "workspace", slug: "ops", workspace: "ops" },
+          { kind: "proxy", slug: "beta", url: beta.url, headers: {} },
+          { kind: "workspace", slug: "nowhere", workspace: "no-such-workspace" },
+        ],
+      },
+    });
+    await platform.control.putWorkspaceTokens("outer", { tokens: [{ hash: tokens.outer!.hash, role: "admin", label: "test" }] });
+    // A cycle written around the API's add-time check: only the run-time depth limit stops it.
+    await platform.control.putWorkspace("loop-a", { config: { members: [{ kind: "workspace", slug: "b", workspace: "loop-b" }] } });
+    await platform.control.putWorkspace("loop-b", { config: { members: [{ kind: "workspace", slug: "a", workspace: "loop-a" }] } });
+    await platform.control.putWorkspaceTokens("loop-a", { tokens: [{ hash: tokens["loop-a"]!.hash, role: "admin", label: "test" }] });
+  });
+
+  it("lists a composed workspace's tools as member__member__tool and routes calls through it", async () => {
+    const client = await connect("outer");
+    const { tools, _meta } = await client.listTools();
+    const names = tools.map((t) => t.name);
+    expect(names).toEqual(expect.arrayContaining(["ops__calc__add", "ops__alpha__whoami", "ops__alpha__headers", "beta__whoami"]));
+    expect(names.every((n) => /^(ops__(calc|alpha)|beta)__/.test(n))).toBe(true);
+    const failed = _meta?.[FAILED_MEMBERS_META] as { member: string; error: string }[];
+    expect(failed).toEqual([{ member: "nowhere", error: expect.stringContaining('"no-such-workspace", which does not exist') }]);
+    expect(textOf(await client.callTool({ name: "ops__calc__add", arguments: { a: 2, b: 3 } }))).toBe("5");
+    expect(textOf(await client.callTool({ name: "ops__alpha__whoami", arguments: {} }))).toBe("alpha");
+    // The composed workspace injects (and redacts) its own secrets; the outer token goes nowhere.
+    const seen = alpha.requests.length;
+    const headers = textOf(await client.callTool({ name: "ops__alpha__headers", arguments: {} }));
+    expect(headers).not.toContain(SECRET);
+    expect(headers).not.toContain(tokens.outer!.token);
+    expect(alpha.requests.slice(seen).every((r) => r.headers.authorization === `Bearer ${SECRET}`)).toBe(true);
+    // Resources keep working through two levels of namespacing.
+    const read = await client.readResource({ uri: "aerostack://ops/aerostack://alpha/file:///readme.md" });
+    expect(read.contents[0]).toMatchObject({ text: "# alpha" });
+  });
+
+  it("refuses a composition cycle at run time by depth, naming the limit", async () => {
+    const client = await connect("loop-a");
+    const { tools, _meta } = await client.listTools();
+    expect(tools).toEqual([]);
+    const failed = _meta?.[FAILED_MEMBERS_META] as { member: string; error: string }[];
+    // Each level names the member it left out; the path leads to where the limit was hit.
+    expect(failed.map((f) => f.member)).toEqual(["b__a__b__a__b"]);
+    expect(failed[0]!.error).toMatch(/nest at most 4 deep \(is there a cycle\?\)/);
+  });
+});
+
 describe("secrets in proxy headers", () => {
   it("sends the real value upstream, never the member token, and keeps it out of results", async () => {
     const client = await connect();
@@ -294,6 +462,28 @@ describe("secrets in proxy headers", () => {
     const failed = _meta?.[FAILED_MEMBERS_META] as { member: string; error: string }[];
     expect(failed.map((f) => f.member)).toEqual(["rejecting"]);
     expect(JSON.stringify(failed)).not.toContain(OTHER_SECRET);
+  });
+
+  it("redacts the value however the member JSON-escapes it: results, keys, errors, logs, progress and _meta", async () => {
+    const client = await connect("escapes");
+    const received: unknown[] = [];
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void received.push(n.params));
+    const listed = await client.listTools();
+    received.push(listed);
+    expect(listed.tools.map((t) => t.name)).toEqual(["escaping__leak", "escaping__fail"]);
+    expect((listed._meta?.[FAILED_MEMBERS_META] as { member: string }[]).map((f) => f.member)).toEqual(["escaping-broken"]);
+    const progress: Progress[] = [];
+    const result = await client.callTool({ name: "escaping__leak", arguments: {} }, undefined, { onprogress: (p) => progress.push(p) });
+    received.push(result, progress);
+    expect(progress).toHaveLength(1);
+    const failed = await rpcError(client.callTool({ name: "escaping__fail", arguments: {} }));
+    received.push({ message: failed.message, data: failed.data });
+    await expect.poll(() => received.filter((r) => (r as { level?: string }).level === "info").length).toBe(1);
+    // The SDK decoded every escape: what it holds is what the client's user would see.
+    const seen = JSON.stringify(received);
+    expect(seen).not.toContain(SLASHED_SECRET);
+    expect(seen).not.toContain(encodeURIComponent(SLASHED_SECRET));
+    expect(seen.match(/\[redacted\]/g)?.length).toBeGreaterThanOrEqual(12);
   });
 });
 
@@ -363,6 +553,22 @@ describe("member sessions", () => {
   });
 });
 
+describe("members' list cursors", () => {
+  it("stops at a cursor that loops and at a list that never ends, listing each page once", async () => {
+    const client = await connect("cursors");
+    const { tools, _meta } = await client.listTools();
+    const names = tools.map((t) => t.name);
+    expect(names.filter((n) => n.startsWith("looping__"))).toEqual(["looping__l0", "looping__l1", "looping__l2"]);
+    expect(looping.requests.filter((r) => r.method.startsWith("tools/list")).map((r) => r.method)).toEqual(["tools/list ", "tools/list a", "tools/list b"]);
+    // The endless one is followed for 100 pages, then the list is what was read.
+    expect(names.filter((n) => n.startsWith("endless__"))).toEqual(Array.from({ length: 100 }, (_, i) => `endless__e${i}`));
+    expect(_meta?.[FAILED_MEMBERS_META]).toBeUndefined();
+    // The gateway's composed list is whole, so a cursor of the client's own is refused.
+    const cursor = await rpcError(client.listTools({ cursor: "a" }));
+    expect(cursor.code).toBe(-32602);
+  });
+});
+
 describe("cancellation", () => {
   it("passes the client's cancellation on to the member", async () => {
     const client = await connect();
@@ -427,6 +633,8 @@ describe("malformed JSON-RPC", () => {
       headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...auth(), ...headers },
       body,
     });
+  /** The second dev token: the dev token's 120 requests a minute go to the other tests of this file. */
+  const relayAuth = { authorization: `Bearer ${devRelay.token}` };
   const errorOf = async (res: Response) => ((await res.json()) as { id: unknown; error: { code: number; message: string } });
 
   it("answers each kind with the spec's code and status, and keeps serving", async () => {
@@ -469,6 +677,67 @@ describe("malformed JSON-RPC", () => {
     // And a fresh client still gets the whole workspace.
     const client = await connect();
     expect((await client.listTools()).tools.length).toBeGreaterThan(5);
+  });
+
+  it("answers a request nested 5,000 levels deep, anywhere, with a JSON-RPC error and no host detail", async () => {
+    const init = await post(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-03-26", capabilities: {}, clientInfo: { name: "raw", version: "1" } } }), relayAuth);
+    const session = { ...relayAuth, "mcp-session-id": init.headers.get("mcp-session-id")!, "mcp-protocol-version": "2025-03-26" };
+    await init.body?.cancel();
+    const deep = (n: number) => `${"[".repeat(n)}${"]".repeat(n)}`;
+    const bodies = [
+      `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"alpha__echo","arguments":{"text":${deep(5000)}}}}`,
+      `{"jsonrpc":"2.0","id":3,"method":"ping","params":{"x":${deep(5000)}}}`,
+      `${"[".repeat(5000)}${"]".repeat(5000)}`,
+      `${"{\"a\":".repeat(5000)}1${"}".repeat(5000)}`,
+    ];
+    for (const body of [...bodies, ...bodies.map((b) => b.replace(/\[/g, '{"k":').replace(/\]/g, "}"))]) {
+      const res = await post(body, session);
+      const text = await res.text();
+      expect(res.status, text.slice(0, 300)).toBe(400);
+      const answer = JSON.parse(text) as { error: { code: number; message: string } };
+      expect([-32600, -32700]).toContain(answer.error.code);
+      expect(text).not.toMatch(/\/(?:work|home|tmp|root|usr)\/|node_modules|\.ts:\d|\bat \w+ \(/);
+    }
+    // Moderate nesting (a real tool's arguments) still goes through.
+    const fine = await post(JSON.stringify({ jsonrpc: "2.0", id: 9, method: "tools/call", params: { name: "alpha__echo", arguments: { text: "ok", deep: JSON.parse(deep(30)) } } }), session);
+    expect(fine.status).toBe(200);
+    await fine.body?.cancel();
+  });
+
+  it("refuses a batch whose requests share an id, whole, as serveMcp does, and answers a batch of distinct ids in full", async () => {
+    const init = await post(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-03-26", capabilities: {}, clientInfo: { name: "raw", version: "1" } } }), relayAuth);
+    const session = { ...relayAuth, "mcp-session-id": init.headers.get("mcp-session-id")!, "mcp-protocol-version": "2025-03-26" };
+    await init.body?.cancel();
+    const duplicated = await post(
+      JSON.stringify([
+        { jsonrpc: "2.0", id: 7, method: "ping" },
+        { jsonrpc: "2.0", id: 7, method: "tools/list" },
+      ]),
+      session,
+    );
+    expect(duplicated.status).toBe(400);
+    const refused = await errorOf(duplicated);
+    expect(refused).toMatchObject({ id: null, error: { code: -32600 } });
+    expect(refused.error.message).toContain("7");
+    const batch = await post(
+      JSON.stringify([
+        { jsonrpc: "2.0", id: 7, method: "ping" },
+        { jsonrpc: "2.0", method: "notifications/roots/list_changed" },
+        { jsonrpc: "2.0", id: "7", method: "ping" },
+      ]),
+      session,
+    );
+    expect(batch.status).toBe(200);
+    expect(await batch.json()).toEqual([
+      { jsonrpc: "2.0", id: 7, result: {} },
+      { jsonrpc: "2.0", id: "7", result: {} },
+    ]);
+    // A response nobody asked for (the client answering a request the gateway never sent) is accepted and ignored.
+    const stray = await post(JSON.stringify({ jsonrpc: "2.0", id: "nobody-asked", result: {} }), session);
+    expect(stray.status).toBe(202);
+    const nullId = await post(JSON.stringify({ jsonrpc: "2.0", id: null, method: "ping" }), session);
+    expect(nullId.status).toBe(400);
+    expect((await errorOf(nullId)).error.code).toBe(-32600);
   });
 
   it("refuses requests without a session, and sessions that do not exist", async () => {

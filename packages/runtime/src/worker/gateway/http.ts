@@ -14,9 +14,12 @@ import {
   isRequest,
   MAX_BATCH,
   MAX_BODY_BYTES,
+  MAX_DEPTH,
+  nestedDeeperThan,
   PARSE_ERROR,
   RATE_LIMITED,
   SESSION_NOT_FOUND,
+  sharedRequestId,
   validateMessage,
   type JsonRpcMessage,
 } from "./jsonrpc";
@@ -25,7 +28,8 @@ import { readBodyText } from "../http/body";
 import { HttpError } from "../http/http-error";
 import { serveHttp, type Surface } from "../http/middleware";
 import { sessionName, type SessionCall } from "./session";
-import type { RateState } from "../workspaces/workspace";
+import type { RateState, WorkspaceAccess } from "../workspaces/workspace";
+import type { WorkspaceRole } from "../../shared/workspaces";
 import { sha256Hex } from "../../shared/sha256";
 
 export const GATEWAY_PREFIX = "/ws/";
@@ -47,7 +51,7 @@ function newSessionId(): string {
 // A cache, correct when empty: an unknown revision (-1) makes the workspace object send the config.
 const configs = new Map<string, { rev: number; config: WorkspaceConfig; disabledTools: Record<string, string[]> }>();
 
-type Authorized = Pick<SessionCall, "workspace" | "tokenHash" | "rev" | "config" | "policy"> & { rateHeaders: Record<string, string> };
+type Authorized = Pick<SessionCall, "workspace" | "tokenHash" | "rev" | "config" | "policy" | "depth"> & { rateHeaders: Record<string, string> };
 
 /** IETF RateLimit fields (draft-ietf-httpapi-ratelimit-headers): the client sees its budget on every answer. */
 function rateHeaders(rate: RateState, now = Date.now()): Record<string, string> {
@@ -72,6 +76,13 @@ async function authorize(request: Request, env: PlatformEnv, workspace: string):
   const tokenHash = await sha256Hex(token);
   const known = configs.get(workspace);
   const access = await workspaceObject(env, workspace).gatewayAccess(tokenHash, known?.rev ?? -1);
+  return admit(env, workspace, access, { tokenHash, depth: 0, hint });
+}
+
+/** The workspace object's answer as the caller's authorization, or the HTTP error refusing it. */
+function admit(env: PlatformEnv, workspace: string, access: WorkspaceAccess, caller: { tokenHash: string; depth: number; hint: string }): Authorized | Response {
+  const { tokenHash, depth, hint } = caller;
+  const known = configs.get(workspace);
   if (access.status === "no-workspace") {
     return httpError(404, BAD_REQUEST, `No workspace "${workspace}" on this platform.${env.AEROSTACK_MODE === "dev" ? " aerostack dev serves /ws/dev." : ""}`);
   }
@@ -90,6 +101,7 @@ async function authorize(request: Request, env: PlatformEnv, workspace: string):
   return {
     workspace,
     tokenHash,
+    depth,
     rev: access.rev,
     config: cached.config,
     policy: { tokenId: access.token.id, tokenName: access.token.name, role: access.token.role, tools: access.token.tools, disabledTools: cached.disabledTools },
@@ -118,6 +130,7 @@ async function parseMessages(request: Request): Promise<{ messages: JsonRpcMessa
   } catch {
     return httpError(400, PARSE_ERROR, "Parse error: the body is not valid JSON");
   }
+  if (nestedDeeperThan(raw)) return httpError(400, INVALID_REQUEST, `Invalid Request: the message nests deeper than ${MAX_DEPTH} levels`);
   const batch = Array.isArray(raw);
   const items = batch ? (raw as unknown[]) : [raw];
   if (items.length === 0) return httpError(400, INVALID_REQUEST, "Invalid Request: an empty batch");
@@ -127,6 +140,12 @@ async function parseMessages(request: Request): Promise<{ messages: JsonRpcMessa
     const checked = validateMessage(item);
     if (!checked.ok) return httpError(400, INVALID_REQUEST, `Invalid Request: ${batch ? `message ${i}: ` : ""}${checked.reason}`, {}, checked.id);
     messages.push(checked.message);
+  }
+  // Refused whole, as serveMcp refuses it (src/mcp/jsonrpc.ts): MCP forbids reusing a request id, and answers that
+  // share an id cannot be told apart by the client.
+  const shared = sharedRequestId(messages);
+  if (shared !== undefined) {
+    return httpError(400, INVALID_REQUEST, `Invalid Request: the id ${JSON.stringify(shared)} is used by more than one request of the batch (request ids must be unique)`);
   }
   return { messages, batch };
 }
@@ -177,13 +196,35 @@ async function serveGateway(request: Request, env: PlatformEnv): Promise<Respons
   return out;
 }
 
+/** Who composes a workspace into its own: the composing workspace, how deep the composition already is, and the role passed on. */
+export interface Composer {
+  workspace: string;
+  /** 1 for a workspace composed by one a client called; each level of composition adds one. */
+  depth: number;
+  role: WorkspaceRole;
+}
+
+/**
+ * Serves a composed workspace's gateway to the workspace composing it, inside the platform (no network hop, no
+ * token): the composing workspace is the caller, as a principal of this workspace (Workspace.composedAccess), so
+ * this workspace's switched-off tools, role limits and rate limit hold for it. Never reachable over HTTP.
+ */
+export async function serveComposed(request: Request, env: PlatformEnv, workspace: string, composer: Composer): Promise<Response> {
+  const known = configs.get(workspace);
+  const access = await workspaceObject(env, workspace).composedAccess(composer.workspace, composer.role, known?.rev ?? -1);
+  // The session belongs to the composing workspace: no token of this workspace can take it over, nor it theirs.
+  const auth = admit(env, workspace, access, { tokenHash: `workspace:${composer.workspace}`, depth: composer.depth, hint: "" });
+  if (auth instanceof Response) return auth;
+  return serveAuthorized(request, env, new URL(request.url), workspace, "", auth);
+}
+
 async function serveAuthorized(request: Request, env: PlatformEnv, url: URL, workspace: string, endpoint: string, auth: Authorized): Promise<Response> {
   const version = request.headers.get("mcp-protocol-version");
   if (version !== null && !(SUPPORTED_PROTOCOL_VERSIONS as readonly string[]).includes(version)) {
     return httpError(400, BAD_REQUEST, `Bad Request: unsupported MCP-Protocol-Version ${version} (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")})`);
   }
   const accept = (request.headers.get("accept") ?? "").toLowerCase();
-  const base = { workspace, tokenHash: auth.tokenHash, rev: auth.rev, config: auth.config, policy: auth.policy };
+  const base = { workspace, tokenHash: auth.tokenHash, rev: auth.rev, config: auth.config, policy: auth.policy, depth: auth.depth };
 
   if (endpoint === "sse") {
     const sessionId = newSessionId();

@@ -9,12 +9,16 @@ import { describeRunError, runProject } from "../isolates/run-project";
 import { newRequestId } from "../http/request-id";
 import { requestLog } from "../logs/request-log";
 import { PROJECT_MCP_PATH, type Member } from "../../shared/gateway";
+import { GATEWAY_PREFIX, serveComposed, type Composer } from "./http";
 import { MemberError, type MemberFetch } from "./upstream";
+import { NO_REDACTION, redactor, type Redactor } from "./redact";
+import { judge, type RuleWording } from "../egress/rules";
+import { ownPorts } from "../egress/own-ports";
 
 export interface MemberRuntime {
   fetch: MemberFetch;
-  /** Removes this member's secret values from text the gateway composes (error messages, error data). */
-  redact(text: string): string;
+  /** Removes this member's secret values from everything it sends back and from text composed of it. */
+  redact: Redactor;
 }
 
 /** What the gateway needs from its surroundings to reach members. */
@@ -24,22 +28,15 @@ export interface MemberHost {
   exports: unknown;
   /** The session object's own: a project member's request log is written after the answer. */
   waitUntil(promise: Promise<unknown>): void;
+  /** This workspace as the composer of a workspace member: its name, the depth such a member is at, the caller's role. */
+  composer: Composer;
 }
 
-const REDACTED = "[redacted]";
-
-/** Replaces every secret value (as written, JSON-escaped and URL-encoded) with `[redacted]`. */
-export function redactor(values: string[]): (text: string) => string {
-  const needles = [
-    ...new Set(values.filter((v) => v.length >= 4).flatMap((v) => [v, JSON.stringify(v).slice(1, -1), encodeURIComponent(v)])),
-  ].sort((a, b) => b.length - a.length);
-  if (needles.length === 0) return (text) => text;
-  return (text) => {
-    let out = text;
-    for (const needle of needles) if (out.includes(needle)) out = out.split(needle).join(REDACTED);
-    return out;
-  };
-}
+/**
+ * Compositions nest at most this deep. Cycles are refused when a member is added; this guards the run time against
+ * one that got in anyway (a config written around the API) or a chain too long to be sensible.
+ */
+export const MAX_COMPOSITION_DEPTH = 4;
 
 /** Resolves `signal`'s abort as a rejection even when `work` cannot be cancelled (an RPC into an isolate). */
 function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
@@ -60,11 +57,45 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
+const MEMBER_WORDING: RuleWording = {
+  who: "a workspace member",
+  privateHint: "add the member with --allow-private if it really lives on your network",
+};
+
+/**
+ * The SSRF rule again at connect time (worker/workspaces/member-url.ts checked the URL when it was added): the URL's
+ * host by the egress rule table, then the connection through a workerd network service whose lists judge the address
+ * the name resolves to, so a public-looking name that resolves to loopback, private or metadata addresses is refused
+ * too. `aerostack dev` reaches loopback as before: its members are the developer's own machine. On a platform the
+ * platform's own ports are refused whatever the host. On Cloudflare (no network services) the global fetch goes out,
+ * and Cloudflare refuses private destinations itself.
+ */
+async function connectToMember(env: PlatformEnv, member: Extract<Member, { kind: "proxy" }>, request: Request, signal: AbortSignal): Promise<Response> {
+  const dev = env.AEROSTACK_MODE === "dev";
+  const allowPrivate = dev || member.allowPrivate === true;
+  const url = new URL(member.url);
+  const verdict = judge(url, { allowPrivate, ownPorts: dev ? [] : await ownPorts(env) }, MEMBER_WORDING);
+  if (!verdict.allowed) throw new MemberError(`refused: ${verdict.message}`);
+  const network = allowPrivate ? (env.AEROSTACK_EGRESS_MEMBERS ?? env.AEROSTACK_EGRESS_PRIVATE) : env.AEROSTACK_EGRESS_PUBLIC;
+  try {
+    return await abortable(network ? network.fetch(request) : fetch(request), signal);
+  } catch (err) {
+    if (signal.aborted) throw err;
+    // workerd reports a connect its lists refused as "internal error; reference = …": say what that means here.
+    const why = err instanceof Error ? err.message : String(err);
+    const detail = why.startsWith("internal error") ? "" : ` (${why})`;
+    throw new MemberError(
+      `could not be reached: nothing answered at ${url.host}, or it resolves to an address this member may not reach ` +
+        `(${allowPrivate ? "link-local and metadata addresses are refused" : "public addresses only; add the member with --allow-private to reach private and loopback ones"})${detail}`,
+    );
+  }
+}
+
 export function memberRuntime(member: Member, host: MemberHost, secrets: Record<string, string> | undefined): MemberRuntime {
   if (member.kind === "project") {
     const runner = runProject(host.env, host.exports, member.project);
     return {
-      redact: (text) => text,
+      redact: NO_REDACTION,
       async fetch(method, headers, body, signal) {
         const request = new Request(`http://${member.project}.localhost${PROJECT_MCP_PATH}`, { method, headers, ...(body !== undefined ? { body } : {}) });
         const requestId = newRequestId();
@@ -84,10 +115,22 @@ export function memberRuntime(member: Member, host: MemberHost, secrets: Record<
   }
 
   if (member.kind === "workspace") {
-    // Composition reaches the other workspace's gateway inside the platform; until the gateway serves it, say so.
+    // The other workspace's gateway, called inside the platform; it redacts its own members' secrets.
     return {
-      redact: (text) => text,
-      fetch: () => Promise.reject(new MemberError(`composes workspace "${member.workspace}", which this gateway does not serve yet`)),
+      redact: NO_REDACTION,
+      async fetch(method, headers, body, signal) {
+        const { composer } = host;
+        if (composer.depth > MAX_COMPOSITION_DEPTH) {
+          throw new MemberError(`composes workspace "${member.workspace}" ${composer.depth} levels deep; compositions nest at most ${MAX_COMPOSITION_DEPTH} deep (is there a cycle?)`);
+        }
+        const request = new Request(`http://gateway.internal${GATEWAY_PREFIX}${member.workspace}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+        const res = await abortable(serveComposed(request, host.env, member.workspace, composer), signal);
+        if (res.status === 404 && !res.headers.has("mcp-session-id") && method === "POST" && !headers.has("mcp-session-id")) {
+          await res.body?.cancel();
+          throw new MemberError(`composes workspace "${member.workspace}", which does not exist on this platform`);
+        }
+        return res;
+      },
     };
   }
 
@@ -117,11 +160,12 @@ export function memberRuntime(member: Member, host: MemberHost, secrets: Record<
       }
       for (const [name, value] of resolved) headers.set(name, value);
       // Redirects are not followed: the member's credentials must not travel to another address.
-      const res = await fetch(member.url, { method, headers, ...(body !== undefined ? { body } : {}), signal, redirect: "manual" });
+      const request = new Request(member.url, { method, headers, ...(body !== undefined ? { body } : {}), signal, redirect: "manual" });
+      const res = await connectToMember(host.env, member, request, signal);
       if (res.status >= 300 && res.status < 400) {
         await res.body?.cancel();
         const location = res.headers.get("location");
-        throw new MemberError(`redirected (HTTP ${res.status}${location ? ` to ${redact(location).slice(0, 200)}` : ""}); set its url to the final address`);
+        throw new MemberError(`redirected (HTTP ${res.status}${location ? ` to ${redact.text(location).slice(0, 200)}` : ""}); set its url to the final address`);
       }
       return res;
     },

@@ -8,6 +8,8 @@ import type { WorkspaceRole } from "../../shared/workspaces";
 import { namespaceUri, prefixName, splitName, splitUri, URI_SCHEME } from "./names";
 import { MemberError, UpstreamRpcError, type Budget, type Upstream } from "./upstream";
 import type { MemberRuntime } from "./members";
+import { NO_REDACTION, type Redactor } from "./redact";
+import type { Relay } from "./relay";
 
 export const SUPPORTED_PROTOCOL_VERSIONS = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"] as const;
 export const LATEST_PROTOCOL_VERSION = SUPPORTED_PROTOCOL_VERSIONS[0];
@@ -46,6 +48,8 @@ export interface CallContext {
   member(member: Member): Promise<MemberEntry>;
   /** Messages for the client while the request runs (progress, logs); null when the response is plain JSON. */
   sink: ((message: JsonRpcMessage) => void) | null;
+  /** Sends a member's request (sampling, elicitation, roots) to the client and waits for its answer; null without a sink. */
+  relay: Relay | null;
   /** Aborted when the client cancels the request. */
   signal: AbortSignal;
   log(line: string): void;
@@ -55,29 +59,19 @@ export function budget(timeoutMs: number, signal: AbortSignal): Budget {
   return { signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), signal]), timeoutMs };
 }
 
-/** Redacts strings inside arbitrary JSON (error data) through its text form. */
-function redactJson(value: unknown, redact: (s: string) => string): unknown {
-  if (value === undefined) return undefined;
-  try {
-    return JSON.parse(redact(JSON.stringify(value))) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
 /** A member's failure as the error the client gets: its code when it answered with one, always naming the member. */
-export function memberError(slug: string, err: unknown, redact: (s: string) => string): RpcError {
+export function memberError(slug: string, err: unknown, redact: Redactor): RpcError {
   if (err instanceof UpstreamRpcError) {
-    const data = redactJson(err.data, redact);
-    return new RpcError(err.code, `${slug}: ${redact(err.message)}`, data === undefined ? { member: slug } : { member: slug, data });
+    const data = redact.value(err.data);
+    return new RpcError(err.code, `${slug}: ${redact.text(err.message)}`, data === undefined ? { member: slug } : { member: slug, data });
   }
-  if (err instanceof MemberError) return new RpcError(INTERNAL_ERROR, `${slug}: ${redact(err.message)}`, { member: slug });
+  if (err instanceof MemberError) return new RpcError(INTERNAL_ERROR, `${slug}: ${redact.text(err.message)}`, { member: slug });
   return new RpcError(INTERNAL_ERROR, `${slug}: the gateway failed to call this member`, { member: slug });
 }
 
-function failureText(err: unknown, redact: (s: string) => string): string {
-  if (err instanceof UpstreamRpcError) return redact(`error ${err.code}: ${err.message}`);
-  if (err instanceof MemberError) return redact(err.message);
+function failureText(err: unknown, redact: Redactor): string {
+  if (err instanceof UpstreamRpcError) return redact.text(`error ${err.code}: ${err.message}`);
+  if (err instanceof MemberError) return redact.text(err.message);
   return "the gateway failed to call this member";
 }
 
@@ -124,6 +118,8 @@ async function fanOut(
         for (let page = 0; page < MAX_PAGES; page++) {
           const result = await entry.upstream.request(method, cursor === undefined ? undefined : { cursor }, b);
           if (!isObject(result)) throw new MemberError(`answered ${method} without a result object`);
+          // A composed workspace's own left-out members are this list's too, named by their path.
+          if (member.kind === "workspace") failed.push(...nestedFailures(member.slug, result));
           const list = result[key];
           if (Array.isArray(list)) {
             for (const item of list) {
@@ -139,7 +135,7 @@ async function fanOut(
         }
         return items;
       } catch (err) {
-        const error = failureText(err, entry?.runtime.redact ?? ((s) => s));
+        const error = failureText(err, entry?.runtime.redact ?? NO_REDACTION);
         failed.push({ member: member.slug, error });
         ctx.log(`${method}: member "${member.slug}" left out: ${error}`);
         return [];
@@ -149,6 +145,15 @@ async function fanOut(
   const result: JsonObject = { [key]: parts.flat() };
   if (failed.length > 0) result._meta = { [FAILED_MEMBERS_META]: failed };
   return result;
+}
+
+/** The members a composed workspace's gateway reported as failed (its `_meta`), as `{slug}__{their name}`. */
+function nestedFailures(slug: string, result: JsonObject): { member: string; error: string }[] {
+  const meta = isObject(result._meta) ? result._meta[FAILED_MEMBERS_META] : undefined;
+  if (!Array.isArray(meta)) return [];
+  return meta.flatMap((f: unknown) =>
+    isObject(f) && typeof f.member === "string" && typeof f.error === "string" ? [{ member: prefixName(slug, f.member), error: f.error }] : [],
+  );
 }
 
 /** Sends one request to the member the config names, passing its result through untouched unless `rewrite` says. */
@@ -165,7 +170,7 @@ async function routed(
     await entry.upstream.ensureReady(budget(memberTimeout(ctx, member), ctx.signal));
     const sink = ctx.sink;
     const forward = sink ? (m: JsonRpcMessage) => sink(rewriteFromMember(member.slug, m)) : undefined;
-    return rewrite(await entry.upstream.request(method, params, budget(ctx.config.callTimeoutMs, ctx.signal), forward));
+    return rewrite(await entry.upstream.request(method, params, budget(ctx.config.callTimeoutMs, ctx.signal), forward, ctx.relay ?? undefined));
   } catch (err) {
     throw memberError(member.slug, err, entry.runtime.redact);
   }

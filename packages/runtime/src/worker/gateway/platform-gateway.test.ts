@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
+import { lookup } from "node:dns/promises";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -13,6 +14,8 @@ import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import { startPlatformServer, type PlatformServer } from "../../host/platform/server";
 import { DEFAULT_SETTINGS } from "../../host/testing";
 import { PROJECT_MCP_SERVER } from "./fixtures/project-server";
+import { echoServer, startMcpFixture, type Fixture } from "./fixtures/servers";
+import { FAILED_MEMBERS_META } from "../../shared/gateway";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
@@ -30,8 +33,8 @@ async function api(method: string, path: string, body?: unknown) {
   return (await res.json()) as Json;
 }
 
-async function token(role: string, extra: Json = {}): Promise<string> {
-  const created = await api("POST", "/workspaces/eng/tokens", { name: `${role}-${clients.length}-${Math.random().toString(36).slice(2, 6)}`, role, ...extra });
+async function token(role: string, extra: Json = {}, workspace = "eng"): Promise<string> {
+  const created = await api("POST", `/workspaces/${workspace}/tokens`, { name: `${role}-${clients.length}-${Math.random().toString(36).slice(2, 6)}`, role, ...extra });
   expect(created.token, JSON.stringify(created)).toMatch(/^mwt_/);
   return created.token as string;
 }
@@ -57,6 +60,74 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.allSettled(clients.map((c) => c.close()));
   await server?.close();
+  await lan?.close();
+});
+
+let lan: Fixture | undefined;
+
+/** This machine's name when it resolves to a loopback address (as /etc/hosts usually has it): a name no rule on the text can judge. */
+async function loopbackName(): Promise<string | null> {
+  const name = hostname();
+  const found = await lookup(name).catch(() => null);
+  return found && /^127\./.test(found.address) ? name : null;
+}
+
+describe("a workspace composing another", () => {
+  it("holds the composed workspace's switched-off tools and the caller's role, and logs the composer as its caller", async () => {
+    await api("POST", "/workspaces", { name: "ops" });
+    await api("PUT", "/workspaces/ops/members/calc", { member: { kind: "project", slug: "calc", project: "calc" } });
+    await api("PUT", "/workspaces/ops/members/calc/state", { disabledTools: ["boom"] });
+    await api("POST", "/workspaces", { name: "team" });
+    const added = await api("PUT", "/workspaces/team/members/ops", { member: { kind: "workspace", slug: "ops", workspace: "ops" } });
+    expect(added.members, JSON.stringify(added)).toHaveLength(1);
+
+    const developer = await connect(await token("developer", {}, "team"), "team");
+    expect((await developer.listTools()).tools.map((t) => t.name).sort()).toEqual(["ops__calc__add", "ops__calc__headers"]);
+    expect((await developer.callTool({ name: "ops__calc__add", arguments: { a: 20, b: 22 } })).content).toEqual([{ type: "text", text: "42" }]);
+    const off = (await developer.callTool({ name: "ops__calc__boom", arguments: {} }).catch((e: unknown) => e)) as McpError;
+    expect(off.message).toMatch(/switched off in workspace "ops"/);
+
+    // A read-only token of the composing workspace stays read-only inside the composed one.
+    const reader = await connect(await token("read-only", {}, "team"), "team");
+    expect((await reader.listTools()).tools.map((t) => t.name)).toEqual(["ops__calc__add"]);
+    const denied = (await reader.callTool({ name: "ops__calc__headers", arguments: {} }).catch((e: unknown) => e)) as McpError;
+    expect(denied.message).toMatch(/read-only/);
+
+    await expect
+      .poll(async () => ((await api("GET", "/workspaces/ops/logs?limit=100")).entries as Json[]).filter((e) => e.method === "tools/call").map((e) => e.tokenName))
+      .toContain("workspace team");
+  });
+});
+
+describe("proxied members at connect time", () => {
+  it("refuses a member whose name resolves to loopback unless it was added with allowPrivate", async (t) => {
+    const name = await loopbackName();
+    if (!name) return t.skip();
+    lan = await startMcpFixture(echoServer("lan"));
+    const port = new URL(lan.url).port;
+    await api("POST", "/workspaces", { name: "net" });
+    // The name passes the check when it is added (it is not an address); only the connection shows where it leads.
+    const added = await api("PUT", "/workspaces/net/members/lan", { member: { kind: "proxy", slug: "lan", url: `http://${name}:${port}/mcp`, headers: {} } });
+    expect(added.members, JSON.stringify(added)).toHaveLength(1);
+    const client = await connect(await token("developer", {}, "net"), "net");
+    const { tools, _meta } = await client.listTools();
+    expect(tools).toEqual([]);
+    const failed = _meta?.[FAILED_MEMBERS_META] as { member: string; error: string }[];
+    expect(failed).toEqual([{ member: "lan", error: expect.stringContaining(`could not be reached: nothing answered at ${name}:${port}, or it resolves to an address`) }]);
+    expect(failed[0]!.error).toContain("--allow-private");
+    expect(lan.requests).toHaveLength(0);
+
+    // localhost is refused by name before any connection; with allowPrivate both work.
+    const refused = await api("PUT", "/workspaces/net/members/local", { member: { kind: "proxy", slug: "local", url: `http://localhost:${port}/mcp`, headers: {} } });
+    expect(JSON.stringify(refused)).toMatch(/loopback/);
+    await api("PUT", "/workspaces/net/members/lan", { member: { kind: "proxy", slug: "lan", url: `http://${name}:${port}/mcp`, headers: {}, allowPrivate: true } });
+    await api("PUT", "/workspaces/net/members/local", { member: { kind: "proxy", slug: "local", url: `http://localhost:${port}/mcp`, headers: {}, allowPrivate: true } });
+    const after = await connect(await token("developer", {}, "net"), "net");
+    const listed = await after.listTools();
+    expect(listed._meta?.[FAILED_MEMBERS_META]).toBeUndefined();
+    expect(listed.tools.map((t) => t.name)).toEqual(expect.arrayContaining(["lan__whoami", "local__whoami"]));
+    expect((await after.callTool({ name: "local__whoami", arguments: {} })).content).toEqual([{ type: "text", text: "lan" }]);
+  });
 });
 
 describe("workspace gateway on the platform", () => {

@@ -20,11 +20,14 @@ import {
   RpcError,
   resultOf,
   SESSION_NOT_FOUND,
+  isResponse,
+  type JsonObject,
   type JsonRpcMessage,
   type JsonRpcRequest,
   type JsonRpcResponse,
 } from "./jsonrpc";
 import { handleMethod, initializeResult, negotiateVersion, rewriteFromMember, type CallContext, type GatewayPolicy, type MemberEntry } from "./methods";
+import { RelayedRequests, relayedCapabilities, type Relay } from "./relay";
 import { memberRuntime, workspaceSecrets, type MemberHost } from "./members";
 import { workspaceObject } from "../workspaces/workspace";
 import { appendBatched } from "../logs/batched-append";
@@ -42,6 +45,8 @@ export interface SessionCall {
   config: WorkspaceConfig;
   /** The calling token's role, allow-list, and the workspace's switched-off tools. */
   policy: GatewayPolicy;
+  /** 0 for a client's session; n for one opened by a workspace composing this one n levels up (http.ts serveComposed). */
+  depth: number;
 }
 
 export interface PostCall extends SessionCall {
@@ -60,6 +65,10 @@ interface SessionRecord {
   mode: "streamable" | "legacy";
   protocolVersion: string;
   clientInfo: unknown;
+  /** How deep in a composition this session is (0: a client's own). */
+  depth?: number;
+  /** What the client said it can do; members' sampling, elicitation and roots requests are relayed only if it can. */
+  clientCapabilities?: JsonObject;
   createdAt: number;
   lastSeen: number;
 }
@@ -92,6 +101,8 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
   private record: SessionRecord | null | undefined;
   private readonly upstreams = new Map<string, UpstreamEntry>();
   private readonly inflight = new Map<string, AbortController>();
+  /** Members' requests sent on to the client (sampling, elicitation, roots), waiting for its answer. */
+  private readonly relayed = new RelayedRequests();
   /** The client's GET stream (Streamable HTTP) or its legacy SSE stream. */
   private stream: { writer: EventWriter; abort: AbortController; legacy: boolean } | null = null;
 
@@ -106,24 +117,61 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
     }
     const requests = this.takeRequests(call.messages);
     if (requests.length === 0) return new Response(null, { status: 202 });
-    const streaming = call.acceptsSse && requests.some((r) => isObject(r.params?._meta) && r.params._meta.progressToken !== undefined);
-    if (!streaming) {
+    if (!call.acceptsSse) {
       const answers = await Promise.all(requests.map((r) => this.answer(call, record, r, null)));
       return Response.json(call.batch ? answers : answers[0], { headers: { "mcp-session-id": call.sessionId } });
     }
-    // Progress was asked for: answer on an event stream, with the member's notifications ahead of the response.
-    const writer = new EventWriter();
-    // A client that hangs up cancels what it was waiting for.
-    writer.whenClosed(() => {
-      for (const r of requests) this.inflight.get(JSON.stringify(r.id))?.abort(new Error("the client closed the stream"));
-    });
+    return this.answerLazily(call, record, requests);
+  }
+
+  /**
+   * Answers as plain JSON, unless a member sends something on the way (progress, a log message, a request for the
+   * client): the first such message turns the answer into an event stream carrying it, then the response. Plain
+   * calls keep the cheaper JSON answer; nothing a member says during a call is dropped.
+   */
+  private answerLazily(call: PostCall, record: SessionRecord, requests: JsonRpcRequest[]): Promise<Response> {
+    let settle!: (res: Response) => void;
+    const response = new Promise<Response>((resolve) => (settle = resolve));
+    let writer: EventWriter | null = null;
+    let finished = false;
+    const sink = (m: JsonRpcMessage) => {
+      // A member's word after the answer went out as JSON has no stream left to travel on.
+      if (finished && !writer) return;
+      if (!writer) {
+        writer = new EventWriter();
+        // A client that hangs up cancels what it was waiting for.
+        writer.whenClosed(() => {
+          for (const r of requests) this.inflight.get(JSON.stringify(r.id))?.abort(new Error("the client closed the stream"));
+        });
+        settle(new Response(writer.readable, { headers: { ...SSE_HEADERS, "mcp-session-id": call.sessionId } }));
+      }
+      writer.send(m);
+    };
+    const answers: (JsonRpcResponse | undefined)[] = requests.map(() => undefined);
+    const sent = new Set<number>();
+    const flush = () => {
+      answers.forEach((a, i) => {
+        if (a && writer && !sent.has(i)) {
+          sent.add(i);
+          writer.send(a);
+        }
+      });
+    };
     this.ctx.waitUntil(
       (async () => {
-        await Promise.all(requests.map(async (r) => writer.send(await this.answer(call, record, r, (m) => writer.send(m)))));
-        writer.close();
+        await Promise.all(
+          requests.map(async (r, i) => {
+            answers[i] = await this.answer(call, record, r, sink);
+            flush();
+          }),
+        );
+        finished = true;
+        const done = writer as EventWriter | null;
+        if (done) done.close();
+        else settle(Response.json(call.batch ? answers : answers[0], { headers: { "mcp-session-id": call.sessionId } }));
       })(),
     );
-    return new Response(writer.readable, { headers: { ...SSE_HEADERS, "mcp-session-id": call.sessionId } });
+    return response;
   }
 
   /** GET: the stream for server-initiated messages (members' list changes, resource updates, log messages). */
@@ -181,6 +229,7 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
       if (isRequest(message) && message.method === "initialize") {
         record.protocolVersion = negotiateVersion(message.params?.protocolVersion);
         record.clientInfo = message.params?.clientInfo ?? null;
+        record.clientCapabilities = isObject(message.params?.capabilities) ? message.params.capabilities : {};
         await this.ctx.storage.put("session", record);
       }
     }
@@ -233,6 +282,8 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
       mode: "streamable",
       protocolVersion: negotiateVersion(init.params?.protocolVersion),
       clientInfo: init.params?.clientInfo ?? null,
+      clientCapabilities: isObject(init.params?.capabilities) ? init.params.capabilities : {},
+      depth: call.depth,
       createdAt: now,
       lastSeen: now,
     };
@@ -261,6 +312,7 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
   private async destroy(): Promise<void> {
     for (const controller of this.inflight.values()) controller.abort(new Error("session ended"));
     this.inflight.clear();
+    this.relayed.abandon("the session ended");
     const stream = this.stream;
     this.stream = null;
     stream?.abort.abort();
@@ -309,8 +361,9 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
     if (!stream || stream.writer.closed || entry.listening) return;
     entry.listening = true;
     const forward = (m: JsonRpcMessage) => stream.writer.send(rewriteFromMember(entry.slug, m), stream.legacy ? "message" : undefined);
+    const relay = this.relayOn(forward, stream.abort.signal);
     this.ctx.waitUntil(
-      entry.upstream.listen(forward, stream.abort.signal).finally(() => {
+      entry.upstream.listen(forward, stream.abort.signal, relay).finally(() => {
         entry.listening = false;
       }),
     );
@@ -337,7 +390,12 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
     // Another request may have created it while the secrets were read.
     const raced = this.upstreams.get(member.slug);
     if (raced?.key === key) return raced;
-    const host: MemberHost = { env: this.env, exports: this.ctx.exports, waitUntil: (p) => this.ctx.waitUntil(p) };
+    const host: MemberHost = {
+      env: this.env,
+      exports: this.ctx.exports,
+      waitUntil: (p) => this.ctx.waitUntil(p),
+      composer: { workspace: call.workspace, depth: (record.depth ?? 0) + 1, role: call.policy.role },
+    };
     const runtime = memberRuntime(member, host, secrets);
     const entry: UpstreamEntry = {
       key,
@@ -348,6 +406,7 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
         slug: member.slug,
         fetch: runtime.fetch,
         protocolVersion: record.protocolVersion,
+        clientCapabilities: relayedCapabilities(record.clientCapabilities),
         onReady: () => this.attach(entry),
         redact: runtime.redact,
       }),
@@ -359,7 +418,10 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
 
   // ---- requests -------------------------------------------------------------------------------------------------
 
-  /** Acts on notifications (cancellation) and returns the requests; responses from the client are dropped. */
+  /**
+   * Acts on notifications (cancellation, roots changed) and on the client's answers to relayed requests; returns the
+   * requests.
+   */
   private takeRequests(messages: JsonRpcMessage[], allowInitialize = false): JsonRpcRequest[] {
     const requests: JsonRpcRequest[] = [];
     for (const m of messages) {
@@ -370,7 +432,11 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
       } else if (isNotification(m) && m.method === "notifications/cancelled" && isObject(m.params)) {
         const id = m.params.requestId;
         this.inflight.get(JSON.stringify(id))?.abort(new Error("cancelled by the client"));
-      }
+      } else if (isNotification(m) && m.method === "notifications/roots/list_changed") {
+        // Every member that was told the client has roots hears that they changed.
+        const notice = { signal: AbortSignal.timeout(5000), timeoutMs: 5000 };
+        for (const entry of this.upstreams.values()) this.ctx.waitUntil(entry.upstream.notify(m.method, m.params, notice));
+      } else if (isResponse(m)) this.relayed.answer(m);
     }
     return requests;
   }
@@ -386,6 +452,10 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
       return errorOf(request.id, { code: INVALID_REQUEST, message: "Invalid Request: this session is already initialized" });
     }
     const key = JSON.stringify(request.id);
+    // MCP: an id is never reused in a session; one still in flight would take over the other's cancellation.
+    if (this.inflight.has(key)) {
+      return errorOf(request.id, { code: INVALID_REQUEST, message: `Invalid Request: the id ${key} belongs to a request still in flight (request ids must be unique)` });
+    }
     const controller = new AbortController();
     this.inflight.set(key, controller);
     const ctx: CallContext = {
@@ -395,6 +465,7 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
       protocolVersion: record.protocolVersion,
       member: (m) => this.member(call, record, m),
       sink,
+      relay: sink ? this.relayOn(sink, controller.signal) : null,
       signal: controller.signal,
       log: (line) => this.log(call.workspace, line),
     };
@@ -415,6 +486,14 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
     this.log(call.workspace, `${request.method}${describeTarget(request)} → ${outcome} (${Date.now() - started} ms)`);
     this.logCall(call, request, response, Date.now() - started);
     return response;
+  }
+
+  /** Relays a member's request to the client over `send`, if the client said it can answer that kind of request. */
+  private relayOn(send: (m: JsonRpcMessage) => void, signal: AbortSignal): Relay {
+    return (request) => {
+      const capabilities = this.record?.clientCapabilities ?? {};
+      return this.relayed.relay(request, capabilities, send, signal);
+    };
   }
 
   /** One call-log record per request (written in batches by the workspace's object), attributed to the token. */

@@ -5,6 +5,8 @@
  */
 import { INTERNAL_ERROR, isObject, type JsonObject, type JsonRpcId, type JsonRpcMessage } from "./jsonrpc";
 import { readEvents } from "../sse/read-events";
+import { NO_REDACTION, type Redactor } from "./redact";
+import type { Relay } from "./relay";
 
 /** Sends one HTTP request to the member (its URL and configured headers are the transport's business). */
 export type MemberFetch = (method: "GET" | "POST" | "DELETE", headers: Headers, body: string | undefined, signal: AbortSignal) => Promise<Response>;
@@ -50,13 +52,15 @@ export interface UpstreamOptions {
   fetch: MemberFetch;
   /** The protocol version the gateway's client negotiated; offered to the member first. */
   protocolVersion: string;
+  /** The capabilities the gateway declares to the member: those of its client it can relay (relay.ts). */
+  clientCapabilities?: JsonObject;
   /** Called each time the member's session is (re)initialized. */
   onReady?: () => void;
   /**
-   * Applied to everything read from the member before it is parsed: a member that echoes the credentials it was
-   * sent (in a result, an error or an HTTP error page) must not hand them to the gateway's client.
+   * Applied to everything read from the member once parsed (and to error pages as text): a member that echoes the
+   * credentials it was sent, in any JSON encoding, must not hand them to the gateway's client.
    */
-  redact?: (text: string) => string;
+  redact?: Redactor;
 }
 
 export class Upstream {
@@ -68,11 +72,11 @@ export class Upstream {
   /** What the member said it can do at initialize; list fan-outs skip members without the capability. */
   capabilities: JsonObject = {};
 
-  private readonly redact: (text: string) => string;
+  private readonly redact: Redactor;
 
   constructor(private readonly options: UpstreamOptions) {
     this.protocolVersion = options.protocolVersion;
-    this.redact = options.redact ?? ((text) => text);
+    this.redact = options.redact ?? NO_REDACTION;
   }
 
   get slug(): string {
@@ -94,7 +98,7 @@ export class Upstream {
     const id = `init-${++this.nextId}`;
     const res = await this.send(
       "POST",
-      { jsonrpc: "2.0", id, method: "initialize", params: { protocolVersion: this.protocolVersion, capabilities: {}, clientInfo: GATEWAY_CLIENT_INFO } },
+      { jsonrpc: "2.0", id, method: "initialize", params: { protocolVersion: this.protocolVersion, capabilities: this.options.clientCapabilities ?? {}, clientInfo: GATEWAY_CLIENT_INFO } },
       budget,
     );
     const sessionId = res.headers.get("mcp-session-id");
@@ -111,9 +115,15 @@ export class Upstream {
 
   /**
    * Sends a request and resolves with its result. `onMessage` receives what the member sends on the way
-   * (progress, log messages); requests it makes of the client are answered here (the gateway relays none).
+   * (progress, log messages); its requests of the client go to `relay` (answered "not relayed" without one).
    */
-  async request(method: string, params: JsonObject | undefined, budget: Budget, onMessage: (m: JsonRpcMessage) => void = () => {}): Promise<unknown> {
+  async request(
+    method: string,
+    params: JsonObject | undefined,
+    budget: Budget,
+    onMessage: (m: JsonRpcMessage) => void = () => {},
+    relay?: Relay,
+  ): Promise<unknown> {
     for (let attempt = 0; ; attempt++) {
       await this.ensureReady(budget);
       const session = this.sessionId;
@@ -126,7 +136,7 @@ export class Upstream {
           if (this.sessionId === session) this.ready = undefined;
           continue;
         }
-        return await this.readResult(res, id, budget, onMessage);
+        return await this.readResult(res, id, budget, onMessage, relay);
       } catch (err) {
         const failure = describeFailure(err, budget);
         // Timed out or cancelled by the client: the member may still be working on it, so tell it to stop.
@@ -153,7 +163,7 @@ export class Upstream {
    * Opens the member's GET stream (server-initiated messages) and feeds it to `onMessage` until `signal` aborts or
    * the member closes it. Members that offer none (405) are fine.
    */
-  async listen(onMessage: (m: JsonRpcMessage) => void, signal: AbortSignal): Promise<void> {
+  async listen(onMessage: (m: JsonRpcMessage) => void, signal: AbortSignal, relay?: Relay): Promise<void> {
     if (!this.ready || !this.sessionId) return;
     const budget = { signal, timeoutMs: 0 };
     let res: Response;
@@ -167,7 +177,7 @@ export class Upstream {
       return;
     }
     try {
-      for await (const event of readEvents(res.body, { signal })) this.dispatchEvent(event.data, undefined, budget, onMessage);
+      for await (const event of readEvents(res.body, { signal })) this.dispatchEvent(event.data, undefined, budget, onMessage, relay);
     } catch {
       // Closed by us (signal) or dropped by the member: either way the listener ends.
     }
@@ -205,10 +215,10 @@ export class Upstream {
   }
 
   /** Reads the answer to request `id` from a JSON or SSE response; resumes a stream that closed early. */
-  private async readResult(res: Response, id: JsonRpcId, budget: Budget, onMessage: (m: JsonRpcMessage) => void): Promise<unknown> {
+  private async readResult(res: Response, id: JsonRpcId, budget: Budget, onMessage: (m: JsonRpcMessage) => void, relay?: Relay): Promise<unknown> {
     for (let resumes = 0; ; resumes++) {
       if (!res.ok) {
-        const text = this.redact(await res.text().catch(() => ""));
+        const text = this.redactBody(await res.text().catch(() => ""));
         const snippet = text.trim().replace(/\s+/g, " ").slice(0, SNIPPET);
         throw new MemberError(`answered HTTP ${res.status}${snippet ? `: ${snippet}` : ""}`);
       }
@@ -216,7 +226,7 @@ export class Upstream {
       if (type.includes("application/json")) {
         let parsed: unknown;
         try {
-          parsed = JSON.parse(this.redact(await res.text()));
+          parsed = this.redact.value(JSON.parse(await res.text()));
         } catch {
           throw new MemberError("answered with invalid JSON");
         }
@@ -232,7 +242,7 @@ export class Upstream {
       let lastId: string | undefined;
       for await (const event of readEvents(res.body, { signal: budget.signal })) {
         if (event.id) lastId = event.id;
-        const answer = this.dispatchEvent(event.data, id, budget, onMessage);
+        const answer = this.dispatchEvent(event.data, id, budget, onMessage, relay);
         if (answer !== undefined) return this.unwrap(answer);
       }
       // The stream ended without the answer. A member that gave event ids expects the client to resume with GET.
@@ -242,34 +252,46 @@ export class Upstream {
   }
 
   /** Handles one event's message; returns it when it is the response to `id`. */
-  private dispatchEvent(data: string, id: JsonRpcId | undefined, budget: Budget, onMessage: (m: JsonRpcMessage) => void): JsonObject | undefined {
+  private dispatchEvent(data: string, id: JsonRpcId | undefined, budget: Budget, onMessage: (m: JsonRpcMessage) => void, relay?: Relay): JsonObject | undefined {
     if (!data) return undefined;
     let message: unknown;
     try {
-      message = JSON.parse(this.redact(data));
+      message = this.redact.value(JSON.parse(data));
     } catch {
       return undefined;
     }
     if (!isObject(message) || message.jsonrpc !== "2.0") return undefined;
     if (typeof message.method === "string") {
-      if ("id" in message) void this.answerServerRequest(message, budget);
+      if ("id" in message) void this.answerServerRequest(message, budget, relay);
       else onMessage(message as unknown as JsonRpcMessage);
       return undefined;
     }
     return id !== undefined && message.id === id ? message : undefined;
   }
 
-  /** The gateway relays no server-to-client requests (sampling, elicitation, roots); it answers ping itself. */
-  private async answerServerRequest(message: JsonObject, budget: Budget): Promise<void> {
-    const reply =
+  /** Answers ping itself; sampling, elicitation and roots requests go to the client through `relay`, the answer back here. */
+  private async answerServerRequest(message: JsonObject, budget: Budget, relay: Relay | undefined): Promise<void> {
+    const body =
       message.method === "ping"
-        ? { jsonrpc: "2.0", id: message.id, result: {} }
-        : { jsonrpc: "2.0", id: message.id, error: { code: -32601, message: `the Aerostack gateway does not relay ${String(message.method)} to its clients` } };
+        ? { result: {} }
+        : relay
+          ? await relay(message)
+          : { error: { code: -32601, message: `the Aerostack gateway cannot relay ${String(message.method)} outside a request the client is waiting on` } };
+    const reply = { jsonrpc: "2.0", id: message.id, ...body };
     try {
       const res = await this.send("POST", reply, budget);
       await res.body?.cancel();
     } catch {
       // The request it answered has failed or finished; nothing else to do.
+    }
+  }
+
+  /** An error page as text: JSON bodies are redacted parsed (escapes decoded), anything else as written. */
+  private redactBody(text: string): string {
+    try {
+      return JSON.stringify(this.redact.value(JSON.parse(text)));
+    } catch {
+      return this.redact.text(text);
     }
   }
 

@@ -403,6 +403,29 @@ export class Workspace extends DurableObject<PlatformEnv> {
   }
 
   /**
+   * The gateway's call when another workspace composes this one (worker/gateway/members.ts). No token: the composing
+   * workspace's token was checked there. Here the caller is the composing workspace itself, as a principal of this
+   * workspace with the role it passes on (never admin): this workspace's switched-off tools and rate limit apply to
+   * it like to any token (one budget per composing workspace, shared by all its tokens).
+   */
+  composedAccess(composer: string, role: WorkspaceRole, knownRev: number, now = Date.now()): WorkspaceAccess {
+    const meta = this.meta();
+    if (!meta) return { status: "no-workspace" };
+    const settings = JSON.parse(meta.settings) as WorkspaceSettings;
+    const id = `workspace:${composer}`;
+    const rate = this.countRequest(id, settings.rateLimitPerMinute, now);
+    if (rate.remaining < 0) return { status: "rate-limited", rate: { ...rate, remaining: 0 } };
+    const base = {
+      status: "ok" as const,
+      rev: meta.rev,
+      token: { id, name: `workspace ${composer}`, role: role === "admin" ? ("developer" as const) : role, tools: null },
+      rate,
+    };
+    if (meta.rev === knownRev) return base;
+    return { ...base, ...this.effectiveConfig() };
+  }
+
+  /**
    * A sliding minute per token, estimated from two one-minute counters (the current window, and the previous one
    * weighted by how much of it the last 60 s still cover): O(1) per request whatever the limit, and never lets
    * through twice the limit across a window boundary as a fixed window would. A refused request is not counted.
