@@ -4,9 +4,8 @@ import { join, resolve } from "node:path";
 import { loadProjectConfig } from "../config/load";
 import { ControlClient } from "../platform/control-client";
 import { startPlatform } from "../platform/platform";
-import { isAlive } from "../platform/processes";
 import { DEV_LOCK_FILE, type DevLock, type HeadlessLock } from "../dev/dev-session";
-import { claimLock, releaseLock, type HostLock } from "../platform/processes";
+import { claimLock, isAlive, releaseLock, workerdChildren, type HostLock } from "../platform/processes";
 import { UserError } from "../errors";
 import type { ProjectConfig } from "../../shared/config";
 
@@ -49,10 +48,14 @@ export async function withLocalProject<T>(
   try {
     const persistTo = options.persistTo ? resolve(options.cwd, options.persistTo) : resolve(root, config.dev.persist_to);
     const platform = await startPlatform({ persistTo, defaultProject: config.name, mode: "dev", onLog: () => {} });
+    const runtimes = workerdChildren();
     try {
       return await fn({ config, root, control: platform.control, via: "state" });
     } finally {
       await platform.dispose();
+      // The lock is released only once our workerd has exited: one still closing its SQLite files would make the
+      // next process's first write fail with SQLITE_BUSY.
+      for (const deadline = Date.now() + 5_000; runtimes.some(isAlive) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
     }
   } finally {
     await releaseLock(lockPath);
