@@ -6,7 +6,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { PlatformEnv } from "../env";
 import type { DeploymentSettings } from "../../shared/protocol";
-import { open, seal, type SecretEnvelope } from "../secrets/envelope";
+import { SecretTable, type SecretInfoRow } from "../secrets/secret-table";
 import { migrateSchema, type SchemaMigration } from "../control/schema";
 
 export interface ActiveDeployment {
@@ -254,63 +254,36 @@ export class ProjectStore extends DurableObject<PlatformEnv> {
   // ── secrets ─────────────────────────────────────────────────────────────────────────────────────────────────
 
   // Objects do not know their own name, so callers pass the tenant: it binds each envelope to it (AAD).
+  private secrets(tenant: string): SecretTable {
+    return new SecretTable(this.ctx.storage, this.env.AEROSTACK_MASTER_KEY, (name) => secretAad(tenant, name), () => this.bumpSecrets());
+  }
 
   /** `aerostack dev`: replaces the whole set from `.dev.vars` and the environment. */
   async replaceSecrets(tenant: string, values: Record<string, string>): Promise<{ names: string[]; rev: number }> {
-    const sealed: [string, SecretEnvelope][] = [];
-    for (const [name, value] of Object.entries(values)) sealed.push([name, await seal(this.env.AEROSTACK_MASTER_KEY, secretAad(tenant, name), value)]);
-    return this.ctx.storage.transactionSync(() => {
-      this.sql.exec("DELETE FROM secrets");
-      const now = Date.now();
-      for (const [name, envelope] of sealed) this.sql.exec("INSERT INTO secrets (name, envelope, updated_at) VALUES (?, ?, ?)", name, JSON.stringify(envelope), now);
-      return { names: sealed.map(([n]) => n).sort(), rev: this.bumpSecrets() };
-    });
+    const names = await this.secrets(tenant).replaceAll(values);
+    return { names, rev: this.getActive().secretsRev };
   }
 
   /** `aerostack secret put`: one value, live for the next request (a new isolate, keyed by the new revision). */
-  async putSecret(tenant: string, name: string, value: string): Promise<{ name: string; updatedAt: number }> {
-    const envelope = await seal(this.env.AEROSTACK_MASTER_KEY, secretAad(tenant, name), value);
-    return this.ctx.storage.transactionSync(() => {
-      const now = Date.now();
-      this.sql.exec(
-        "INSERT INTO secrets (name, envelope, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET envelope = excluded.envelope, updated_at = excluded.updated_at",
-        name,
-        JSON.stringify(envelope),
-        now,
-      );
-      this.bumpSecrets();
-      return { name, updatedAt: now };
-    });
+  putSecret(tenant: string, name: string, value: string): Promise<SecretInfoRow> {
+    return this.secrets(tenant).put(name, value);
   }
 
   deleteSecret(name: string): boolean {
-    return this.ctx.storage.transactionSync(() => {
-      const deleted = this.sql.exec("DELETE FROM secrets WHERE name = ?", name).rowsWritten > 0;
-      if (deleted) this.bumpSecrets();
-      return deleted;
-    });
+    // Deleting needs no key: the table's AAD is never used for it.
+    return this.secrets("").delete(name);
   }
 
-  listSecrets(): { name: string; updatedAt: number }[] {
-    return this.sql
-      .exec<{ name: string; updated_at: number }>("SELECT name, updated_at FROM secrets ORDER BY name")
-      .toArray()
-      .map((r) => ({ name: r.name, updatedAt: r.updated_at }));
+  listSecrets(): SecretInfoRow[] {
+    return this.secrets("").list();
   }
 
   secretNames(): string[] {
     return this.listSecrets().map((s) => s.name);
   }
 
-  async getSecrets(tenant: string): Promise<Record<string, string>> {
-    const out: Record<string, string> = {};
-    const rows = this.sql.exec<{ name: string; envelope: string }>("SELECT name, envelope FROM secrets").toArray();
-    for (const row of rows) {
-      const value = await open(this.env.AEROSTACK_MASTER_KEY, secretAad(tenant, row.name), JSON.parse(row.envelope) as SecretEnvelope);
-      // Sealed under another master key (the key file was replaced): unreadable, so treated as unset.
-      if (value !== null) out[row.name] = value;
-    }
-    return out;
+  getSecrets(tenant: string): Promise<Record<string, string>> {
+    return this.secrets(tenant).values();
   }
 
   /** The state a hosted MCP session's isolate handed the platform (see isolates/mcp-sessions.ts), or null. */

@@ -7,7 +7,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { PlatformEnv } from "../env";
 import { controlPlane } from "../control/control-plane";
 import { migrateSchema, type SchemaMigration } from "../control/schema";
-import { open, seal, type SecretEnvelope } from "../secrets/envelope";
+import { SecretTable, type SecretInfoRow } from "../secrets/secret-table";
 import type { Member, WorkspaceConfig } from "../../shared/gateway";
 import {
   MAX_LOGGED_ARGUMENT_CHARS,
@@ -270,59 +270,33 @@ export class Workspace extends DurableObject<PlatformEnv> {
 
   // ── secrets ──────────────────────────────────────────────────────────────────────────────────────────────────
 
-  async putSecret(workspace: string, name: string, value: string): Promise<{ name: string; updatedAt: number }> {
-    const envelope = await seal(this.env.AEROSTACK_MASTER_KEY, secretAad(workspace, name), value);
-    const now = Date.now();
-    this.ctx.storage.transactionSync(() => {
-      this.sql.exec(
-        "INSERT INTO secrets (name, envelope, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET envelope = excluded.envelope, updated_at = excluded.updated_at",
-        name,
-        JSON.stringify(envelope),
-        now,
-      );
-      // Secret values live in the gateway's per-revision cache: a new revision makes it read them again.
-      this.bump();
-    });
-    return { name, updatedAt: now };
+  private secrets(workspace: string): SecretTable {
+    // Secret values live in the gateway's per-revision cache: a new revision makes it read them again.
+    return new SecretTable(this.ctx.storage, this.env.AEROSTACK_MASTER_KEY, (name) => secretAad(workspace, name), () => void this.bump());
+  }
+
+  putSecret(workspace: string, name: string, value: string): Promise<SecretInfoRow> {
+    return this.secrets(workspace).put(name, value);
   }
 
   /** `aerostack dev`: the secrets `.dev.vars` gives, replacing all. */
   async replaceSecrets(workspace: string, values: Record<string, string>): Promise<void> {
-    const sealed: [string, SecretEnvelope][] = [];
-    for (const [name, value] of Object.entries(values)) sealed.push([name, await seal(this.env.AEROSTACK_MASTER_KEY, secretAad(workspace, name), value)]);
-    this.ctx.storage.transactionSync(() => {
-      this.sql.exec("DELETE FROM secrets");
-      const now = Date.now();
-      for (const [name, envelope] of sealed) this.sql.exec("INSERT INTO secrets (name, envelope, updated_at) VALUES (?, ?, ?)", name, JSON.stringify(envelope), now);
-      this.bump();
-    });
+    await this.secrets(workspace).replaceAll(values);
   }
 
   deleteSecret(name: string): boolean {
-    return this.ctx.storage.transactionSync(() => {
-      const deleted = this.sql.exec("DELETE FROM secrets WHERE name = ?", name).rowsWritten > 0;
-      if (deleted) this.bump();
-      return deleted;
-    });
+    // Deleting needs no key: the table's AAD is never used for it.
+    return this.secrets("").delete(name);
   }
 
-  listSecrets(): { name: string; updatedAt: number }[] {
-    return this.sql
-      .exec<{ name: string; updated_at: number }>("SELECT name, updated_at FROM secrets ORDER BY name")
-      .toArray()
-      .map((r) => ({ name: r.name, updatedAt: r.updated_at }));
+  listSecrets(): SecretInfoRow[] {
+    return this.secrets("").list();
   }
 
   /** Decrypted values by name, for the gateway's upstream headers only (never for an API response). */
   async secretValues(workspace: string): Promise<{ rev: number; values: Record<string, string> }> {
     const rev = this.meta()?.rev ?? 0;
-    const out: Record<string, string> = {};
-    for (const row of this.sql.exec<{ name: string; envelope: string }>("SELECT name, envelope FROM secrets").toArray()) {
-      const value = await open(this.env.AEROSTACK_MASTER_KEY, secretAad(workspace, row.name), JSON.parse(row.envelope) as SecretEnvelope);
-      // Sealed under another master key: unreadable, so treated as unset (the gateway names the missing secret).
-      if (value !== null) out[row.name] = value;
-    }
-    return { rev, values: out };
+    return { rev, values: await this.secrets(workspace).values() };
   }
 
   // ── tokens ───────────────────────────────────────────────────────────────────────────────────────────────────
