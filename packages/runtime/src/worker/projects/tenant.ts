@@ -1,5 +1,6 @@
 /** Where a project environment's data lives (its tenant id) and where it answers (its host name). */
 import { DEFAULT_ENV } from "../../shared/api";
+import { MEMBER_SLUG_PATTERN } from "../../shared/gateway";
 
 /** `account.project.env`: slugs have no dots, so the parts never run together. */
 export function tenantId(account: string, project: string, env: string): string {
@@ -25,7 +26,6 @@ export function tenantForHost(hostname: string, baseDomain: string): { account: 
   const split = label.indexOf("--");
   const project = split < 0 ? label : label.slice(0, split);
   const env = split < 0 ? DEFAULT_ENV : label.slice(split + 2);
-  const slug = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
-  if (!slug.test(project) || !slug.test(env) || !slug.test(account)) return null;
+  if (![project, env, account].every((part) => MEMBER_SLUG_PATTERN.test(part))) return null;
   return { account, project, env };
 }

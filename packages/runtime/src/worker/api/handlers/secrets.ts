@@ -1,23 +1,13 @@
 /** Project secrets: names and dates only ever leave the platform; values go in, sealed, and come out only to the isolate. */
-import { RESERVED_ENV_NAMES } from "../../../shared/protocol";
-import { SECRET_NAME_PATTERN, type SecretInfo } from "../../../shared/api";
+import type { SecretInfo } from "../../../shared/api";
 import { directory } from "../../accounts/directory";
 import { HttpError } from "../../http/http-error";
 import { projectStore } from "../../projects/project-store";
 import { rememberActive } from "../../isolates/active";
 import { callerOf, type ApiContext } from "../context";
-import { existingProject, iso, projectScope } from "../params";
+import { existingProject, iso, projectScope, secretNameParam } from "../params";
 
-function secretName(c: ApiContext): string {
-  const name = c.params.name ?? "";
-  if (!SECRET_NAME_PATTERN.test(name) || name.length > 128) {
-    throw new HttpError("bad_name", `secret name ${JSON.stringify(name.slice(0, 64))} is not valid: use letters, digits and underscores, not starting with a digit`);
-  }
-  if (RESERVED_ENV_NAMES.includes(name) || name.startsWith("__AEROSTACK")) {
-    throw new HttpError("bad_name", `${name} is a binding the platform provides (${RESERVED_ENV_NAMES.join(", ")}); pick another secret name`);
-  }
-  return name;
-}
+const secretName = (c: ApiContext) => secretNameParam(c, true);
 
 export async function listSecrets(c: ApiContext): Promise<{ secrets: SecretInfo[] }> {
   const scope = projectScope(c);

@@ -1,5 +1,5 @@
 /** Workspaces: create, show, settings, members (add, remove, switch, sync from a workspace project), secrets, tokens, logs, analytics. */
-import { SECRET_NAME_PATTERN, type SecretInfo } from "../../../shared/api";
+import type { SecretInfo } from "../../../shared/api";
 import { MEMBER_SLUG_PATTERN, MEMBER_TOKEN_PREFIX, type Member } from "../../../shared/gateway";
 import {
   MAX_WORKSPACE_MEMBERS,
@@ -18,13 +18,19 @@ import { workspaceObject, type MemberRow, type TokenRow } from "../../workspaces
 import { judgeMemberUrl } from "../../workspaces/member-url";
 import { tenantId } from "../../projects/tenant";
 import { callerOf, type ApiContext } from "../context";
-import { iso, isoOrNull } from "../params";
+import { intQuery, iso, isoOrNull, logPage, secretNameParam } from "../params";
 import type * as z from "zod/mini";
+
+/** The `:workspace` of a route, checked to be a slug. */
+function workspaceSlug(c: ApiContext): string {
+  const slug = c.params.workspace ?? "";
+  if (!MEMBER_SLUG_PATTERN.test(slug)) throw new HttpError("bad_name", `workspace name ${JSON.stringify(slug.slice(0, 64))} is not valid: use a lowercase slug such as "eng"`);
+  return slug;
+}
 
 /** The workspace a route names, owned by the caller's account; anyone else's reads as "not found". */
 async function ownedWorkspace(c: ApiContext): Promise<string> {
-  const slug = c.params.workspace ?? "";
-  if (!MEMBER_SLUG_PATTERN.test(slug)) throw new HttpError("bad_name", `workspace name ${JSON.stringify(slug.slice(0, 64))} is not valid: use a lowercase slug such as "eng"`);
+  const slug = workspaceSlug(c);
   const owner = await directory(c.env).workspaceOwner(slug);
   if (owner !== callerOf(c).account) {
     throw new HttpError("workspace_not_found", `no workspace "${slug}" in account "${callerOf(c).account}"; create it with \`aerostack workspace create ${slug}\``);
@@ -161,8 +167,7 @@ export async function setMemberState(c: ApiContext<z.output<typeof MemberStateBo
 
 /** `aerostack deploy` of a workspace project: the members in its aerostack.toml become the workspace's. */
 export async function syncWorkspace(c: ApiContext<z.output<typeof SyncWorkspaceBodySchema>>): Promise<SyncWorkspaceResult> {
-  const slug = c.params.workspace ?? "";
-  if (!MEMBER_SLUG_PATTERN.test(slug)) throw new HttpError("bad_name", `workspace name ${JSON.stringify(slug.slice(0, 64))} is not valid: use a lowercase slug such as "eng"`);
+  const slug = workspaceSlug(c);
   const account = callerOf(c).account;
   const owner = await directory(c.env).workspaceOwner(slug);
   if (owner !== null && owner !== account) throw new HttpError("workspace_exists", `the workspace name "${slug}" is taken on this platform; rename the project`);
@@ -195,11 +200,7 @@ export async function syncWorkspace(c: ApiContext<z.output<typeof SyncWorkspaceB
   return result;
 }
 
-function secretName(c: ApiContext): string {
-  const name = c.params.name ?? "";
-  if (!SECRET_NAME_PATTERN.test(name) || name.length > 128) throw new HttpError("bad_name", `secret name ${JSON.stringify(name.slice(0, 64))} is not valid: use letters, digits and underscores, not starting with a digit`);
-  return name;
-}
+const secretName = (c: ApiContext) => secretNameParam(c, false);
 
 export async function listWorkspaceSecrets(c: ApiContext): Promise<{ secrets: SecretInfo[] }> {
   const slug = await ownedWorkspace(c);
@@ -262,21 +263,10 @@ export async function revokeWorkspaceToken(c: ApiContext): Promise<{ ok: true }>
   return { ok: true };
 }
 
-function intQuery(c: ApiContext, name: string, min: number, max: number): number | undefined {
-  const raw = c.url.searchParams.get(name);
-  if (raw === null) return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new HttpError("invalid_query", `${name} must be an integer from ${min} to ${max}`);
-  return value;
-}
 
 export async function workspaceLogs(c: ApiContext) {
   const slug = await ownedWorkspace(c);
-  return workspaceObject(c.env, slug).callLog({
-    after: intQuery(c, "after", 0, Number.MAX_SAFE_INTEGER),
-    since: intQuery(c, "since", 0, Number.MAX_SAFE_INTEGER),
-    limit: intQuery(c, "limit", 1, 1000),
-  });
+  return workspaceObject(c.env, slug).callLog(logPage(c));
 }
 
 export async function workspaceAnalytics(c: ApiContext) {
