@@ -151,7 +151,7 @@ export class Workspace extends DurableObject<PlatformEnv> {
     return this.ctx.storage.transactionSync(() => {
       const existing = this.meta();
       if (existing) return existing.account === account;
-      const full = WorkspaceSettingsSchema.parse(Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)));
+      const full = WorkspaceSettingsSchema.parse(named(settings));
       this.sql.exec("INSERT INTO meta (id, slug, account, created_at, rev, settings) VALUES (1, ?, ?, ?, 1, ?)", slug, account, Date.now(), JSON.stringify(full));
       return true;
     });
@@ -167,9 +167,7 @@ export class Workspace extends DurableObject<PlatformEnv> {
     return this.ctx.storage.transactionSync(() => {
       const meta = this.meta();
       if (!meta) throw new Error("no such workspace");
-      // Only the settings named change: an absent or undefined one keeps its value.
-      const named = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
-      const next = WorkspaceSettingsSchema.parse({ ...(JSON.parse(meta.settings) as WorkspaceSettings), ...named });
+      const next = WorkspaceSettingsSchema.parse({ ...(JSON.parse(meta.settings) as WorkspaceSettings), ...named(settings) });
       this.sql.exec("UPDATE meta SET settings = ? WHERE id = 1", JSON.stringify(next));
       this.bump();
       return next;
@@ -513,6 +511,11 @@ export class Workspace extends DurableObject<PlatformEnv> {
   hasProject(project: string): boolean {
     return this.memberRows().some((r) => r.member.kind === "project" && r.member.project === project);
   }
+}
+
+/** The settings a patch names: an absent or undefined one keeps its value (or its default). */
+function named(settings: Partial<WorkspaceSettings>): Partial<WorkspaceSettings> {
+  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
 }
 
 type CallRow = {

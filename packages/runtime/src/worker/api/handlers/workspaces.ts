@@ -70,14 +70,18 @@ export async function listWorkspaces(c: ApiContext): Promise<{ workspaces: Works
   return { workspaces: await Promise.all(rows.map((r) => info(c, r.slug))) };
 }
 
-export async function createWorkspace(c: ApiContext<z.output<typeof CreateWorkspaceBodySchema>>): Promise<WorkspaceInfo> {
-  const slug = c.body.name;
+/** Claims the slug for the caller's account and makes the workspace's object (`workspace create`, a first sync). */
+async function claimAndCreate(c: ApiContext, slug: string, settings: WorkspaceSettingsPatch = {}): Promise<void> {
   const claimed = await directory(c.env).claimWorkspace(callerOf(c), slug);
   if (claimed !== "claimed") {
     throw new HttpError("workspace_exists", claimed === "exists" ? `you already have a workspace "${slug}"` : `the workspace name "${slug}" is taken on this platform; pick another`);
   }
-  await workspaceObject(c.env, slug).create(slug, callerOf(c).account, c.body.settings ?? {});
-  return info(c, slug);
+  await workspaceObject(c.env, slug).create(slug, callerOf(c).account, settings);
+}
+
+export async function createWorkspace(c: ApiContext<z.output<typeof CreateWorkspaceBodySchema>>): Promise<WorkspaceInfo> {
+  await claimAndCreate(c, c.body.name, c.body.settings);
+  return info(c, c.body.name);
 }
 
 export async function getWorkspace(c: ApiContext): Promise<WorkspaceInfo> {
@@ -182,7 +186,7 @@ export async function syncWorkspace(c: ApiContext<z.output<typeof SyncWorkspaceB
     throw new HttpError("missing_secret", `workspace ${slug} needs secret${missing.length > 1 ? "s" : ""} ${missing.join(", ")}; ${first}set ${missing.length > 1 ? "each" : "it"} with \`aerostack secret put ${missing[0]} --workspace ${slug}\` and deploy again`);
   }
   // A workspace project's first deploy creates the workspace.
-  if (owner === null && !c.body.dryRun) await createWorkspace({ ...c, body: { name: slug, settings: c.body.settings } } as ApiContext<never>);
+  if (owner === null && !c.body.dryRun) await claimAndCreate(c, slug, c.body.settings);
   const before = new Map(((await ws.info())?.members ?? []).map((r) => [r.member.slug, JSON.stringify(r.member)]));
   const result: SyncWorkspaceResult = { workspace: slug, url: gatewayUrl(c, slug), dryRun: c.body.dryRun, added: [], changed: [], removed: [], unchanged: [] };
   for (const m of members) {
