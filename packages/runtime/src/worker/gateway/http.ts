@@ -196,11 +196,12 @@ async function serveGateway(request: Request, env: PlatformEnv): Promise<Respons
   const access = await workspaceObject(env, workspace).gatewayAccess(tokenHash, configs.get(workspace)?.rev ?? -1, plan instanceof Response ? { none: true } : plan.ask);
   const auth = admit(env, workspace, access, { tokenHash, depth: 0, hint: tokenHint(workspace) });
   if (auth instanceof Response) return auth;
-  const res = plan instanceof Response ? plan : await serveAuthorized(env, workspace, plan, auth);
   // Every answer tells the client its rate budget (a streamed one too: headers go before the body).
-  const out = new Response(res.body, res);
-  for (const [k, v] of Object.entries(auth.rateHeaders)) out.headers.set(k, v);
-  return out;
+  if (plan instanceof Response) {
+    for (const [k, v] of Object.entries(auth.rateHeaders)) plan.headers.set(k, v);
+    return plan;
+  }
+  return serveAuthorized(env, workspace, plan, auth, auth.rateHeaders);
 }
 
 /** Who composes a workspace into its own: the composing workspace, how deep the composition already is, and the role passed on. */
@@ -224,7 +225,7 @@ export async function serveComposed(request: Request, env: PlatformEnv, workspac
   const access = await workspaceObject(env, workspace).composedAccess(composer.workspace, composer.role, known?.rev ?? -1, plan instanceof Response ? { none: true } : plan.ask);
   const auth = admit(env, workspace, access, { tokenHash, depth: composer.depth, hint: "" });
   if (auth instanceof Response) return auth;
-  return plan instanceof Response ? plan : serveAuthorized(env, workspace, plan, auth);
+  return plan instanceof Response ? plan : serveAuthorized(env, workspace, plan, auth, {});
 }
 
 /** What a well-formed gateway request asks for, read before the workspace's object is asked (its session is part of the question). */
@@ -295,10 +296,10 @@ async function planRequest(request: Request, url: URL, workspace: string, endpoi
   return { kind: "terminate", sessionId: header, ask: { id: header } };
 }
 
-async function serveAuthorized(env: PlatformEnv, workspace: string, plan: Plan, auth: Authorized): Promise<Response> {
+async function serveAuthorized(env: PlatformEnv, workspace: string, plan: Plan, auth: Authorized, headers: Record<string, string>): Promise<Response> {
   const session = auth.session;
-  if (!session) return httpError(404, SESSION_NOT_FOUND, "Session not found");
-  const base: SessionCall = { workspace, session, sessionId: plan.sessionId, tokenHash: auth.tokenHash, rev: auth.rev, config: auth.config, policy: auth.policy, depth: auth.depth };
+  if (!session) return httpError(404, SESSION_NOT_FOUND, "Session not found", headers);
+  const base: SessionCall = { workspace, session, sessionId: plan.sessionId, tokenHash: auth.tokenHash, rev: auth.rev, config: auth.config, policy: auth.policy, depth: auth.depth, headers };
   const stub = sessionObject(env, workspace, plan.sessionId);
   switch (plan.kind) {
     case "legacy-open":

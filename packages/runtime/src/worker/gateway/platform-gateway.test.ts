@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
+import { Agent, fetch as undiciFetch } from "undici";
 import { startPlatformServer, type PlatformServer } from "../../host/platform/server";
 import { DEFAULT_SETTINGS } from "../../host/testing";
 import { PROJECT_MCP_SERVER } from "./fixtures/project-server";
@@ -241,8 +242,13 @@ describe("gateway sessions cost a row, not an object on disk", () => {
     await api("POST", "/workspaces", { name: "flood" });
     await api("PUT", "/workspaces/flood/config", { members: [{ kind: "project", slug: "calc", project: "calc" }], settings: { rateLimitPerMinute: 100_000 } });
   });
+  // workerd closes a kept-alive connection idle for 5 s and says nothing of it beforehand; undici keeps idle sockets
+  // for 4 s, and on a loaded machine the two can cross (a request written as the server closes). Sockets kept 1 s here.
+  const agent = new Agent({ keepAliveTimeout: 1000 });
+  afterAll(() => agent.close());
   const initialize = (mwt: string) =>
-    fetch(`${server.url}/ws/flood`, {
+    undiciFetch(`${server.url}/ws/flood`, {
+      dispatcher: agent,
       method: "POST",
       headers: { authorization: `Bearer ${mwt}`, "content-type": "application/json", accept: "application/json, text/event-stream" },
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "flood", version: "1" } } }),
@@ -269,7 +275,8 @@ describe("gateway sessions cost a row, not an object on disk", () => {
     const ids = await flood();
     // Each session works afterwards: a ping on a few of them.
     for (const id of [...ids].slice(0, 5)) {
-      const res = await fetch(`${server.url}/ws/flood`, {
+      const res = await undiciFetch(`${server.url}/ws/flood`, {
+        dispatcher: agent,
         method: "POST",
         headers: { authorization: `Bearer ${mwt}`, "content-type": "application/json", accept: "application/json", "mcp-session-id": id, "mcp-protocol-version": "2025-06-18" },
         body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "ping" }),
@@ -287,7 +294,8 @@ describe("gateway sessions cost a row, not an object on disk", () => {
     const id = res.headers.get("mcp-session-id")!;
     await res.body?.cancel();
     const ping = (bearer: string, method = "POST") =>
-      fetch(`${server.url}/ws/flood`, {
+      undiciFetch(`${server.url}/ws/flood`, {
+        dispatcher: agent,
         method,
         headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json", accept: "application/json", "mcp-session-id": id },
         ...(method === "POST" ? { body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "ping" }) } : {}),

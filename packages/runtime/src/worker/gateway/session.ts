@@ -25,7 +25,6 @@ import {
   resultOf,
   SESSION_NOT_FOUND,
   isResponse,
-  type JsonObject,
   type JsonRpcMessage,
   type JsonRpcRequest,
   type JsonRpcResponse,
@@ -54,6 +53,8 @@ export interface SessionCall {
   policy: GatewayPolicy;
   /** 0 for a client's session; n for one opened by a workspace composing this one n levels up (http.ts serveComposed). */
   depth: number;
+  /** Set on every answer (the token's rate budget): here, so the answer is not copied again on its way out. */
+  headers: Record<string, string>;
 }
 
 export interface PostCall extends SessionCall {
@@ -499,8 +500,12 @@ class Session {
     appendBatched(`calls:${call.workspace}`, [entry], (p) => this.host.waitUntil(p), (batch) => ws.recordCalls(batch));
   }
 
+  /**
+   * A line for the developer's terminal in `aerostack dev`. A platform prints none per request: writing one cost a
+   * visible share of every call, and its call log (`aerostack logs --workspace`) already holds each call.
+   */
   private log(workspace: string, line: string): void {
-    console.log(`[ws/${workspace}] ${line}`);
+    if (this.host.env.AEROSTACK_MODE === "dev") console.log(`[ws/${workspace}] ${line}`);
   }
 }
 
@@ -524,6 +529,7 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
 
   private async settled(call: SessionCall, answer: Promise<Response>): Promise<Response> {
     const res = await answer;
+    for (const [k, v] of Object.entries(call.headers)) res.headers.set(k, v);
     const session = this.sessions.get(call.sessionId);
     if (session?.ended) this.sessions.delete(call.sessionId);
     return res;
