@@ -306,7 +306,7 @@ export class ProjectVectorIndex extends DurableObject<PlatformEnv> {
           this.saveStats(shard, result, result.refused.length > 0 ? true : null);
           for (const i of result.refused) refused.push(group[i]!);
           // Only a misconfigured budget gets here; without this check the loop would create shards forever.
-          if (shard === created && result.refused.length > 0) {
+          if (shard === created && result.refused.length === group.length) {
             throw new RangeError(`VECTORIZE: a vector does not fit in an empty shard's memory budget of ${budget} bytes; raise AEROSTACK_VECTORIZE_SHARD_BYTES`);
           }
         }),
