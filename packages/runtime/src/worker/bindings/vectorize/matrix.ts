@@ -270,16 +270,29 @@ export class VectorMatrix {
   }
 
   /**
-   * bytesHeld after adding `rows` new rows whose variable parts total `variableBytes` (which may be negative when
-   * replacements shrink): the arrays grow as put() would grow them. Infinity when the rows exceed maxRows.
+   * bytesHeld after adding `rows` new rows whose variable parts total `variableBytes` (negative when replacements
+   * shrink), if the arrays then grow as reserve() grows them for `budget`. Infinity past maxRows.
    */
-  bytesAfter(rows: number, variableBytes: number): number {
+  bytesAfter(rows: number, variableBytes: number, budget = Infinity): number {
+    if (this.count + rows > this.maxRows) return Infinity;
+    const variable = this.variableBytes + variableBytes;
+    return this.arrayBytes(this.capacityFor(this.count + rows, variable, budget)) + variable;
+  }
+
+  /** Grows the arrays, before a batch of puts, to hold `rows` rows as bytesAfter() predicted for the same arguments. */
+  reserve(rows: number, variableBytes: number, budget = Infinity): void {
+    const capacity = this.capacityFor(rows, this.variableBytes + variableBytes, budget);
+    if (capacity > this.capacity) this.growTo(capacity);
+  }
+
+  /**
+   * Room for `rows` rows: the usual 1.5× steps, unless the step would take the bytes past `budget`, when it is exactly
+   * `rows` (the last rows a budget allows then cost a reallocation each, rather than a third of the budget unused).
+   */
+  private capacityFor(rows: number, variable: number, budget: number): number {
     let capacity = this.capacity;
-    while (capacity < this.count + rows) {
-      if (capacity >= this.maxRows) return Infinity;
-      capacity = this.nextCapacity(capacity);
-    }
-    return this.arrayBytes(capacity) + this.variableBytes + variableBytes;
+    while (capacity < rows) capacity = this.nextCapacity(capacity);
+    return capacity > rows && this.arrayBytes(capacity) + variable > budget ? Math.max(this.capacity, rows) : capacity;
   }
 
   /** The extra variable bytes of putting (id, metadata of `metadataJsonBytes`) compared with what the row holds now. */
@@ -523,7 +536,10 @@ export class VectorMatrix {
 
   private grow(): void {
     if (this.capacity >= this.maxRows) throw new RangeError(`the matrix is full: ${this.maxRows} rows at most`);
-    const rows = this.nextCapacity(this.capacity);
+    this.growTo(this.nextCapacity(this.capacity));
+  }
+
+  private growTo(rows: number): void {
     const grow = <T extends Float64Array | Int32Array>(array: T, make: (n: number) => T): T => {
       const next = make(rows);
       next.set(array.subarray(0, this.count));

@@ -81,7 +81,7 @@ export class VectorShard extends DurableObject<PlatformEnv> {
       const id = batch.ids[i]!;
       const fresh = matrix.has(id) ? 0 : 1;
       const delta = matrix.variableDelta(id, batch.metadata[i]?.length ?? 0);
-      if (matrix.bytesAfter(newRows + fresh, variable + delta) > budget) {
+      if (matrix.bytesAfter(newRows + fresh, variable + delta, budget) > budget) {
         refused.push(i);
         continue;
       }
@@ -102,6 +102,7 @@ export class VectorShard extends DurableObject<PlatformEnv> {
       }
     });
     // SQLite has it; now memory (never before: a failed transaction must leave memory as it was).
+    matrix.reserve(matrix.count + newRows, variable, budget);
     for (const i of accepted) {
       const text = batch.metadata[i] ?? null;
       matrix.put(batch.ids[i]!, batch.values, i * dims, batch.namespaces[i] ?? null, text === null ? null : (JSON.parse(text) as Metadata), text?.length ?? 0);
@@ -172,7 +173,8 @@ export class VectorShard extends DurableObject<PlatformEnv> {
     const kernel = newKernel();
     // A shard written under a larger budget (the setting changed) still loads whole; it just takes no new rows.
     const maxRows = Math.max(total, VectorMatrix.rowsWithin(budget, dims, kernel !== null));
-    const matrix = new VectorMatrix(dims, Math.min(maxRows, Math.ceil(total * 1.1) + 64), kernel, maxRows);
+    // Room for exactly what is stored: the shard held at least that within its budget before, and no slack it did not.
+    const matrix = new VectorMatrix(dims, total, kernel, maxRows);
     for (const row of this.sql.exec<VectorRow>("SELECT id, namespace, vec, metadata FROM vectors")) {
       const values = new Float32Array(row.vec);
       if (values.length !== dims) throw new Error(`VECTORIZE: stored vector ${JSON.stringify(row.id)} has ${values.length} values, expected ${dims}`);
