@@ -26,7 +26,6 @@ import {
   type VectorizeMatchWire,
   type VectorizeMutation,
   type VectorizeQueryWire,
-  type VectorizeVectorMetadata,
   type VectorizeVectorWire,
 } from "../../../shared/wire/vectorize";
 import { compileFilter, parseMetadata } from "./filter";
