@@ -71,7 +71,7 @@ export const PLATFORM_MANIFEST = {
     { binding: "GATEWAY_SESSION", className: "GatewaySession", sqlite: true, migration: 1, description: "one workspace gateway session (/ws/:slug)" },
     { binding: "PROJECT_VECTORIZE", className: "ProjectVectorIndex", sqlite: true, migration: 1, description: "env.VECTORIZE: one object per project and index" },
     { binding: "PROJECT_AI_USAGE", className: "ProjectAiUsage", sqlite: true, migration: 1, description: "env.AI call log per project" },
-    { binding: "PROJECT_VECTORIZE_SHARD", className: "VectorShard", sqlite: true, migration: 2, description: "env.VECTORIZE: the shards of an index, each within a memory budget" },
+    { binding: "PROJECT_VECTORIZE_SHARD", className: "VectorShard", sqlite: true, migration: 1, description: "env.VECTORIZE: the shards of an index, each within a memory budget" },
   ],
   entrypoints: [
     { className: "ScopedDB", description: "env.DB in user code, scoped to its project" },
