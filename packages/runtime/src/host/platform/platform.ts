@@ -124,6 +124,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     } satisfies Partial<Record<PlatformVarName, string>>,
     // Nothing reaches the network on our behalf: no cf object fetch, no update checks.
     cf: false,
+    ...(process.env.AEROSTACK_INSPECT_PORT ? { inspectorPort: Number(process.env.AEROSTACK_INSPECT_PORT) } : {}),
     ...(listening ? { host, port: options.port } : {}),
     ...(options.persistTo ? { defaultPersistRoot: options.persistTo } : {}),
     ...(onLog

@@ -312,3 +312,31 @@ describe("gateway sessions cost a row, not an object on disk", () => {
     expect(results.map((r) => (r.content as { text: string }[])[0]!.text)).toEqual(Array.from({ length: 200 }, (_, i) => String(i + 1)));
   });
 });
+
+describe("after a platform restart on the same data dir", () => {
+  it("keeps workspaces, tokens, secrets, the call log and open sessions", async () => {
+    const mwt = await token("developer");
+    const client = await connect(mwt);
+    expect((await client.callTool({ name: "calc__add", arguments: { a: 1, b: 2 } })).content).toEqual([{ type: "text", text: "3" }]);
+    expect((await api("PUT", "/workspaces/eng/secrets/KEPT", { value: "kept-value-1" })).name).toBe("KEPT");
+    const before = { info: await api("GET", "/workspaces/eng"), tokens: await api("GET", "/workspaces/eng/tokens"), log: await api("GET", "/workspaces/eng/logs?limit=1000") };
+    const sessionId = (client.transport as StreamableHTTPClientTransport).sessionId!;
+
+    await server.close();
+    server = await startPlatformServer({ dataDir, port: 0, host: "127.0.0.1", baseDomain: "localhost", onLog: () => {} });
+
+    expect(await api("GET", "/workspaces/eng")).toEqual({ ...before.info, url: `${server.url}/ws/eng` });
+    expect(await api("GET", "/workspaces/eng/tokens")).toEqual(before.tokens);
+    expect(((await api("GET", "/workspaces/eng/secrets")).secrets as Json[]).map((s) => s.name)).toContain("KEPT");
+    const log = await api("GET", "/workspaces/eng/logs?limit=1000");
+    expect(log.entries.length).toBeGreaterThanOrEqual(before.log.entries.length);
+    // The session the client held goes on: its record is a row of the workspace; its member session is opened again.
+    const res = await fetch(`${server.url}/ws/eng`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${mwt}`, "content-type": "application/json", accept: "application/json", "mcp-session-id": sessionId, "mcp-protocol-version": "2025-06-18" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 9, method: "tools/call", params: { name: "calc__add", arguments: { a: 2, b: 2 } } }),
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as Json).result.content).toEqual([{ type: "text", text: "4" }]);
+  });
+});

@@ -466,6 +466,14 @@ export class Workspace extends DurableObject<PlatformEnv> {
     return entry;
   }
 
+  /** An admin-role member token of this workspace (live, unexpired): the API lets it manage the workspace. */
+  adminAccess(tokenHash: string, now = Date.now()): { account: string; tokenId: string; tokenName: string } | null {
+    const meta = this.meta();
+    const token = meta ? this.token(tokenHash) : null;
+    if (!meta || !token || token.revokedAt !== null || (token.expiresAt !== null && token.expiresAt <= now) || token.role !== "admin") return null;
+    return { account: meta.account, tokenId: token.id, tokenName: token.name };
+  }
+
   // ── gateway sessions ─────────────────────────────────────────────────────────────────────────────────────────
 
   /** A legacy session's late initialize: what its client said. */
