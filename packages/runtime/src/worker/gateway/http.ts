@@ -28,7 +28,7 @@ import { negotiateVersion, SUPPORTED_PROTOCOL_VERSIONS } from "./methods";
 import { readBodyText } from "../http/body";
 import { HttpError } from "../http/http-error";
 import { serveHttp, type Surface } from "../http/middleware";
-import { sessionObject, type SessionCall } from "./session";
+import { answerResponse, sessionObject, type SessionCall } from "./session";
 import type { RateState, SessionAsk, SessionRecord, WorkspaceAccess } from "../workspaces/workspace";
 import type { WorkspaceRole } from "../../shared/workspaces";
 import { sha256Hex } from "../../shared/sha256";
@@ -303,14 +303,14 @@ async function serveAuthorized(env: PlatformEnv, workspace: string, plan: Plan, 
   const stub = sessionObject(env, workspace, plan.sessionId);
   switch (plan.kind) {
     case "legacy-open":
-      return await stub.openLegacy({ ...base, endpoint: `${GATEWAY_PREFIX}${workspace}/messages?sessionId=${plan.sessionId}` });
+      return answerResponse(await stub.openLegacy({ ...base, endpoint: `${GATEWAY_PREFIX}${workspace}/messages?sessionId=${plan.sessionId}` }));
     case "legacy-post":
-      return await stub.legacyPost({ ...base, messages: plan.messages, batch: plan.batch, acceptsSse: true, create: false });
+      return answerResponse(await stub.legacyPost({ ...base, messages: plan.messages, batch: plan.batch, acceptsSse: true, create: false }));
     case "post":
-      return await stub.post({ ...base, messages: plan.messages, batch: plan.batch, acceptsSse: plan.acceptsSse, create: plan.create });
+      return answerResponse(await stub.post({ ...base, messages: plan.messages, batch: plan.batch, acceptsSse: plan.acceptsSse, create: plan.create }));
     case "listen":
-      return await stub.listen(base);
+      return answerResponse(await stub.listen(base));
     case "terminate":
-      return await stub.terminate(base);
+      return answerResponse(await stub.terminate(base));
   }
 }

@@ -509,6 +509,14 @@ class Session {
   }
 }
 
+/** What a session host answers: a finished answer as plain data, or the Response of an event stream. */
+export type Answer = Response | { status: number; headers: Record<string, string>; body: string | null };
+
+/** The Response an Answer stands for (http.ts, on the far side of the RPC). */
+export function answerResponse(answer: Answer): Response {
+  return answer instanceof Response ? answer : new Response(answer.body, { status: answer.status, headers: answer.headers });
+}
+
 /**
  * One of a workspace's SESSION_SHARDS session hosts: its sessions by id, in memory only (it never touches its
  * storage). Every entry point takes the record http.ts read from the workspace's object.
@@ -527,31 +535,35 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
     return session;
   }
 
-  private async settled(call: SessionCall, answer: Promise<Response>): Promise<Response> {
+  private async settled(call: SessionCall, answer: Promise<Response>): Promise<Answer> {
     const res = await answer;
     for (const [k, v] of Object.entries(call.headers)) res.headers.set(k, v);
-    const session = this.sessions.get(call.sessionId);
-    if (session?.ended) this.sessions.delete(call.sessionId);
+    const ended = this.sessions.get(call.sessionId)?.ended;
+    if (ended) this.sessions.delete(call.sessionId);
+    // A finished answer crosses back as plain data: a Response with a body costs a stream across the RPC boundary.
+    if (!(res.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
+      return { status: res.status, headers: Object.fromEntries(res.headers), body: res.body ? await res.text() : null };
+    }
     return res;
   }
 
-  post(call: PostCall): Promise<Response> {
+  post(call: PostCall): Promise<Answer> {
     return this.settled(call, this.session(call).post(call));
   }
 
-  listen(call: SessionCall): Promise<Response> {
+  listen(call: SessionCall): Promise<Answer> {
     return this.settled(call, this.session(call).listen(call));
   }
 
-  terminate(call: SessionCall): Promise<Response> {
+  terminate(call: SessionCall): Promise<Answer> {
     return this.settled(call, this.session(call).terminate(call));
   }
 
-  openLegacy(call: SessionCall & { endpoint: string }): Promise<Response> {
+  openLegacy(call: SessionCall & { endpoint: string }): Promise<Answer> {
     return this.settled(call, this.session(call).openLegacy(call));
   }
 
-  legacyPost(call: PostCall): Promise<Response> {
+  legacyPost(call: PostCall): Promise<Answer> {
     return this.settled(call, this.session(call).legacyPost(call));
   }
 
