@@ -3,7 +3,7 @@
 // Each entry measures Aerostack side by side with wrangler and the results go to bench/results/latest.{json,md}.
 // See bench/README.md for what is measured and how.
 import { Buffer } from "node:buffer";
-import { spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
 import http from "node:http";
@@ -671,9 +671,14 @@ async function loadTest({ url, host }, { clients, warmupMs, countMs }) {
  * `warmupMs` not counted, then what ends in the next `countMs` is. Resolves { counts: { value: per second,
  * requests, errors, firstError }, latencies }.
  */
-async function countedLoad(workers, step, { warmupMs, countMs }) {
+async function countedLoad(workers, step, { warmupMs, countMs, window }) {
   const from = performance.now() + warmupMs;
   const until = from + countMs;
+  // Called as the counted window opens and closes (e.g. to read a process's CPU time over exactly that window).
+  if (window) {
+    setTimeout(window.start, warmupMs);
+    setTimeout(window.end, warmupMs + countMs);
+  }
   let ok = 0;
   let errors = 0;
   let firstError = null;
@@ -739,6 +744,34 @@ async function setProjectName(dir, name) {
 
 // ---------------------------------------------------------------------------------------------------------------
 // The workspace gateway, for the `gateway` entry: the platform API, MCP sessions over plain node:http, fixtures
+
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * CPU time (user + system, ms) spent so far by the workerd processes of a process group (the platform's: the bench
+ * starts it detached, as a group of its own). Unlike calls per second it hardly moves with the machine's load, so
+ * it shows what a request costs the runtime even on a busy machine.
+ */
+function workerdCpuMs(pgid) {
+  let total = 0;
+  for (const line of execFileSync("ps", ["-eo", "pid=,pgid=,comm="]).toString().trim().split("\n")) {
+    const [pid, group, comm] = line.trim().split(/\s+/);
+    if (Number(group) !== pgid || !/workerd/.test(comm ?? "")) continue;
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+      total += ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+    } catch {
+      // It exited between ps and the read.
+    }
+  }
+  return total;
+}
 
 /** `fetch` against the platform's /api/v1 with the admin key; throws with the answer on anything but 2xx. */
 function apiClient(platform) {
@@ -867,14 +900,18 @@ async function timedList(session, expected) {
  * `clients` MCP sessions, each calling `target.tool` again as soon as it is answered; counted as in loadTest.
  * Resolves { value: calls/s, requests, errors, firstError, p50LatencyMs, p95LatencyMs }.
  */
-async function mcpCallLoad(target, { clients, warmupMs, countMs }) {
+async function mcpCallLoad(target, { clients, warmupMs, countMs, cpuMs }) {
   const sessions = await Promise.all(Array.from({ length: clients }, () => mcpSession(target)));
+  let cpuFrom = 0;
+  let cpuSpent = null;
+  const window = cpuMs ? { start: () => (cpuFrom = cpuMs()), end: () => (cpuSpent = cpuMs() - cpuFrom) } : undefined;
   const r = await countedLoad(sessions, async (session) => {
     const call = await session.rpc("tools/call", { name: target.tool, arguments: { text: "hello" } });
     return !call.error && call.answer.result.content?.[0]?.text === "hello" ? { ms: call.ms } : { error: call.error ?? JSON.stringify(call.answer).slice(0, 200), backoff: true };
-  }, { warmupMs, countMs });
+  }, { warmupMs, countMs, window });
   for (const s of sessions) s.agent.destroy();
-  return { ...r.counts, p50LatencyMs: percentile(r.latencies, 50), p95LatencyMs: percentile(r.latencies, 95) };
+  const cpuMsPerCall = cpuSpent === null || r.counts.requests === 0 ? null : cpuSpent / r.counts.requests;
+  return { ...r.counts, p50LatencyMs: percentile(r.latencies, 50), p95LatencyMs: percentile(r.latencies, 95), cpuMsPerCall };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1236,20 +1273,25 @@ const ENTRIES = [
         const call = { gateway: [], direct: [] };
         for (let i = 0; i < rounds; i++) {
           for (const [name, target] of i % 2 ? [["direct", direct], ["gateway", viaGateway]] : [["gateway", viaGateway], ["direct", direct]]) {
-            const r = await mcpCallLoad(target, { clients, warmupMs: 1_000, countMs: seconds * 1_000 });
+            const r = await mcpCallLoad(target, { clients, warmupMs: 1_000, countMs: seconds * 1_000, cpuMs: () => workerdCpuMs(platform.server.child.pid) });
             call[name].push(r);
             if (r.errors) ctx.problems.push(`gateway: tools/call ${name}: ${r.errors} failed calls (first: ${r.firstError})`);
-            log(`  tools/call ${name.padEnd(7)} round ${i + 1}/${rounds}: ${Math.round(r.value)} calls/s, p50 ${r.p50LatencyMs?.toFixed(2)} ms, p95 ${r.p95LatencyMs?.toFixed(2)} ms (load ${os.loadavg()[0].toFixed(2)})`);
+            log(`  tools/call ${name.padEnd(7)} round ${i + 1}/${rounds}: ${Math.round(r.value)} calls/s, p50 ${r.p50LatencyMs?.toFixed(2)} ms, p95 ${r.p95LatencyMs?.toFixed(2)} ms, workerd CPU ${r.cpuMsPerCall?.toFixed(3)} ms/call (load ${os.loadavg()[0].toFixed(2)})`);
           }
         }
         const med = (xs, k) => Math.round(median(xs.map((x) => x[k])) * 100) / 100;
         const p50 = { gateway: med(call.gateway, "p50LatencyMs"), direct: med(call.direct, "p50LatencyMs") };
         const p95 = { gateway: med(call.gateway, "p95LatencyMs"), direct: med(call.direct, "p95LatencyMs") };
         const tput = { gateway: med(call.gateway, "value"), direct: med(call.direct, "value") };
+        const cpu = { gateway: med(call.gateway, "cpuMsPerCall"), direct: med(call.direct, "cpuMsPerCall") };
         const two = (x) => Math.round(x * 100) / 100;
         rows.push(goalRow(row("gateway tools/call p50", `ms per tools/call through /ws/bench-call, ${clients} concurrent clients (own session each), median of ${rounds} rounds of ${seconds} s; extra: the same calls to the project's own /mcp`, sides(call.gateway.map((r) => ({ ms: r.p50LatencyMs })), { directMs: p50.direct, overheadMs: two(p50.gateway - p50.direct) })), "≤ +0.5 ms over direct", p50.gateway - p50.direct <= 0.5, two(p50.gateway / p50.direct)));
         rows.push(goalRow(row("gateway tools/call p95", "as above, the 95th percentile", sides(call.gateway.map((r) => ({ ms: r.p95LatencyMs })), { directMs: p95.direct, overheadMs: two(p95.gateway - p95.direct) })), "—", null, two(p95.gateway / p95.direct)));
         rows.push(goalRow(row("gateway tools/call throughput", `calls/s through /ws/bench-call with ${clients} clients; extra: direct`, sides(call.gateway.map((r) => ({ value: r.value })), { direct: tput.direct, directSamples: call.direct.map((r) => Math.round(r.value)).join(", ") }), { unit: "calls/s", higherIsBetter: true }), "≥ 0.9 of direct", tput.gateway / tput.direct >= 0.9, two(tput.gateway / tput.direct)));
+        // What a call costs the runtime, read from workerd's CPU time over the counted window: steady under load,
+        // where calls/s and latency move with whatever else the machine runs. 0.9 of direct throughput needs the
+        // gateway's share to stay near 1.1 × direct.
+        rows.push(goalRow(row("gateway tools/call workerd CPU", "ms of workerd CPU time (user + system) per counted tools/call; extra: direct", sides(call.gateway.map((r) => ({ ms: r.cpuMsPerCall })), { directMs: cpu.direct, directSamples: call.direct.map((r) => two(r.cpuMsPerCall)).join(", ") })), "—", null, two(cpu.gateway / cpu.direct)));
 
         // (2) tools/list with 1, 10, 50 proxied loopback members (3 tools each).
         for (const n of [1, 10, 50]) {
