@@ -254,6 +254,11 @@ export const StartRunBodySchema = z.object({ input: z._default(z.unknown(), {}) 
 export const DecisionBodySchema = z.object({ approve: z.boolean(), reason: z.optional(z.string().check(z.maxLength(2000))) });
 export const ReplyBodySchema = z.object({ text: z.string().check(z.minLength(1), z.maxLength(10_000)) });
 export const RetryBodySchema = z.object({ from: z.string().check(z.regex(NODE_ID_PATTERN, "must be a node id")) });
-export const RunListSchema = z.object({ runs: z.array(RunInfoSchema) });
+export const RunSummarySchema = z.object({ id: z.string(), version: z.number(), status: z.string(), trigger: z.string(), createdAt: z.number(), updatedAt: z.number() });
+export type RunSummary = z.output<typeof RunSummarySchema>;
+export const RunListSchema = z.object({ runs: z.array(RunSummarySchema) });
 export const TraceSchema = z.object({ run: RunInfoSchema, events: z.array(TraceEventSchema), messages: z.array(RunMessageSchema), cursor: z.number() });
 export type Trace = z.output<typeof TraceSchema>;
+
+/** Control API (host token only): move a run's clock forward instead of waiting. */
+export const ClockAdvanceSchema = z.object({ advanceMs: z.int().check(z.gte(1), z.lte(366 * 24 * 60 * 60 * 1000)) });

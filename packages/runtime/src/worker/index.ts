@@ -21,6 +21,8 @@ export { ScopedVectorize } from "./bindings/vectorize/scoped-vectorize";
 export { ProjectAiUsage } from "./bindings/ai/project-ai-usage";
 export { ScopedAI } from "./bindings/ai/scoped-ai";
 export { Egress } from "./egress/egress";
+export { WorkflowRegistry } from "./workflows/registry/workflow-registry";
+export { WorkflowRun } from "./workflows/engine/workflow-run";
 
 export default {
   fetch: (request, env, ctx) => route(request, env, ctx),

@@ -33,7 +33,8 @@ export function isApiPath(pathname: string): boolean {
   return pathname === API_PREFIX || pathname.startsWith(`${API_PREFIX}/`);
 }
 
-async function authenticate(request: Request, env: PlatformEnv, auth: RouteSpec["auth"]): Promise<Caller | null> {
+/** The caller an account key names (null on `auth: "none"` routes); also used by the workflow agent endpoint. */
+export async function authenticate(request: Request, env: PlatformEnv, auth: RouteSpec["auth"]): Promise<Caller | null> {
   if (auth === "none") return null;
   const header = request.headers.get("authorization") ?? "";
   const match = /^Bearer\s+(\S+)$/i.exec(header);

@@ -1,0 +1,187 @@
+// The workflow engine on a real platform (workerd via Miniflare, real SQLite Durable Objects and alarms), driven
+// through the public API: deploy checks, runs through logic, loops and parallel branches, human approval and its
+// timeout on the run's injectable clock, retries against a loopback fixture, code_block's sandbox, webhooks with
+// HMAC and delivery dedupe, and runs pinned to the version they started on.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHmac } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { AddressInfo } from "node:net";
+import { startPlatformServer, type PlatformServer } from "../../host/platform/server";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
+
+let server: PlatformServer;
+let key: string;
+let fixture: Server;
+let fixtureUrl: string;
+/** Requests the fixture saw, by idempotency key. */
+const seen: { path: string; key: string | null }[] = [];
+
+async function api(method: string, path: string, body?: unknown) {
+  const res = await fetch(`${server.url}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: res.status, body: (await res.json()) as Json };
+}
+
+const deploy = (definition: Json) => api("PUT", `/workflows/${definition.name as string}`, { definition });
+const start = async (name: string, input: unknown = {}) => (await api("POST", `/workflows/${name}/runs`, { input })).body as Json;
+const run = async (id: string) => (await api("GET", `/runs/${id}`)).body;
+async function settled(id: string, statuses = ["succeeded", "failed", "cancelled"]): Promise<Json> {
+  await expect.poll(async () => (await run(id)).status, { timeout: 15_000, interval: 20 }).toSatisfy((s: string) => statuses.includes(s));
+  return run(id);
+}
+async function advance(id: string, ms: number) {
+  const res = await server.platform.fetch(`${server.url}/__aerostack/workflow-runs/${id}/clock`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${server.platform.token}`, "content-type": "application/json" },
+    body: JSON.stringify({ advanceMs: ms }),
+  });
+  expect(res.status).toBe(200);
+}
+
+const trigger = { id: "start", type: "trigger" };
+const edge = (from: string, to: string, on?: string) => ({ from, to, ...(on ? { on } : {}) });
+
+beforeAll(async () => {
+  fixture = createServer((req, res) => {
+    seen.push({ path: req.url ?? "", key: (req.headers["idempotency-key"] as string | undefined) ?? null });
+    const attempts = seen.filter((s) => s.path === req.url).length;
+    if (req.url === "/flaky" && attempts < 3) {
+      res.writeHead(503).end("busy");
+      return;
+    }
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true, path: req.url, attempts }));
+  });
+  await new Promise<void>((resolve) => fixture.listen(0, "127.0.0.1", resolve));
+  fixtureUrl = `http://127.0.0.1:${(fixture.address() as AddressInfo).port}`;
+  const dataDir = await mkdtemp(join(tmpdir(), "aerostack-wf-"));
+  server = await startPlatformServer({ dataDir, port: 0, host: "127.0.0.1", baseDomain: "localhost", allowPrivateEgress: true, onLog: () => {} });
+  key = server.adminKey!;
+});
+afterAll(async () => {
+  await server?.close();
+  fixture?.close();
+});
+
+describe("workflows on the platform", () => {
+  it("refuses an invalid definition at deploy, naming the node and the reason", async () => {
+    const bad = await deploy({ name: "bad", nodes: [trigger, { id: "x", type: "teleport" }], edges: [edge("start", "x")] });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.code).toBe("invalid_workflow");
+    expect(bad.body.error.message).toContain('node "x": type: unknown node type "teleport"');
+    expect((await api("GET", "/workflows/bad")).body.error.code).toBe("workflow_not_found");
+  });
+
+  it("runs variables, a logic branch, a loop and parallel branches to the end, with a trace", async () => {
+    const def = {
+      name: "basics",
+      vars: { greeting: "hi" },
+      nodes: [
+        trigger,
+        { id: "total", type: "set_variable", config: { name: "total", value: "{{ trigger.input.total }}" } },
+        { id: "big", type: "logic", config: { if: { left: "{{ vars.total }}", op: "gt", right: 500 } } },
+        { id: "each", type: "loop", config: { over: "{{ trigger.input.items }}" } },
+        { id: "seen", type: "set_variable", config: { name: "last", value: "{{ nodes.each.output.item }}" } },
+        { id: "fan", type: "parallel", config: { join: "joined" } },
+        { id: "a", type: "set_variable", config: { name: "a", value: "A" } },
+        { id: "b", type: "set_variable", config: { name: "b", value: "B" } },
+        { id: "joined", type: "end", config: { output: { a: "{{ vars.a }}", b: "{{ vars.b }}", last: "{{ vars.last }}", msg: "{{ vars.greeting }} {{ vars.total }}" } } },
+        { id: "small", type: "end", config: { output: "small" } },
+      ],
+      edges: [edge("start", "total"), edge("total", "big"), edge("big", "each", "true"), edge("big", "small", "false"), edge("each", "seen", "body"), edge("seen", "each"), edge("each", "fan", "done"), edge("fan", "a"), edge("fan", "b"), edge("a", "joined"), edge("b", "joined")],
+    };
+    expect((await deploy(def)).status).toBe(200);
+    const big = await settled((await start("basics", { total: 900, items: ["x", "y", "z"] })).id as string);
+    expect(big).toMatchObject({ status: "succeeded", output: { a: "A", b: "B", last: "z", msg: "hi 900" } });
+    const small = await settled((await start("basics", { total: 10, items: [] })).id as string);
+    expect(small.output).toBe("small");
+    const trace = (await api("GET", `/runs/${big.id as string}/trace`)).body;
+    const completed = (trace.events as Json[]).filter((e) => e.kind === "completed");
+    expect(completed.filter((e) => e.node === "seen").map((e) => e.visit)).toEqual([0, 1, 2]);
+    expect(completed.find((e) => e.node === "big")).toMatchObject({ branch: "true", input: { if: { left: 900, op: "gt", right: 500 } } });
+    expect((await api("GET", "/workflows/basics/runs")).body.runs).toHaveLength(2);
+  });
+
+  it("waits for approval, resumes on approve, and takes the timeout branch when the run's clock passes the wait", async () => {
+    const def = (version: string) => ({
+      name: "approve",
+      nodes: [trigger, { id: "ask", type: "human_handoff", config: { message: "ok?", waitMs: 60_000 } }, { id: "yes", type: "end", config: { output: `yes ${version}` } }, { id: "no", type: "end", config: { output: "no" } }, { id: "late", type: "end", config: { output: "timeout" } }],
+      edges: [edge("start", "ask"), edge("ask", "yes", "approved"), edge("ask", "no", "rejected"), edge("ask", "late", "timeout")],
+    });
+    await deploy(def("v1"));
+    const first = (await start("approve")).id as string;
+    const second = (await start("approve")).id as string;
+    const waiting = await settled(first, ["waiting"]);
+    expect(waiting.waiting).toEqual([{ node: "ask", kind: "approval", until: expect.any(Number), message: "ok?" }]);
+    // A new version while both wait: they finish on the one they started with.
+    expect((await deploy(def("v2"))).body.workflow.version).toBe(2);
+    expect((await api("POST", `/runs/${first}/decision`, { approve: true, reason: "fine" })).status).toBe(200);
+    expect(await settled(first)).toMatchObject({ status: "succeeded", output: "yes v1", version: 1 });
+    const again = await api("POST", `/runs/${first}/decision`, { approve: true });
+    expect(again.body.error).toMatchObject({ code: "run_conflict" });
+    await settled(second, ["waiting"]);
+    await advance(second, 61_000);
+    expect(await settled(second)).toMatchObject({ status: "succeeded", output: "timeout" });
+  });
+
+  it("retries a failing http_request with backoff and sends the same idempotency key each attempt", async () => {
+    await deploy({
+      name: "flaky",
+      nodes: [trigger, { id: "call", type: "http_request", retry: { attempts: 4, backoffMs: 10, factor: 1 }, config: { url: `${fixtureUrl}/flaky`, method: "POST", body: { x: 1 } } }],
+      edges: [edge("start", "call")],
+    });
+    const done = await settled((await start("flaky")).id as string);
+    expect(done).toMatchObject({ status: "succeeded", output: { status: 200, body: { attempts: 3 } } });
+    const keys = seen.filter((s) => s.path === "/flaky").map((s) => s.key);
+    expect(keys).toHaveLength(3);
+    expect(new Set(keys).size).toBe(1);
+    const trace = (await api("GET", `/runs/${done.id as string}/trace`)).body;
+    expect((trace.events as Json[]).filter((e) => e.node === "call").map((e) => e.kind)).toEqual(["attempt_started", "attempt_failed", "attempt_started", "attempt_failed", "attempt_started", "completed"]);
+  });
+
+  it("runs code_block in a sandbox: JSON in and out; network, endless loops and unserializable results fail that node only", async () => {
+    const block = (id: string, code: string) => ({ id, type: "code_block", onError: "continue", config: { code, input: { n: "{{ trigger.input.n }}" }, cpuMs: 200 } });
+    await deploy({
+      name: "code",
+      nodes: [
+        trigger,
+        block("double", "return { doubled: input.n * 2 };"),
+        block("net", `await fetch("${fixtureUrl}/from-code"); return 1;`),
+        block("forever", "while (true) {}"),
+        block("weird", "return { f: 1n };"),
+        { id: "out", type: "end", config: { output: { double: "{{ nodes.double.output }}", net: "{{ nodes.net.output }}", forever: "{{ nodes.forever.output }}", weird: "{{ nodes.weird.output }}" } } },
+      ],
+      edges: [edge("start", "double"), edge("double", "net"), edge("net", "forever"), edge("forever", "weird"), edge("weird", "out")],
+    });
+    const done = await settled((await start("code", { n: 21 })).id as string);
+    expect(done).toMatchObject({ status: "succeeded", output: { double: { doubled: 42 }, net: null, forever: null, weird: null } });
+    expect(seen.some((s) => s.path === "/from-code")).toBe(false);
+    const failed = ((await api("GET", `/runs/${done.id as string}/trace`)).body.events as Json[]).filter((e) => e.kind === "failed");
+    expect(failed.map((e) => e.node)).toEqual(["net", "forever", "weird"]);
+    expect(failed[1]!.error).toMatch(/CPU|endless/);
+    expect(failed[2]!.error).toMatch(/not JSON|BigInt/);
+  });
+
+  it("starts runs from a signed webhook once per delivery id, and refuses a bad signature", async () => {
+    await deploy({ name: "hook", nodes: [{ id: "start", type: "trigger", config: { hmacSecret: "HOOK_KEY" } }, { id: "out", type: "end", config: { output: "{{ trigger.body.email }}" } }], edges: [edge("start", "out")] });
+    expect((await api("PUT", "/projects/hook/secrets/HOOK_KEY", { value: "s3cret-signing-key" })).status).toBe(200);
+    const body = JSON.stringify({ email: "a@example.com" });
+    const sign = (text: string) => `sha256=${createHmac("sha256", "s3cret-signing-key").update(text).digest("hex")}`;
+    const post = (signature: string, delivery: string) =>
+      fetch(`${server.url}/hooks/hook`, { method: "POST", headers: { "content-type": "application/json", "x-aerostack-signature": signature, "x-delivery-id": delivery }, body });
+    const bad = await post("sha256=" + "0".repeat(64), "d1");
+    expect(bad.status).toBe(401);
+    expect(((await bad.json()) as Json).error.code).toBe("bad_signature");
+    const first = (await (await post(sign(body), "d1")).json()) as Json;
+    const dup = (await (await post(sign(body), "d1")).json()) as Json;
+    expect(dup).toEqual({ run: first.run, deduplicated: true });
+    expect(await settled(first.run as string)).toMatchObject({ output: "a@example.com", trigger: "webhook" });
+  });
+});
