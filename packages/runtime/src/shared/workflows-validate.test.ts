@@ -81,3 +81,15 @@ describe("workflow definition checks", () => {
     expect(rules.find((r) => r.if.properties.type.const === "llm_call")!.then.properties.config.required).toContain("prompt");
   });
 });
+
+describe("the workflow template", () => {
+  it("ships the JSON Schema generated from the current zod schemas, and a definition that passes the checks", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const dir = new URL("../../../templates/workflow/", import.meta.url);
+    const shipped = JSON.parse(await readFile(new URL("workflow.schema.json", dir), "utf8")) as unknown;
+    // Regenerate with workflowJsonSchema() when this fails: the file is what editors complete workflow.json from.
+    expect(shipped).toEqual(JSON.parse(JSON.stringify(workflowJsonSchema())));
+    const definition = JSON.parse(await readFile(new URL("workflow.json", dir), "utf8")) as Record<string, unknown>;
+    expect(validateWorkflow({ name: "approvals", ...definition }).ok).toBe(true);
+  });
+});

@@ -59,15 +59,26 @@ export async function loadWorkflowDefinition(cwd: string, main: string): Promise
   }
 }
 
-export async function deployWorkflowProject(options: DeployWorkflowOptions): Promise<DeployWorkflowResult> {
-  const { config } = await loadProjectConfig({ cwd: options.cwd, ...(options.configPath ? { configPath: options.configPath } : {}) });
-  if (options.env !== undefined) throw new UsageError(`--env does not apply to a workflow: "${config.name}" has one definition with versions.`, { hint: "Deploy a second workflow (refunds-staging) for another environment." });
-  const raw = await loadWorkflowDefinition(options.cwd, config.main);
+/**
+ * The project's definition, checked: a definition without a `name` takes the project's (so a template's copy is
+ * named by `aerostack init`); one with a different name is refused.
+ */
+export async function projectWorkflow(cwd: string, configPath?: string): Promise<{ name: string; definition: Record<string, unknown> }> {
+  const { config } = await loadProjectConfig({ cwd, ...(configPath ? { configPath } : {}) });
+  if (config.type !== "workflow") throw new UsageError(`Project "${config.name}" is a ${config.type}, not a workflow.`, { hint: 'Workflow projects have type = "workflow" in aerostack.toml.' });
+  const loaded = await loadWorkflowDefinition(cwd, config.main);
+  const raw = loaded !== null && typeof loaded === "object" && !Array.isArray(loaded) ? { name: config.name, ...(loaded as Record<string, unknown>) } : loaded;
   const checked = validateWorkflow(raw);
   if (!checked.ok) throw new UserError(`The workflow definition has problems:\n${formatProblems(checked.problems)}`, { hint: "Fix them and deploy again; `aerostack deploy --dry-run` checks without deploying." });
   if (checked.definition.name !== config.name) {
-    throw new UserError(`The definition is named "${checked.definition.name}" but aerostack.toml names the project "${config.name}".`, { hint: "Give both the same name." });
+    throw new UserError(`The definition is named "${checked.definition.name}" but aerostack.toml names the project "${config.name}".`, { hint: "Give both the same name (or leave `name` out of the definition)." });
   }
+  return { name: config.name, definition: raw as Record<string, unknown> };
+}
+
+export async function deployWorkflowProject(options: DeployWorkflowOptions): Promise<DeployWorkflowResult> {
+  if (options.env !== undefined) throw new UsageError("--env does not apply to a workflow: it has one definition with versions.", { hint: "Deploy a second workflow (refunds-staging) for another environment." });
+  const { name, definition } = await projectWorkflow(options.cwd, options.configPath);
   const client = await options.client();
-  return client.call("deployWorkflow", { params: { workflow: config.name }, body: { definition: raw, dryRun: options.dryRun === true } });
+  return client.call("deployWorkflow", { params: { workflow: name }, body: { definition, dryRun: options.dryRun === true } });
 }
