@@ -4,14 +4,13 @@
  * and restarted on the same data dir each time. The run finishes; a loopback fixture server counts each node's side
  * effect: every completed node's exactly once, the interrupted node's twice with one idempotency key.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, runCli } from "./helpers";
+import { killPlatform, runCli, startPlatformProcess } from "./helpers";
 
 let work: string;
 let fixture: Server;
@@ -19,42 +18,6 @@ let fixtureUrl: string;
 const hits: { path: string; key: string }[] = [];
 /** A /slow request held open until the test releases it (the platform is killed while it is held). */
 let held: ServerResponse | null = null;
-
-interface Platform {
-  child: ChildProcess;
-  url: string;
-  adminKey: string;
-  exited: Promise<unknown>;
-}
-
-function startPlatform(dataDir: string, home: string): Promise<Platform> {
-  const child = spawn(process.execPath, [CLI, "platform", "start", "--port", "0", "--data-dir", dataDir, "--allow-private-egress"], {
-    env: { ...process.env, HOME: home, CI: "1", NO_COLOR: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const exited = new Promise((resolve) => child.on("exit", resolve));
-  let out = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`platform did not start:\n${out}`)), 30_000);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const url = /Platform listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
-      if (url && out.includes("Press Ctrl-C")) {
-        clearTimeout(timer);
-        resolve({ child, url, adminKey: /Admin key: (ak_[A-Za-z0-9]{40})/.exec(out)?.[1] ?? "", exited });
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-  });
-}
-
-async function kill(platform: Platform): Promise<void> {
-  platform.child.kill("SIGKILL");
-  await platform.exited;
-  // workerd follows its host down (workerd-guard); give the port a moment to close.
-  await new Promise((resolve) => setTimeout(resolve, 300));
-}
 
 const count = (path: string) => hits.filter((h) => h.path === path).length;
 
@@ -111,7 +74,8 @@ describe("a workflow run across SIGKILLs of the platform", () => {
       }),
     );
 
-    let platform = await startPlatform(dataDir, home);
+    const start = (first: boolean) => startPlatformProcess(dataDir, { ...process.env, HOME: home } as Record<string, string>, first, ["--allow-private-egress"]);
+    let platform = await start(true);
     const env = { HOME: home, AEROSTACK_API_URL: platform.url, AEROSTACK_API_KEY: platform.adminKey };
     const cli = async (args: string[]) => {
       const res = await runCli(args, { cwd: project, env: { ...env, AEROSTACK_API_URL: platform.url } });
@@ -126,16 +90,16 @@ describe("a workflow run across SIGKILLs of the platform", () => {
     expect(count("/first")).toBe(1);
 
     // 1. Killed at a wait: the approval still reaches the run after a restart.
-    await kill(platform);
-    platform = await startPlatform(dataDir, home);
+    await killPlatform(platform);
+    platform = await start(false);
     expect(await status(run)).toMatchObject({ status: "waiting", waiting: [{ node: "ask" }] });
     await cli(["workflow", "approve", run, "--reason", "ok"]);
 
     // 2. Killed in the middle of a node: /slow has the request and holds it.
     await expect.poll(() => count("/slow"), { timeout: 15_000 }).toBe(1);
-    await kill(platform);
+    await killPlatform(platform);
     held?.destroy();
-    platform = await startPlatform(dataDir, home);
+    platform = await start(false);
     await expect.poll(async () => (await status(run)).status, { timeout: 20_000, interval: 100 }).toBe("succeeded");
 
     expect(count("/first")).toBe(1);
@@ -150,7 +114,6 @@ describe("a workflow run across SIGKILLs of the platform", () => {
     expect(tree).toContain("slow#0");
     expect(tree).toContain("interrupted by a platform restart");
     expect(tree).toMatch(/ask#0[\s\S]*received approval[\s\S]*completed → approved/);
-    platform.child.kill("SIGINT");
-    await platform.exited;
+    await platform.stop();
   }, 120_000);
 });
