@@ -25,7 +25,10 @@ import { workflowRegistry } from "../registry/workflow-registry";
 
 /** While nodes run, the alarm is kept this close, so a crash's cut-off attempts resume this soon after a restart. */
 const WATCHDOG_MS = 1000;
+const YIELD_EVERY_ROUNDS = 4;
 const FINISHED: readonly RunStatus[] = ["succeeded", "failed", "cancelled"];
+/** Every column of `run` but the definition. */
+const ROW_COLUMNS = "id, account, workflow, version, workspace, trigger_kind, trigger, vars, status, output, error, parent, notified, clock_offset, created_at, updated_at";
 
 export interface StartRunArgs {
   id: string;
@@ -43,7 +46,6 @@ type RunRow = Record<string, SqlStorageValue> & {
   account: string;
   workflow: string;
   version: number;
-  definition: string;
   workspace: string | null;
   trigger_kind: string;
   trigger: string;
@@ -77,6 +79,8 @@ const parse = <T>(text: string | null): T => (text === null ? null : JSON.parse(
 export class WorkflowRun extends DurableObject<PlatformEnv> {
   private readonly sql: SqlStorage;
   private pumping = false;
+  /** The run clock's offset, cached (advanceClock is the only writer). */
+  private offset: number | undefined;
   /** The parsed definition of this run (pinned at start), cached. */
   private pinned: { definition: WorkflowDefinition; byId: Map<string, WorkflowNode>; joins: Map<string, { mode: "all" | "any"; incoming: number }> } | null = null;
 
@@ -199,6 +203,7 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
   /** Moves the run's clock forward (tests and the control API only): due waits and backoffs fire at once. */
   async advanceClock(ms: number): Promise<void> {
     this.sql.exec("UPDATE run SET clock_offset = clock_offset + ?", ms);
+    this.offset = undefined;
     await this.arm();
   }
 
@@ -209,17 +214,20 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
 
   // ── the interpreter ──────────────────────────────────────────────────────────────────────────────────────────
 
+  /** The run's row without its definition (which definition() reads once): read per node, so kept small. */
   private row(): RunRow | null {
-    return (this.sql.exec<RunRow>("SELECT * FROM run").toArray()[0] as RunRow | undefined) ?? null;
+    return (this.sql.exec<RunRow>(`SELECT ${ROW_COLUMNS} FROM run`).toArray()[0] as RunRow | undefined) ?? null;
   }
 
+  /** The run's clock: the real one plus the offset tests (and the control API) move it by. */
   private now(): number {
-    return Date.now() + (this.row()?.clock_offset ?? 0);
+    this.offset ??= this.row()?.clock_offset ?? 0;
+    return Date.now() + this.offset;
   }
 
   private definition() {
     if (!this.pinned) {
-      const definition = parse<WorkflowDefinition>(this.row()!.definition);
+      const definition = parse<WorkflowDefinition>(this.sql.exec<{ definition: string }>("SELECT definition FROM run").one().definition);
       const byId = new Map(definition.nodes.map((n) => [n.id, n]));
       const joins = new Map<string, { mode: "all" | "any"; incoming: number }>();
       for (const n of definition.nodes) {
@@ -255,7 +263,12 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      for (;;) {
+      // The watchdog: while nodes run, a pending alarm brings the run back soon after a crash and restart.
+      await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
+      for (let round = 0; ; round++) {
+        // Every few rounds, other requests to the platform get their turn: SQLite calls are synchronous, so a long
+        // chain would otherwise hold the platform's isolate (a timer yield costs a few ms, so not every round).
+        if (round > 0 && round % YIELD_EVERY_ROUNDS === 0) await new Promise((resolve) => setTimeout(resolve, 0));
         const run = this.row();
         if (!run || FINISHED.includes(run.status)) break;
         const now = this.now();
@@ -267,7 +280,6 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
         );
         const ready = this.sql.exec<TokenRow>("SELECT * FROM tokens WHERE state = 'ready' ORDER BY id").toArray();
         if (ready.length === 0) break;
-        await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
         await Promise.all(ready.map((t) => this.execute(t, run)));
       }
     } finally {
@@ -322,7 +334,7 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
     const previous = parse<unknown>(token.previous);
     const scope: Scope = {
       trigger: parse(fresh.trigger),
-      nodes: Object.fromEntries(this.sql.exec<{ node: string; output: string }>("SELECT node, output FROM outputs").toArray().map((r) => [r.node, { output: parse(r.output) }])),
+      nodes: this.referencedOutputs(node),
       vars: parse(fresh.vars),
       run: { id: fresh.id, workflow: fresh.workflow, version: fresh.version },
       error: node.type === "error_handler" ? previous : null,
@@ -386,6 +398,21 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
     } finally {
       if (timer !== undefined) clearTimeout(timer);
     }
+  }
+
+  /** The recorded outputs a node's templates name (`nodes.<id>.output`), and only those: a long run reads no more per node. */
+  private referencedOutputs(node: WorkflowNode): Record<string, { output: unknown }> {
+    const ids = new Set<string>();
+    for (const { text } of templatesIn(node.config)) {
+      const m = /^\s*nodes\.([A-Za-z][A-Za-z0-9_]*)/.exec(text);
+      if (m) ids.add(m[1]!);
+    }
+    const out: Record<string, { output: unknown }> = {};
+    for (const id of ids) {
+      const row = this.sql.exec<{ output: string }>("SELECT output FROM outputs WHERE node = ?", id).toArray()[0];
+      if (row) out[id] = { output: parse(row.output) };
+    }
+    return out;
   }
 
   /** Secrets are read only for a node whose config names one (`{{ secrets.NAME }}`). */
