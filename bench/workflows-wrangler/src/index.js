@@ -1,5 +1,6 @@
 // The Cloudflare side of the workflows benchmark: 100 durable steps, each returning a value, like the 100-node
 // set_variable chain on the Aerostack side. GET /start creates an instance; GET /status?id= reads its status.
+/* global Response */
 import { WorkflowEntrypoint } from "cloudflare:workers";
 
 export class Chain extends WorkflowEntrypoint {

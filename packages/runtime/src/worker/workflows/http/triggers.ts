@@ -111,7 +111,11 @@ async function serveAgent(request: Request, env: PlatformEnv, name: string): Pro
         const trace = await run.trace(account, cursor);
         if (!trace) break;
         for (const event of trace.events) await send("node", event);
-        for (const message of trace.messages) if (!shown.has(message.id)) (shown.add(message.id), await send("message", message));
+        for (const message of trace.messages) {
+          if (shown.has(message.id)) continue;
+          shown.add(message.id);
+          await send("message", message);
+        }
         cursor = trace.cursor;
         // A run that waits (for a person, a reply, a timer) ends the stream; its messages continue in `workflow logs`.
         if (FINISHED.includes(trace.run.status) || trace.run.status === "waiting") {
