@@ -24,11 +24,11 @@ const chain = (name, extra = {}) => ({
 });
 
 /** Polls a run until it leaves "running" (or, with `until`, reaches that status). */
-async function settle(api, id, until = null) {
+async function settle(api, id, until = null, everyMs = 10) {
   for (;;) {
     const run = await api("GET", `/runs/${id}`);
     if (until ? run.status === until : run.status !== "running") return run;
-    await sleep(10);
+    await sleep(everyMs);
   }
 }
 
@@ -79,14 +79,18 @@ export function workflowsEntry(h) {
           try {
             // (1) the chain, after one unrecorded warm-up run
             await api("PUT", "/workflows/chain", { definition: chain("chain") });
-            const spans = [];
+            // Timed as the Cloudflare side is: the client's start request → the client seeing it done (polled every
+            // 1 ms); the run's own trace span (first → last event, server side) is kept beside each sample.
+            const samples = [];
             for (let i = 0; i <= RUNS; i++) {
+              const t0 = performance.now();
               const run = await api("POST", "/workflows/chain/runs", { input: {} });
-              await settle(api, run.id);
-              if (i > 0) spans.push(await runSpan(api, run.id));
+              await settle(api, run.id, "succeeded", 1);
+              const ms = performance.now() - t0;
+              if (i > 0) samples.push({ ms, serverSpanMs: await runSpan(api, run.id) });
             }
-            ours.chain = spans.map((ms) => ({ ms }));
-            ours.transition = spans.map((ms) => ({ value: (ms / CHAIN_LENGTH) * 1000 }));
+            ours.chain = samples;
+            ours.transition = samples.map((s) => ({ value: (s.ms / CHAIN_LENGTH) * 1000, serverSpanUs: (s.serverSpanMs / CHAIN_LENGTH) * 1000 }));
 
             // (2) a plain function's latency, idle and under 10 concurrent chain runs
             await api("POST", "/projects/bench-fn/deployments", { version: "v1", code: 'export default { fetch() { return new Response("ok"); } }', settings: { compatibilityDate: "2025-09-01" } });
@@ -174,7 +178,7 @@ export function workflowsEntry(h) {
       }
 
       const pair = (key) => ({ ...(ours[key] ? { aerostack: { samples: ours[key] } } : {}), ...(theirs[key] ? { wrangler: { samples: theirs[key] } } : {}) });
-      rows.push(h.row("100-node chain", "start → last node committed (ours: the run's own trace; theirs: create → status complete, polled every 1 ms)", pair("chain")));
+      rows.push(h.row("100-node chain", "client: start request → status done (polled every 1 ms) on both sides; ours also records the run's own trace span", pair("chain")));
       rows.push(h.row("per transition", "the chain's time / 100 nodes, in µs; ours each committed durably (goal ratio ≤ 0.2)", pair("transition"), { unit: "µs", goalRatio: 0.2 }));
       const solo = (key, name, description, goal, goalMet) => {
         const r = h.row(name, description, { ...(ours[key] ? { aerostack: { samples: ours[key] } } : {}), ...notCompared("not compared: measured on the Aerostack platform only") });

@@ -474,10 +474,15 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
       });
       this.sql.exec("DELETE FROM tokens WHERE id = ?", token.id);
       if (outcome.end) return this.finish("succeeded", output, null);
-      for (const edge of this.definition().definition.edges) if (edge.from === node.id && edge.on === branch) this.enqueue(edge.to, output);
-      this.finishIfIdle(output);
+      this.follow(node.id, branch, output);
       this.touch();
     });
+  }
+
+  /** The next frontier: a token for each edge of `branch` out of `node`; with none left anywhere, the run is done. */
+  private follow(node: string, branch: string, output: string): void {
+    for (const edge of this.definition().definition.edges) if (edge.from === node && edge.on === branch) this.enqueue(edge.to, output);
+    this.finishIfIdle(output);
   }
 
   /** No token left: the run succeeded with the last output. */
@@ -505,8 +510,7 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
         const output = node.onError === "continue" ? "null" : JSON.stringify({ error: message });
         this.sql.exec("INSERT OR REPLACE INTO outputs (node, output) VALUES (?, ?)", node.id, output);
         const branch = node.onError === "continue" ? "next" : "error";
-        for (const edge of this.definition().definition.edges) if (edge.from === node.id && edge.on === branch) this.enqueue(edge.to, output);
-        this.finishIfIdle(output);
+        this.follow(node.id, branch, output);
         return;
       }
       const handler = this.definition().definition.nodes.find((n) => n.type === "error_handler" && ((n.config as { catch?: string[] }).catch ?? [node.id]).includes(node.id) && n.id !== node.id);
