@@ -30,7 +30,10 @@ export function printRun(out: Output, run: RunInfo): void {
   const c = out.color;
   const status = run.status === "failed" ? c.red(run.status) : run.status === "succeeded" ? c.green(run.status) : c.yellow(run.status);
   out.info(`${c.bold(run.id)}  ${run.workflow} v${run.version}  ${status}`);
-  for (const w of run.waiting) out.info(`  waiting at ${w.node} for ${w.kind}${w.message ? `: ${w.message}` : ""}${w.kind === "approval" ? c.dim(`  (aerostack workflow approve ${run.id})`) : ""}`);
+  for (const w of run.waiting) {
+    out.info(`  waiting at ${w.node} for ${w.kind}${w.message ? `: ${w.message}` : ""}${w.kind === "approval" ? c.dim(`  (aerostack workflow approve ${run.id})`) : ""}`);
+    if (w.approveUrl) out.info(c.dim(`  signed links (POST): approve ${w.approveUrl}\n                        reject  ${w.rejectUrl ?? ""}`));
+  }
   if (run.running.length) out.info(`  running: ${run.running.join(", ")}`);
   if (run.output !== undefined) out.info(`  output: ${JSON.stringify(run.output)}`);
   if (run.error) out.info(c.red(`  error: ${run.error}`));

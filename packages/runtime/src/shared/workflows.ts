@@ -221,7 +221,17 @@ export const RunInfoSchema = z.object({
   output: z.optional(z.unknown()),
   error: z.optional(z.string()),
   /** Nodes paused on a wait, and what for (approval, reply, time). */
-  waiting: z.array(z.object({ node: z.string(), kind: z.string(), until: z.nullable(z.number()), message: z.optional(z.string()) })),
+  waiting: z.array(
+    z.object({
+      node: z.string(),
+      kind: z.string(),
+      until: z.nullable(z.number()),
+      message: z.optional(z.string()),
+      /** For an approval: signed links that approve or reject this run with a POST, no account key needed. */
+      approveUrl: z.optional(z.string()),
+      rejectUrl: z.optional(z.string()),
+    }),
+  ),
   /** Nodes whose attempt is in progress. */
   running: z.array(z.string()),
 });

@@ -119,7 +119,7 @@ describe("workflows on the platform", () => {
     const first = (await start("approve")).id as string;
     const second = (await start("approve")).id as string;
     const waiting = await settled(first, ["waiting"]);
-    expect(waiting.waiting).toEqual([{ node: "ask", kind: "approval", until: expect.any(Number), message: "ok?" }]);
+    expect(waiting.waiting).toEqual([{ node: "ask", kind: "approval", until: expect.any(Number), message: "ok?", approveUrl: expect.stringContaining(`/hooks/approve/runs/${first}/approve?sig=`), rejectUrl: expect.any(String) }]);
     // A new version while both wait: they finish on the one they started with.
     expect((await deploy(def("v2"))).body.workflow.version).toBe(2);
     expect((await api("POST", `/runs/${first}/decision`, { approve: true, reason: "fine" })).status).toBe(200);
@@ -129,6 +129,17 @@ describe("workflows on the platform", () => {
     await settled(second, ["waiting"]);
     await advance(second, 61_000);
     expect(await settled(second)).toMatchObject({ status: "succeeded", output: "timeout" });
+
+    // The signed per-run link decides without an account key; a tampered or turned-around one does nothing.
+    const third = (await start("approve")).id as string;
+    const links = (await settled(third, ["waiting"])).waiting[0] as { approveUrl: string; rejectUrl: string };
+    const forged = links.rejectUrl.replace(/sig=.*/, `sig=${"0".repeat(64)}`);
+    expect((await fetch(forged, { method: "POST" })).status).toBe(401);
+    expect((await fetch(links.approveUrl.replace("/approve?", "/reject?"), { method: "POST" })).status).toBe(401);
+    const byLink = await fetch(links.rejectUrl, { method: "POST" });
+    expect(await byLink.json()).toEqual({ run: third, decision: "rejected" });
+    expect(await settled(third)).toMatchObject({ output: "no", version: 2 });
+    expect((await fetch(links.approveUrl, { method: "POST" })).status).toBe(409);
   });
 
   it("retries a failing http_request with backoff and sends the same idempotency key each attempt", async () => {
@@ -186,5 +197,63 @@ describe("workflows on the platform", () => {
     const dup = (await (await post(sign(body), "d1")).json()) as Json;
     expect(dup).toEqual({ run: first.run, deduplicated: true });
     expect(await settled(first.run as string)).toMatchObject({ output: "a@example.com", trigger: "webhook" });
+  });
+});
+
+describe("more node types", () => {
+  it("delegates to another workflow, catches a failure in an error_handler, and redacts with a guardrail", async () => {
+    await deploy({ name: "child", nodes: [trigger, { id: "out", type: "end", config: { output: { doubled: "{{ trigger.input.n }}{{ trigger.input.n }}" } } }], edges: [edge("start", "out")] });
+    await deploy({
+      name: "parent",
+      nodes: [
+        trigger,
+        { id: "ask", type: "delegate_to_workflow", config: { workflow: "child", input: { n: "{{ trigger.input.n }}" } } },
+        { id: "clean", type: "guardrail", config: { text: "card 4242424242424242 for {{ nodes.ask.output.doubled }}", patterns: ["\\d{16}"], action: "redact" } },
+        { id: "boom", type: "http_request", config: { url: "http://127.0.0.1:1/refused" } },
+        { id: "caught", type: "error_handler", config: { catch: ["boom"] } },
+        { id: "out", type: "end", config: { output: { clean: "{{ nodes.clean.output.text }}", failed: "{{ error.node }}" } } },
+      ],
+      edges: [edge("start", "ask"), edge("ask", "clean"), edge("clean", "boom"), edge("boom", "out"), edge("caught", "out")],
+    });
+    const done = await settled((await start("parent", { n: 7 })).id as string);
+    expect(done).toMatchObject({ status: "succeeded", output: { clean: "card [redacted] for 77", failed: "boom" } });
+  });
+
+  it("sends a scheduled message when the run's clock reaches it, and cancels and retries runs", async () => {
+    await deploy({ name: "later", nodes: [trigger, { id: "remind", type: "schedule_message", config: { text: "reminder for {{ trigger.input.who }}", delayMs: 3_600_000 } }], edges: [edge("start", "remind")] });
+    const id = (await start("later", { who: "ada" })).id as string;
+    expect((await settled(id, ["waiting"])).waiting[0]).toMatchObject({ node: "remind", kind: "time" });
+    await advance(id, 3_600_001);
+    expect(await settled(id)).toMatchObject({ status: "succeeded" });
+    expect((await api("GET", `/runs/${id}/trace`)).body.messages.map((m: Json) => m.text)).toEqual(["reminder for ada"]);
+
+    const other = (await start("later", { who: "bob" })).id as string;
+    await settled(other, ["waiting"]);
+    expect((await api("POST", `/runs/${other}/cancel`)).body.status).toBe("cancelled");
+    const again = await api("POST", `/runs/${other}/retry`, { from: "remind" });
+    expect(again.body.status).toMatch(/running|waiting/);
+    expect((await api("POST", `/runs/${other}/retry`, { from: "nope" })).body.error.code).toBe("run_conflict");
+  });
+
+  it("checks an llm_call answer against its output schema and retries, then fails the run naming the node", async () => {
+    await deploy({
+      name: "strict",
+      nodes: [trigger, { id: "ask", type: "llm_call", retry: { attempts: 2, backoffMs: 1 }, config: { prompt: "hello", outputSchema: { type: "object", required: ["answer"] } } }],
+      edges: [edge("start", "ask")],
+    });
+    const done = await settled((await start("strict")).id as string);
+    expect(done.status).toBe("failed");
+    expect(done.error).toMatch(/node "ask" failed: llm_call: the answer (is not JSON|does not match outputSchema)/);
+  });
+
+  it("streams a run's node events and messages from the agent endpoint", async () => {
+    await deploy({ name: "agent", nodes: [trigger, { id: "say", type: "send_message", config: { text: "hello {{ trigger.input.name }}" } }], edges: [edge("start", "say")] });
+    const res = await fetch(`${server.url}/agents/agent`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ name: "ada" }) });
+    expect(res.headers.get("content-type")).toBe("text/event-stream");
+    const text = await res.text();
+    expect(text).toContain("event: node");
+    expect(text).toMatch(/event: message\ndata: \{[^\n]*"text":"hello ada"/);
+    expect(text).toMatch(/event: done\ndata: \{[^\n]*"status":"succeeded"/);
+    expect((await fetch(`${server.url}/agents/agent`, { method: "POST", body: "{}" })).status).toBe(401);
   });
 });

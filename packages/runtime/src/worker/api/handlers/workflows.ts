@@ -9,6 +9,7 @@ import { workflowRegistry, type WorkflowMeta } from "../../workflows/registry/wo
 import { workflowRun } from "../../workflows/engine/workflow-run";
 import { callerOf, type ApiContext } from "../context";
 import { intQuery } from "../params";
+import { approvalLinks } from "../../workflows/http/approval-links";
 
 function workflowName(c: ApiContext): string {
   const name = c.params.workflow ?? "";
@@ -71,7 +72,7 @@ export async function startWorkflowRun(c: ApiContext<z.output<typeof StartRunBod
   const name = workflowName(c);
   const started = await workflowRegistry(c.env, name).startRun({ account: callerOf(c).account, trigger: "api", payload: { input: c.body.input } });
   if (!started.ok) throw notFound(c, name);
-  return (await workflowRun(c.env, started.runId).info())!;
+  return withLinks(c, (await workflowRun(c.env, started.runId).info())!);
 }
 
 export async function listWorkflowRuns(c: ApiContext) {
@@ -81,15 +82,18 @@ export async function listWorkflowRuns(c: ApiContext) {
   return { runs };
 }
 
-async function ownRun(c: ApiContext): Promise<{ id: string; info: RunInfo }> {
-  const id = runId(c);
-  const info = await workflowRun(c.env, id).info(callerOf(c).account);
-  if (!info) throw runNotFound(c, id);
-  return { id, info };
+/** A run as the API shows it: a waiting approval carries its signed approve and reject links. */
+async function withLinks(c: ApiContext, info: RunInfo): Promise<RunInfo> {
+  if (!info.waiting.some((w) => w.kind === "approval")) return info;
+  const links = await approvalLinks(c.env, c.url.origin, info.workflow, info.id);
+  return { ...info, waiting: info.waiting.map((w) => (w.kind === "approval" ? { ...w, ...links } : w)) };
 }
 
 export async function getRun(c: ApiContext): Promise<RunInfo> {
-  return (await ownRun(c)).info;
+  const id = runId(c);
+  const info = await workflowRun(c.env, id).info(callerOf(c).account);
+  if (!info) throw runNotFound(c, id);
+  return withLinks(c, info);
 }
 
 export async function runTrace(c: ApiContext) {
@@ -105,7 +109,7 @@ async function delivered(c: ApiContext, id: string, outcome: { ok: boolean; mess
     if (outcome.message === "not found") throw runNotFound(c, id);
     throw new HttpError("run_conflict", `run ${id}: ${outcome.message}`);
   }
-  return (await workflowRun(c.env, id).info())!;
+  return withLinks(c, (await workflowRun(c.env, id).info())!);
 }
 
 export async function decideRun(c: ApiContext<z.output<typeof DecisionBodySchema>>): Promise<RunInfo> {

@@ -11,6 +11,8 @@ export const RUN_MIGRATIONS: readonly SchemaMigration[] = [
         id TEXT NOT NULL, account TEXT NOT NULL, workflow TEXT NOT NULL, version INTEGER NOT NULL,
         definition TEXT NOT NULL, workspace TEXT, trigger_kind TEXT NOT NULL, trigger TEXT NOT NULL,
         vars TEXT NOT NULL, status TEXT NOT NULL, output TEXT, error TEXT, parent TEXT, notified INTEGER NOT NULL DEFAULT 0,
+        -- The failure the latest error_handler caught: what error.node and error.message read from there on.
+        caught TEXT,
         clock_offset INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
       -- A token is a node due to run, running, or waiting; it is deleted in the transaction that completes the node.
       CREATE TABLE tokens (

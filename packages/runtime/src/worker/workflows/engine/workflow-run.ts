@@ -28,7 +28,7 @@ const WATCHDOG_MS = 1000;
 const YIELD_EVERY_ROUNDS = 4;
 const FINISHED: readonly RunStatus[] = ["succeeded", "failed", "cancelled"];
 /** Every column of `run` but the definition. */
-const ROW_COLUMNS = "id, account, workflow, version, workspace, trigger_kind, trigger, vars, status, output, error, parent, notified, clock_offset, created_at, updated_at";
+const ROW_COLUMNS = "id, account, workflow, version, workspace, trigger_kind, trigger, vars, status, output, error, parent, notified, caught, clock_offset, created_at, updated_at";
 
 export interface StartRunArgs {
   id: string;
@@ -55,6 +55,7 @@ type RunRow = Record<string, SqlStorageValue> & {
   error: string | null;
   parent: string | null;
   notified: number;
+  caught: string | null;
   clock_offset: number;
   created_at: number;
   updated_at: number;
@@ -337,7 +338,7 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
       nodes: this.referencedOutputs(node),
       vars: parse(fresh.vars),
       run: { id: fresh.id, workflow: fresh.workflow, version: fresh.version },
-      error: node.type === "error_handler" ? previous : null,
+      error: parse(fresh.caught),
       secrets,
     };
     const literal = LITERAL_KEYS[node.type as NodeType] ?? [];
@@ -479,9 +480,15 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
     });
   }
 
-  /** The next frontier: a token for each edge of `branch` out of `node`; with none left anywhere, the run is done. */
+  /**
+   * The next frontier: a token for each edge of `branch` out of `node` — or, when no edge names that branch (a
+   * guardrail's "pass" where only "next" edges were drawn), each "next" edge; "error" never falls back. With no token
+   * left anywhere, the run is done.
+   */
   private follow(node: string, branch: string, output: string): void {
-    for (const edge of this.definition().definition.edges) if (edge.from === node && edge.on === branch) this.enqueue(edge.to, output);
+    const out = this.definition().definition.edges.filter((e) => e.from === node);
+    const taken = out.some((e) => e.on === branch) || branch === "error" ? out.filter((e) => e.on === branch) : out.filter((e) => e.on === "next");
+    for (const edge of taken) this.enqueue(edge.to, output);
     this.finishIfIdle(output);
   }
 
@@ -514,7 +521,10 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
         return;
       }
       const handler = this.definition().definition.nodes.find((n) => n.type === "error_handler" && ((n.config as { catch?: string[] }).catch ?? [node.id]).includes(node.id) && n.id !== node.id);
-      if (handler) this.enqueue(handler.id, error);
+      if (handler) {
+        this.sql.exec("UPDATE run SET caught = ?", error);
+        this.enqueue(handler.id, error);
+      }
       else this.finish("failed", null, `node "${node.id}" failed: ${message}`);
     });
   }

@@ -7,7 +7,8 @@
  */
 import type { PlatformEnv } from "../../env";
 import { DEFAULT_ENV } from "../../../shared/api";
-import { WORKFLOW_NAME_PATTERN, type RunStatus } from "../../../shared/workflows";
+import { RUN_ID_PATTERN, WORKFLOW_NAME_PATTERN, type RunStatus } from "../../../shared/workflows";
+import { approvalSignatureValid } from "./approval-links";
 import { readBodyText } from "../../http/body";
 import { HttpError, json } from "../../http/http-error";
 import { serveHttp, type Surface } from "../../http/middleware";
@@ -36,9 +37,11 @@ export function handleTriggers(request: Request, env: PlatformEnv): Promise<Resp
   return serveHttp(request, SURFACE, async () => {
     const url = new URL(request.url);
     const agent = url.pathname.startsWith(AGENTS_PREFIX);
-    const name = url.pathname.slice((agent ? AGENTS_PREFIX : HOOKS_PREFIX).length).replace(/\/$/, "");
+    const [name = "", ...rest] = url.pathname.slice((agent ? AGENTS_PREFIX : HOOKS_PREFIX).length).replace(/\/$/, "").split("/");
     if (!WORKFLOW_NAME_PATTERN.test(name)) throw new HttpError("not_found", `no workflow at ${url.pathname}: workflow names are lowercase slugs`);
     if (request.method !== "POST") throw new HttpError("method_not_allowed", `${url.pathname} takes POST`);
+    if (!agent && rest.length === 3 && rest[0] === "runs") return serveSignedDecision(env, url, name, rest[1]!, rest[2]!);
+    if (rest.length) throw new HttpError("not_found", `no workflow endpoint at ${url.pathname}`);
     return agent ? serveAgent(request, env, name) : serveHook(request, env, name);
   });
 }
@@ -81,6 +84,22 @@ async function signatureValid(key: string, body: string, header: string | null):
   const signature = new Uint8Array(match[1]!.match(/../g)!.map((h) => parseInt(h, 16)));
   // crypto.subtle.verify compares in constant time.
   return crypto.subtle.verify("HMAC", cryptoKey, signature, enc.encode(body));
+}
+
+/** `POST /hooks/<workflow>/runs/<run>/approve|reject?sig=…`: a signed per-run link decides the waiting human_handoff. */
+async function serveSignedDecision(env: PlatformEnv, url: URL, name: string, runId: string, action: string): Promise<Response> {
+  if (!RUN_ID_PATTERN.test(runId) || (action !== "approve" && action !== "reject")) throw new HttpError("not_found", `no workflow endpoint at ${url.pathname}`);
+  const approve = action === "approve";
+  if (!(await approvalSignatureValid(env, runId, approve, url.searchParams.get("sig") ?? ""))) {
+    throw new HttpError("bad_signature", "this approval link is not valid: use the link exactly as `aerostack workflow status` or the API gave it");
+  }
+  const meta = await workflowRegistry(env, name).get();
+  const run = workflowRun(env, runId);
+  const info = meta ? await run.info(meta.account) : null;
+  if (!meta || !info || info.workflow !== name) throw new HttpError("run_not_found", `no run ${runId} of workflow "${name}"`);
+  const outcome = await run.decide(meta.account, { approve, by: "signed link" });
+  if (!outcome.ok) throw new HttpError("run_conflict", `run ${runId}: ${outcome.message}`);
+  return json({ run: runId, decision: approve ? "approved" : "rejected" });
 }
 
 const FINISHED: readonly RunStatus[] = ["succeeded", "failed", "cancelled"];
