@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { startPlatformServer, type PlatformServer } from "../../host/platform/server";
+import { echoServer, startMcpFixture, type Fixture } from "../gateway/fixtures/servers";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
@@ -17,6 +18,7 @@ type Json = Record<string, any>;
 let server: PlatformServer;
 let key: string;
 let fixture: Server;
+let mcp: Fixture;
 let fixtureUrl: string;
 /** Requests the fixture saw, by idempotency key. */
 const seen: { path: string; key: string | null }[] = [];
@@ -64,10 +66,12 @@ beforeAll(async () => {
   const dataDir = await mkdtemp(join(tmpdir(), "aerostack-wf-"));
   server = await startPlatformServer({ dataDir, port: 0, host: "127.0.0.1", baseDomain: "localhost", allowPrivateEgress: true, onLog: () => {} });
   key = server.adminKey!;
+  mcp = await startMcpFixture(echoServer("tools"));
 });
 afterAll(async () => {
   await server?.close();
   fixture?.close();
+  await mcp?.close();
 });
 
 describe("workflows on the platform", () => {
@@ -255,5 +259,36 @@ describe("more node types", () => {
     expect(text).toMatch(/event: message\ndata: \{[^\n]*"text":"hello ada"/);
     expect(text).toMatch(/event: done\ndata: \{[^\n]*"status":"succeeded"/);
     expect((await fetch(`${server.url}/agents/agent`, { method: "POST", body: "{}" })).status).toBe(401);
+  });
+});
+
+describe("workspace tools", () => {
+  it("runs mcp_tool and an agent_loop over the bound workspace's tools, and refuses a workspace of another account", async () => {
+    expect((await api("POST", "/workspaces", { name: "wf-tools" })).status).toBe(200);
+    expect((await api("PUT", "/workspaces/wf-tools/members/tools", { member: { kind: "proxy", slug: "tools", url: mcp.url, allowPrivate: true } })).status).toBe(200);
+    await deploy({
+      name: "agentic",
+      workspace: "wf-tools",
+      nodes: [
+        trigger,
+        { id: "echo", type: "mcp_tool", config: { tool: "tools__echo", arguments: { text: "{{ trigger.input.text }}" } } },
+        { id: "agent", type: "agent_loop", config: { prompt: "call tools__echo text={{ nodes.echo.output }}", tools: ["tools__echo"], maxIterations: 3 } },
+      ],
+      edges: [edge("start", "echo"), edge("echo", "agent")],
+    });
+    const done = await settled((await start("agentic", { text: "hi" })).id as string);
+    expect(done).toMatchObject({ status: "succeeded", output: { iterations: 2, toolCalls: 1, stopped: "answer" } });
+    expect((done.output as Json).text).toContain("hi");
+    const events = (await api("GET", `/runs/${done.id as string}/trace`)).body.events as Json[];
+    expect(events.find((e) => e.node === "echo" && e.kind === "completed")!.output).toBe("hi");
+    expect(events.find((e) => e.node === "agent" && e.kind === "completed")!.tokens.input).toBeGreaterThan(0);
+
+    const other = (await api("POST", "/accounts", { name: "wf-other" })).body.key.token as string;
+    const res = await fetch(`${server.url}/api/v1/workflows/theirs`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${other}`, "content-type": "application/json" },
+      body: JSON.stringify({ definition: { name: "theirs", workspace: "wf-tools", nodes: [trigger] } }),
+    });
+    expect(((await res.json()) as Json).error.code).toBe("workspace_not_found");
   });
 });

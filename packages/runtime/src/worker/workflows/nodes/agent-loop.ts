@@ -22,7 +22,7 @@ export const agentLoop: NodeExecutor<"agent_loop"> = {
   async run(ctx) {
     const c = ctx.config as unknown as AgentConfig;
     const { env, run } = ctx;
-    const available = await ctx.step("tools", () => (run.workspace ? withTools(env, run.workspace, run.workflow, (client) => client.list()) : Promise.resolve([])));
+    const available = await ctx.step("tools", () => (run.workspace ? withTools(env, run, (client) => client.list()) : Promise.resolve([])));
     const chosen = c.tools.length ? available.filter((t) => c.tools.includes(t.name)) : available;
     const tools: ToolDefinition[] = chosen.map((t) => ({ name: t.name, ...(t.description ? { description: t.description } : {}), ...(t.inputSchema ? { parameters: t.inputSchema } : {}) }));
     const messages: ChatMessage[] = [...(c.system ? [{ role: "system" as const, content: String(c.system) }] : []), { role: "user", content: String(c.prompt) }];
@@ -41,7 +41,7 @@ export const agentLoop: NodeExecutor<"agent_loop"> = {
         calls++;
         const outcome = await ctx.step(`turn${turn}.tool${i}`, async () => {
           try {
-            return { ok: true, value: await withTools(env, run.workspace, run.workflow, (client) => client.call(call.name, call.arguments, `${ctx.idempotencyKey}:${turn}.${i}`)) };
+            return { ok: true, value: await withTools(env, run, (client) => client.call(call.name, call.arguments, `${ctx.idempotencyKey}:${turn}.${i}`)) };
           } catch (err) {
             // The model sees a failed tool as a result and may try another way.
             return { ok: false, value: err instanceof Error ? err.message : String(err) };

@@ -10,7 +10,7 @@ export const mcpTool: NodeExecutor<"mcp_tool"> = {
   type: "mcp_tool",
   async run(ctx) {
     const { tool, arguments: args } = ctx.config as { tool: string; arguments: Record<string, unknown> };
-    const output = await withTools(ctx.env, ctx.run.workspace, ctx.run.workflow, (client) => client.call(tool, args, ctx.idempotencyKey));
+    const output = await withTools(ctx.env, ctx.run, (client) => client.call(tool, args, ctx.idempotencyKey));
     return { output };
   },
 };

@@ -6,6 +6,7 @@
  */
 import type { PlatformEnv } from "../../env";
 import { serveComposed } from "../../gateway/http";
+import { directory } from "../../accounts/directory";
 import { NodeFailure } from "../nodes/types";
 
 const PROTOCOL_VERSION = "2025-06-18";
@@ -95,9 +96,14 @@ export async function openToolClient(env: PlatformEnv, workspace: string, workfl
   };
 }
 
-/** Opens a client, runs `fn`, and always closes the session. */
-export async function withTools<T>(env: PlatformEnv, workspace: string | null, workflow: string, fn: (client: ToolClient) => Promise<T>): Promise<T> {
+/**
+ * Opens a client, runs `fn`, and always closes the session. The workspace must still be the run's account's: a
+ * workspace deleted and its slug taken by another account since the deploy is not called.
+ */
+export async function withTools<T>(env: PlatformEnv, run: { workspace: string | null; workflow: string; account: string }, fn: (client: ToolClient) => Promise<T>): Promise<T> {
+  const { workspace, workflow } = run;
   if (!workspace) throw new NodeFailure(`workflow "${workflow}" is bound to no workspace: set \`workspace\` in the definition or deploy it with one`);
+  if ((await directory(env).workspaceOwner(workspace)) !== run.account) throw new NodeFailure(`workspace "${workspace}" is not in account "${run.account}" any more; deploy the workflow with one of your workspaces`);
   const client = await openToolClient(env, workspace, workflow);
   try {
     return await fn(client);
