@@ -346,7 +346,7 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
     const config = { ...node.config, ...(interpolate(templated, scope) as Record<string, unknown>) };
     const traceInput = { ...node.config, ...(interpolate(templated, scope, true) as Record<string, unknown>) };
     const path = `${node.id}#${token.visit}`;
-    const idempotencyKey = await sha256Hex(`${fresh.id}/${path}`);
+    let key: Promise<string> | undefined;
     const abort = new AbortController();
     const ctx: NodeContext = {
       env: this.env,
@@ -359,7 +359,7 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
       path,
       visit: token.visit,
       attempt,
-      idempotencyKey,
+      idempotencyKey: () => (key ??= sha256Hex(`${fresh.id}/${path}`)),
       now: () => this.now(),
       signal: abort.signal,
       state: parse(this.sql.exec<{ state: string }>("SELECT state FROM node_state WHERE node = ?", node.id).toArray()[0]?.state ?? null),

@@ -27,6 +27,7 @@ export const agentLoop: NodeExecutor<"agent_loop"> = {
     const tools: ToolDefinition[] = chosen.map((t) => ({ name: t.name, ...(t.description ? { description: t.description } : {}), ...(t.inputSchema ? { parameters: t.inputSchema } : {}) }));
     const messages: ChatMessage[] = [...(c.system ? [{ role: "system" as const, content: String(c.system) }] : []), { role: "user", content: String(c.prompt) }];
     const tokens = { input: 0, output: 0 };
+    const key = await ctx.idempotencyKey();
     let calls = 0;
     let text = "";
     for (let turn = 0; turn < c.maxIterations; turn++) {
@@ -41,7 +42,7 @@ export const agentLoop: NodeExecutor<"agent_loop"> = {
         calls++;
         const outcome = await ctx.step(`turn${turn}.tool${i}`, async () => {
           try {
-            return { ok: true, value: await withTools(env, run, (client) => client.call(call.name, call.arguments, `${ctx.idempotencyKey}:${turn}.${i}`)) };
+            return { ok: true, value: await withTools(env, run, (client) => client.call(call.name, call.arguments, `${key}:${turn}.${i}`)) };
           } catch (err) {
             // The model sees a failed tool as a result and may try another way.
             return { ok: false, value: err instanceof Error ? err.message : String(err) };

@@ -11,7 +11,7 @@ export const delegateToWorkflow: NodeExecutor<"delegate_to_workflow"> = {
   async run(ctx) {
     const { workflow, input } = ctx.config as { workflow: string; input: unknown };
     if (ctx.wake === null) {
-      const runId = `run_${ctx.idempotencyKey.slice(0, 24)}`;
+      const runId = `run_${(await ctx.idempotencyKey()).slice(0, 24)}`;
       const started = await workflowRegistry(ctx.env, workflow).startRun({
         account: ctx.run.account,
         trigger: "delegate",

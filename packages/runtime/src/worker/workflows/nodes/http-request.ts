@@ -21,7 +21,7 @@ export const httpRequest: NodeExecutor<"http_request"> = {
     }
     if (url.protocol !== "http:" && url.protocol !== "https:") throw new NodeFailure(`http_request: only http and https URLs, not ${url.protocol}`);
     const headers = new Headers(Object.entries(c.headers).map(([k, v]) => [k, String(v)]));
-    headers.set("idempotency-key", ctx.idempotencyKey);
+    headers.set("idempotency-key", await ctx.idempotencyKey());
     let body: string | undefined;
     if (c.body !== undefined && c.method !== "GET") {
       body = typeof c.body === "string" ? c.body : JSON.stringify(c.body);

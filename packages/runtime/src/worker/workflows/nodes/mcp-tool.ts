@@ -10,7 +10,8 @@ export const mcpTool: NodeExecutor<"mcp_tool"> = {
   type: "mcp_tool",
   async run(ctx) {
     const { tool, arguments: args } = ctx.config as { tool: string; arguments: Record<string, unknown> };
-    const output = await withTools(ctx.env, ctx.run, (client) => client.call(tool, args, ctx.idempotencyKey));
+    const key = await ctx.idempotencyKey();
+    const output = await withTools(ctx.env, ctx.run, (client) => client.call(tool, args, key));
     return { output };
   },
 };

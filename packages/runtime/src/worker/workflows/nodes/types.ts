@@ -24,8 +24,8 @@ export interface NodeContext<C = Record<string, unknown>> {
   path: string;
   visit: number;
   attempt: number;
-  /** hash(runId, node path): sent with external effects so a repeated attempt is recognised downstream. */
-  idempotencyKey: string;
+  /** hash(runId, node path), computed on first use: sent with external effects so a repeated attempt is recognised downstream. */
+  idempotencyKey(): Promise<string>;
   /** The run's clock (injectable: tests move it instead of sleeping). */
   now(): number;
   signal: AbortSignal;
