@@ -13,6 +13,7 @@ import { dirname, join, relative } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { runVectorizeBench } from "./vectorize.mjs";
 import { workflowsEntry } from "./workflows.mjs";
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -934,175 +935,11 @@ const ENTRIES = [
       ];
     },
   },
-  // ---- vectorize: env.VECTORIZE query latency and insert rate (Aerostack only) ----------------------------------
+  // ---- vectorize: env.VECTORIZE against usearch (bench/vectorize.mjs) ------------------------------------------
   {
     name: "vectorize",
-    description: "env.VECTORIZE: exact top-10 cosine query at 10k and 100k vectors × 384 dims (inside the Durable Object and end to end), insert rate",
-    async run(ctx) {
-      const DIMS = 384;
-      const TOP_K = 10;
-      const BATCH = 1000;
-      const SIZES = [10_000, 100_000];
-      const QUERIES = 60; // per size, after 5 unrecorded warm-up queries
-      const GOAL_MS = 50;
-      // The user function: vectors come from a seeded PRNG inside the isolate (no HTTP upload in the timings), and
-      // every timing is taken there: end to end = the user's await on env.VECTORIZE (RPC → ScopedVectorize → the
-      // index's Durable Object → back); in the DO = the non-enumerable `processingMs` the query result carries.
-      const SCRIPT = String.raw`
-const DIMS = ${DIMS};
-function vectorFor(seed) {
-  let a = seed >>> 0;
-  const v = new Float32Array(DIMS);
-  for (let j = 0; j < DIMS; j++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    v[j] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return v;
-}
-export default {
-  async fetch(request, env) {
-    const url = new URL(request.url);
-    const p = (k) => Number(url.searchParams.get(k));
-    if (url.pathname === "/fill") {
-      const ms = [];
-      for (let i = p("from"); i < p("to"); i += p("batch")) {
-        const vectors = [];
-        for (let k = i; k < Math.min(p("to"), i + p("batch")); k++) vectors.push({ id: "v" + k, values: vectorFor(k + 1) });
-        const t0 = performance.now();
-        await env.VECTORIZE.insert(vectors);
-        ms.push(performance.now() - t0);
-      }
-      return Response.json({ ms });
-    }
-    if (url.pathname === "/query") {
-      const e2e = [], inDo = [];
-      for (let i = 0; i < p("n"); i++) {
-        const q = vectorFor(p("seed") + i);
-        const t0 = performance.now();
-        const res = await env.VECTORIZE.query(q, { topK: p("topK") });
-        e2e.push(performance.now() - t0);
-        inDo.push(res.processingMs);
-        if (res.count !== p("topK")) throw new Error("query returned " + res.count + " matches");
-      }
-      return Response.json({ e2e, inDo });
-    }
-    if (url.pathname === "/check") {
-      // Exactness: a brute-force cosine ranking of every stored vector, computed here, against the index's answer.
-      const count = p("count"), q = vectorFor(p("seed"));
-      let qq = 0;
-      for (let j = 0; j < DIMS; j++) qq += q[j] * q[j];
-      const scores = new Float64Array(count);
-      for (let k = 0; k < count; k++) {
-        const v = vectorFor(k + 1);
-        let dot = 0, vv = 0;
-        for (let j = 0; j < DIMS; j++) { dot += v[j] * q[j]; vv += v[j] * v[j]; }
-        scores[k] = dot / Math.sqrt(vv * qq);
-      }
-      const want = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a]).slice(0, p("topK")).map((k) => "v" + k);
-      const got = (await env.VECTORIZE.query(q, { topK: p("topK") })).matches.map((m) => m.id);
-      return Response.json({ exact: JSON.stringify(want) === JSON.stringify(got) });
-    }
-    return new Response("no route", { status: 404 });
-  },
-};`;
-      const settings = { vectorize: [{ binding: "VECTORIZE", index: "bench", dimensions: DIMS, metric: "cosine" }] };
-      const pct = (xs, p) => {
-        const s = [...xs].sort((a, b) => a - b);
-        return s.length === 0 ? null : s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
-      };
-      const two = (x) => (x == null ? null : Math.round(x * 100) / 100);
-      const wranglerSide = { unavailable: "no local Vectorize in `wrangler dev` (its Vectorize binding calls the remote index)" };
-
-      async function measure() {
-        const testing = join(REPO_DIR, "packages", "runtime", "dist", "host", "testing.js");
-        if (!existsSync(testing)) throw new Error(`${relative(REPO_DIR, testing)} is missing: run \`npm run build\``);
-        const { createTestPlatform } = await import(testing);
-        const stateDir = await tempDir("vectorize-state");
-        let platform = await createTestPlatform({ persistTo: stateDir });
-        const call = async (path) => {
-          const res = await platform.request("vec-bench", path);
-          const text = await res.text();
-          if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${text.slice(0, 300)}`);
-          return JSON.parse(text);
-        };
-        const out = { inserts: [], insertWallMs: 0, bySize: {}, cold: null };
-        try {
-          await platform.deployScript("vec-bench", SCRIPT, settings);
-          let filled = 0;
-          for (const size of SIZES) {
-            const t0 = performance.now();
-            for (let from = filled; from < size; from += 10 * BATCH) {
-              const { ms } = await call(`/fill?from=${from}&to=${Math.min(size, from + 10 * BATCH)}&batch=${BATCH}`);
-              out.inserts.push(...ms);
-            }
-            out.insertWallMs += performance.now() - t0;
-            log(`  ${size} vectors stored (${Math.round(((size - filled) / (performance.now() - t0)) * 1000)} vectors/s wall clock)`);
-            filled = size;
-            await call(`/query?n=5&seed=900000&topK=${TOP_K}`); // warm-up (JIT), not recorded
-            const { e2e, inDo } = await call(`/query?n=${QUERIES}&seed=1000000&topK=${TOP_K}`);
-            const checks = [];
-            for (const seed of [2000001, 2000002]) checks.push((await call(`/check?count=${size}&seed=${seed}&topK=${TOP_K}`)).exact);
-            out.bySize[size] = { e2e, inDo, exact: checks.every(Boolean), checks: checks.length };
-            log(`  ${size}: in DO p50 ${two(pct(inDo, 50))} ms, p95 ${two(pct(inDo, 95))} ms; end to end p50 ${two(pct(e2e, 50))} ms, p95 ${two(pct(e2e, 95))} ms; exact ${checks.filter(Boolean).length}/${checks.length}`);
-          }
-          // Cold: a restart on the same state, then the first query (the index loads from SQLite into memory).
-          await platform.dispose();
-          platform = await createTestPlatform({ persistTo: stateDir });
-          await platform.deployScript("vec-bench", SCRIPT, settings);
-          const cold = await call(`/query?n=1&seed=3000000&topK=${TOP_K}`);
-          out.cold = { e2e: cold.e2e[0], inDo: cold.inDo[0] };
-          log(`  after a restart: first query ${Math.round(cold.e2e[0])} ms end to end (loads ${SIZES.at(-1)} vectors from SQLite)`);
-        } finally {
-          await platform.dispose();
-        }
-        return out;
-      }
-
-      const r = await forTool(aerostack, ctx, measure);
-      const side = (samples, extra) => (r?.unavailable ? { unavailable: r.unavailable } : r?.error ? { samples: [], error: r.error } : { samples: samples.map((ms) => ({ ms })), extra });
-      const perTool = (samples, extra) => ({
-        ...(ctx.tools.includes(aerostack) ? { aerostack: side(samples, extra) } : {}),
-        ...(ctx.tools.includes(wrangler) ? { wrangler: wranglerSide } : {}),
-      });
-      const ok = r && !r.unavailable && !r.error;
-      const rows = [];
-      for (const size of SIZES) {
-        const m = ok ? r.bySize[size] : { e2e: [], inDo: [] };
-        const label = size >= 1000 ? `${size / 1000}k` : String(size);
-        for (const [kind, samples, what] of [
-          ["in DO", m.inDo, "time inside the index's Durable Object for the scan, top-K selection and result assembly"],
-          ["end to end", m.e2e, "the user function's await on env.VECTORIZE.query (RPC through ScopedVectorize to the Durable Object and back)"],
-        ]) {
-          const extra = { p50Ms: two(pct(samples, 50)), p95Ms: two(pct(samples, 95)), exact: ok ? `${m.exact ? "yes" : "NO"} (${m.checks} brute-force checks)` : null };
-          const base = row(`vectorize query ${label} (${kind})`, `ms per top-${TOP_K} cosine query over ${label} vectors of ${DIMS} dims: ${what}; ${QUERIES} queries`, perTool(samples, extra));
-          const p50 = pct(samples, 50);
-          rows.push({ ...base, goal: size === 100_000 ? `p50 ≤ ${GOAL_MS} ms` : "—", goalMet: size === 100_000 && p50 != null ? p50 <= GOAL_MS : null });
-        }
-      }
-      const inserted = ok ? r.inserts.length * BATCH : 0;
-      const insertExtra = ok
-        ? {
-            vectorsPerSecond: Math.round((BATCH / pct(r.inserts, 50)) * 1000),
-            vectorsPerSecondWallClock: Math.round((inserted / r.insertWallMs) * 1000),
-            p95Ms: two(pct(r.inserts, 95)),
-          }
-        : {};
-      rows.push({
-        ...row("vectorize insert (1000/batch)", `ms per insert() of ${BATCH} vectors of ${DIMS} dims, measured in the user function, filling 0 → ${SIZES.at(-1)}; extra: vectors/s`, perTool(ok ? r.inserts : [], insertExtra)),
-        goal: "—",
-        goalMet: null,
-      });
-      rows.push({
-        ...row("vectorize cold first query", `ms for the first query after a restart: the Durable Object loads ${SIZES.at(-1)} vectors from SQLite into memory, then scans`, perTool(ok ? [r.cold.e2e] : [], {})),
-        goal: "—",
-        goalMet: null,
-      });
-      if (ok) log(`  insert: ${insertExtra.vectorsPerSecond} vectors/s per batch (median), ${insertExtra.vectorsPerSecondWallClock} vectors/s overall`);
-      return rows;
-    },
+    description: "env.VECTORIZE: top-10 cosine query (recall@10 and latency), insert rate and cold first query at 100k × 384 and 1M × 96 clustered vectors, side by side with usearch (native HNSW) in plain Node",
+    run: (ctx) => runVectorizeBench(ctx, { aerostack, row, forTool, log, tempDir, repoDir: REPO_DIR }),
   },
   // ---- platform: deploy, throughput and cold starts on the self-hosted platform --------------------------------
   {

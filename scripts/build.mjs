@@ -61,7 +61,7 @@ await build({
   entryPoints: [join(runtime, "src/worker/index.ts")],
   outfile: join(runtime, "dist/worker/platform.js"),
   // Minified: workerd parses this at every start, and start-up time is a goal.
-  minify: true,
+  minify: !process.env.AEROSTACK_NO_MINIFY,
   bundle: true,
   format: "esm",
   platform: "neutral",

@@ -195,6 +195,20 @@ describe("aerostack workspace: the management surface", { timeout: 120_000 }, ()
     expect((await ok<unknown[]>(["token", "list", "--workspace", "eng"])).length).toBe(2);
   });
 
+  it("an admin member token manages its workspace from the CLI with no account key (AEROSTACK_WORKSPACE_TOKEN)", async () => {
+    const lead = await ok<{ token: string }>(["token", "create", "--workspace", "eng", "--role", "admin", "--name", "lead"]);
+    // No account key anywhere: only the platform URL and the admin's member token.
+    const asLead = { env: { AEROSTACK_API_KEY: "", AEROSTACK_WORKSPACE_TOKEN: lead.token } };
+    const minted = await ok<{ token: string; id: string }>(["token", "create", "--workspace", "eng", "--role", "developer", "--name", "bob"], asLead);
+    expect(minted.token).toMatch(/^mwt_/);
+    expect((await ok<{ name: string }[]>(["token", "list", "--workspace", "eng"], asLead)).map((t) => t.name)).toContain("bob");
+    expect((await ok<{ revoked: string }>(["token", "revoke", minted.id, "--workspace", "eng"], asLead)).revoked).toBe(minted.id);
+    // Account-wide commands still need the account's key, and say so.
+    const projects = await cli(["projects", "--json"], asLead);
+    expect(projects.code).toBe(1);
+    expect(projects.stderr).toContain("member token");
+  });
+
   it("workspace connect --write merges one URL and one token into a client config, keeping other entries", async () => {
     const file = join(work, "client", "mcp.json");
     await mkdir(join(work, "client"));

@@ -171,8 +171,11 @@ export const OkSchema = z.object({ ok: z.literal(true) });
 
 // ── routes ──────────────────────────────────────────────────────────────────────────────────────────────────────
 
-/** Who may call a route: anyone, any account key, or the admin account's keys. */
-export type RouteAuth = "none" | "account" | "admin";
+/**
+ * Who may call a route: anyone, any account key, the admin account's keys, or (`workspace`) an account key or a
+ * member token (`mwt_…`) with the admin role of the workspace the route names.
+ */
+export type RouteAuth = "none" | "account" | "admin" | "workspace";
 
 export interface RouteSpec {
   method: "GET" | "POST" | "PUT" | "DELETE";
@@ -254,12 +257,12 @@ export const API_ROUTES = {
   },
   listWorkspaces: { method: "GET", path: "/workspaces", summary: "The account's workspaces", auth: "account", response: z.object({ workspaces: z.array(WorkspaceInfoSchema) }) },
   createWorkspace: { method: "POST", path: "/workspaces", summary: "Create a workspace (its slug is unique on the platform)", auth: "account", body: CreateWorkspaceBodySchema, response: WorkspaceInfoSchema },
-  getWorkspace: { method: "GET", path: "/workspaces/:workspace", summary: "A workspace: members, settings, gateway URL", auth: "account", response: WorkspaceInfoSchema },
-  updateWorkspace: { method: "PUT", path: "/workspaces/:workspace", summary: "Change a workspace's settings (rate limit, call log)", auth: "account", body: UpdateWorkspaceBodySchema, response: WorkspaceInfoSchema },
+  getWorkspace: { method: "GET", path: "/workspaces/:workspace", summary: "A workspace: members, settings, gateway URL", auth: "workspace", response: WorkspaceInfoSchema },
+  updateWorkspace: { method: "PUT", path: "/workspaces/:workspace", summary: "Change a workspace's settings (rate limit, call log)", auth: "workspace", body: UpdateWorkspaceBodySchema, response: WorkspaceInfoSchema },
   deleteWorkspace: { method: "DELETE", path: "/workspaces/:workspace", summary: "Delete a workspace, its tokens, secrets and log", auth: "account", response: OkSchema },
-  putMember: { method: "PUT", path: "/workspaces/:workspace/members/:member", summary: "Add or replace a member (a deployed project, a proxied URL, or another workspace)", auth: "account", body: PutMemberBodySchema, response: WorkspaceInfoSchema },
-  removeMember: { method: "DELETE", path: "/workspaces/:workspace/members/:member", summary: "Remove a member", auth: "account", response: WorkspaceInfoSchema },
-  setMemberState: { method: "PUT", path: "/workspaces/:workspace/members/:member/state", summary: "Enable or disable a member, or some of its tools", auth: "account", body: MemberStateBodySchema, response: WorkspaceInfoSchema },
+  putMember: { method: "PUT", path: "/workspaces/:workspace/members/:member", summary: "Add or replace a member (a deployed project, a proxied URL, or another workspace)", auth: "workspace", body: PutMemberBodySchema, response: WorkspaceInfoSchema },
+  removeMember: { method: "DELETE", path: "/workspaces/:workspace/members/:member", summary: "Remove a member", auth: "workspace", response: WorkspaceInfoSchema },
+  setMemberState: { method: "PUT", path: "/workspaces/:workspace/members/:member/state", summary: "Enable or disable a member, or some of its tools", auth: "workspace", body: MemberStateBodySchema, response: WorkspaceInfoSchema },
   syncWorkspace: {
     method: "PUT",
     path: "/workspaces/:workspace/config",
@@ -268,17 +271,17 @@ export const API_ROUTES = {
     body: SyncWorkspaceBodySchema,
     response: SyncWorkspaceResultSchema,
   },
-  listWorkspaceSecrets: { method: "GET", path: "/workspaces/:workspace/secrets", summary: "Secret names and dates (never values)", auth: "account", response: z.object({ secrets: z.array(SecretInfoSchema) }) },
-  putWorkspaceSecret: { method: "PUT", path: "/workspaces/:workspace/secrets/:name", summary: "Set a secret members' headers reference as secret:NAME", auth: "account", body: SecretPutBodySchema, response: SecretInfoSchema },
-  deleteWorkspaceSecret: { method: "DELETE", path: "/workspaces/:workspace/secrets/:name", summary: "Delete a workspace secret", auth: "account", response: OkSchema },
-  listWorkspaceTokens: { method: "GET", path: "/workspaces/:workspace/tokens", summary: "Member tokens (never the tokens themselves)", auth: "account", response: z.object({ tokens: z.array(WorkspaceTokenInfoSchema) }) },
-  createWorkspaceToken: { method: "POST", path: "/workspaces/:workspace/tokens", summary: "A member token (mwt_…), shown once", auth: "account", body: CreateTokenBodySchema, response: WorkspaceTokenCreatedSchema },
-  revokeWorkspaceToken: { method: "DELETE", path: "/workspaces/:workspace/tokens/:id", summary: "Revoke a member token; refused from its next request", auth: "account", response: OkSchema },
+  listWorkspaceSecrets: { method: "GET", path: "/workspaces/:workspace/secrets", summary: "Secret names and dates (never values)", auth: "workspace", response: z.object({ secrets: z.array(SecretInfoSchema) }) },
+  putWorkspaceSecret: { method: "PUT", path: "/workspaces/:workspace/secrets/:name", summary: "Set a secret members' headers reference as secret:NAME", auth: "workspace", body: SecretPutBodySchema, response: SecretInfoSchema },
+  deleteWorkspaceSecret: { method: "DELETE", path: "/workspaces/:workspace/secrets/:name", summary: "Delete a workspace secret", auth: "workspace", response: OkSchema },
+  listWorkspaceTokens: { method: "GET", path: "/workspaces/:workspace/tokens", summary: "Member tokens (never the tokens themselves)", auth: "workspace", response: z.object({ tokens: z.array(WorkspaceTokenInfoSchema) }) },
+  createWorkspaceToken: { method: "POST", path: "/workspaces/:workspace/tokens", summary: "A member token (mwt_…), shown once", auth: "workspace", body: CreateTokenBodySchema, response: WorkspaceTokenCreatedSchema },
+  revokeWorkspaceToken: { method: "DELETE", path: "/workspaces/:workspace/tokens/:id", summary: "Revoke a member token; refused from its next request", auth: "workspace", response: OkSchema },
   workspaceLogs: {
     method: "GET",
     path: "/workspaces/:workspace/logs",
     summary: "The gateway's call log, oldest first",
-    auth: "account",
+    auth: "workspace",
     response: CallLogSchema,
     query: { after: "only records with a larger id", since: "only records at or after this epoch-ms time", limit: "at most this many (1-1000)" },
   },
@@ -286,7 +289,7 @@ export const API_ROUTES = {
     method: "GET",
     path: "/workspaces/:workspace/analytics",
     summary: "Calls, error rate, p50/p95 latency per member, tool and token",
-    auth: "account",
+    auth: "workspace",
     response: AnalyticsSchema,
     query: { since: "epoch ms (default: 7 days ago)" },
   },

@@ -10,6 +10,12 @@ export const WORKSPACE_ROLES = ["admin", "developer", "read-only"] as const;
 export type WorkspaceRole = (typeof WORKSPACE_ROLES)[number];
 
 /** Member slugs (and workspace slugs): no `_`, so a composed name splits unambiguously on its first `__`. */
+/**
+ * Objects per workspace hosting its gateway sessions (worker/gateway/session.ts): enough to spread a busy workspace's
+ * sessions over several threads on Cloudflare, few enough that a workspace costs a bounded number of objects.
+ */
+export const SESSION_SHARDS = 16;
+
 export const MEMBER_SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 /** The separator between a member's slug and its own tool or prompt name: `github__create_issue`. */
 export const NAME_SEPARATOR = "__";

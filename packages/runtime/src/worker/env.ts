@@ -9,6 +9,7 @@ import type { ProjectDatabase } from "./bindings/db/project-database";
 import type { ProjectCache } from "./bindings/cache/project-cache";
 import type { ProjectQueue } from "./bindings/queue/project-queue";
 import type { ProjectVectorIndex } from "./bindings/vectorize/project-vector-index";
+import type { VectorShard } from "./bindings/vectorize/vector-shard";
 import type { ProjectAiUsage } from "./bindings/ai/project-ai-usage";
 import type { WorkflowRegistry } from "./workflows/registry/workflow-registry";
 import type { WorkflowRun } from "./workflows/engine/workflow-run";
@@ -31,6 +32,8 @@ export interface PlatformEnv {
   PROJECT_QUEUE: DurableObjectNamespace<ProjectQueue>;
   /** One object per project and `[[vectorize]]` index name. */
   PROJECT_VECTORIZE: DurableObjectNamespace<ProjectVectorIndex>;
+  /** The shards of each index, named `<index object id>/<n>`; only ProjectVectorIndex reaches them. */
+  PROJECT_VECTORIZE_SHARD: DurableObjectNamespace<VectorShard>;
   /** One object per project: the log of its env.AI calls (model, tokens, latency, status). */
   PROJECT_AI_USAGE: DurableObjectNamespace<ProjectAiUsage>;
   /** One object per workflow name: owner, deployed versions, run index, webhook delivery ids, cron. */
@@ -52,6 +55,8 @@ export interface PlatformEnv {
   AEROSTACK_BASE_DOMAIN?: string;
   /** CACHE's shortest expirationTtl, seconds; default 60 as on Workers KV. Only tests of expiry lower it. */
   AEROSTACK_CACHE_MIN_TTL?: string;
+  /** VECTORIZE: one shard's memory budget in bytes (default 64 MiB); tests lower it to fill several shards quickly. */
+  AEROSTACK_VECTORIZE_SHARD_BYTES?: string;
   /** "dev" shows stack traces on error pages; "platform" does not. */
   AEROSTACK_MODE?: "dev" | "platform";
   /** workerd network service reaching public addresses only (resolved address checked at connect); absent on Cloudflare. */

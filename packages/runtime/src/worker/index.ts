@@ -18,6 +18,7 @@ export { ScopedStorage } from "./bindings/storage/scoped-storage";
 export { GatewaySession } from "./gateway/session";
 export { ProjectVectorIndex } from "./bindings/vectorize/project-vector-index";
 export { ScopedVectorize } from "./bindings/vectorize/scoped-vectorize";
+export { VectorShard } from "./bindings/vectorize/vector-shard";
 export { ProjectAiUsage } from "./bindings/ai/project-ai-usage";
 export { ScopedAI } from "./bindings/ai/scoped-ai";
 export { Egress } from "./egress/egress";

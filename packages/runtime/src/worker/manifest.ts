@@ -71,6 +71,7 @@ export const PLATFORM_MANIFEST = {
     { binding: "GATEWAY_SESSION", className: "GatewaySession", sqlite: true, migration: 1, description: "one workspace gateway session (/ws/:slug)" },
     { binding: "PROJECT_VECTORIZE", className: "ProjectVectorIndex", sqlite: true, migration: 1, description: "env.VECTORIZE: one object per project and index" },
     { binding: "PROJECT_AI_USAGE", className: "ProjectAiUsage", sqlite: true, migration: 1, description: "env.AI call log per project" },
+    { binding: "PROJECT_VECTORIZE_SHARD", className: "VectorShard", sqlite: true, migration: 1, description: "env.VECTORIZE: the shards of an index, each within a memory budget" },
     { binding: "WORKFLOW_REGISTRY", className: "WorkflowRegistry", sqlite: true, migration: 1, description: "one per workflow name: owner, versions, run index, webhook deliveries, cron" },
     { binding: "WORKFLOW_RUN", className: "WorkflowRun", sqlite: true, migration: 1, description: "one per workflow run: pinned definition, frontier, outputs, trace, timers on its alarm" },
   ],
@@ -91,6 +92,7 @@ export const PLATFORM_MANIFEST = {
     { name: "AEROSTACK_HOST_SESSION", required: false, description: "aerostack dev: random per start, so requests wait for this start's code (never set on Cloudflare)" },
     { name: "AEROSTACK_BASE_DOMAIN", required: false, description: "projects answer at <project>[--<env>].<account>.<base-domain> (default localhost)" },
     { name: "AEROSTACK_CACHE_MIN_TTL", required: false, description: "CACHE's shortest expirationTtl in seconds (default 60, as Workers KV); lowered only by tests of expiry" },
+    { name: "AEROSTACK_VECTORIZE_SHARD_BYTES", required: false, description: "VECTORIZE: memory budget of one index shard in bytes, 256 KiB to 64 MiB (default 64 MiB)" },
   ],
   secrets: [
     { name: "AEROSTACK_MASTER_KEY", required: true, description: "64 hex characters (AES-256) sealing secrets at rest; `openssl rand -hex 32`" },

@@ -159,8 +159,11 @@ export async function resolveCredentials(env: Env = process.env): Promise<Creden
   }
   if (key) return { url: resolvedUrl, key, source: { url: url ? "env" : "login", key: "env" } };
   if (!stored || storedUrl !== resolvedUrl) {
+    // A workspace admin without an account key manages that workspace with an admin member token.
+    const token = env.AEROSTACK_WORKSPACE_TOKEN?.trim() || undefined;
+    if (token?.startsWith("mwt_")) return { url: resolvedUrl, key: token, source: { url: url ? "env" : "login", key: "env" } };
     throw new UserError(`No account key for ${resolvedUrl}.`, {
-      hint: `Set AEROSTACK_API_KEY, or run \`aerostack login --url ${resolvedUrl}\`.`,
+      hint: `Set AEROSTACK_API_KEY (or, to manage one workspace as its admin, AEROSTACK_WORKSPACE_TOKEN), or run \`aerostack login --url ${resolvedUrl}\`.`,
     });
   }
   return { url: resolvedUrl, key: checkAccountKey(stored.key, `The key in ${credentialsPath(env)}`), source: { url: url ? "env" : "login", key: "login" } };

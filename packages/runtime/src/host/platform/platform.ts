@@ -71,6 +71,11 @@ export interface PlatformOptions {
    * expire; code that relies on a shorter TTL would fail on Cloudflare.
    */
   cacheMinTtlSeconds?: number;
+  /**
+   * VECTORIZE: the memory budget of one index shard in bytes (256 KiB to 64 MiB; default 64 MiB). Tests lower it to
+   * spread a small index over several shards.
+   */
+  vectorizeShardBytes?: number;
 }
 
 export interface Platform {
@@ -115,9 +120,11 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       ...(options.defaultProject ? { AEROSTACK_DEFAULT_PROJECT: options.defaultProject } : {}),
       ...(options.baseDomain ? { AEROSTACK_BASE_DOMAIN: options.baseDomain } : {}),
       ...(options.cacheMinTtlSeconds !== undefined ? { AEROSTACK_CACHE_MIN_TTL: String(options.cacheMinTtlSeconds) } : {}),
+      ...(options.vectorizeShardBytes !== undefined ? { AEROSTACK_VECTORIZE_SHARD_BYTES: String(options.vectorizeShardBytes) } : {}),
     } satisfies Partial<Record<PlatformVarName, string>>,
     // Nothing reaches the network on our behalf: no cf object fetch, no update checks.
     cf: false,
+    ...(process.env.AEROSTACK_INSPECT_PORT ? { inspectorPort: Number(process.env.AEROSTACK_INSPECT_PORT) } : {}),
     ...(listening ? { host, port: options.port } : {}),
     ...(options.persistTo ? { defaultPersistRoot: options.persistTo } : {}),
     ...(onLog

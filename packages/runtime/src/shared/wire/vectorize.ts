@@ -41,6 +41,12 @@ export interface VectorizeIndexInfo {
   /** ISO 8601 time of the last mutation, or null before the first. Mutations apply at once here. */
   processedUpToDatetime: string | null;
   processedUpToMutation: string | null;
+  /** Aerostack only: the shard Durable Objects the index is spread over (each holds at most memoryBudgetBytes). */
+  shards: number;
+  /** Aerostack only: the most memory one shard may hold. */
+  memoryBudgetBytes: number;
+  /** Aerostack only: the memory the largest shard holds now (0 for shards not loaded since a restart). */
+  largestShardBytes: number;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

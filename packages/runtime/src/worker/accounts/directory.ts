@@ -11,6 +11,8 @@ export interface Caller {
   admin: boolean;
   keyId: string;
   keyName: string;
+  /** Set when the caller is a workspace's admin member token: it may manage that workspace only. */
+  workspace?: string;
 }
 
 export interface AccountRow {

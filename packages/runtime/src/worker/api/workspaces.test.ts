@@ -98,6 +98,49 @@ describe("workspaces API", () => {
     expect((await api(admin, "DELETE", `/workspaces/eng/tokens/${created.body.info.id}`)).body.error.code).toBe("token_not_found");
   });
 
+  it("lets an admin member token manage its own workspace, and nothing else", async () => {
+    await api(admin, "POST", "/workspaces", { name: "team" });
+    await api(admin, "POST", "/workspaces", { name: "other" });
+    const token = async (role: string, workspace = "team") => (await api(admin, "POST", `/workspaces/${workspace}/tokens`, { name: `${role}-t`, role })).body.token as string;
+    const lead = await token("admin");
+    const dev = await token("developer");
+    const otherAdmin = await token("admin", "other");
+
+    // Its own workspace: tokens, secrets, proxied members, switches, settings, logs.
+    const minted = await api(lead, "POST", "/workspaces/team/tokens", { name: "alice", role: "developer" });
+    expect(minted.status).toBe(200);
+    expect(minted.body.token).toMatch(/^mwt_/);
+    expect((await api(lead, "PUT", "/workspaces/team/secrets/API_KEY", { value: "v-1" })).status).toBe(200);
+    const proxy = { member: { kind: "proxy", slug: "tools", url: "http://127.0.0.1:9/mcp", allowPrivate: true, headers: {} } };
+    expect((await api(lead, "PUT", "/workspaces/team/members/tools", proxy)).status).toBe(200);
+    expect((await api(lead, "PUT", "/workspaces/team/members/tools/state", { enabled: false })).status).toBe(200);
+    expect((await api(lead, "PUT", "/workspaces/team", { settings: { rateLimitPerMinute: 30 } })).body.settings.rateLimitPerMinute).toBe(30);
+    expect((await api(lead, "GET", "/workspaces/team/logs")).status).toBe(200);
+    expect((await api(lead, "DELETE", `/workspaces/team/tokens/${minted.body.info.id}`)).status).toBe(200);
+
+    // The account's projects and workspaces are not its to hand out; nor other workspaces, nor account routes.
+    const project = await api(lead, "PUT", "/workspaces/team/members/weather", { member: { kind: "project", slug: "weather", project: "weather" } });
+    expect(project.status).toBe(403);
+    expect(project.body.error.message).toContain("account's key");
+    expect((await api(lead, "PUT", "/workspaces/team/members/o", { member: { kind: "workspace", slug: "o", workspace: "other" } })).status).toBe(403);
+    expect((await api(lead, "GET", "/workspaces/other")).status).toBe(401);
+    expect((await api(otherAdmin, "GET", "/workspaces/team")).status).toBe(401);
+    expect((await api(lead, "DELETE", "/workspaces/team")).status).toBe(401);
+    const accountRoute = await api(lead, "GET", "/projects");
+    expect(accountRoute.status).toBe(401);
+    expect(accountRoute.body.error.message).toContain("member token");
+
+    // A developer token manages nothing; a revoked admin token is refused on its next call.
+    expect((await api(dev, "GET", "/workspaces/team/tokens")).status).toBe(401);
+    const tokens = (await api(admin, "GET", "/workspaces/team/tokens")).body.tokens as Json[];
+    await api(admin, "DELETE", `/workspaces/team/tokens/${tokens.find((t) => t.name === "admin-t")!.id}`);
+    expect((await api(lead, "GET", "/workspaces/team")).status).toBe(401);
+
+    // The audit log names the token that acted.
+    const audit = await api(admin, "GET", "/audit");
+    expect(audit.text).toContain("token admin-t");
+  });
+
   it("syncs members from a workspace project, with a dry run that changes nothing", async () => {
     const members = [
       { kind: "project", slug: "weather", project: "weather" },

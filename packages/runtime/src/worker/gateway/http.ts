@@ -11,6 +11,7 @@ import {
   BAD_REQUEST,
   httpError,
   INVALID_REQUEST,
+  isObject,
   isRequest,
   MAX_BATCH,
   MAX_BODY_BYTES,
@@ -23,12 +24,12 @@ import {
   validateMessage,
   type JsonRpcMessage,
 } from "./jsonrpc";
-import { SUPPORTED_PROTOCOL_VERSIONS } from "./methods";
+import { negotiateVersion, SUPPORTED_PROTOCOL_VERSIONS } from "./methods";
 import { readBodyText } from "../http/body";
 import { HttpError } from "../http/http-error";
 import { serveHttp, type Surface } from "../http/middleware";
-import { sessionName, type SessionCall } from "./session";
-import type { RateState, WorkspaceAccess } from "../workspaces/workspace";
+import { sessionObject, type SessionCall } from "./session";
+import type { RateState, SessionAsk, SessionRecord, WorkspaceAccess } from "../workspaces/workspace";
 import type { WorkspaceRole } from "../../shared/workspaces";
 import { sha256Hex } from "../../shared/sha256";
 
@@ -51,7 +52,10 @@ function newSessionId(): string {
 // A cache, correct when empty: an unknown revision (-1) makes the workspace object send the config.
 const configs = new Map<string, { rev: number; config: WorkspaceConfig; disabledTools: Record<string, string[]> }>();
 
-type Authorized = Pick<SessionCall, "workspace" | "tokenHash" | "rev" | "config" | "policy" | "depth"> & { rateHeaders: Record<string, string> };
+type Authorized = Pick<SessionCall, "workspace" | "tokenHash" | "rev" | "config" | "policy" | "depth"> & {
+  session: SessionRecord | null;
+  rateHeaders: Record<string, string>;
+};
 
 /** IETF RateLimit fields (draft-ietf-httpapi-ratelimit-headers): the client sees its budget on every answer. */
 function rateHeaders(rate: RateState, now = Date.now()): Record<string, string> {
@@ -63,20 +67,19 @@ function unauthorized(message: string): Response {
   return httpError(401, BAD_REQUEST, message, { "www-authenticate": 'Bearer realm="aerostack", error="invalid_token"' });
 }
 
-async function authorize(request: Request, env: PlatformEnv, workspace: string): Promise<Authorized | Response> {
-  const auth = request.headers.get("authorization") ?? "";
-  const match = /^Bearer\s+(\S+)$/i.exec(auth);
-  const hint =
-    workspace === "dev"
-      ? "Send the dev token `aerostack dev` printed, as `Authorization: Bearer mwt_dev_…` (it changes on every start)."
-      : `Send a member token of workspace "${workspace}" as \`Authorization: Bearer mwt_…\`.`;
-  if (!match) return unauthorized(`Unauthorized: this gateway needs a member token. ${hint}`);
+function tokenHint(workspace: string): string {
+  return workspace === "dev"
+    ? "Send the dev token `aerostack dev` printed, as `Authorization: Bearer mwt_dev_…` (it changes on every start)."
+    : `Send a member token of workspace "${workspace}" as \`Authorization: Bearer mwt_…\`.`;
+}
+
+/** The bearer token's hash, or the 401 for a request that carries no member token at all (no object is asked). */
+async function bearerHash(request: Request, workspace: string): Promise<string | Response> {
+  const match = /^Bearer\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "");
+  if (!match) return unauthorized(`Unauthorized: this gateway needs a member token. ${tokenHint(workspace)}`);
   const token = match[1]!;
-  if (!token.startsWith(MEMBER_TOKEN_PREFIX)) return unauthorized(`Unauthorized: not a member token. ${hint}`);
-  const tokenHash = await sha256Hex(token);
-  const known = configs.get(workspace);
-  const access = await workspaceObject(env, workspace).gatewayAccess(tokenHash, known?.rev ?? -1);
-  return admit(env, workspace, access, { tokenHash, depth: 0, hint });
+  if (!token.startsWith(MEMBER_TOKEN_PREFIX)) return unauthorized(`Unauthorized: not a member token. ${tokenHint(workspace)}`);
+  return sha256Hex(token);
 }
 
 /** The workspace object's answer as the caller's authorization, or the HTTP error refusing it. */
@@ -95,6 +98,7 @@ function admit(env: PlatformEnv, workspace: string, access: WorkspaceAccess, cal
       "retry-after": headers["ratelimit-reset"]!,
     });
   }
+  if (access.status === "no-session") return httpError(404, SESSION_NOT_FOUND, "Session not found");
   let cached = known;
   if (access.config) configs.set(workspace, (cached = { rev: access.rev, config: access.config, disabledTools: access.disabledTools ?? {} }));
   if (!cached) return httpError(500, BAD_REQUEST, "workspace config unavailable");
@@ -104,6 +108,7 @@ function admit(env: PlatformEnv, workspace: string, access: WorkspaceAccess, cal
     depth,
     rev: access.rev,
     config: cached.config,
+    session: access.session,
     policy: { tokenId: access.token.id, tokenName: access.token.name, role: access.token.role, tools: access.token.tools, disabledTools: cached.disabledTools },
     rateHeaders: rateHeaders(access.rate),
   };
@@ -150,10 +155,6 @@ async function parseMessages(request: Request): Promise<{ messages: JsonRpcMessa
   return { messages, batch };
 }
 
-function sessionStub(env: PlatformEnv, workspace: string, sessionId: string) {
-  return env.GATEWAY_SESSION.get(env.GATEWAY_SESSION.idFromName(sessionName(workspace, sessionId)));
-}
-
 const GATEWAY_SURFACE: Surface = {
   name: "gateway",
   error: (err, headers) => httpError(err.status, BAD_REQUEST, err.message, headers),
@@ -187,13 +188,20 @@ async function serveGateway(request: Request, env: PlatformEnv): Promise<Respons
   if (!allowed.includes(request.method)) {
     return httpError(405, BAD_REQUEST, `Method Not Allowed: ${url.pathname} takes ${allowed.join(", ")}`, { allow: [...allowed, "OPTIONS"].join(", ") });
   }
-  const auth = await authorize(request, env, workspace);
+  const tokenHash = await bearerHash(request, workspace);
+  if (tokenHash instanceof Response) return tokenHash;
+  const plan = await planRequest(request, url, workspace, endpoint, tokenHash, 0);
+  // One call to the workspace's object: token, rate limit, session, config. A request refused for what it is still
+  // gets the token's verdict first: an unknown token learns nothing about what else was wrong.
+  const access = await workspaceObject(env, workspace).gatewayAccess(tokenHash, configs.get(workspace)?.rev ?? -1, plan instanceof Response ? { none: true } : plan.ask);
+  const auth = admit(env, workspace, access, { tokenHash, depth: 0, hint: tokenHint(workspace) });
   if (auth instanceof Response) return auth;
-  const res = await serveAuthorized(request, env, url, workspace, endpoint, auth);
   // Every answer tells the client its rate budget (a streamed one too: headers go before the body).
-  const out = new Response(res.body, res);
-  for (const [k, v] of Object.entries(auth.rateHeaders)) out.headers.set(k, v);
-  return out;
+  if (plan instanceof Response) {
+    for (const [k, v] of Object.entries(auth.rateHeaders)) plan.headers.set(k, v);
+    return plan;
+  }
+  return serveAuthorized(env, workspace, plan, auth, auth.rateHeaders);
 }
 
 /** Who composes a workspace into its own: the composing workspace, how deep the composition already is, and the role passed on. */
@@ -210,34 +218,56 @@ export interface Composer {
  * this workspace's switched-off tools, role limits and rate limit hold for it. Never reachable over HTTP.
  */
 export async function serveComposed(request: Request, env: PlatformEnv, workspace: string, composer: Composer): Promise<Response> {
-  const known = configs.get(workspace);
-  const access = await workspaceObject(env, workspace).composedAccess(composer.workspace, composer.role, known?.rev ?? -1);
   // The session belongs to the composing workspace: no token of this workspace can take it over, nor it theirs.
-  const auth = admit(env, workspace, access, { tokenHash: `workspace:${composer.workspace}`, depth: composer.depth, hint: "" });
+  const tokenHash = `workspace:${composer.workspace}`;
+  const plan = await planRequest(request, new URL(request.url), workspace, "", tokenHash, composer.depth);
+  const known = configs.get(workspace);
+  const access = await workspaceObject(env, workspace).composedAccess(composer.workspace, composer.role, known?.rev ?? -1, plan instanceof Response ? { none: true } : plan.ask);
+  const auth = admit(env, workspace, access, { tokenHash, depth: composer.depth, hint: "" });
   if (auth instanceof Response) return auth;
-  return serveAuthorized(request, env, new URL(request.url), workspace, "", auth);
+  return plan instanceof Response ? plan : serveAuthorized(env, workspace, plan, auth, {});
 }
 
-async function serveAuthorized(request: Request, env: PlatformEnv, url: URL, workspace: string, endpoint: string, auth: Authorized): Promise<Response> {
+/** What a well-formed gateway request asks for, read before the workspace's object is asked (its session is part of the question). */
+type Plan =
+  | { kind: "legacy-open"; sessionId: string; ask: SessionAsk }
+  | { kind: "legacy-post"; sessionId: string; ask: SessionAsk; messages: JsonRpcMessage[]; batch: boolean }
+  | { kind: "post"; sessionId: string; ask: SessionAsk; messages: JsonRpcMessage[]; batch: boolean; acceptsSse: boolean; create: boolean }
+  | { kind: "listen" | "terminate"; sessionId: string; ask: SessionAsk };
+
+async function planRequest(request: Request, url: URL, workspace: string, endpoint: string, tokenHash: string, depth: number): Promise<Plan | Response> {
   const version = request.headers.get("mcp-protocol-version");
   if (version !== null && !(SUPPORTED_PROTOCOL_VERSIONS as readonly string[]).includes(version)) {
     return httpError(400, BAD_REQUEST, `Bad Request: unsupported MCP-Protocol-Version ${version} (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")})`);
   }
   const accept = (request.headers.get("accept") ?? "").toLowerCase();
-  const base = { workspace, tokenHash: auth.tokenHash, rev: auth.rev, config: auth.config, policy: auth.policy, depth: auth.depth };
+  const record = (sessionId: string, mode: SessionRecord["mode"], init?: JsonRpcMessage): SessionRecord => {
+    const params = init && isRequest(init) ? init.params : undefined;
+    return {
+      workspace,
+      sessionId,
+      tokenHash,
+      mode,
+      // A legacy session learns its client's version from the initialize POSTed after the stream opened.
+      protocolVersion: mode === "legacy" ? "2024-11-05" : negotiateVersion(params?.protocolVersion),
+      clientInfo: params?.clientInfo ?? null,
+      clientCapabilities: isObject(params?.capabilities) ? params.capabilities : {},
+      depth,
+      createdAt: 0,
+      lastSeen: 0,
+    };
+  };
 
   if (endpoint === "sse") {
     const sessionId = newSessionId();
-    const call = { ...base, sessionId, endpoint: `${GATEWAY_PREFIX}${workspace}/messages?sessionId=${sessionId}` };
-    return await sessionStub(env, workspace, sessionId).openLegacy(call);
+    return { kind: "legacy-open", sessionId, ask: { open: record(sessionId, "legacy") } };
   }
   if (endpoint === "messages") {
     const sessionId = url.searchParams.get("sessionId") ?? "";
     if (!SESSION_ID.test(sessionId)) return httpError(404, SESSION_NOT_FOUND, "Session not found");
     const parsed = await parseMessages(request);
     if (parsed instanceof Response) return parsed;
-    const call = { ...base, sessionId, ...parsed, acceptsSse: true, create: false };
-    return await sessionStub(env, workspace, sessionId).legacyPost(call);
+    return { kind: "legacy-post", sessionId, ask: { id: sessionId }, ...parsed };
   }
 
   const header = request.headers.get("mcp-session-id");
@@ -250,18 +280,37 @@ async function serveAuthorized(request: Request, env: PlatformEnv, url: URL, wor
       return httpError(400, BAD_REQUEST, "Bad Request: Mcp-Session-Id header is required (start with an initialize request)");
     }
     if (header !== null && !SESSION_ID.test(header)) return httpError(404, SESSION_NOT_FOUND, "Session not found");
-    const create = header === null;
-    const sessionId = header ?? newSessionId();
     const acceptsSse = accept.includes("text/event-stream") || accept.includes("*/*");
-    const call = { ...base, sessionId, ...parsed, acceptsSse, create };
-    return await sessionStub(env, workspace, sessionId).post(call);
+    if (header === null) {
+      const sessionId = newSessionId();
+      return { kind: "post", sessionId, ask: { open: record(sessionId, "streamable", first) }, ...parsed, acceptsSse, create: true };
+    }
+    return { kind: "post", sessionId: header, ask: { id: header }, ...parsed, acceptsSse, create: false };
   }
   if (header === null) return httpError(400, BAD_REQUEST, "Bad Request: Mcp-Session-Id header is required");
   if (!SESSION_ID.test(header)) return httpError(404, SESSION_NOT_FOUND, "Session not found");
-  const call: SessionCall = { ...base, sessionId: header };
   if (request.method === "GET") {
     if (!accept.includes("text/event-stream")) return httpError(406, BAD_REQUEST, "Not Acceptable: the GET stream is text/event-stream");
-    return await sessionStub(env, workspace, header).listen(call);
+    return { kind: "listen", sessionId: header, ask: { id: header } };
   }
-  return await sessionStub(env, workspace, header).terminate(call);
+  return { kind: "terminate", sessionId: header, ask: { id: header } };
+}
+
+async function serveAuthorized(env: PlatformEnv, workspace: string, plan: Plan, auth: Authorized, headers: Record<string, string>): Promise<Response> {
+  const session = auth.session;
+  if (!session) return httpError(404, SESSION_NOT_FOUND, "Session not found", headers);
+  const base: SessionCall = { workspace, session, sessionId: plan.sessionId, tokenHash: auth.tokenHash, rev: auth.rev, config: auth.config, policy: auth.policy, depth: auth.depth, headers };
+  const stub = sessionObject(env, workspace, plan.sessionId);
+  switch (plan.kind) {
+    case "legacy-open":
+      return await stub.openLegacy({ ...base, endpoint: `${GATEWAY_PREFIX}${workspace}/messages?sessionId=${plan.sessionId}` });
+    case "legacy-post":
+      return await stub.legacyPost({ ...base, messages: plan.messages, batch: plan.batch, acceptsSse: true, create: false });
+    case "post":
+      return await stub.post({ ...base, messages: plan.messages, batch: plan.batch, acceptsSse: plan.acceptsSse, create: plan.create });
+    case "listen":
+      return await stub.listen(base);
+    case "terminate":
+      return await stub.terminate(base);
+  }
 }

@@ -55,8 +55,25 @@ export interface CallContext {
   log(line: string): void;
 }
 
-export function budget(timeoutMs: number, signal: AbortSignal): Budget {
-  return { signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), signal]), timeoutMs };
+/**
+ * A deadline for one piece of work on a member that also ends when `signal` does; `done()` releases its timer and
+ * listener once the work has settled. (AbortSignal.any over AbortSignal.timeout cost a timer per call that lived
+ * its whole timeout, and was a visible share of a tools/call's CPU time.)
+ */
+export function budget(timeoutMs: number, signal: AbortSignal): Budget & { done(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException(`timed out after ${timeoutMs} ms`, "TimeoutError")), timeoutMs);
+  const onAbort = () => controller.abort(signal.reason);
+  if (signal.aborted) onAbort();
+  else signal.addEventListener("abort", onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    timeoutMs,
+    done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+    },
+  };
 }
 
 /** A member's failure as the error the client gets: its code when it answered with one, always naming the member. */
@@ -139,6 +156,8 @@ async function fanOut(
         failed.push({ member: member.slug, error });
         ctx.log(`${method}: member "${member.slug}" left out: ${error}`);
         return [];
+      } finally {
+        b.done();
       }
     }),
   );
@@ -165,14 +184,20 @@ async function routed(
   rewrite: (result: unknown) => unknown = (r) => r,
 ): Promise<unknown> {
   const entry = await ctx.member(member);
+  const call = budget(ctx.config.callTimeoutMs, ctx.signal);
   try {
     // Initializing is discovery (member timeout); the call itself gets the longer call timeout.
-    await entry.upstream.ensureReady(budget(memberTimeout(ctx, member), ctx.signal));
+    if (!entry.upstream.initialized) {
+      const init = budget(memberTimeout(ctx, member), ctx.signal);
+      await entry.upstream.ensureReady(init).finally(() => init.done());
+    }
     const sink = ctx.sink;
     const forward = sink ? (m: JsonRpcMessage) => sink(rewriteFromMember(member.slug, m)) : undefined;
-    return rewrite(await entry.upstream.request(method, params, budget(ctx.config.callTimeoutMs, ctx.signal), forward, ctx.relay ?? undefined));
+    return rewrite(await entry.upstream.request(method, params, call, forward, ctx.relay ?? undefined));
   } catch (err) {
     throw memberError(member.slug, err, entry.runtime.redact);
+  } finally {
+    call.done();
   }
 }
 
@@ -370,8 +395,12 @@ export async function handleMethod(ctx: CallContext, method: string, params: Jso
           try {
             const entry = await ctx.member(member);
             const b = budget(memberTimeout(ctx, member), ctx.signal);
-            await entry.upstream.ensureReady(b);
-            if ("logging" in entry.upstream.capabilities) await entry.upstream.request(method, params, b);
+            try {
+              await entry.upstream.ensureReady(b);
+              if ("logging" in entry.upstream.capabilities) await entry.upstream.request(method, params, b);
+            } finally {
+              b.done();
+            }
           } catch {
             ctx.log(`logging/setLevel: member "${member.slug}" did not take the level`);
           }

@@ -4,23 +4,25 @@
  * tools, expiry, revocation, the rate limit and the call log are checked on the real thing.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, readdir } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { lookup } from "node:dns/promises";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
+import { Agent, fetch as undiciFetch } from "undici";
 import { startPlatformServer, type PlatformServer } from "../../host/platform/server";
 import { DEFAULT_SETTINGS } from "../../host/testing";
 import { PROJECT_MCP_SERVER } from "./fixtures/project-server";
 import { echoServer, startMcpFixture, type Fixture } from "./fixtures/servers";
-import { FAILED_MEMBERS_META } from "../../shared/gateway";
+import { FAILED_MEMBERS_META, SESSION_SHARDS } from "../../shared/gateway";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
 
 let server: PlatformServer;
+let dataDir: string;
 let admin: string;
 const clients: Client[] = [];
 
@@ -50,7 +52,7 @@ async function connect(mwt: string, workspace = "eng"): Promise<Client> {
 const CALC = PROJECT_MCP_SERVER.replace('{ name: "add", description: "Adds a and b",', '{ name: "add", annotations: { readOnlyHint: true }, description: "Adds a and b",');
 
 beforeAll(async () => {
-  const dataDir = await mkdtemp(join(tmpdir(), "aerostack-platform-gw-"));
+  dataDir = await mkdtemp(join(tmpdir(), "aerostack-platform-gw-"));
   server = await startPlatformServer({ dataDir, port: 0, host: "127.0.0.1", baseDomain: "localhost", onLog: () => {} });
   admin = server.adminKey!;
   expect((await api("POST", "/projects/calc/deployments", { version: "c1", code: CALC, settings: DEFAULT_SETTINGS })).version).toBe("c1");
@@ -225,5 +227,116 @@ describe("workspace gateway on the platform", () => {
     expect(analytics.byMember.find((r: Json) => r.key === "calc").calls).toBeGreaterThanOrEqual(5);
     expect(analytics.byTool.find((r: Json) => r.key === "calc__add")).toMatchObject({ errors: 0 });
     expect(analytics.total.errorRate).toBeGreaterThan(0);
+  });
+});
+
+/** Session-hosting objects on disk: Miniflare keeps one SQLite file (plus -wal, -shm) per object of the class. */
+async function sessionObjectFiles(): Promise<Set<string>> {
+  const all = await readdir(dataDir, { recursive: true });
+  return new Set(all.filter((f) => f.includes("GatewaySession") && f.endsWith(".sqlite")));
+}
+
+describe("gateway sessions cost a row, not an object on disk", () => {
+  beforeAll(async () => {
+    // Its own workspace, with room for a flood under its rate limit.
+    await api("POST", "/workspaces", { name: "flood" });
+    await api("PUT", "/workspaces/flood/config", { members: [{ kind: "project", slug: "calc", project: "calc" }], settings: { rateLimitPerMinute: 100_000 } });
+  });
+  // workerd closes a kept-alive connection idle for 5 s and says nothing of it beforehand; undici keeps idle sockets
+  // for 4 s, and on a loaded machine the two can cross (a request written as the server closes). Sockets kept 1 s here.
+  const agent = new Agent({ keepAliveTimeout: 1000 });
+  afterAll(() => agent.close());
+  const initialize = (mwt: string) =>
+    undiciFetch(`${server.url}/ws/flood`, {
+      dispatcher: agent,
+      method: "POST",
+      headers: { authorization: `Bearer ${mwt}`, "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "flood", version: "1" } } }),
+    });
+
+  it("answers floods of 400 concurrent initializes, each with its own session, and leaves no file per session", async () => {
+    const mwt = await token("developer", {}, "flood");
+    const flood = async () => {
+      const answers = await Promise.all(Array.from({ length: 400 }, () => initialize(mwt)));
+      const ids = new Set<string>();
+      for (const res of answers) {
+        expect(res.status).toBe(200);
+        ids.add(res.headers.get("mcp-session-id")!);
+        await res.body?.cancel();
+      }
+      expect(ids.size).toBe(400);
+      return ids;
+    };
+    const before = await sessionObjectFiles();
+    await flood();
+    // The workspace's session hosts, a fixed number whatever the sessions: a second flood adds none.
+    const hosts = await sessionObjectFiles();
+    expect(hosts.size - before.size).toBeLessThanOrEqual(SESSION_SHARDS);
+    const ids = await flood();
+    // Each session works afterwards: a ping on a few of them.
+    for (const id of [...ids].slice(0, 5)) {
+      const res = await undiciFetch(`${server.url}/ws/flood`, {
+        dispatcher: agent,
+        method: "POST",
+        headers: { authorization: `Bearer ${mwt}`, "content-type": "application/json", accept: "application/json", "mcp-session-id": id, "mcp-protocol-version": "2025-06-18" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "ping" }),
+      });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as Json).result).toEqual({});
+    }
+    expect(await sessionObjectFiles()).toEqual(hosts);
+  });
+
+  it("a session's record belongs to its token: another token of the workspace gets 404 on it, and DELETE ends it for good", async () => {
+    const mwt = await token("developer", {}, "flood");
+    const other = await token("developer", {}, "flood");
+    const res = await initialize(mwt);
+    const id = res.headers.get("mcp-session-id")!;
+    await res.body?.cancel();
+    const ping = (bearer: string, method = "POST") =>
+      undiciFetch(`${server.url}/ws/flood`, {
+        dispatcher: agent,
+        method,
+        headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json", accept: "application/json", "mcp-session-id": id },
+        ...(method === "POST" ? { body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "ping" }) } : {}),
+      });
+    expect((await ping(other)).status).toBe(404);
+    expect((await ping(mwt)).status).toBe(200);
+    expect((await ping(mwt, "DELETE")).status).toBe(200);
+    expect((await ping(mwt)).status).toBe(404);
+  });
+
+  it("serves 200 concurrent calls on one session, all answered", async () => {
+    const client = await connect(await token("developer", {}, "flood"), "flood");
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => client.callTool({ name: "calc__add", arguments: { a: i, b: 1 } })));
+    expect(results.map((r) => (r.content as { text: string }[])[0]!.text)).toEqual(Array.from({ length: 200 }, (_, i) => String(i + 1)));
+  });
+});
+
+describe("after a platform restart on the same data dir", () => {
+  it("keeps workspaces, tokens, secrets, the call log and open sessions", async () => {
+    const mwt = await token("developer");
+    const client = await connect(mwt);
+    expect((await client.callTool({ name: "calc__add", arguments: { a: 1, b: 2 } })).content).toEqual([{ type: "text", text: "3" }]);
+    expect((await api("PUT", "/workspaces/eng/secrets/KEPT", { value: "kept-value-1" })).name).toBe("KEPT");
+    const before = { info: await api("GET", "/workspaces/eng"), tokens: await api("GET", "/workspaces/eng/tokens"), log: await api("GET", "/workspaces/eng/logs?limit=1000") };
+    const sessionId = (client.transport as StreamableHTTPClientTransport).sessionId!;
+
+    await server.close();
+    server = await startPlatformServer({ dataDir, port: 0, host: "127.0.0.1", baseDomain: "localhost", onLog: () => {} });
+
+    expect(await api("GET", "/workspaces/eng")).toEqual({ ...before.info, url: `${server.url}/ws/eng` });
+    expect(await api("GET", "/workspaces/eng/tokens")).toEqual(before.tokens);
+    expect(((await api("GET", "/workspaces/eng/secrets")).secrets as Json[]).map((s) => s.name)).toContain("KEPT");
+    const log = await api("GET", "/workspaces/eng/logs?limit=1000");
+    expect(log.entries.length).toBeGreaterThanOrEqual(before.log.entries.length);
+    // The session the client held goes on: its record is a row of the workspace; its member session is opened again.
+    const res = await fetch(`${server.url}/ws/eng`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${mwt}`, "content-type": "application/json", accept: "application/json", "mcp-session-id": sessionId, "mcp-protocol-version": "2025-06-18" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 9, method: "tools/call", params: { name: "calc__add", arguments: { a: 2, b: 2 } } }),
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as Json).result.content).toEqual([{ type: "text", text: "4" }]);
   });
 });

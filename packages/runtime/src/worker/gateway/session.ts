@@ -1,13 +1,17 @@
 /**
- * GatewaySession: one Durable Object per gateway session (`Mcp-Session-Id`, or one legacy SSE connection). It holds
- * the member sessions (initialized once, reused), the client's GET or legacy event stream (written to by later
- * requests, which only an object's shared I/O context allows), and in-flight requests for cancellation.
- * The HTTP layer (http.ts) has already authenticated the caller and parsed the body; it passes the workspace config
- * read for this request, so routing always follows the current config.
+ * Gateway sessions (`Mcp-Session-Id`, or one legacy SSE connection) as what lives in memory: the member sessions
+ * (initialized once, reused), the client's GET or legacy event stream (written to by later requests, which only an
+ * object's shared I/O context allows), in-flight requests for cancellation, and members' requests relayed to the
+ * client. A workspace's sessions are spread over SESSION_SHARDS GatewaySession objects by session id, so a session
+ * costs a map entry there and a row in its workspace's object (workspaces/session-table.ts) — never an object (and a
+ * file) of its own. The record (protocol version, capabilities, owner) is looked up by the HTTP layer (http.ts) with
+ * the token check and handed over with every call, with the workspace config read for this request, so routing
+ * always follows the current config. A session dropped from memory (idle, or its object evicted) loses only its
+ * member sessions, which its next request opens again.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { PlatformEnv } from "../env";
-import type { Member, WorkspaceConfig } from "../../shared/gateway";
+import { SESSION_SHARDS, type Member, type WorkspaceConfig } from "../../shared/gateway";
 import {
   errorOf,
   httpError,
@@ -21,7 +25,6 @@ import {
   resultOf,
   SESSION_NOT_FOUND,
   isResponse,
-  type JsonObject,
   type JsonRpcMessage,
   type JsonRpcRequest,
   type JsonRpcResponse,
@@ -33,6 +36,7 @@ import { workspaceObject } from "../workspaces/workspace";
 import { appendBatched } from "../logs/batched-append";
 import { splitName } from "./names";
 import type { CallOutcome, CallRecord } from "../../shared/workspaces";
+import type { SessionRecord } from "../workspaces/session-table";
 import { EventWriter, KEEPALIVE } from "./sse";
 import { Upstream } from "./upstream";
 
@@ -40,6 +44,8 @@ import { Upstream } from "./upstream";
 export interface SessionCall {
   workspace: string;
   sessionId: string;
+  /** The session's record, as its workspace's object holds it (checked to belong to this token). */
+  session: SessionRecord;
   tokenHash: string;
   rev: number;
   config: WorkspaceConfig;
@@ -47,6 +53,8 @@ export interface SessionCall {
   policy: GatewayPolicy;
   /** 0 for a client's session; n for one opened by a workspace composing this one n levels up (http.ts serveComposed). */
   depth: number;
+  /** Set on every answer (the token's rate budget): here, so the answer is not copied again on its way out. */
+  headers: Record<string, string>;
 }
 
 export interface PostCall extends SessionCall {
@@ -58,25 +66,6 @@ export interface PostCall extends SessionCall {
   create: boolean;
 }
 
-interface SessionRecord {
-  workspace: string;
-  sessionId: string;
-  tokenHash: string;
-  mode: "streamable" | "legacy";
-  protocolVersion: string;
-  clientInfo: unknown;
-  /** How deep in a composition this session is (0: a client's own). */
-  depth?: number;
-  /** What the client said it can do; members' sampling, elicitation and roots requests are relayed only if it can. */
-  clientCapabilities?: JsonObject;
-  createdAt: number;
-  lastSeen: number;
-}
-
-/** A session unused this long is deleted (with its member sessions). */
-const IDLE_TTL_MS = 24 * 60 * 60 * 1000;
-/** lastSeen is written back at most this often. */
-const TOUCH_EVERY_MS = 60 * 60 * 1000;
 /** Comment lines on open event streams, so proxies and clients with idle timeouts keep them. */
 const KEEPALIVE_MS = 25_000;
 
@@ -85,8 +74,23 @@ const SSE_HEADERS = { "content-type": "text/event-stream", "cache-control": "no-
 /** What clients are told when the workspace's members change: every list may read differently now. */
 const LIST_CHANGED = ["notifications/tools/list_changed", "notifications/prompts/list_changed", "notifications/resources/list_changed"];
 
-/** The object's name: http.ts addresses sessions by it, the control plane notifies them by it. */
-export const sessionName = (workspace: string, sessionId: string) => `${workspace}/${sessionId}`;
+/** A session without a stream or a request in flight is dropped from memory after this long (its row stays). */
+const IDLE_IN_MEMORY_MS = 10 * 60 * 1000;
+
+/** The object hosting a session: http.ts sends its requests there, the workspace's object its change notices. */
+export function sessionObject(env: PlatformEnv, workspace: string, sessionId: string): DurableObjectStub<GatewaySession> {
+  // Session ids are 256 random bits in hex: their first byte spreads them evenly.
+  const shard = Number.parseInt(sessionId.slice(0, 2), 16) % SESSION_SHARDS || 0;
+  return env.GATEWAY_SESSION.get(env.GATEWAY_SESSION.idFromName(`${workspace}#${shard}`));
+}
+
+/** What a session needs from the object hosting it. */
+interface SessionHost {
+  env: PlatformEnv;
+  /** `ctx.exports` of the hosting object (the bindings handed to project isolates). */
+  exports: unknown;
+  waitUntil(promise: Promise<unknown>): void;
+}
 
 /** Versions before 2025-06-18 allow JSON-RPC batches; later ones removed them. */
 const BATCH_VERSIONS = ["2024-11-05", "2025-03-26"];
@@ -97,8 +101,10 @@ interface UpstreamEntry extends MemberEntry {
   listening: boolean;
 }
 
-export class GatewaySession extends DurableObject<PlatformEnv> {
-  private record: SessionRecord | null | undefined;
+class Session {
+  lastUsed = Date.now();
+  /** The last record a call handed over (members' relayed requests read the client's capabilities from it). */
+  private record: SessionRecord | undefined;
   private readonly upstreams = new Map<string, UpstreamEntry>();
   private readonly inflight = new Map<string, AbortController>();
   /** Members' requests sent on to the client (sampling, elicitation, roots), waiting for its answer. */
@@ -106,12 +112,26 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
   /** The client's GET stream (Streamable HTTP) or its legacy SSE stream. */
   private stream: { writer: EventWriter; abort: AbortController; legacy: boolean } | null = null;
 
+  constructor(private readonly host: SessionHost) {}
+
+  /** Nothing would be lost by dropping it from memory: no stream open, nothing in flight, unused for a while. */
+  idle(now: number): boolean {
+    return (!this.stream || this.stream.writer.closed) && this.inflight.size === 0 && now - this.lastUsed > IDLE_IN_MEMORY_MS;
+  }
+
+  /** Dropped from memory (not ended): member sessions are closed, the row stays. */
+  async drop(): Promise<void> {
+    const upstreams = [...this.upstreams.values()];
+    this.upstreams.clear();
+    await Promise.allSettled(upstreams.map((e) => e.upstream.close()));
+  }
+
   // ---- entry points (RPC from http.ts) ------------------------------------------------------------------------
 
   async post(call: PostCall): Promise<Response> {
-    if (call.create) return this.create(call);
-    const record = await this.session(call);
-    if (!record || record.mode !== "streamable") return httpError(404, SESSION_NOT_FOUND, "Session not found");
+    const record = this.session(call);
+    if (call.create) return this.create(call, record);
+    if (record.mode !== "streamable") return httpError(404, SESSION_NOT_FOUND, "Session not found");
     if (call.batch && !BATCH_VERSIONS.includes(record.protocolVersion)) {
       return httpError(400, INVALID_REQUEST, `Invalid Request: protocol version ${record.protocolVersion} has no JSON-RPC batches; send one message per POST`);
     }
@@ -157,7 +177,7 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
         }
       });
     };
-    this.ctx.waitUntil(
+    this.host.waitUntil(
       (async () => {
         await Promise.all(
           requests.map(async (r, i) => {
@@ -176,8 +196,8 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
 
   /** GET: the stream for server-initiated messages (members' list changes, resource updates, log messages). */
   async listen(call: SessionCall): Promise<Response> {
-    const record = await this.session(call);
-    if (!record || record.mode !== "streamable") return httpError(404, SESSION_NOT_FOUND, "Session not found");
+    const record = this.session(call);
+    if (record.mode !== "streamable") return httpError(404, SESSION_NOT_FOUND, "Session not found");
     // One stream per session: a new GET replaces the old one (a reconnecting client).
     const old = this.stream;
     this.stream = null;
@@ -189,28 +209,17 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
 
   /** DELETE: ends the session and the member sessions behind it. */
   async terminate(call: SessionCall): Promise<Response> {
-    const record = await this.session(call);
-    if (!record) return httpError(404, SESSION_NOT_FOUND, "Session not found");
+    this.session(call);
     await this.destroy();
     return new Response(null, { status: 200 });
   }
 
+  /** Whether the session ended (DELETE, or its legacy stream closed): its host forgets it. */
+  ended = false;
+
   /** Legacy HTTP+SSE: the GET that opens the session's one stream, announcing where to POST. */
   async openLegacy(call: SessionCall & { endpoint: string }): Promise<Response> {
-    const now = Date.now();
-    const record: SessionRecord = {
-      workspace: call.workspace,
-      sessionId: call.sessionId,
-      tokenHash: call.tokenHash,
-      mode: "legacy",
-      protocolVersion: "2024-11-05",
-      clientInfo: null,
-      createdAt: now,
-      lastSeen: now,
-    };
-    this.record = record;
-    await this.ctx.storage.put("session", record);
-    await this.ctx.storage.setAlarm(now + IDLE_TTL_MS);
+    const record = this.session(call);
     const stream = await this.openStream(record, true);
     stream.writer.send(call.endpoint, "endpoint");
     // A legacy session lives exactly as long as its stream.
@@ -220,23 +229,26 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
 
   /** Legacy HTTP+SSE: a POSTed message, answered on the stream; the POST itself only gets 202. */
   async legacyPost(call: PostCall): Promise<Response> {
-    const record = await this.session(call);
+    let record = this.session(call);
     const stream = this.stream;
-    if (!record || record.mode !== "legacy" || !stream?.legacy || stream.writer.closed) {
+    if (record.mode !== "legacy" || !stream?.legacy || stream.writer.closed) {
       return httpError(404, SESSION_NOT_FOUND, "Session not found: its event stream is closed; connect again");
     }
     for (const message of call.messages) {
       if (isRequest(message) && message.method === "initialize") {
-        record.protocolVersion = negotiateVersion(message.params?.protocolVersion);
-        record.clientInfo = message.params?.clientInfo ?? null;
-        record.clientCapabilities = isObject(message.params?.capabilities) ? message.params.capabilities : {};
-        await this.ctx.storage.put("session", record);
+        const patch = {
+          protocolVersion: negotiateVersion(message.params?.protocolVersion),
+          clientInfo: message.params?.clientInfo ?? null,
+          clientCapabilities: isObject(message.params?.capabilities) ? message.params.capabilities : {},
+        };
+        record = this.record = { ...record, ...patch };
+        await workspaceObject(this.host.env, call.workspace).updateSession(call.sessionId, patch);
       }
     }
     const requests = this.takeRequests(call.messages, true);
     const writer = stream.writer;
     for (const r of requests) {
-      this.ctx.waitUntil(
+      this.host.waitUntil(
         (async () => {
           const answer =
             r.method === "initialize" ? resultOf(r.id, initializeResult(call.workspace, call.config, record.protocolVersion)) : await this.answer(call, record, r, (m) => writer.send(m, "message"));
@@ -258,58 +270,28 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
     return true;
   }
 
-  /** Idle sessions go away (open streams keep theirs alive). */
-  override async alarm(): Promise<void> {
-    const record = this.record ?? (await this.ctx.storage.get<SessionRecord>("session")) ?? null;
-    if (!record) return;
-    const idleSince = record.lastSeen;
-    if (this.stream && !this.stream.writer.closed) await this.ctx.storage.setAlarm(Date.now() + IDLE_TTL_MS);
-    else if (Date.now() - idleSince < IDLE_TTL_MS) await this.ctx.storage.setAlarm(idleSince + IDLE_TTL_MS);
-    else await this.destroy();
-  }
-
   // ---- session state --------------------------------------------------------------------------------------------
 
-  private async create(call: PostCall): Promise<Response> {
+  /** The initialize that opened the session (its record is already in the workspace's object): the answer. */
+  private create(call: PostCall, record: SessionRecord): Response {
     const init = call.messages[0] as JsonRpcRequest;
-    const existing = this.record ?? (await this.ctx.storage.get<SessionRecord>("session"));
-    if (existing) return httpError(400, INVALID_REQUEST, "Invalid Request: Server already initialized");
-    const now = Date.now();
-    const record: SessionRecord = {
-      workspace: call.workspace,
-      sessionId: call.sessionId,
-      tokenHash: call.tokenHash,
-      mode: "streamable",
-      protocolVersion: negotiateVersion(init.params?.protocolVersion),
-      clientInfo: init.params?.clientInfo ?? null,
-      clientCapabilities: isObject(init.params?.capabilities) ? init.params.capabilities : {},
-      depth: call.depth,
-      createdAt: now,
-      lastSeen: now,
-    };
-    this.record = record;
-    await this.ctx.storage.put("session", record);
-    await this.ctx.storage.setAlarm(now + IDLE_TTL_MS);
     this.log(call.workspace, `session started by ${clientName(record.clientInfo)} (protocol ${record.protocolVersion})`);
     const body = resultOf(init.id, initializeResult(call.workspace, call.config, record.protocolVersion));
     return Response.json(body, { headers: { "mcp-session-id": call.sessionId } });
   }
 
-  /** The session, if it exists and belongs to this caller (another token's session looks like no session). */
-  private async session(call: SessionCall): Promise<SessionRecord | null> {
-    if (this.record === undefined) this.record = (await this.ctx.storage.get<SessionRecord>("session")) ?? null;
-    const record = this.record;
-    if (!record || record.workspace !== call.workspace || record.tokenHash !== call.tokenHash) return null;
-    const now = Date.now();
-    if (now - record.lastSeen > TOUCH_EVERY_MS) {
-      record.lastSeen = now;
-      await this.ctx.storage.put("session", record);
-    } else record.lastSeen = now;
+  /** The session's record as the workspace's object handed it over; member sessions of a changed config are closed. */
+  private session(call: SessionCall): SessionRecord {
+    // A legacy session's initialize updates the row before it is answered, so later calls carry what the client said.
+    const record = (this.record = call.session);
+    this.lastUsed = Date.now();
     this.prune(call);
     return record;
   }
 
   private async destroy(): Promise<void> {
+    this.ended = true;
+    const record = this.record;
     for (const controller of this.inflight.values()) controller.abort(new Error("session ended"));
     this.inflight.clear();
     this.relayed.abandon("the session ended");
@@ -317,13 +299,14 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
     this.stream = null;
     stream?.abort.abort();
     stream?.writer.close();
-    if (stream && this.record) this.unwatch(this.record);
+    if (stream && record) this.unwatch(record);
     const upstreams = [...this.upstreams.values()];
     this.upstreams.clear();
-    await Promise.allSettled(upstreams.map((e) => e.upstream.close()));
-    this.record = null;
-    await this.ctx.storage.deleteAll();
-    await this.ctx.storage.deleteAlarm();
+    this.record = undefined;
+    await Promise.allSettled([
+      ...upstreams.map((e) => e.upstream.close()),
+      ...(record ? [workspaceObject(this.host.env, record.workspace).endSession(record.sessionId)] : []),
+    ]);
   }
 
   /** Opens the client's stream and registers it with the control plane (before the client gets it, so no change is missed). */
@@ -343,14 +326,14 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
         this.unwatch(record);
       }
     });
-    await workspaceObject(this.env, record.workspace).watch(sessionName(record.workspace, record.sessionId));
+    await workspaceObject(this.host.env, record.workspace).watch(record.sessionId);
     return stream;
   }
 
   private unwatch(record: SessionRecord): void {
-    this.ctx.waitUntil(
-      workspaceObject(this.env, record.workspace)
-        .unwatch(sessionName(record.workspace, record.sessionId))
+    this.host.waitUntil(
+      workspaceObject(this.host.env, record.workspace)
+        .unwatch(record.sessionId)
         .catch(() => {}),
     );
   }
@@ -362,7 +345,7 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
     entry.listening = true;
     const forward = (m: JsonRpcMessage) => stream.writer.send(rewriteFromMember(entry.slug, m), stream.legacy ? "message" : undefined);
     const relay = this.relayOn(forward, stream.abort.signal);
-    this.ctx.waitUntil(
+    this.host.waitUntil(
       entry.upstream.listen(forward, stream.abort.signal, relay).finally(() => {
         entry.listening = false;
       }),
@@ -386,15 +369,15 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
     const current = this.upstreams.get(member.slug);
     if (current?.key === key) return current;
     const needsSecrets = member.kind === "proxy" && Object.values(member.headers).some((h) => "secret" in h);
-    const secrets = needsSecrets ? await workspaceSecrets(this.env, call.workspace, call.rev) : undefined;
+    const secrets = needsSecrets ? await workspaceSecrets(this.host.env, call.workspace, call.rev) : undefined;
     // Another request may have created it while the secrets were read.
     const raced = this.upstreams.get(member.slug);
     if (raced?.key === key) return raced;
     const host: MemberHost = {
-      env: this.env,
-      exports: this.ctx.exports,
-      waitUntil: (p) => this.ctx.waitUntil(p),
-      composer: { workspace: call.workspace, depth: (record.depth ?? 0) + 1, role: call.policy.role },
+      env: this.host.env,
+      exports: this.host.exports,
+      waitUntil: (p) => this.host.waitUntil(p),
+      composer: { workspace: call.workspace, depth: record.depth + 1, role: call.policy.role },
     };
     const runtime = memberRuntime(member, host, secrets);
     const entry: UpstreamEntry = {
@@ -435,7 +418,7 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
       } else if (isNotification(m) && m.method === "notifications/roots/list_changed") {
         // Every member that was told the client has roots hears that they changed.
         const notice = { signal: AbortSignal.timeout(5000), timeoutMs: 5000 };
-        for (const entry of this.upstreams.values()) this.ctx.waitUntil(entry.upstream.notify(m.method, m.params, notice));
+        for (const entry of this.upstreams.values()) this.host.waitUntil(entry.upstream.notify(m.method, m.params, notice));
       } else if (isResponse(m)) this.relayed.answer(m);
     }
     return requests;
@@ -513,12 +496,81 @@ export class GatewaySession extends DurableObject<PlatformEnv> {
       errorClass: "error" in response ? errorClass(response.error.code) : null,
       ...(request.method === "tools/call" && request.params?.arguments !== undefined ? { arguments: JSON.stringify(request.params.arguments) } : {}),
     };
-    const ws = workspaceObject(this.env, call.workspace);
-    appendBatched(`calls:${call.workspace}`, [entry], (p) => this.ctx.waitUntil(p), (batch) => ws.recordCalls(batch));
+    const ws = workspaceObject(this.host.env, call.workspace);
+    appendBatched(`calls:${call.workspace}`, [entry], (p) => this.host.waitUntil(p), (batch) => ws.recordCalls(batch));
   }
 
+  /**
+   * A line for the developer's terminal in `aerostack dev`. A platform prints none per request: writing one cost a
+   * visible share of every call, and its call log (`aerostack logs --workspace`) already holds each call.
+   */
   private log(workspace: string, line: string): void {
-    console.log(`[ws/${workspace}] ${line}`);
+    if (this.host.env.AEROSTACK_MODE === "dev") console.log(`[ws/${workspace}] ${line}`);
+  }
+}
+
+/**
+ * One of a workspace's SESSION_SHARDS session hosts: its sessions by id, in memory only (it never touches its
+ * storage). Every entry point takes the record http.ts read from the workspace's object.
+ */
+export class GatewaySession extends DurableObject<PlatformEnv> {
+  private readonly sessions = new Map<string, Session>();
+  private sweptAt = Date.now();
+
+  private session(call: SessionCall): Session {
+    this.sweep();
+    let session = this.sessions.get(call.sessionId);
+    if (!session || session.ended) {
+      session = new Session({ env: this.env, exports: this.ctx.exports, waitUntil: (p) => this.ctx.waitUntil(p) });
+      this.sessions.set(call.sessionId, session);
+    }
+    return session;
+  }
+
+  private async settled(call: SessionCall, answer: Promise<Response>): Promise<Response> {
+    const res = await answer;
+    for (const [k, v] of Object.entries(call.headers)) res.headers.set(k, v);
+    const session = this.sessions.get(call.sessionId);
+    if (session?.ended) this.sessions.delete(call.sessionId);
+    return res;
+  }
+
+  post(call: PostCall): Promise<Response> {
+    return this.settled(call, this.session(call).post(call));
+  }
+
+  listen(call: SessionCall): Promise<Response> {
+    return this.settled(call, this.session(call).listen(call));
+  }
+
+  terminate(call: SessionCall): Promise<Response> {
+    return this.settled(call, this.session(call).terminate(call));
+  }
+
+  openLegacy(call: SessionCall & { endpoint: string }): Promise<Response> {
+    return this.settled(call, this.session(call).openLegacy(call));
+  }
+
+  legacyPost(call: PostCall): Promise<Response> {
+    return this.settled(call, this.session(call).legacyPost(call));
+  }
+
+  /** The workspace's word that its members changed; false when this session has no stream open. */
+  async membersChanged(sessionId: string): Promise<boolean> {
+    return (await this.sessions.get(sessionId)?.membersChanged()) ?? false;
+  }
+
+  /** Sessions with nothing in memory worth keeping are dropped, at most once a minute. */
+  private sweep(): void {
+    const now = Date.now();
+    if (now - this.sweptAt < 60_000) return;
+    this.sweptAt = now;
+    for (const [id, session] of this.sessions) {
+      if (session.ended || session.idle(now)) {
+        this.sessions.delete(id);
+        this.ctx.waitUntil(session.drop());
+      }
+    }
   }
 }
 

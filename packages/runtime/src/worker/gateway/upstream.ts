@@ -83,6 +83,11 @@ export class Upstream {
     return this.options.slug;
   }
 
+  /** Whether initializing has started (or finished): the next request needs no budget of its own for it. */
+  get initialized(): boolean {
+    return this.ready !== undefined;
+  }
+
   /** Initializes the session once; concurrent callers share the attempt, a failed attempt is retried by the next. */
   ensureReady(budget: Budget): Promise<void> {
     this.ready ??= this.initialize(budget).catch((err: unknown) => {

@@ -8,6 +8,9 @@ import type { PlatformEnv } from "../env";
 import { controlPlane } from "../control/control-plane";
 import { migrateSchema, type SchemaMigration } from "../control/schema";
 import { SecretTable, type SecretInfoRow } from "../secrets/secret-table";
+import { SESSION_TABLE_SQL, SessionTable, type SessionRecord } from "./session-table";
+import { RateWindows, type RateState } from "./rate-windows";
+import { sessionObject } from "../gateway/session";
 import type { Member, WorkspaceConfig } from "../../shared/gateway";
 import {
   MAX_LOGGED_ARGUMENT_CHARS,
@@ -52,9 +55,14 @@ const MIGRATIONS: readonly SchemaMigration[] = [
       CREATE TABLE rate_windows (token_id TEXT PRIMARY KEY, window_start INTEGER NOT NULL, count INTEGER NOT NULL, previous INTEGER NOT NULL);
     `,
   },
+  {
+    version: 3,
+    name: "gateway sessions as rows of their workspace",
+    // One SQLite object per session left a file per initialize on disk for a day (see session-table.ts).
+    sql: SESSION_TABLE_SQL,
+  },
 ];
 
-const RATE_WINDOW_MS = 60_000;
 /** How often a token's last-used time is written (not every call: that would turn each read into a write). */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
@@ -85,39 +93,71 @@ export type WorkspaceAccess =
       /** The enabled members and, per member, its switched-off tools; only when `knownRev` is stale. */
       config?: WorkspaceConfig;
       disabledTools?: Record<string, string[]>;
+      /** The session the request named or opened (null when it named none). */
+      session: SessionRecord | null;
     }
   | { status: "no-workspace" }
   | { status: "bad-token" }
   | { status: "expired" }
+  | { status: "no-session" }
   | { status: "rate-limited"; rate: RateState };
 
-export interface RateState {
-  limit: number;
-  remaining: number;
-  /** Epoch ms when the window resets. */
-  resetAt: number;
+/** What a gateway request says of its session: none yet, one it names, or one its initialize opens. */
+export type SessionAsk = { none: true } | { id: string } | { open: SessionRecord };
+
+export type { RateState, SessionRecord };
+
+interface TokenEntry {
+  id: string;
+  name: string;
+  role: WorkspaceRole;
+  expiresAt: number | null;
+  revokedAt: number | null;
+  tools: string[] | null;
+  lastUsedAt: number | null;
 }
+
+type MetaRow = { slug: string; account: string; created_at: number; rev: number; settings: string; timeout_ms: number | null; call_timeout_ms: number | null };
 
 /** Secrets are sealed to their workspace and name: an envelope copied elsewhere does not open. */
 const secretAad = (workspace: string, name: string) => `workspace|${workspace}|${name}`;
 
 export class Workspace extends DurableObject<PlatformEnv> {
   private readonly sql: SqlStorage;
+  private readonly sessions: SessionTable;
+  private readonly rates: RateWindows;
+  // Caches of the gateway's hot path, correct when empty: every write to meta or tokens goes through this object and
+  // empties them (forgetCached).
+  private metaRow: MetaRow | null | undefined;
+  private settingsCache: WorkspaceSettings | undefined;
+  private readonly tokenCache = new Map<string, TokenEntry | null>();
 
   constructor(ctx: DurableObjectState, env: PlatformEnv) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     migrateSchema(ctx.storage, MIGRATIONS);
+    this.sessions = new SessionTable(ctx.storage);
+    this.rates = new RateWindows(ctx.storage);
   }
 
-  private meta(): { slug: string; account: string; created_at: number; rev: number; settings: string; timeout_ms: number | null; call_timeout_ms: number | null } | undefined {
-    return this.sql
-      .exec<{ slug: string; account: string; created_at: number; rev: number; settings: string; timeout_ms: number | null; call_timeout_ms: number | null }>("SELECT * FROM meta WHERE id = 1")
-      .toArray()[0];
+  private meta(): MetaRow | undefined {
+    if (this.metaRow === undefined) this.metaRow = this.sql.exec<MetaRow>("SELECT * FROM meta WHERE id = 1").toArray()[0] ?? null;
+    return this.metaRow ?? undefined;
+  }
+
+  private settings(meta: MetaRow): WorkspaceSettings {
+    return (this.settingsCache ??= JSON.parse(meta.settings) as WorkspaceSettings);
+  }
+
+  private forgetCached(): void {
+    this.metaRow = undefined;
+    this.settingsCache = undefined;
+    this.tokenCache.clear();
   }
 
   private bump(): number {
     this.sql.exec("UPDATE meta SET rev = rev + 1 WHERE id = 1");
+    this.forgetCached();
     return this.sql.exec<{ rev: number }>("SELECT rev FROM meta WHERE id = 1").one().rev;
   }
 
@@ -135,11 +175,14 @@ export class Workspace extends DurableObject<PlatformEnv> {
 
   /** Tells each session streaming from this workspace that its lists may read differently; forgets closed ones. */
   async notifyStreams(): Promise<void> {
-    const ns = this.env.GATEWAY_SESSION;
+    const slug = this.meta()?.slug;
+    if (!slug) return;
     await Promise.all(
-      this.streams().map(async (session) => {
-        const open = await ns.get(ns.idFromName(session)).membersChanged().catch(() => false);
-        if (!open) this.unwatch(session);
+      this.streams().map(async (sessionId) => {
+        const open = await sessionObject(this.env, slug, sessionId)
+          .membersChanged(sessionId)
+          .catch(() => false);
+        if (!open) this.unwatch(sessionId);
       }),
     );
   }
@@ -153,6 +196,7 @@ export class Workspace extends DurableObject<PlatformEnv> {
       if (existing) return existing.account === account;
       const full = WorkspaceSettingsSchema.parse(named(settings));
       this.sql.exec("INSERT INTO meta (id, slug, account, created_at, rev, settings) VALUES (1, ?, ?, ?, 1, ?)", slug, account, Date.now(), JSON.stringify(full));
+      this.forgetCached();
       return true;
     });
   }
@@ -176,7 +220,11 @@ export class Workspace extends DurableObject<PlatformEnv> {
 
   /** Deletes everything; the object is then as new (its tables made again, so the slug can be created anew). */
   async destroy(): Promise<void> {
+    this.rates.flush();
     await this.ctx.storage.deleteAll();
+    this.forgetCached();
+    this.sessions.clear();
+    this.rates.forget();
     migrateSchema(this.ctx.storage, MIGRATIONS);
   }
 
@@ -246,6 +294,7 @@ export class Workspace extends DurableObject<PlatformEnv> {
         );
       });
       this.sql.exec("UPDATE meta SET timeout_ms = ?, call_timeout_ms = ? WHERE id = 1", timeouts.timeoutMs ?? null, timeouts.callTimeoutMs ?? null);
+      this.forgetCached();
       const changed = before !== JSON.stringify(this.effectiveConfig());
       if (changed) this.membersChanged();
       return { rev: changed ? this.bump() : (this.meta()?.rev ?? 0), changed };
@@ -311,6 +360,7 @@ export class Workspace extends DurableObject<PlatformEnv> {
       token.expiresAt ?? null,
       token.tools ? JSON.stringify(token.tools) : null,
     );
+    this.tokenCache.clear();
     return { id: token.id, name: token.name, role: token.role, createdAt: now, expiresAt: token.expiresAt ?? null, lastUsedAt: null, revokedAt: null, tools: token.tools ?? null };
   }
 
@@ -318,7 +368,8 @@ export class Workspace extends DurableObject<PlatformEnv> {
   replaceTokens(tokens: { id: string; hash: string; name: string; role: WorkspaceRole }[]): void {
     this.ctx.storage.transactionSync(() => {
       this.sql.exec("DELETE FROM tokens");
-      this.sql.exec("DELETE FROM rate_windows");
+      this.rates.clear();
+      this.tokenCache.clear();
       for (const t of tokens) this.createToken(t);
     });
   }
@@ -342,36 +393,29 @@ export class Workspace extends DurableObject<PlatformEnv> {
   }
 
   revokeToken(id: string): boolean {
+    this.tokenCache.clear();
     return this.sql.exec("UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", Date.now(), id).rowsWritten > 0;
   }
 
   /**
    * The gateway's one call per request: the token's hash checked (revoked and expired refused at once), the
-   * request counted against the token's rate window, and the config when the caller's cached revision is stale.
+   * request counted against the token's rate window, the session it names looked up (or the one its initialize
+   * opens recorded), and the config when the caller's cached revision is stale. Served from memory but for a new
+   * session's insert: every gateway request of the workspace passes through here.
    */
-  gatewayAccess(tokenHash: string, knownRev: number, now = Date.now()): WorkspaceAccess {
+  gatewayAccess(tokenHash: string, knownRev: number, session: SessionAsk, now = Date.now()): WorkspaceAccess {
     const meta = this.meta();
     if (!meta) return { status: "no-workspace" };
-    const token = this.sql
-      .exec<{ id: string; name: string; role: WorkspaceRole; expires_at: number | null; revoked_at: number | null; tools: string | null; last_used_at: number | null }>(
-        "SELECT id, name, role, expires_at, revoked_at, tools, last_used_at FROM tokens WHERE hash = ?",
-        tokenHash,
-      )
-      .toArray()[0];
-    if (!token || token.revoked_at !== null) return { status: "bad-token" };
-    if (token.expires_at !== null && token.expires_at <= now) return { status: "expired" };
-    const settings = JSON.parse(meta.settings) as WorkspaceSettings;
-    const rate = this.countRequest(token.id, settings.rateLimitPerMinute, now);
+    const token = this.token(tokenHash);
+    if (!token || token.revokedAt !== null) return { status: "bad-token" };
+    if (token.expiresAt !== null && token.expiresAt <= now) return { status: "expired" };
+    const rate = this.rates.count(token.id, this.settings(meta).rateLimitPerMinute, now);
     if (rate.remaining < 0) return { status: "rate-limited", rate: { ...rate, remaining: 0 } };
-    if (token.last_used_at === null || now - token.last_used_at > LAST_USED_RESOLUTION_MS) this.sql.exec("UPDATE tokens SET last_used_at = ? WHERE id = ?", now, token.id);
-    const base = {
-      status: "ok" as const,
-      rev: meta.rev,
-      token: { id: token.id, name: token.name, role: token.role, tools: token.tools ? (JSON.parse(token.tools) as string[]) : null },
-      rate,
-    };
-    if (meta.rev === knownRev) return base;
-    return { ...base, ...this.effectiveConfig() };
+    if (token.lastUsedAt === null || now - token.lastUsedAt > LAST_USED_RESOLUTION_MS) {
+      token.lastUsedAt = now;
+      this.sql.exec("UPDATE tokens SET last_used_at = ? WHERE id = ?", now, token.id);
+    }
+    return this.granted(meta, knownRev, session, tokenHash, { id: token.id, name: token.name, role: token.role, tools: token.tools }, rate, now);
   }
 
   /**
@@ -380,50 +424,71 @@ export class Workspace extends DurableObject<PlatformEnv> {
    * workspace with the role it passes on (never admin): this workspace's switched-off tools and rate limit apply to
    * it like to any token (one budget per composing workspace, shared by all its tokens).
    */
-  composedAccess(composer: string, role: WorkspaceRole, knownRev: number, now = Date.now()): WorkspaceAccess {
+  composedAccess(composer: string, role: WorkspaceRole, knownRev: number, session: SessionAsk, now = Date.now()): WorkspaceAccess {
     const meta = this.meta();
     if (!meta) return { status: "no-workspace" };
-    const settings = JSON.parse(meta.settings) as WorkspaceSettings;
     const id = `workspace:${composer}`;
-    const rate = this.countRequest(id, settings.rateLimitPerMinute, now);
+    const rate = this.rates.count(id, this.settings(meta).rateLimitPerMinute, now);
     if (rate.remaining < 0) return { status: "rate-limited", rate: { ...rate, remaining: 0 } };
-    const base = {
-      status: "ok" as const,
-      rev: meta.rev,
-      token: { id, name: `workspace ${composer}`, role: role === "admin" ? ("developer" as const) : role, tools: null },
-      rate,
-    };
+    const principal = { id, name: `workspace ${composer}`, role: role === "admin" ? ("developer" as const) : role, tools: null };
+    return this.granted(meta, knownRev, session, id, principal, rate, now);
+  }
+
+  private granted(meta: MetaRow, knownRev: number, ask: SessionAsk, tokenHash: string, token: Extract<WorkspaceAccess, { status: "ok" }>["token"], rate: RateState, now: number): WorkspaceAccess {
+    let session: SessionRecord | null = null;
+    if ("open" in ask) {
+      if (ask.open.tokenHash !== tokenHash || !this.sessions.open({ ...ask.open, createdAt: now, lastSeen: now }, now)) return { status: "no-session" };
+      session = { ...ask.open, createdAt: now, lastSeen: now };
+    } else if ("id" in ask) {
+      session = this.sessions.get(ask.id, tokenHash, now);
+      if (!session) return { status: "no-session" };
+    }
+    const base = { status: "ok" as const, rev: meta.rev, token, rate, session };
     if (meta.rev === knownRev) return base;
     return { ...base, ...this.effectiveConfig() };
   }
 
-  /**
-   * A sliding minute per token, estimated from two one-minute counters (the current window, and the previous one
-   * weighted by how much of it the last 60 s still cover): O(1) per request whatever the limit, and never lets
-   * through twice the limit across a window boundary as a fixed window would. A refused request is not counted.
-   */
-  private countRequest(tokenId: string, limit: number, now: number): RateState {
-    const start = now - (now % RATE_WINDOW_MS);
-    const row = this.sql.exec<{ window_start: number; count: number; previous: number }>("SELECT window_start, count, previous FROM rate_windows WHERE token_id = ?", tokenId).toArray()[0];
-    let count = 0;
-    let previous = 0;
-    if (row?.window_start === start) ({ count, previous } = row);
-    else if (row?.window_start === start - RATE_WINDOW_MS) previous = row.count;
-    const weight = 1 - (now - start) / RATE_WINDOW_MS;
-    const used = Math.floor(previous * weight) + count;
-    // When it frees up: the current window's end if the previous one no longer counts, else sooner as it fades.
-    const resetAt = start + RATE_WINDOW_MS;
-    if (used >= limit) return { limit, remaining: -1, resetAt };
-    this.sql.exec(
-      "INSERT INTO rate_windows (token_id, window_start, count, previous) VALUES (?, ?, ?, ?) ON CONFLICT (token_id) DO UPDATE SET window_start = excluded.window_start, count = excluded.count, previous = excluded.previous",
-      tokenId,
-      start,
-      count + 1,
-      previous,
-    );
-    return { limit, remaining: limit - used - 1, resetAt };
+  /** The token by its hash, from memory after its first use (revocation and new tokens empty the cache). */
+  private token(hash: string): TokenEntry | null {
+    const cached = this.tokenCache.get(hash);
+    if (cached !== undefined) return cached;
+    const row = this.sql
+      .exec<{ id: string; name: string; role: WorkspaceRole; expires_at: number | null; revoked_at: number | null; tools: string | null; last_used_at: number | null }>(
+        "SELECT id, name, role, expires_at, revoked_at, tools, last_used_at FROM tokens WHERE hash = ?",
+        hash,
+      )
+      .toArray()[0];
+    const entry = row
+      ? { id: row.id, name: row.name, role: row.role, expiresAt: row.expires_at, revokedAt: row.revoked_at, tools: row.tools ? (JSON.parse(row.tools) as string[]) : null, lastUsedAt: row.last_used_at }
+      : null;
+    // Unknown hashes are not kept: a stream of made-up tokens must not grow the cache.
+    if (entry) this.tokenCache.set(hash, entry);
+    return entry;
   }
 
+  /** An admin-role member token of this workspace (live, unexpired): the API lets it manage the workspace. */
+  adminAccess(tokenHash: string, now = Date.now()): { account: string; tokenId: string; tokenName: string } | null {
+    const meta = this.meta();
+    const token = meta ? this.token(tokenHash) : null;
+    if (!meta || !token || token.revokedAt !== null || (token.expiresAt !== null && token.expiresAt <= now) || token.role !== "admin") return null;
+    return { account: meta.account, tokenId: token.id, tokenName: token.name };
+  }
+
+  // ── gateway sessions ─────────────────────────────────────────────────────────────────────────────────────────
+
+  /** A legacy session's late initialize: what its client said. */
+  updateSession(sessionId: string, patch: Pick<SessionRecord, "protocolVersion" | "clientInfo" | "clientCapabilities">): SessionRecord | null {
+    return this.sessions.update(sessionId, patch);
+  }
+
+  /** DELETE, a closed legacy stream: the session is gone for every later request. */
+  endSession(sessionId: string): boolean {
+    return this.sessions.end(sessionId);
+  }
+
+  sessionCount(): number {
+    return this.sessions.count();
+  }
 
   // ── call log ─────────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -431,7 +496,7 @@ export class Workspace extends DurableObject<PlatformEnv> {
     if (records.length === 0) return;
     const meta = this.meta();
     if (!meta) return;
-    const settings = JSON.parse(meta.settings) as WorkspaceSettings;
+    const settings = this.settings(meta);
     this.ctx.storage.transactionSync(() => {
       for (const r of records) {
         const args = settings.logArguments && r.arguments !== undefined ? r.arguments.slice(0, MAX_LOGGED_ARGUMENT_CHARS) : null;

@@ -31,8 +31,11 @@ function workspaceSlug(c: ApiContext): string {
 /** The workspace a route names, owned by the caller's account; anyone else's reads as "not found". */
 async function ownedWorkspace(c: ApiContext): Promise<string> {
   const slug = workspaceSlug(c);
+  const caller = callerOf(c);
+  // A workspace's admin token was checked against this very workspace (api/router.ts).
+  if (caller.workspace !== undefined && caller.workspace !== slug) throw new HttpError("forbidden", `this token manages workspace "${caller.workspace}" only`);
   const owner = await directory(c.env).workspaceOwner(slug);
-  if (owner !== callerOf(c).account) {
+  if (owner !== caller.account) {
     throw new HttpError("workspace_not_found", `no workspace "${slug}" in account "${callerOf(c).account}"; create it with \`aerostack workspace create ${slug}\``);
   }
   return slug;
@@ -108,6 +111,11 @@ export async function deleteWorkspace(c: ApiContext): Promise<{ ok: true }> {
  */
 async function checkMember(c: ApiContext, slug: string, member: Member): Promise<Member> {
   const account = callerOf(c).account;
+  // Projects and other workspaces of the account are the account's to share: an admin token would otherwise reach
+  // tools its workspace was never given.
+  if (callerOf(c).workspace !== undefined && member.kind !== "proxy") {
+    throw new HttpError("forbidden", `adding a ${member.kind} member needs the account's key (aerostack login); a workspace admin token adds proxied servers (--url)`);
+  }
   if (member.kind === "project") {
     const name = member.project;
     if (!MEMBER_SLUG_PATTERN.test(name)) throw new HttpError("invalid_member", `project ${JSON.stringify(name.slice(0, 64))} is not a project name`);

@@ -1,7 +1,7 @@
 /** Unit tests of the in-memory index and the filter compiler (plain TypeScript, run in Node). */
 import { describe, expect, it } from "vitest";
 import { compileFilter, parseMetadata, type Metadata } from "./filter";
-import { VectorMatrix } from "./matrix";
+import { VectorMatrix, rowVariableBytes } from "./matrix";
 import { vectorKernelWasm, type VectorKernel } from "./kernel-wasm";
 import { rng } from "./fixtures/random";
 
@@ -91,6 +91,29 @@ describe("VectorMatrix.search", () => {
         expect(b.rows.map((r) => simd.idAt(r))).toEqual(a.rows.map((r) => js.idAt(r)));
         expect(b.scores).toEqual(a.scores);
       }
+    }
+  });
+
+  it("bytesHeld counts the arrays held; bytesAfter predicts it for batches reserved under a budget, which fill most of it", () => {
+    const budget = 200_000;
+    for (const kernel of [null, newKernel()]) {
+      const m = new VectorMatrix(24, 16, kernel, VectorMatrix.rowsWithin(budget, 24, kernel !== null));
+      const next = rng(3);
+      const perRow = rowVariableBytes("id0000", 20);
+      for (let batch = 0; ; batch++) {
+        const predicted = m.bytesAfter(40, 40 * perRow, budget);
+        if (predicted > budget) break;
+        m.reserve(m.count + 40, 40 * perRow, budget);
+        for (let i = 0; i < 40; i++) {
+          const v = Float32Array.from({ length: 24 }, () => next());
+          m.put(`id${String(batch * 40 + i).padStart(4, "0")}`, v, 0, null, { k: "x".repeat(12) }, 20);
+        }
+        expect(m.bytesHeld).toBe(predicted);
+      }
+      expect(m.bytesHeld).toBeLessThanOrEqual(budget);
+      expect(m.bytesHeld).toBeGreaterThan(budget * 0.8); // 64 KiB WebAssembly pages are coarse at this tiny budget
+      m.delete("id0000");
+      expect(m.bytesHeld).toBeLessThan(m.bytesAfter(1, perRow, budget));
     }
   });
 

@@ -35,6 +35,15 @@ export interface SearchResult {
   scores: number[];
 }
 
+/**
+ * Estimated heap bytes of one row's variable-size parts: its id (a UTF-16 string, its slot in `ids` and its `rowOf`
+ * entry) and its parsed metadata (about 3 bytes of objects and strings per byte of JSON). Typed arrays are counted
+ * exactly (bytesHeld); these are the part a budget can only estimate, so the estimate errs high.
+ */
+export function rowVariableBytes(id: string, metadataJsonBytes: number): number {
+  return 2 * id.length + 64 + (metadataJsonBytes > 0 ? 3 * metadataJsonBytes + 32 : 0);
+}
+
 /** out[r - start] = dot(row r, q) for rows in [start, end) whose namespace is `want` (or any when want is ANY). */
 function dotBlock(data: Float32Array, q: Float32Array, d: number, stride: number, start: number, end: number, out: Float64Array, ns: Int32Array, want: number): void {
   const d8 = d - (d % 8);
@@ -211,6 +220,11 @@ export class VectorMatrix {
   private invNorms: Float64Array;
   /** Namespace code per row (NONE for no namespace). */
   private ns: Int32Array;
+  /** rowVariableBytes of each row, and their sum. */
+  private varBytes: Int32Array;
+  private variableBytes = 0;
+  /** The most rows the arrays may ever grow to (the owner's memory budget decides it). */
+  readonly maxRows: number;
   private readonly ids: string[] = [];
   private readonly metadata: Metadata[] = [];
   private readonly rowOf = new Map<string, number>();
@@ -222,17 +236,81 @@ export class VectorMatrix {
   private kernelQuery: Float32Array | null = null;
   private kernelScores: Float32Array | null = null;
 
-  /** `kernel`: an instance of the SIMD module (kernel-wasm.ts) whose memory this matrix may use alone. */
-  constructor(dims: number, capacity = 1024, kernel: VectorKernel | null = null) {
+  /**
+   * `kernel`: an instance of the SIMD module (kernel-wasm.ts) whose memory this matrix may use alone. `maxRows`: the
+   * arrays never grow past it, so their size is bounded by it (put() beyond it throws).
+   */
+  constructor(dims: number, capacity = 1024, kernel: VectorKernel | null = null, maxRows = 2 ** 30) {
     this.dims = dims;
     this.kernel = kernel;
+    this.maxRows = maxRows;
     this.stride = kernel ? Math.ceil(dims / 8) * 8 : dims;
-    this.capacity = Math.max(16, capacity);
+    this.capacity = Math.min(maxRows, Math.max(16, capacity));
     this.data = new Float32Array(0);
     this.norms = new Float64Array(this.capacity);
     this.invNorms = new Float64Array(this.capacity);
     this.ns = new Int32Array(this.capacity);
+    this.varBytes = new Int32Array(this.capacity);
     this.allocate(0);
+  }
+
+  /**
+   * Bytes this matrix holds: its typed arrays (the kernel's whole WebAssembly memory when it has one) counted exactly,
+   * plus the estimated size of ids and parsed metadata (rowVariableBytes).
+   */
+  get bytesHeld(): number {
+    const rows = this.kernel ? this.kernel.memory.buffer.byteLength : this.data.byteLength;
+    return rows + this.norms.byteLength + this.invNorms.byteLength + this.ns.byteLength + this.varBytes.byteLength + this.variableBytes;
+  }
+
+  /** The most rows whose arrays fit in `bytes` (before ids and metadata), for a matrix of `dims` with or without the kernel. */
+  static rowsWithin(bytes: number, dims: number, simd: boolean): number {
+    const stride = simd ? Math.ceil(dims / 8) * 8 : dims;
+    return Math.max(0, Math.floor((bytes - DATA_OFFSET - PAGE) / (24 + stride * 4 + (simd ? 4 : 0))));
+  }
+
+  /**
+   * bytesHeld after adding `rows` new rows whose variable parts total `variableBytes` (negative when replacements
+   * shrink), if the arrays then grow as reserve() grows them for `budget`. Infinity past maxRows.
+   */
+  bytesAfter(rows: number, variableBytes: number, budget = Infinity): number {
+    if (this.count + rows > this.maxRows) return Infinity;
+    const variable = this.variableBytes + variableBytes;
+    return this.arrayBytes(this.capacityFor(this.count + rows, variable, budget)) + variable;
+  }
+
+  /** Grows the arrays, before a batch of puts, to hold `rows` rows as bytesAfter() predicted for the same arguments. */
+  reserve(rows: number, variableBytes: number, budget = Infinity): void {
+    const capacity = this.capacityFor(rows, this.variableBytes + variableBytes, budget);
+    if (capacity > this.capacity) this.growTo(capacity);
+  }
+
+  /**
+   * Room for `rows` rows: the usual 1.5× steps, unless the step would take the bytes past `budget`, when it is exactly
+   * `rows` (the last rows a budget allows then cost a reallocation each, rather than a third of the budget unused).
+   */
+  private capacityFor(rows: number, variable: number, budget: number): number {
+    let capacity = this.capacity;
+    while (capacity < rows) capacity = this.nextCapacity(capacity);
+    return capacity > rows && this.arrayBytes(capacity) + variable > budget ? Math.max(this.capacity, rows) : capacity;
+  }
+
+  /** The extra variable bytes of putting (id, metadata of `metadataJsonBytes`) compared with what the row holds now. */
+  variableDelta(id: string, metadataJsonBytes: number): number {
+    const row = this.rowOf.get(id);
+    return rowVariableBytes(id, metadataJsonBytes) - (row === undefined ? 0 : this.varBytes[row]!);
+  }
+
+  private arrayBytes(capacity: number): number {
+    // norms, invNorms (8 + 8), ns and varBytes (4 + 4) per row; the rows themselves and (with the kernel) the query
+    // and per-row scores, in whole WebAssembly pages as memory.grow allocates them.
+    const perRow = 24 + (this.kernel ? 0 : this.stride * 4);
+    const kernelBytes = this.kernel ? Math.ceil((DATA_OFFSET + capacity * this.stride * 4 + capacity * 4) / PAGE) * PAGE : 0;
+    return capacity * perRow + kernelBytes;
+  }
+
+  private nextCapacity(capacity: number): number {
+    return Math.min(this.maxRows, Math.ceil(capacity * 1.5) + 16);
   }
 
   /** Whether queries use the SIMD kernel. */
@@ -244,11 +322,15 @@ export class VectorMatrix {
     return this.rowOf.has(id);
   }
 
-  /** Adds a vector or replaces the one with the same id. `values[offset … offset + dims)` are its values. */
-  put(id: string, values: Float32Array, offset: number, namespace: string | null, metadata: Metadata): void {
+  /**
+   * Adds a vector or replaces the one with the same id. `values[offset … offset + dims)` are its values;
+   * `metadataJsonBytes`, the length of the metadata's JSON, only feeds the byte accounting.
+   */
+  put(id: string, values: Float32Array, offset: number, namespace: string | null, metadata: Metadata, metadataJsonBytes = 0): void {
     let row = this.rowOf.get(id);
     if (row === undefined) {
       if (this.count >= this.capacity) this.grow();
+      this.varBytes[this.count] = 0;
       row = this.count++;
       this.ids[row] = id;
       this.rowOf.set(id, row);
@@ -260,6 +342,9 @@ export class VectorMatrix {
     this.invNorms[row] = n > 0 ? 1 / n : 0;
     this.ns[row] = namespace === null ? NONE : this.namespaceCode(namespace);
     this.metadata[row] = metadata;
+    const bytes = rowVariableBytes(id, metadataJsonBytes);
+    this.variableBytes += bytes - this.varBytes[row]!;
+    this.varBytes[row] = bytes;
   }
 
   /** Removes the vector with this id by moving the last row into its place. False when absent. */
@@ -268,6 +353,7 @@ export class VectorMatrix {
     if (row === undefined) return false;
     const last = this.count - 1;
     const s = this.stride;
+    this.variableBytes -= this.varBytes[row]!;
     if (row !== last) {
       const lastId = this.ids[last]!;
       // The whole stride, padding included (always zero), so padded rows stay zero-padded.
@@ -275,6 +361,7 @@ export class VectorMatrix {
       this.norms[row] = this.norms[last]!;
       this.invNorms[row] = this.invNorms[last]!;
       this.ns[row] = this.ns[last]!;
+      this.varBytes[row] = this.varBytes[last]!;
       this.ids[row] = lastId;
       this.metadata[row] = this.metadata[last]!;
       this.rowOf.set(lastId, row);
@@ -448,7 +535,11 @@ export class VectorMatrix {
   }
 
   private grow(): void {
-    const rows = Math.ceil(this.capacity * 1.5) + 16;
+    if (this.capacity >= this.maxRows) throw new RangeError(`the matrix is full: ${this.maxRows} rows at most`);
+    this.growTo(this.nextCapacity(this.capacity));
+  }
+
+  private growTo(rows: number): void {
     const grow = <T extends Float64Array | Int32Array>(array: T, make: (n: number) => T): T => {
       const next = make(rows);
       next.set(array.subarray(0, this.count));
@@ -457,6 +548,7 @@ export class VectorMatrix {
     this.norms = grow(this.norms, (n) => new Float64Array(n));
     this.invNorms = grow(this.invNorms, (n) => new Float64Array(n));
     this.ns = grow(this.ns, (n) => new Int32Array(n));
+    this.varBytes = grow(this.varBytes, (n) => new Int32Array(n));
     this.capacity = rows;
     this.allocate(this.count);
   }

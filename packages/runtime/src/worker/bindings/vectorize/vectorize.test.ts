@@ -6,60 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPlatform, type TestPlatform } from "../../../host/testing";
 import type { VectorizeSettings } from "../../../shared/protocol";
 import { rng } from "./fixtures/random";
-
-/**
- * User code that runs one call on a named binding per request. Arguments travel as JSON with tags for typed arrays
- * ({$f32}, {$f64}, {$u8}); results come back as JSON, plus whether `processingMs` was there (it is not enumerable).
- */
-const DRIVER = String.raw`
-function decodeArg(arg) {
-  if (Array.isArray(arg)) return arg.map(decodeArg);
-  if (arg && typeof arg === "object") {
-    if ("$f32" in arg) return Float32Array.from(arg.$f32);
-    if ("$f64" in arg) return Float64Array.from(arg.$f64);
-    if ("$u8" in arg) return Uint8Array.from(arg.$u8);
-    if ("$nan" in arg) return NaN;
-    if ("$inf" in arg) return arg.$inf * Infinity;
-    const out = {};
-    for (const [k, v] of Object.entries(arg)) out[k] = decodeArg(v);
-    return out;
-  }
-  return arg;
-}
-export default {
-  async fetch(request, env) {
-    const url = new URL(request.url);
-    try {
-      if (url.pathname === "/call") {
-        const input = await request.json();
-        const target = env[input.binding];
-        if (!target) return Response.json({ error: { name: "Missing", message: "env." + input.binding + " is not set" } });
-        const result = await target[input.method](...input.args.map(decodeArg));
-        const timed = result && typeof result === "object" && "processingMs" in result;
-        return Response.json({ result: result === undefined ? null : result, processingMs: timed ? result.processingMs : null });
-      }
-      if (url.pathname === "/keys") {
-        return Response.json({ result: Object.keys(env).sort(), types: Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v?.constructor?.name ?? typeof v])) });
-      }
-      return new Response("no route", { status: 404 });
-    } catch (err) {
-      return Response.json({ error: { name: err.name, message: err.message } });
-    }
-  },
-};
-`;
-
-type Outcome = { result?: unknown; processingMs?: number | null; error?: { name: string; message: string } };
-type Metric = "cosine" | "euclidean" | "dot-product";
-type Match = { id: string; score: number; values?: number[]; metadata?: Record<string, unknown>; namespace?: string };
-type Matches = { matches: Match[]; count: number };
+import { DRIVER, callBinding, randomVector as randomDriverVector, reference, type Matches, type Outcome } from "./fixtures/driver";
 
 const DIMS = 32;
 const N = 2000;
 
-function randomVector(next: () => number, dims = DIMS): number[] {
-  return Array.from({ length: dims }, () => next() * 2 - 1);
-}
+const randomVector = (next: () => number, dims = DIMS) => randomDriverVector(next, dims);
 
 interface Item {
   id: string;
@@ -83,24 +35,6 @@ function dataset(seed: number, count = N, dims = DIMS): Item[] {
   });
 }
 
-/** The brute-force reference: every vector scored in float64 from its float32 values, fully sorted. */
-function reference(items: Item[], query: number[], metric: Metric, topK: number, keep: (item: Item) => boolean = () => true): { id: string; score: number }[] {
-  const q = query.map(Math.fround);
-  const qNorm = Math.sqrt(q.reduce((s, x) => s + x * x, 0));
-  const scored = items.filter(keep).map((item) => {
-    const v = item.values.map(Math.fround);
-    let score: number;
-    if (metric === "euclidean") score = Math.sqrt(v.reduce((s, x, j) => s + (x - q[j]!) ** 2, 0));
-    else {
-      const dot = v.reduce((s, x, j) => s + x * q[j]!, 0);
-      score = metric === "dot-product" ? dot : dot / (Math.sqrt(v.reduce((s, x) => s + x * x, 0)) * qNorm);
-    }
-    return { id: item.id, score };
-  });
-  scored.sort((a, b) => (metric === "euclidean" ? a.score - b.score : b.score - a.score) || (a.id < b.id ? -1 : 1));
-  return scored.slice(0, topK);
-}
-
 let platform: TestPlatform;
 
 const REF_INDEXES: VectorizeSettings[] = [
@@ -113,11 +47,7 @@ const REF_INDEXES: VectorizeSettings[] = [
 ];
 const SMALL: VectorizeSettings[] = [{ binding: "VECTORIZE", index: "docs", dimensions: 4, metric: "cosine" }];
 
-async function call(project: string, binding: string, method: string, ...args: unknown[]): Promise<Outcome> {
-  const res = await platform.request(project, "/call", { method: "POST", body: JSON.stringify({ binding, method, args }) });
-  expect(res.status).toBe(200);
-  return (await res.json()) as Outcome;
-}
+const call = (project: string, binding: string, method: string, ...args: unknown[]): Promise<Outcome> => callBinding(platform, project, binding, method, args);
 
 async function ok<T = unknown>(project: string, binding: string, method: string, ...args: unknown[]): Promise<T> {
   const outcome = await call(project, binding, method, ...args);

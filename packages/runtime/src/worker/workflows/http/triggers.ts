@@ -105,7 +105,7 @@ async function serveSignedDecision(env: PlatformEnv, url: URL, name: string, run
 const FINISHED: readonly RunStatus[] = ["succeeded", "failed", "cancelled"];
 
 async function serveAgent(request: Request, env: PlatformEnv, name: string): Promise<Response> {
-  const caller = await authenticate(request, env, "account");
+  const caller = await authenticate(request, env, "account", {});
   const text = await readBodyText(request, MAX_HOOK_BODY_BYTES);
   let input: unknown = {};
   try {
