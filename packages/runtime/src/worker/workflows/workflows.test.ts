@@ -161,7 +161,7 @@ describe("workflows on the platform", () => {
     expect((trace.events as Json[]).filter((e) => e.node === "call").map((e) => e.kind)).toEqual(["attempt_started", "attempt_failed", "attempt_started", "attempt_failed", "attempt_started", "completed"]);
   });
 
-  it("runs code_block in a sandbox: JSON in and out; network, throws and unserializable results fail that node only", async () => {
+  it("runs code_block in a sandbox: JSON in and out; network, endless loops, throws, syntax errors and unserializable results fail that node only", async () => {
     const block = (id: string, code: string) => ({ id, type: "code_block", onError: "continue", config: { code, input: { n: "{{ trigger.input.n }}" }, cpuMs: 200 } });
     await deploy({
       name: "code",
@@ -169,22 +169,24 @@ describe("workflows on the platform", () => {
         trigger,
         block("double", "return { doubled: input.n * 2 };"),
         block("net", `await fetch("${fixtureUrl}/from-code"); return 1;`),
-        // An endless loop is not tried here: locally, workerd does not enforce a Worker Loader isolate's cpuMs, so
-        // `while (true) {}` would stall the whole runtime (Cloudflare enforces it). A throwing block stands in.
-        block("forever", 'throw new Error("refund service unreachable")'),
+        block("forever", "let i = 0; while (true) i++;"),
+        block("throws", 'throw new Error("refund service unreachable")'),
         block("weird", "return { f: 1n };"),
+        block("broken", "return {"),
         { id: "out", type: "end", config: { output: { double: "{{ nodes.double.output }}", net: "{{ nodes.net.output }}", forever: "{{ nodes.forever.output }}", weird: "{{ nodes.weird.output }}" } } },
       ],
-      edges: [edge("start", "double"), edge("double", "net"), edge("net", "forever"), edge("forever", "weird"), edge("weird", "out")],
+      edges: [edge("start", "double"), edge("double", "net"), edge("net", "forever"), edge("forever", "throws"), edge("throws", "weird"), edge("weird", "broken"), edge("broken", "out")],
     });
     const done = await settled((await start("code", { n: 21 })).id as string);
     expect(done).toMatchObject({ status: "succeeded", output: { double: { doubled: 42 }, net: null, forever: null, weird: null } });
     expect(seen.some((s) => s.path === "/from-code")).toBe(false);
     const failed = ((await api("GET", `/runs/${done.id as string}/trace`)).body.events as Json[]).filter((e) => e.kind === "failed");
-    expect(failed.map((e) => e.node)).toEqual(["net", "forever", "weird"]);
+    expect(failed.map((e) => e.node)).toEqual(["net", "forever", "throws", "weird", "broken"]);
     expect(failed[0]!.error).toMatch(/network|fetch|outbound/i);
-    expect(failed[1]!.error).toBe("code_block: refund service unreachable");
-    expect(failed[2]!.error).toMatch(/not JSON|BigInt/);
+    expect(failed[1]!.error).toMatch(/code_block: the code ran more than 5000000 loop iterations \(an endless loop\?\)/);
+    expect(failed[2]!.error).toBe("code_block: refund service unreachable");
+    expect(failed[3]!.error).toMatch(/not JSON|BigInt/);
+    expect(failed[4]!.error).toMatch(/^code_block: the code does not parse: Unexpected token \(line \d+, column \d+\)$/);
   });
 
   it("starts runs from a signed webhook once per delivery id, and refuses a bad signature", async () => {

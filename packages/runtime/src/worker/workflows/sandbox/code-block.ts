@@ -1,24 +1,29 @@
 /**
  * code_block's sandbox (ARCHITECTURE decision 5): the user's JavaScript runs in its own Worker Loader isolate with
- * `globalOutbound: null` (no fetch, no connect), no bindings, a CPU limit, and JSON in and out as strings, so nothing
- * but data crosses. The platform never evaluates the code itself (no eval, node:vm or Function()). Isolates are
+ * `globalOutbound: null` (no fetch, no connect), no bindings, a CPU limit, an iteration cap on every loop
+ * (loop-guard.ts: local workerd does not enforce the CPU limit), and JSON in and out as strings, so nothing but data
+ * crosses. The platform never evaluates the code itself (no eval, node:vm or Function()). Isolates are
  * keyed by the code's hash: a warm block costs one RPC.
  */
 import type { PlatformEnv } from "../../env";
 import { sha256Hex } from "../../../shared/sha256";
 import { WORKFLOW_LIMITS } from "../../../shared/workflows";
 import { NodeFailure } from "../nodes/types";
+import { guardLoops } from "./loop-guard";
 
 const MAIN = "block.js";
 
-/** The module around the user's function body; `__aerostackRun` is the only thing the platform calls. */
-function moduleSource(code: string): string {
+/** The module around the user's function body (loops guarded); `__aerostackRun` is the only thing the platform calls. */
+function moduleSource(guarded: { source: string; tick: string }): string {
+  const counter = /^let (\S+) = 0;/.exec(guarded.tick)![1];
   return `import { WorkerEntrypoint } from "cloudflare:workers";
+${guarded.tick}
 const __aerostackUser = async function (input) {
-${code}
+${guarded.source}
 };
 export class Block extends WorkerEntrypoint {
   async __aerostackRun(json) {
+    ${counter} = 0;
     const value = await __aerostackUser(JSON.parse(json));
     if (value === undefined) return "null";
     let out;
@@ -41,11 +46,13 @@ export async function runCodeBlock(env: PlatformEnv, code: string, input: unknow
   const json = JSON.stringify(input ?? null);
   if (json.length > WORKFLOW_LIMITS.maxCodeIoBytes) throw new NodeFailure(`code_block: the input is ${json.length} bytes of JSON, more than ${WORKFLOW_LIMITS.maxCodeIoBytes}`);
   const limit = Math.min(cpuMs, WORKFLOW_LIMITS.maxCodeCpuMs);
+  const guarded = guardLoops(code);
+  if (!guarded.ok) throw new NodeFailure(`code_block: ${guarded.error}`);
   const id = `workflow-code:${await sha256Hex(`${limit}\n${code}`)}`;
   const worker = env.LOADER.get(id, () => ({
     compatibilityDate: "2025-09-01",
     mainModule: MAIN,
-    modules: { [MAIN]: moduleSource(code) },
+    modules: { [MAIN]: moduleSource(guarded) },
     // No network at all: fetch() and connect() throw inside the block.
     globalOutbound: null,
     env: {},
