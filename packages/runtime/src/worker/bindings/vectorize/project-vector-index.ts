@@ -217,7 +217,7 @@ export class ProjectVectorIndex extends DurableObject<PlatformEnv> {
       );
       const mutationId = crypto.randomUUID();
       this.ctx.storage.transactionSync(() => {
-        for (const id of placed.keys()) this.sql.exec("DELETE FROM placement WHERE id = ?", id);
+        this.sql.exec("DELETE FROM placement WHERE id IN (SELECT value FROM json_each(?))", JSON.stringify([...placed.keys()]));
         this.recordMutation(mutationId);
       });
       const gone = wanted.filter((id) => removed.has(id));
@@ -347,11 +347,13 @@ export class ProjectVectorIndex extends DurableObject<PlatformEnv> {
   /** Records, before any shard write, that `rows` go to `shard` (and which of them move from another shard). */
   private assign(rows: WriteRow[], shard: number, moving: Map<string, number>): void {
     this.ctx.storage.transactionSync(() => {
-      for (const row of rows) {
-        this.sql.exec("INSERT INTO placement (id, shard) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET shard = excluded.shard", row.id, shard);
-        const from = moving.get(row.id);
-        if (from !== undefined) this.sql.exec("INSERT OR REPLACE INTO moves (id, from_shard, to_shard) VALUES (?, ?, ?)", row.id, from, shard);
-      }
+      // One statement for the batch: a statement per id cost about a tenth of an insert's time.
+      this.sql.exec(
+        "INSERT INTO placement (id, shard) SELECT value, ? FROM json_each(?) WHERE true ON CONFLICT (id) DO UPDATE SET shard = excluded.shard",
+        shard,
+        JSON.stringify(rows.map((row) => row.id)),
+      );
+      for (const [id, from] of moving) this.sql.exec("INSERT OR REPLACE INTO moves (id, from_shard, to_shard) VALUES (?, ?, ?)", id, from, shard);
     });
   }
 
@@ -492,6 +494,13 @@ function packRows(dims: number, values: Float32Array, rows: WriteRow[]): Vectori
   return { ids: rows.map((r) => r.id), values: packed, namespaces: rows.map((r) => r.namespace), metadata: rows.map((r) => r.metadataText) };
 }
 
+/** Whether values[from … to) are all finite: x − x is 0 for a finite x and NaN for ±Infinity and NaN. */
+function allFinite(values: Float32Array, from: number, to: number): boolean {
+  let acc = 0;
+  for (let j = from; j < to; j++) acc += values[j]! - values[j]!;
+  return acc === 0;
+}
+
 /** Checks a whole batch before anything is written (a batch applies whole or not at all); the last of duplicate ids wins. */
 function validateBatch(where: string, config: VectorizeBindingConfig, method: "insert" | "upsert", batch: VectorizeBatchWire): WriteRow[] {
   const d = config.dimensions;
@@ -509,10 +518,9 @@ function validateBatch(where: string, config: VectorizeBindingConfig, method: "i
     const id = checkId(where, batch.ids[i], `vector ${i} id`);
     const what = `vector ${i} (id ${JSON.stringify(id)})`;
     const offset = i * d;
-    for (let j = 0; j < d; j++) {
-      if (!Number.isFinite(batch.values[offset + j])) {
-        throw new RangeError(`${where}: ${what} has a non-finite value at position ${j}: ${batch.values[offset + j]}`);
-      }
+    if (!allFinite(batch.values, offset, offset + d)) {
+      const j = batch.values.subarray(offset, offset + d).findIndex((x) => !Number.isFinite(x));
+      throw new RangeError(`${where}: ${what} has a non-finite value at position ${j}: ${batch.values[offset + j]}`);
     }
     const rawNamespace = batch.namespaces?.[i] ?? null;
     const namespace = rawNamespace === null ? null : checkNamespace(where, rawNamespace, `${what} namespace`);

@@ -89,18 +89,24 @@ export class VectorShard extends DurableObject<PlatformEnv> {
       variable += delta;
       accepted.push(i);
     }
-    this.ctx.storage.transactionSync(() => {
-      for (const i of accepted) {
-        this.sql.exec(
-          `INSERT INTO vectors (id, namespace, vec, metadata) VALUES (?, ?, ?, ?)
-           ON CONFLICT (id) DO UPDATE SET namespace = excluded.namespace, vec = excluded.vec, metadata = excluded.metadata`,
-          batch.ids[i]!,
-          batch.namespaces[i] ?? null,
-          batch.values.slice(i * dims, (i + 1) * dims).buffer,
-          batch.metadata[i] ?? null,
-        );
-      }
-    });
+    if (accepted.length > 0) {
+      // One statement for the whole batch (a statement per row cost a third of an insert's time): the accepted rows'
+      // values as one BLOB cut with substr() (byte offsets on a BLOB), their ids, namespaces and metadata as JSON.
+      const whole = accepted.length === batch.ids.length;
+      const packed = whole ? batch.values : new Float32Array(accepted.length * dims);
+      if (!whole) accepted.forEach((i, k) => packed.set(batch.values.subarray(i * dims, (i + 1) * dims), k * dims));
+      const blob = packed.buffer.slice(packed.byteOffset, packed.byteOffset + packed.byteLength);
+      const rows = JSON.stringify(accepted.map((i) => [batch.ids[i], batch.namespaces[i] ?? null, batch.metadata[i] ?? null]));
+      this.sql.exec(
+        `INSERT INTO vectors (id, namespace, vec, metadata)
+         SELECT json_extract(r.value, '$[0]'), json_extract(r.value, '$[1]'), substr(?1, r.key * ?2 + 1, ?2), json_extract(r.value, '$[2]')
+         FROM json_each(?3) AS r WHERE true
+         ON CONFLICT (id) DO UPDATE SET namespace = excluded.namespace, vec = excluded.vec, metadata = excluded.metadata`,
+        blob,
+        dims * 4,
+        rows,
+      );
+    }
     // SQLite has it; now memory (never before: a failed transaction must leave memory as it was).
     matrix.reserve(matrix.count + newRows, variable, budget);
     for (const i of accepted) {
@@ -114,9 +120,7 @@ export class VectorShard extends DurableObject<PlatformEnv> {
   async remove(dims: number, budget: number, ids: string[]): Promise<{ removed: string[] } & ShardStats> {
     const matrix = this.open(dims, budget);
     const removed = ids.filter((id) => matrix.has(id));
-    this.ctx.storage.transactionSync(() => {
-      for (const id of removed) this.sql.exec("DELETE FROM vectors WHERE id = ?", id);
-    });
+    if (removed.length > 0) this.sql.exec("DELETE FROM vectors WHERE id IN (SELECT value FROM json_each(?))", JSON.stringify(removed));
     for (const id of removed) matrix.delete(id);
     return { removed, count: matrix.count, bytes: matrix.bytesHeld };
   }
