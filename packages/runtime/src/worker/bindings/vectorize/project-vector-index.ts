@@ -21,6 +21,7 @@ import {
   VECTORIZE_LIMITS,
   type VectorizeBatchWire,
   type VectorizeBindingConfig,
+  type VectorizeDistanceMetric,
   type VectorizeIndexInfo,
   type VectorizeMatchesWire,
   type VectorizeMatchWire,
@@ -111,6 +112,8 @@ function planQuery(where: string, options: VectorizeQueryWire | undefined): Quer
 export const DEFAULT_SHARD_BUDGET_BYTES = 64 * 1024 * 1024;
 /** The smallest budget the setting accepts: room for a few hundred small vectors, enough for tests to fill shards. */
 export const MIN_SHARD_BUDGET_BYTES = 256 * 1024;
+/** Indexes up to this many vectors are searched exactly (the issue's bar), unless AEROSTACK_VECTORIZE_EXACT_THRESHOLD lowers it. */
+export const DEFAULT_EXACT_THRESHOLD = 100_000;
 /** Vectors moved per step when an index written by an earlier version (vectors in this object) is split into shards. */
 const MIGRATE_BATCH = 500;
 
@@ -131,6 +134,8 @@ export class ProjectVectorIndex extends DurableObject<PlatformEnv> {
   private dimensions: number | null;
   /** Writes run one at a time (each spans several shard calls); queries do not wait for them. */
   private writing: Promise<unknown> = Promise.resolve();
+  /** "shard/metric" of the shards asked to partition since this start: a cache, correct when empty. */
+  private readonly partitioned = new Set<string>();
   /** Settles interrupted moves and migrates an index of the single-object layout, once per start. */
   private recovered: Promise<void> | null = null;
 
@@ -162,6 +167,9 @@ export class ProjectVectorIndex extends DurableObject<PlatformEnv> {
       shards: stats.length,
       memoryBudgetBytes: this.budget(),
       largestShardBytes: stats.reduce((n, s) => Math.max(n, s.bytes), 0),
+      mode: this.approximate() ? "partitioned" : "exact",
+      exactUpTo: this.exactThreshold(),
+      partitions: stats.reduce((n, s) => n + s.partitions, 0),
     };
   }
 
@@ -228,7 +236,16 @@ export class ProjectVectorIndex extends DurableObject<PlatformEnv> {
   /** Asks every shard for its top K and merges them; processingMs covers the whole fan-out. */
   private async run(config: VectorizeBindingConfig, vector: Float32Array, plan: QueryPlan): Promise<VectorizeMatchesWire> {
     const started = performance.now();
-    const search = { vector, metric: config.metric, topK: plan.topK, namespace: plan.namespace, filter: plan.filter, returnValues: plan.returnValues, returnMetadata: plan.returnMetadata };
+    const search = {
+      vector,
+      metric: config.metric,
+      topK: plan.topK,
+      namespace: plan.namespace,
+      filter: plan.filter,
+      returnValues: plan.returnValues,
+      returnMetadata: plan.returnMetadata,
+      approximate: this.approximate(),
+    };
     const lists = await Promise.all(this.shardNumbers().map((n) => this.shard(n).search(config.dimensions, this.budget(), search)));
     const matches = mergeMatches(lists as VectorizeMatchWire[][], config.metric, plan.topK);
     return { matches, count: matches.length, processingMs: performance.now() - started };
@@ -270,9 +287,10 @@ export class ProjectVectorIndex extends DurableObject<PlatformEnv> {
           );
         }
       }
-      await this.place(config.dimensions, batch.values, rows, placed);
+      await this.place(config.dimensions, batch.values, rows, placed, this.approximate() ? config.metric : null);
       const mutationId = crypto.randomUUID();
       this.recordMutation(mutationId);
+      if (this.approximate()) await this.partitionShards(config);
       return { mutationId, count: rows.length, ids };
     });
   }
@@ -282,7 +300,7 @@ export class ProjectVectorIndex extends DurableObject<PlatformEnv> {
    * (it would outgrow its budget) go to the next shard with room, a new one when none has; an id its old shard still
    * holds then moves, recorded in `moves` until it is deleted from the old shard.
    */
-  private async place(dims: number, values: Float32Array, rows: WriteRow[], placed: Map<string, number>): Promise<void> {
+  private async place(dims: number, values: Float32Array, rows: WriteRow[], placed: Map<string, number>, partition: VectorizeDistanceMetric | null): Promise<void> {
     const budget = this.budget();
     let pending = new Map<number, WriteRow[]>();
     const fresh = rows.filter((row) => !placed.has(row.id));
@@ -301,7 +319,7 @@ export class ProjectVectorIndex extends DurableObject<PlatformEnv> {
       const refused: WriteRow[] = [];
       await Promise.all(
         [...pending].map(async ([shard, group]) => {
-          const result = await this.shard(shard).put(dims, budget, packRows(dims, values, group));
+          const result = await this.shard(shard).put(dims, budget, packRows(dims, values, group), partition);
           this.saveStats(shard, result, result.refused.length > 0 ? true : null);
           for (const i of result.refused) refused.push(group[i]!);
           // Only a misconfigured budget gets here; without this check the loop would create shards forever.
@@ -327,6 +345,31 @@ export class ProjectVectorIndex extends DurableObject<PlatformEnv> {
       pending.set(target, refused);
     }
     if (movedFrom.size > 0) await this.finishMoves(dims, movedFrom);
+  }
+
+  /**
+   * Asks each shard, once per start and metric, to train its partitions (a shard does nothing when it has too few
+   * rows or current partitions; put() keeps a shard that grows partitioned). Runs when the index passes its exact
+   * threshold, so the write that crosses it pays for training the shards it did not write to.
+   */
+  private async partitionShards(config: VectorizeBindingConfig): Promise<void> {
+    const due = this.shardNumbers().filter((n) => !this.partitioned.has(`${n}/${config.metric}`));
+    await Promise.all(
+      due.map(async (n) => {
+        this.saveStats(n, await this.shard(n).partition(config.dimensions, this.budget(), config.metric), null);
+        this.partitioned.add(`${n}/${config.metric}`);
+      }),
+    );
+  }
+
+  /** Whether unfiltered queries may probe partitions: the index holds more vectors than its exact threshold. */
+  private approximate(): boolean {
+    return this.sql.exec<{ n: number | null }>("SELECT SUM(count) AS n FROM shards").one().n! > this.exactThreshold();
+  }
+
+  private exactThreshold(): number {
+    const set = Number(this.env.AEROSTACK_VECTORIZE_EXACT_THRESHOLD);
+    return Number.isInteger(set) && set >= 1 ? set : DEFAULT_EXACT_THRESHOLD;
   }
 
   /** Deletes moved ids from the shards they left, then forgets the moves. */
@@ -458,7 +501,7 @@ export class ProjectVectorIndex extends DurableObject<PlatformEnv> {
       const values = new Float32Array(batch.length * dims);
       batch.forEach((row, i) => values.set(new Float32Array(row.vec), i * dims));
       const rows = batch.map((row, i): WriteRow => ({ id: row.id, namespace: row.namespace, metadataText: row.metadata, offset: i * dims }));
-      await this.place(dims, values, rows, this.placements(rows.map((r) => r.id)));
+      await this.place(dims, values, rows, this.placements(rows.map((r) => r.id)), null);
       this.ctx.storage.transactionSync(() => {
         for (const row of batch) this.sql.exec("DELETE FROM vectors WHERE id = ?", row.id);
       });
