@@ -82,6 +82,8 @@ export interface VectorizeBindingConfig {
   index: string;
   dimensions: number;
   metric: VectorizeDistanceMetric;
+  /** `exact = true` in aerostack.toml: never probe partitions, scan every vector. */
+  exact?: boolean;
 }
 
 /** A batch of vectors packed for RPC: `values` holds `ids.length × dimensions` floats, row after row. */

@@ -2,8 +2,8 @@
  * VECTORIZE past its exact threshold (lowered to 2,000 here, with 256 KiB shards of 16-dimension vectors, so a few
  * thousand vectors reach it in seconds): unfiltered queries probe each shard's partitions (ivf.ts), and their
  * recall@10 against a brute-force reference is measured and held to a floor on clustered data for every metric;
- * below the threshold results stay exact; filtered and namespaced queries stay exact however rare their matches;
- * deletes, upserts and a restart keep partitions and results.
+ * below the threshold, and with exact = true, results stay exact; filtered and namespaced queries stay exact however
+ * rare their matches; deletes, upserts and a restart keep partitions and results.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -53,6 +53,7 @@ const METRICS: Metric[] = ["cosine", "euclidean", "dot-product"];
 const INDEXES: VectorizeSettings[] = [
   ...METRICS.map((metric, m) => ({ binding: `BIG${m}`, index: `big-${metric}`, dimensions: DIMS, metric })),
   { binding: "SMALL", index: "small", dimensions: DIMS, metric: "cosine" },
+  { binding: "EXACT", index: "exact", dimensions: DIMS, metric: "cosine", exact: true },
 ];
 
 let platform: TestPlatform;
@@ -122,6 +123,9 @@ beforeAll(async () => {
   const small = dataset(99, THRESHOLD - 500, "s");
   data.set("SMALL", small);
   await write("SMALL", "insert", small);
+  const exact = dataset(98, THRESHOLD + 1000, "e");
+  data.set("EXACT", exact);
+  await write("EXACT", "insert", exact);
 }, 180_000);
 afterAll(async () => {
   await platform?.dispose();
@@ -134,6 +138,15 @@ describe("VECTORIZE past its exact threshold", () => {
     expect(await ok<Info>("SMALL", "describe")).toMatchObject({ vectorCount: items.length, mode: "exact", exactUpTo: THRESHOLD, partitions: 0 });
     for (const query of queries(items, 5, 10)) {
       const got = await ok<Matches>("SMALL", "query", query, { topK: 10 });
+      expect(got.matches.map((m) => m.id)).toEqual(reference(items, query, "cosine", 10).map((m) => m.id));
+    }
+  });
+
+  it("an index with exact = true stays exact past the threshold", async () => {
+    const items = data.get("EXACT")!;
+    expect(await ok<Info>("EXACT", "describe")).toMatchObject({ vectorCount: items.length, mode: "exact", partitions: 0 });
+    for (const query of queries(items, 6, 10)) {
+      const got = await ok<Matches>("EXACT", "query", query, { topK: 10 });
       expect(got.matches.map((m) => m.id)).toEqual(reference(items, query, "cosine", 10).map((m) => m.id));
     }
   });

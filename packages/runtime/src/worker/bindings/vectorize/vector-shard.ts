@@ -4,6 +4,9 @@
  * in memory as one VectorMatrix (loaded on first use, updated after every committed write), so a search is one
  * in-memory scan. The shard never holds more than the memory budget the router gives it: a write that would grow it
  * past the budget is refused row by row (before anything is written), and the router places those rows elsewhere.
+ * Once its index passes the exact threshold the shard also keeps IVF partitions of its rows (ivf.ts): centroids in
+ * its SQLite, each row's partition in its row, both written in the same transactions as the rows, and memory for them
+ * reserved out of the budget; they are derived data (a shard without them scans whole, and retrains as it grows).
  * Input comes from the router, which has validated it; nothing here is reachable from user code.
  */
 import { DurableObject } from "cloudflare:workers";
