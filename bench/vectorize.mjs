@@ -86,6 +86,28 @@ const pct = (xs, p) => {
 };
 const two = (x) => (x == null ? null : Math.round(x * 100) / 100);
 
+/** The quantiles a summarised side keeps of its samples, in this order (samplesMs then holds one value per name). */
+const QUANTILES = ["min", "p5", "p25", "p50", "p75", "p95", "p99", "max"];
+
+/**
+ * A row's sides with their raw samples replaced by a summary: samplesMs holds the QUANTILES of the samples (two
+ * decimals: usearch answers in fractions of a millisecond), details is emptied, and samplesCount and samplesAre say
+ * what samplesMs now means. medianMs and maxMs, computed by row() from every sample, are kept. 1,000 query timings per
+ * size would otherwise add thousands of lines to bench/results/latest.json on every run.
+ */
+function summarized(result, raw) {
+  for (const [tool, xs] of Object.entries(raw)) {
+    const side = result[tool];
+    // A few samples (usearch's one build time) are already as short as their summary.
+    if (!side || !Array.isArray(side.samplesMs) || xs.length <= QUANTILES.length) continue;
+    side.samplesMs = QUANTILES.map((q) => two(q === "min" ? Math.min(...xs) : q === "max" ? Math.max(...xs) : pct(xs, Number(q.slice(1)))));
+    side.details = [];
+    side.samplesCount = xs.length;
+    side.samplesAre = `quantiles ${QUANTILES.join("/")} of ${xs.length} samples`;
+  }
+  return result;
+}
+
 /** Sizes to measure, from AEROSTACK_BENCH_VECTORS ("<count>x<dims>,…"). */
 function sizes() {
   const spec = process.env.AEROSTACK_BENCH_VECTORS ?? "100000x384,1000000x96";
@@ -229,7 +251,7 @@ export async function runVectorizeBench(ctx, { aerostack, row, forTool, log, tem
     const aP50 = ok ? pct(a.e2e, 50) : null;
     const uP50 = atGoal ? pct(atGoal.ms, 50) : null;
     const queryRatio = aP50 != null && uP50 ? two(aP50 / uP50) : null;
-    rows.push({
+    rows.push(summarized({
       ...row(
         `vectorize ${label} query (vs usearch)`,
         `ms per top-${TOP_K} cosine query, ${QUERIES} queries over ${size.count} clustered vectors of ${size.dims} dims: aerostack = the user function's await on env.VECTORIZE.query (exact, all shards); the wrangler column is usearch ${USEARCH.sweep.join("/")} search expansion swept, shown at the first reaching recall@10 ≥ ${RECALL_GOAL}`,
@@ -241,8 +263,8 @@ export async function runVectorizeBench(ctx, { aerostack, row, forTool, log, tem
       ),
       ...(queryRatio === null ? {} : { ratio: queryRatio, goalMet: queryRatio <= 2 }),
       p50Ms: { aerostack: two(aP50), usearch: two(uP50) },
-    });
-    rows.push({
+    }, { aerostack: ok ? a.e2e : [], wrangler: atGoal?.ms ?? [] }));
+    rows.push(summarized({
       ...row(
         `vectorize ${label} insert (per 1000, vs usearch build)`,
         `ms per insert() of ${BATCH} vectors from the user function while filling 0 → ${size.count}; the wrangler column is usearch's graph build (all cores) per ${BATCH} vectors`,
@@ -252,7 +274,7 @@ export async function runVectorizeBench(ctx, { aerostack, row, forTool, log, tem
         ),
         { goalRatio: 2 },
       ),
-    });
+    }, { aerostack: ok ? a.inserts : [] }));
     rows.push({
       ...row(
         `vectorize ${label} cold first query`,

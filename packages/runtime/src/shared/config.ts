@@ -84,6 +84,8 @@ const vectorizeTable = z
       index: z.string(indexSlug).regex(SLUG_PATTERN, indexSlug),
       dimensions: int(1, 1536),
       metric: z.enum(VECTORIZE_METRICS, expected('one of "cosine", "euclidean", "dot-product"')),
+      /** Scan every vector at any size (no partitions past the exact threshold): slower queries, recall 1.0. */
+      exact: z.boolean(expected("true or false")).optional(),
     },
     expected("a table ([[vectorize]])"),
   )

@@ -26,6 +26,8 @@ export const VectorizeSettingsSchema = z.object({
   index: ProjectIdSchema,
   dimensions: z.int().check(z.gte(1), z.lte(1536)),
   metric: z.enum(["cosine", "euclidean", "dot-product"]),
+  /** `exact = true`: every query scans every vector, however large the index. */
+  exact: z.optional(z.boolean()),
 });
 export type VectorizeSettings = z.output<typeof VectorizeSettingsSchema>;
 

@@ -57,6 +57,8 @@ export interface PlatformEnv {
   AEROSTACK_CACHE_MIN_TTL?: string;
   /** VECTORIZE: one shard's memory budget in bytes (default 64 MiB); tests lower it to fill several shards quickly. */
   AEROSTACK_VECTORIZE_SHARD_BYTES?: string;
+  /** VECTORIZE: vectors up to which an index is searched exactly (default 100,000); tests lower it. */
+  AEROSTACK_VECTORIZE_EXACT_THRESHOLD?: string;
   /** "dev" shows stack traces on error pages; "platform" does not. */
   AEROSTACK_MODE?: "dev" | "platform";
   /** workerd network service reaching public addresses only (resolved address checked at connect); absent on Cloudflare. */

@@ -93,6 +93,7 @@ export const PLATFORM_MANIFEST = {
     { name: "AEROSTACK_BASE_DOMAIN", required: false, description: "projects answer at <project>[--<env>].<account>.<base-domain> (default localhost)" },
     { name: "AEROSTACK_CACHE_MIN_TTL", required: false, description: "CACHE's shortest expirationTtl in seconds (default 60, as Workers KV); lowered only by tests of expiry" },
     { name: "AEROSTACK_VECTORIZE_SHARD_BYTES", required: false, description: "VECTORIZE: memory budget of one index shard in bytes, 256 KiB to 64 MiB (default 64 MiB)" },
+    { name: "AEROSTACK_VECTORIZE_EXACT_THRESHOLD", required: false, description: "VECTORIZE: vectors up to which an index is searched exactly (default 100000); above it unfiltered queries probe partitions" },
   ],
   secrets: [
     { name: "AEROSTACK_MASTER_KEY", required: true, description: "64 hex characters (AES-256) sealing secrets at rest; `openssl rand -hex 32`" },

@@ -51,11 +51,12 @@ binding = "PLACES"
 index = "places"
 dimensions = 2
 metric = "euclidean"
+exact = true
 `);
     const expected = [
       { binding: "VECTORIZE", index: "docs", dimensions: 384, metric: "cosine" },
       { binding: "IMAGES", index: "images", dimensions: 1536, metric: "dot-product" },
-      { binding: "PLACES", index: "places", dimensions: 2, metric: "euclidean" },
+      { binding: "PLACES", index: "places", dimensions: 2, metric: "euclidean", exact: true },
     ];
     expect(config.vectorize).toEqual(expected);
     const settings = deploymentSettings(config);
@@ -76,6 +77,7 @@ metric = "euclidean"
     expectError('[[vectorize]]\nindex = "docs"\ndimensions = 0\nmetric = "cosine"\n', "vectorize[0].dimensions: expected an integer from 1 to 1536, got 0");
     expectError('[[vectorize]]\nindex = "docs"\ndimensions = 1537\nmetric = "cosine"\n', "vectorize[0].dimensions: expected an integer from 1 to 1536, got 1537");
     expectError('[[vectorize]]\nindex = "docs"\ndimensions = 3.5\nmetric = "cosine"\n', "vectorize[0].dimensions: expected an integer from 1 to 1536, got 3.5");
+    expectError('[[vectorize]]\nindex = "docs"\ndimensions = 3\nmetric = "cosine"\nexact = "yes"\n', 'vectorize[0].exact: expected true or false, got "yes"');
     expectError('[[vectorize]]\nindex = "docs"\ndimensions = 3\nmetric = "l2"\n', 'vectorize[0].metric: expected one of "cosine", "euclidean", "dot-product", got "l2"');
     expectError('[[vectorize]]\nindex = "My_Docs"\ndimensions = 3\nmetric = "cosine"\n', 'vectorize[0].index: expected an index name: lowercase letters, digits and dashes');
     expectError(table('binding = "1BAD"'), "vectorize[0].binding: expected a name of letters, digits and underscores, not starting with a digit");

@@ -76,6 +76,11 @@ export interface PlatformOptions {
    * spread a small index over several shards.
    */
   vectorizeShardBytes?: number;
+  /**
+   * VECTORIZE: the vector count up to which an index is searched exactly (default 100,000); above it unfiltered
+   * queries probe partitions. Tests lower it to reach the partitioned mode with a few thousand vectors.
+   */
+  vectorizeExactThreshold?: number;
 }
 
 export interface Platform {
@@ -121,6 +126,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       ...(options.baseDomain ? { AEROSTACK_BASE_DOMAIN: options.baseDomain } : {}),
       ...(options.cacheMinTtlSeconds !== undefined ? { AEROSTACK_CACHE_MIN_TTL: String(options.cacheMinTtlSeconds) } : {}),
       ...(options.vectorizeShardBytes !== undefined ? { AEROSTACK_VECTORIZE_SHARD_BYTES: String(options.vectorizeShardBytes) } : {}),
+      ...(options.vectorizeExactThreshold !== undefined ? { AEROSTACK_VECTORIZE_EXACT_THRESHOLD: String(options.vectorizeExactThreshold) } : {}),
     } satisfies Partial<Record<PlatformVarName, string>>,
     // Nothing reaches the network on our behalf: no cf object fetch, no update checks.
     cf: false,

@@ -17,7 +17,7 @@ export function deploymentSettings(config: ProjectConfig): DeploymentSettings {
       maxBatchSize: config.queue.max_batch_size,
       retryDelaySeconds: config.queue.retry_delay,
     },
-    vectorize: (config.vectorize ?? []).map(({ binding, index, dimensions, metric }) => ({ binding, index, dimensions, metric })),
+    vectorize: (config.vectorize ?? []).map(({ binding, index, dimensions, metric, exact }) => ({ binding, index, dimensions, metric, ...(exact ? { exact } : {}) })),
     // Only when [ai] is written: projects without it keep their settings (and version hashes) unchanged.
     ...(config.ai ? { ai: aiSettings(config.ai) } : {}),
   };

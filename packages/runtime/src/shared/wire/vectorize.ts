@@ -47,6 +47,16 @@ export interface VectorizeIndexInfo {
   memoryBudgetBytes: number;
   /** Aerostack only: the memory the largest shard holds now (0 for shards not loaded since a restart). */
   largestShardBytes: number;
+  /**
+   * Aerostack only: how unfiltered queries are answered. "exact" scans every vector (always so up to exactUpTo
+   * vectors); "partitioned" probes the nearest partitions of each shard and ranks their vectors exactly (filtered and
+   * namespaced queries are always exact).
+   */
+  mode: "exact" | "partitioned";
+  /** Aerostack only: the vector count up to which the index is searched exactly. */
+  exactUpTo: number;
+  /** Aerostack only: partitions over all shards (0 while none is trained). */
+  partitions: number;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -72,6 +82,8 @@ export interface VectorizeBindingConfig {
   index: string;
   dimensions: number;
   metric: VectorizeDistanceMetric;
+  /** `exact = true` in aerostack.toml: never probe partitions, scan every vector. */
+  exact?: boolean;
 }
 
 /** A batch of vectors packed for RPC: `values` holds `ids.length × dimensions` floats, row after row. */

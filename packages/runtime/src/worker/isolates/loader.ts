@@ -88,9 +88,10 @@ export function loadIsolate(
 function vectorizeEnv(scoped: BindingExports, project: string, indexes: VectorizeSettings[] | undefined): Record<string, unknown> {
   const env: Record<string, unknown> = {};
   const vectorize: Record<string, VectorizeBindingConfig> = {};
-  for (const { binding, index, dimensions, metric } of indexes ?? []) {
-    env[binding] = scoped.ScopedVectorize({ props: { project, binding, index, dimensions, metric } });
-    vectorize[binding] = { binding, index, dimensions, metric };
+  for (const { binding, index, dimensions, metric, exact } of indexes ?? []) {
+    const config: VectorizeBindingConfig = { binding, index, dimensions, metric, ...(exact ? { exact } : {}) };
+    env[binding] = scoped.ScopedVectorize({ props: { project, ...config } });
+    vectorize[binding] = config;
   }
   return { ...env, __AEROSTACK_BINDINGS: { vectorize } };
 }

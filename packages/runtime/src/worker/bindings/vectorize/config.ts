@@ -16,6 +16,7 @@ export function checkConfig(config: VectorizeBindingConfig, method: string): voi
     Number.isInteger(config.dimensions) &&
     config.dimensions >= 1 &&
     config.dimensions <= VECTORIZE_LIMITS.maxDimensions &&
-    METRICS.includes(config.metric);
+    METRICS.includes(config.metric) &&
+    (config.exact === undefined || typeof config.exact === "boolean");
   if (!ok) throw new Error(`VECTORIZE.${method}: this binding was created without a valid index config`);
 }

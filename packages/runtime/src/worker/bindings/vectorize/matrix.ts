@@ -29,6 +29,10 @@ const PAGE = 65536;
 /** Unit roundoff of float32 and float64, for the kernel's error bound. */
 const U32 = 2 ** -24;
 const U64 = 2 ** -53;
+/** Bytes of the fixed-size per-row arrays: norms, invNorms (float64), ns, part, varBytes (int32). */
+const PER_ROW = 28;
+/** The partition of a row no partitioning has placed yet (always scanned by a probed search). */
+export const UNASSIGNED = -1;
 
 export interface SearchResult {
   rows: number[];
@@ -220,6 +224,8 @@ export class VectorMatrix {
   private invNorms: Float64Array;
   /** Namespace code per row (NONE for no namespace). */
   private ns: Int32Array;
+  /** The partition (ivf.ts) each row is assigned to, or UNASSIGNED. */
+  private part: Int32Array;
   /** rowVariableBytes of each row, and their sum. */
   private varBytes: Int32Array;
   private variableBytes = 0;
@@ -250,6 +256,7 @@ export class VectorMatrix {
     this.norms = new Float64Array(this.capacity);
     this.invNorms = new Float64Array(this.capacity);
     this.ns = new Int32Array(this.capacity);
+    this.part = new Int32Array(this.capacity);
     this.varBytes = new Int32Array(this.capacity);
     this.allocate(0);
   }
@@ -260,13 +267,13 @@ export class VectorMatrix {
    */
   get bytesHeld(): number {
     const rows = this.kernel ? this.kernel.memory.buffer.byteLength : this.data.byteLength;
-    return rows + this.norms.byteLength + this.invNorms.byteLength + this.ns.byteLength + this.varBytes.byteLength + this.variableBytes;
+    return rows + this.norms.byteLength + this.invNorms.byteLength + this.ns.byteLength + this.part.byteLength + this.varBytes.byteLength + this.variableBytes;
   }
 
   /** The most rows whose arrays fit in `bytes` (before ids and metadata), for a matrix of `dims` with or without the kernel. */
   static rowsWithin(bytes: number, dims: number, simd: boolean): number {
     const stride = simd ? Math.ceil(dims / 8) * 8 : dims;
-    return Math.max(0, Math.floor((bytes - DATA_OFFSET - PAGE) / (24 + stride * 4 + (simd ? 4 : 0))));
+    return Math.max(0, Math.floor((bytes - DATA_OFFSET - PAGE) / (PER_ROW + stride * 4 + (simd ? 4 : 0))));
   }
 
   /**
@@ -302,9 +309,9 @@ export class VectorMatrix {
   }
 
   private arrayBytes(capacity: number): number {
-    // norms, invNorms (8 + 8), ns and varBytes (4 + 4) per row; the rows themselves and (with the kernel) the query
-    // and per-row scores, in whole WebAssembly pages as memory.grow allocates them.
-    const perRow = 24 + (this.kernel ? 0 : this.stride * 4);
+    // norms, invNorms (8 + 8), ns, part and varBytes (4 + 4 + 4) per row; the rows themselves and (with the kernel)
+    // the query and per-row scores, in whole WebAssembly pages as memory.grow allocates them.
+    const perRow = PER_ROW + (this.kernel ? 0 : this.stride * 4);
     const kernelBytes = this.kernel ? Math.ceil((DATA_OFFSET + capacity * this.stride * 4 + capacity * 4) / PAGE) * PAGE : 0;
     return capacity * perRow + kernelBytes;
   }
@@ -326,7 +333,7 @@ export class VectorMatrix {
    * Adds a vector or replaces the one with the same id. `values[offset … offset + dims)` are its values;
    * `metadataJsonBytes`, the length of the metadata's JSON, only feeds the byte accounting.
    */
-  put(id: string, values: Float32Array, offset: number, namespace: string | null, metadata: Metadata, metadataJsonBytes = 0): void {
+  put(id: string, values: Float32Array, offset: number, namespace: string | null, metadata: Metadata, metadataJsonBytes = 0, part = UNASSIGNED): void {
     let row = this.rowOf.get(id);
     if (row === undefined) {
       if (this.count >= this.capacity) this.grow();
@@ -341,6 +348,7 @@ export class VectorMatrix {
     this.norms[row] = n;
     this.invNorms[row] = n > 0 ? 1 / n : 0;
     this.ns[row] = namespace === null ? NONE : this.namespaceCode(namespace);
+    this.part[row] = part;
     this.metadata[row] = metadata;
     const bytes = rowVariableBytes(id, metadataJsonBytes);
     this.variableBytes += bytes - this.varBytes[row]!;
@@ -361,6 +369,7 @@ export class VectorMatrix {
       this.norms[row] = this.norms[last]!;
       this.invNorms[row] = this.invNorms[last]!;
       this.ns[row] = this.ns[last]!;
+      this.part[row] = this.part[last]!;
       this.varBytes[row] = this.varBytes[last]!;
       this.ids[row] = lastId;
       this.metadata[row] = this.metadata[last]!;
@@ -390,6 +399,20 @@ export class VectorMatrix {
     return code === NONE ? undefined : this.nsNames[code];
   }
 
+  partAt(row: number): number {
+    return this.part[row]!;
+  }
+
+  setPart(row: number, part: number): void {
+    this.part[row] = part;
+  }
+
+  /** Row `row`'s values without a copy: valid only until the next put (the arrays may move as they grow). */
+  view(row: number): Float32Array {
+    const start = row * this.stride;
+    return this.data.subarray(start, start + this.dims);
+  }
+
   /** A copy of row `row`'s values. */
   valuesAt(row: number): Float32Array {
     const start = row * this.stride;
@@ -411,6 +434,31 @@ export class VectorMatrix {
     const top = new TopK(k, this.ids);
     if (this.kernel) this.scanWithKernel(query, metric, want, predicate ?? null, top);
     else this.scanInJs(query, metric, want, predicate ?? null, top);
+    return this.results(query, metric, top);
+  }
+
+  /**
+   * The `k` best rows among those in a partition `probe` marks (and those not yet in any), scored exactly in float64:
+   * the same ranking as search() restricted to those rows. No namespace or filter: those queries scan every row.
+   */
+  searchProbed(query: Float32Array, metric: VectorizeDistanceMetric, k: number, probe: Uint8Array): SearchResult {
+    const top = new TopK(k, this.ids);
+    const { part, invNorms, scratch } = this;
+    const euclidean = metric === "euclidean";
+    const cosine = metric === "cosine";
+    for (let r = 0; r < this.count; r++) {
+      const p = part[r]!;
+      if (p !== UNASSIGNED && probe[p] !== 1) continue;
+      this.exactBlock(query, euclidean, r, r + 1, ANY);
+      const raw = scratch[0]!;
+      const key = euclidean ? -raw : cosine ? raw * invNorms[r]! : raw;
+      if (top.accepts(key, r)) top.push(key, r);
+    }
+    return this.results(query, metric, top);
+  }
+
+  /** The heap's rows best first, with scores as the API reports them. */
+  private results(query: Float32Array, metric: VectorizeDistanceMetric, top: TopK): SearchResult {
     const euclidean = metric === "euclidean";
     const cosine = metric === "cosine";
     const qNorm = cosine ? norm(query, 0, this.dims) : 1;
@@ -548,6 +596,7 @@ export class VectorMatrix {
     this.norms = grow(this.norms, (n) => new Float64Array(n));
     this.invNorms = grow(this.invNorms, (n) => new Float64Array(n));
     this.ns = grow(this.ns, (n) => new Int32Array(n));
+    this.part = grow(this.part, (n) => new Int32Array(n));
     this.varBytes = grow(this.varBytes, (n) => new Int32Array(n));
     this.capacity = rows;
     this.allocate(this.count);

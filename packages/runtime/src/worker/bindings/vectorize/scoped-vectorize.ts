@@ -25,7 +25,13 @@ export type VectorizeProps = ProjectProps & VectorizeBindingConfig;
 function target(env: PlatformEnv, props: VectorizeProps, method: string): { index: DurableObjectStub<ProjectVectorIndex>; config: VectorizeBindingConfig } {
   // Fail closed if the dispatcher ever passed something other than a tenant id and a valid index config.
   if (!TenantIdSchema.safeParse(props?.project).success) throw new Error(`VECTORIZE.${method}: this binding was created without a valid project`);
-  const config: VectorizeBindingConfig = { binding: props.binding, index: props.index, dimensions: props.dimensions, metric: props.metric };
+  const config: VectorizeBindingConfig = {
+    binding: props.binding,
+    index: props.index,
+    dimensions: props.dimensions,
+    metric: props.metric,
+    ...(props.exact === undefined ? {} : { exact: props.exact }),
+  };
   checkConfig(config, method);
   const namespace = env.PROJECT_VECTORIZE;
   // Tenant ids and index names never contain "/", so the pair names exactly one object.

@@ -4,13 +4,17 @@
  * in memory as one VectorMatrix (loaded on first use, updated after every committed write), so a search is one
  * in-memory scan. The shard never holds more than the memory budget the router gives it: a write that would grow it
  * past the budget is refused row by row (before anything is written), and the router places those rows elsewhere.
+ * Once its index passes the exact threshold the shard also keeps IVF partitions of its rows (ivf.ts): centroids in
+ * its SQLite, each row's partition in its row, both written in the same transactions as the rows, and memory for them
+ * reserved out of the budget; they are derived data (a shard without them scans whole, and retrains as it grows).
  * Input comes from the router, which has validated it; nothing here is reachable from user code.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { PlatformEnv } from "../../env";
 import type { VectorizeBatchWire, VectorizeDistanceMetric, VectorizeMatchWire, VectorizeVectorMetadata, VectorizeVectorWire } from "../../../shared/wire/vectorize";
 import { compileFilter, type Metadata } from "./filter";
-import { VectorMatrix } from "./matrix";
+import { UNASSIGNED, VectorMatrix } from "./matrix";
+import { MIN_TRAIN_ROWS, Partitions, partitionReserveBytes, partitionsFor, probesFor, trainCentroids } from "./ivf";
 import type { VectorKernel } from "./kernel-wasm";
 // Written beside platform.js by scripts/build.mjs (assembled in kernel-wasm.ts); linked by workerd as a compiled module.
 import KERNEL_MODULE from "./vector-kernel.wasm";
@@ -25,10 +29,15 @@ function newKernel(): VectorKernel | null {
   }
 }
 
+/** Shards with at least this budget score centroids with the SIMD kernel (see finderKernel()). */
+const FINDER_KERNEL_MIN_BUDGET = 16 * 1024 * 1024;
+
 /** What a shard holds: vectors, and bytes in memory (0 while it has not been loaded since the last restart). */
 export interface ShardStats {
   count: number;
   bytes: number;
+  /** Partitions trained (0: none; every query scans the whole shard). */
+  partitions: number;
 }
 
 export interface ShardPutResult extends ShardStats {
@@ -45,14 +54,20 @@ export interface ShardSearch {
   filter?: unknown;
   returnValues: boolean;
   returnMetadata: boolean;
+  /** The index is past its exact threshold: an unfiltered query may probe partitions (ivf.ts) instead of scanning. */
+  approximate?: boolean;
 }
 
-type VectorRow = { id: string; namespace: string | null; vec: ArrayBuffer; metadata: string | null };
+type VectorRow = { id: string; namespace: string | null; vec: ArrayBuffer; metadata: string | null; part: number | null };
 
 export class VectorShard extends DurableObject<PlatformEnv> {
   private readonly sql: SqlStorage;
   /** The shard's vectors in memory; null until the first call that needs them. */
   private matrix: VectorMatrix | null = null;
+  /** Its partitions (loaded with the matrix), or null while untrained. */
+  private partitions: Partitions | null = null;
+  /** Rows the shard held when its partitions were trained: past twice that, they are trained again. */
+  private trainedRows = 0;
 
   constructor(ctx: DurableObjectState, env: PlatformEnv) {
     super(ctx, env);
@@ -62,17 +77,24 @@ export class VectorShard extends DurableObject<PlatformEnv> {
         id TEXT PRIMARY KEY,
         namespace TEXT,          -- NULL when the vector has none
         vec BLOB NOT NULL,       -- float32 values, little-endian, dimensions × 4 bytes
-        metadata TEXT            -- JSON object, or NULL
+        metadata TEXT,           -- JSON object, or NULL
+        part INTEGER             -- its partition (ivf.ts) once the shard is partitioned, else NULL
       );
+      -- The shard's partitions: 'centroids' (float32 BLOB), 'metric' they were trained for, 'rows' held then.
+      CREATE TABLE IF NOT EXISTS partitions (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
     `);
+    // Shards created before partitions existed lack the column; it is NULL (unassigned) for their rows.
+    const schema = this.sql.exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'vectors'").one().sql;
+    if (!/\bpart INTEGER/.test(schema)) this.sql.exec("ALTER TABLE vectors ADD COLUMN part INTEGER");
   }
 
   /**
    * Writes the rows that fit within `budget` bytes (inserting or replacing by id) in one transaction, then updates
    * memory. Rows are taken in order; one that does not fit is refused and later, smaller ones may still fit.
    */
-  async put(dims: number, budget: number, batch: VectorizeBatchWire): Promise<ShardPutResult> {
+  async put(dims: number, budget: number, batch: VectorizeBatchWire, partition: VectorizeDistanceMetric | null = null): Promise<ShardPutResult> {
     const matrix = this.open(dims, budget);
+    const rowBudget = this.rowBudget(dims, budget);
     const accepted: number[] = [];
     const refused: number[] = [];
     let newRows = 0;
@@ -81,7 +103,7 @@ export class VectorShard extends DurableObject<PlatformEnv> {
       const id = batch.ids[i]!;
       const fresh = matrix.has(id) ? 0 : 1;
       const delta = matrix.variableDelta(id, batch.metadata[i]?.length ?? 0);
-      if (matrix.bytesAfter(newRows + fresh, variable + delta, budget) > budget) {
+      if (matrix.bytesAfter(newRows + fresh, variable + delta, rowBudget) > rowBudget) {
         refused.push(i);
         continue;
       }
@@ -89,36 +111,46 @@ export class VectorShard extends DurableObject<PlatformEnv> {
       variable += delta;
       accepted.push(i);
     }
-    this.ctx.storage.transactionSync(() => {
-      for (const i of accepted) {
-        this.sql.exec(
-          `INSERT INTO vectors (id, namespace, vec, metadata) VALUES (?, ?, ?, ?)
-           ON CONFLICT (id) DO UPDATE SET namespace = excluded.namespace, vec = excluded.vec, metadata = excluded.metadata`,
-          batch.ids[i]!,
-          batch.namespaces[i] ?? null,
-          batch.values.slice(i * dims, (i + 1) * dims).buffer,
-          batch.metadata[i] ?? null,
-        );
-      }
-    });
-    // SQLite has it; now memory (never before: a failed transaction must leave memory as it was).
-    matrix.reserve(matrix.count + newRows, variable, budget);
-    for (const i of accepted) {
-      const text = batch.metadata[i] ?? null;
-      matrix.put(batch.ids[i]!, batch.values, i * dims, batch.namespaces[i] ?? null, text === null ? null : (JSON.parse(text) as Metadata), text?.length ?? 0);
+    // A partitioned shard places each new row in its nearest partition as it stores it.
+    const partitions = this.partitions;
+    const parts = accepted.map((i) => (partitions ? partitions.nearest(batch.values.subarray(i * dims, (i + 1) * dims)) : null));
+    if (accepted.length > 0) {
+      // One statement for the whole batch (a statement per row cost a third of an insert's time): the accepted rows'
+      // values as one BLOB cut with substr() (byte offsets on a BLOB), their ids, namespaces and metadata as JSON.
+      const whole = accepted.length === batch.ids.length;
+      const packed = whole ? batch.values : new Float32Array(accepted.length * dims);
+      if (!whole) accepted.forEach((i, k) => packed.set(batch.values.subarray(i * dims, (i + 1) * dims), k * dims));
+      const blob = packed.buffer.slice(packed.byteOffset, packed.byteOffset + packed.byteLength);
+      const rows = JSON.stringify(accepted.map((i, k) => [batch.ids[i], batch.namespaces[i] ?? null, batch.metadata[i] ?? null, parts[k]]));
+      this.sql.exec(
+        `INSERT INTO vectors (id, namespace, vec, metadata, part)
+         SELECT json_extract(r.value, '$[0]'), json_extract(r.value, '$[1]'), substr(?1, r.key * ?2 + 1, ?2), json_extract(r.value, '$[2]'), json_extract(r.value, '$[3]')
+         FROM json_each(?3) AS r WHERE true
+         ON CONFLICT (id) DO UPDATE SET namespace = excluded.namespace, vec = excluded.vec, metadata = excluded.metadata, part = excluded.part`,
+        blob,
+        dims * 4,
+        rows,
+      );
     }
-    return { refused, count: matrix.count, bytes: matrix.bytesHeld };
+    // SQLite has it; now memory (never before: a failed transaction must leave memory as it was).
+    matrix.reserve(matrix.count + newRows, variable, rowBudget);
+    accepted.forEach((i, k) => {
+      const text = batch.metadata[i] ?? null;
+      const part = parts[k] ?? UNASSIGNED;
+      matrix.put(batch.ids[i]!, batch.values, i * dims, batch.namespaces[i] ?? null, text === null ? null : (JSON.parse(text) as Metadata), text?.length ?? 0, part);
+      if (partitions && part !== UNASSIGNED && partitions.metric === "dot-product") partitions.widen(part, batch.values.subarray(i * dims, (i + 1) * dims));
+    });
+    if (partition !== null) this.partitionIfDue(dims, budget, partition);
+    return { refused, ...this.statsNow(matrix) };
   }
 
   /** Deletes the ids this shard holds; returns those it deleted. */
   async remove(dims: number, budget: number, ids: string[]): Promise<{ removed: string[] } & ShardStats> {
     const matrix = this.open(dims, budget);
     const removed = ids.filter((id) => matrix.has(id));
-    this.ctx.storage.transactionSync(() => {
-      for (const id of removed) this.sql.exec("DELETE FROM vectors WHERE id = ?", id);
-    });
+    if (removed.length > 0) this.sql.exec("DELETE FROM vectors WHERE id IN (SELECT value FROM json_each(?))", JSON.stringify(removed));
     for (const id of removed) matrix.delete(id);
-    return { removed, count: matrix.count, bytes: matrix.bytesHeld };
+    return { removed, ...this.statsNow(matrix) };
   }
 
   /** The stored vectors with these ids (absent ones left out), read from SQLite: no need to load the matrix. */
@@ -145,7 +177,12 @@ export class VectorShard extends DurableObject<PlatformEnv> {
   async search(dims: number, budget: number, search: ShardSearch): Promise<VectorizeMatchWire[]> {
     const matrix = this.open(dims, budget);
     const predicate = compileFilter("VECTORIZE.query", search.filter);
-    const found = matrix.search(search.vector, search.metric, search.topK, search.namespace, predicate);
+    // Filters and namespaces always scan every row: a rare match must be found wherever it sits.
+    const partitions = this.partitions;
+    const probed = search.approximate === true && predicate === null && search.namespace === undefined && partitions !== null && partitions.metric === search.metric;
+    const found = probed
+      ? matrix.searchProbed(search.vector, search.metric, search.topK, partitions.probe(search.vector, probesFor(partitions.count)))
+      : matrix.search(search.vector, search.metric, search.topK, search.namespace, predicate);
     return found.rows.map((row, i): VectorizeMatchWire => {
       const match: VectorizeMatchWire = { id: matrix.idAt(row), score: found.scores[i]! };
       if (search.returnValues) match.values = matrix.valuesAt(row);
@@ -161,8 +198,78 @@ export class VectorShard extends DurableObject<PlatformEnv> {
 
   /** Count and bytes held, without loading anything. */
   async stats(): Promise<ShardStats> {
-    if (this.matrix) return { count: this.matrix.count, bytes: this.matrix.bytesHeld };
-    return { count: this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM vectors").one().n, bytes: 0 };
+    if (this.matrix) return this.statsNow(this.matrix);
+    const centroids = this.sql.exec<{ value: ArrayBuffer }>("SELECT value FROM partitions WHERE key = 'centroids'").toArray()[0];
+    const dims = this.sql.exec<{ vec: ArrayBuffer }>("SELECT vec FROM vectors LIMIT 1").toArray()[0]?.vec.byteLength;
+    return {
+      count: this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM vectors").one().n,
+      bytes: 0,
+      partitions: centroids && dims ? centroids.value.byteLength / dims : 0,
+    };
+  }
+
+  /**
+   * Trains this shard's partitions for `metric` if it holds enough rows and they are missing, trained for another
+   * metric, or trained when it held under half its rows; the router asks every shard once its index passes the exact
+   * threshold (put() asks on its own afterwards).
+   */
+  async partition(dims: number, budget: number, metric: VectorizeDistanceMetric): Promise<ShardStats> {
+    const matrix = this.open(dims, budget);
+    this.partitionIfDue(dims, budget, metric);
+    return this.statsNow(matrix);
+  }
+
+  private partitionIfDue(dims: number, budget: number, metric: VectorizeDistanceMetric): void {
+    const matrix = this.matrix!;
+    if (matrix.count < MIN_TRAIN_ROWS) return;
+    if (this.partitions && this.partitions.metric === metric && matrix.count < 2 * this.trainedRows) return;
+    const count = Math.min(partitionsFor(matrix.count), this.maxPartitions(dims, budget));
+    const centroids = trainCentroids(dims, metric, count, matrix.count, (r) => matrix.view(r), this.finderKernel(budget), matrix.count);
+    const partitions = new Partitions(dims, metric, centroids, this.finderKernel(budget));
+    const byPart: string[][] = Array.from({ length: count }, () => []);
+    for (let r = 0; r < matrix.count; r++) {
+      const p = partitions.nearest(matrix.view(r));
+      byPart[p]!.push(matrix.idAt(r));
+      if (metric === "dot-product") partitions.widen(p, matrix.view(r));
+    }
+    // One transaction: the centroids and every row's partition change together (a crash keeps the old ones).
+    this.ctx.storage.transactionSync(() => {
+      const set = "INSERT INTO partitions (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+      this.sql.exec(set, "centroids", centroids.buffer.slice(centroids.byteOffset, centroids.byteOffset + centroids.byteLength));
+      this.sql.exec(set, "metric", metric);
+      this.sql.exec(set, "rows", matrix.count);
+      byPart.forEach((ids, p) => {
+        if (ids.length > 0) this.sql.exec("UPDATE vectors SET part = ? WHERE id IN (SELECT value FROM json_each(?))", p, JSON.stringify(ids));
+      });
+    });
+    byPart.forEach((ids, p) => {
+      for (const id of ids) matrix.setPart(matrix.rowFor(id)!, p);
+    });
+    this.partitions = partitions;
+    this.trainedRows = matrix.count;
+  }
+
+  private statsNow(matrix: VectorMatrix): ShardStats {
+    return { count: matrix.count, bytes: matrix.bytesHeld + (this.partitions?.bytesHeld ?? 0), partitions: this.partitions?.count ?? 0 };
+  }
+
+  /** The most partitions a shard under `budget` trains: as many as a full shard would have. */
+  private maxPartitions(dims: number, budget: number): number {
+    return partitionsFor(VectorMatrix.rowsWithin(budget, dims, true));
+  }
+
+  /**
+   * A kernel for a centroid matrix, or null (centroids scored in JavaScript) under small budgets: a kernel's memory is
+   * at least a 64 KiB page, too much of a test-sized shard, and a few dozen centroids score as fast without it.
+   */
+  private finderKernel(budget: number): VectorKernel | null {
+    return budget >= FINDER_KERNEL_MIN_BUDGET ? newKernel() : null;
+  }
+
+  /** The budget left for rows once partitioning's reserve is set aside. */
+  private rowBudget(dims: number, budget: number): number {
+    const simd = budget >= FINDER_KERNEL_MIN_BUDGET;
+    return budget - partitionReserveBytes(dims, this.maxPartitions(dims, budget), simd);
   }
 
   /** The in-memory matrix, loaded from SQLite on first use (or rebuilt when an empty index changed dimensions). */
@@ -172,15 +279,27 @@ export class VectorShard extends DurableObject<PlatformEnv> {
     const total = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM vectors").one().n;
     const kernel = newKernel();
     // A shard written under a larger budget (the setting changed) still loads whole; it just takes no new rows.
-    const maxRows = Math.max(total, VectorMatrix.rowsWithin(budget, dims, kernel !== null));
+    const maxRows = Math.max(total, VectorMatrix.rowsWithin(this.rowBudget(dims, budget), dims, kernel !== null));
     // Room for exactly what is stored: the shard held at least that within its budget before, and no slack it did not.
     const matrix = new VectorMatrix(dims, total, kernel, maxRows);
-    for (const row of this.sql.exec<VectorRow>("SELECT id, namespace, vec, metadata FROM vectors")) {
+    const info = new Map(this.sql.exec<{ key: string; value: ArrayBuffer | string | number }>("SELECT key, value FROM partitions").toArray().map((r) => [r.key, r.value]));
+    const stored = info.get("centroids");
+    const partitions =
+      stored instanceof ArrayBuffer && stored.byteLength % (dims * 4) === 0 && stored.byteLength > 0
+        ? new Partitions(dims, info.get("metric") as VectorizeDistanceMetric, new Float32Array(stored.slice(0)), this.finderKernel(budget))
+        : null;
+    const widen = partitions?.metric === "dot-product";
+    for (const row of this.sql.exec<VectorRow>("SELECT id, namespace, vec, metadata, part FROM vectors")) {
       const values = new Float32Array(row.vec);
       if (values.length !== dims) throw new Error(`VECTORIZE: stored vector ${JSON.stringify(row.id)} has ${values.length} values, expected ${dims}`);
-      matrix.put(row.id, values, 0, row.namespace, row.metadata === null ? null : (JSON.parse(row.metadata) as Metadata), row.metadata?.length ?? 0);
+      // A partition number from other centroids (never written so, but cheap to refuse) counts as unassigned.
+      const part = partitions && row.part !== null && row.part < partitions.count ? row.part : UNASSIGNED;
+      matrix.put(row.id, values, 0, row.namespace, row.metadata === null ? null : (JSON.parse(row.metadata) as Metadata), row.metadata?.length ?? 0, part);
+      if (widen && part !== UNASSIGNED) partitions.widen(part, values);
     }
     this.matrix = matrix;
+    this.partitions = partitions;
+    this.trainedRows = partitions ? Number(info.get("rows") ?? 0) : 0;
     return matrix;
   }
 }
