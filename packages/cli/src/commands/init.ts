@@ -75,8 +75,8 @@ export default defineCommand<InitFlags>({
       const rel = relative(globals.cwd, result.dir) || ".";
       out.info(`${c.green("✔")} Created ${c.bold(result.name)} from the ${c.cyan(result.template)} template in ${rel}`);
       // A workspace runs no code: its next step is the platform, not a local server.
-      if (result.template === "workspace") out.info(`\nNext:\n  cd ${rel}\n  edit aerostack.toml (its [[members]])\n  npx aerostack deploy --dry-run\n`);
-      else out.info(`\nNext:\n  cd ${rel}\n  npx aerostack dev${options.install ? "" : c.dim("      (works before npm install too)")}\n`);
+      if (result.template === "workspace") out.info(`\nNext:\n  cd ${rel}\n  edit aerostack.toml (its [[members]])\n  aerostack deploy --dry-run\n`);
+      else out.info(`\nNext:\n  cd ${rel}\n  aerostack dev${options.install ? "" : c.dim("      (works before npm install too)")}\n`);
     });
   },
 });
