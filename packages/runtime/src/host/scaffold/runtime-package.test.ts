@@ -1,7 +1,7 @@
 /** The runtime tarball `aerostack init` vendors: a valid npm package archive, the same bytes every time, no tests. */
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runtimeTarball } from "./runtime-package";
@@ -23,6 +23,9 @@ describe("runtime tarball", () => {
       expect(names).toContain("package/dist/worker/platform.js");
       expect(names).toContain("package/dist/mcp/index.js");
       expect(names.filter((n) => n.endsWith(".test.ts") || n.includes("/fixtures/"))).toEqual([]);
+      // The guard that ends workerd with its host is exec'd: it keeps its executable bit.
+      expect((await stat(join(dir, "package/src/host/platform/workerd-guard.sh"))).mode & 0o111).not.toBe(0);
+      expect((await stat(join(dir, "package/package.json"))).mode & 0o111).toBe(0);
       const pkg = JSON.parse(await readFile(join(dir, "package/package.json"), "utf8")) as { name: string; version: string; dependencies: Record<string, string> };
       expect(pkg).toMatchObject({ name: "@aerostack/runtime", version: first.version });
       expect(Object.keys(pkg.dependencies)).toEqual(expect.arrayContaining(["miniflare", "esbuild", "@modelcontextprotocol/sdk"]));

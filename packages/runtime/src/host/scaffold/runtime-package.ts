@@ -6,7 +6,7 @@
  * `npm run pack` (scripts/pack.mjs) ships the same files inside the CLI's own tarball.
  */
 import { Buffer } from "node:buffer";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { runtimeRoot } from "../platform/paths";
 import { gzipTar } from "./tar";
@@ -56,7 +56,11 @@ export async function runtimeTarball(root = runtimeRoot()): Promise<{ version: s
   const shipped = { ...pkg, dependencies: pkg.dependencies ?? aerostackDependencies };
   const files = await runtimePackageFiles(root);
   const entries = await Promise.all(
-    files.map(async (path) => ({ path: `package/${path}`, data: path === "package.json" ? Buffer.from(`${JSON.stringify(shipped, null, 2)}\n`) : await readFile(join(root, path)) })),
+    files.map(async (path) => ({
+      path: `package/${path}`,
+      data: path === "package.json" ? Buffer.from(`${JSON.stringify(shipped, null, 2)}\n`) : await readFile(join(root, path)),
+      executable: ((await stat(join(root, path))).mode & 0o111) !== 0,
+    })),
   );
   return { version: pkg.version, data: gzipTar(entries) };
 }

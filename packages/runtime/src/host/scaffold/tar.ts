@@ -1,6 +1,6 @@
 /**
  * A minimal writer of gzipped ustar archives, the format of npm package tarballs: regular files only, with fixed
- * owner, mode and date, so the same files always give the same bytes (and so the same `integrity` in a project's
+ * owner, modes (0644, or 0755 for executables) and date, so the same files always give the same bytes (and so the same `integrity` in a project's
  * lockfile, whoever runs `aerostack init`). Node has gzip but no tar; this is the one place that writes one.
  */
 import { Buffer } from "node:buffer";
@@ -10,6 +10,8 @@ export interface TarEntry {
   /** The path inside the archive, with `/` separators (npm's are under `package/`). */
   path: string;
   data: Buffer;
+  /** An executable keeps its bit (workerd-guard.sh must run); every other file is 0644. */
+  executable?: boolean;
 }
 
 const BLOCK = 512;
@@ -36,7 +38,7 @@ function header(entry: TarEntry): Buffer {
   const block = Buffer.alloc(BLOCK);
   const { prefix, name } = splitPath(entry.path);
   block.write(name, 0, 100, "utf8");
-  octal(block, 100, 8, 0o644);
+  octal(block, 100, 8, entry.executable ? 0o755 : 0o644);
   octal(block, 108, 8, 0);
   octal(block, 116, 8, 0);
   octal(block, 124, 12, entry.data.length);
