@@ -1,7 +1,7 @@
 /** `aerostack init [dir]`: scaffold a project from a template and install its dependencies. */
 import { spawn } from "node:child_process";
 import { relative } from "node:path";
-import { listTemplates, scaffoldProject, UsageError, UserError } from "@aerostack/runtime";
+import { importModule, listTemplates, scaffoldProject, UsageError, UserError } from "@aerostack/runtime";
 import { defineCommand } from "../core/command";
 import type * as InquirerPrompts from "@inquirer/prompts";
 
@@ -44,7 +44,7 @@ export default defineCommand<InitFlags>({
   async handler({ args, options, globals, out, interactive }) {
     const prompt = interactive && !options.yes && !out.json;
     // Loaded only when prompting: every other command (and CI) skips its start-up cost.
-    const prompts: Prompts | undefined = prompt ? await import("@inquirer/prompts") : undefined;
+    const prompts: Prompts | undefined = prompt ? await importModule<typeof InquirerPrompts>("@inquirer/prompts") : undefined;
     const templates = await listTemplates();
 
     let dir = args[0];

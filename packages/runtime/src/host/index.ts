@@ -13,6 +13,7 @@ export { liveDevLock, withLocalProject, type LocalProject } from "./local/local-
 export { readMigrations, deploymentSettings } from "./project/project";
 export { listTemplates, scaffoldProject, type ScaffoldResult } from "./scaffold/scaffold";
 export { runtimePackageFiles } from "./scaffold/runtime-package";
+export { importModule } from "./startup/esm-import";
 export type { ProjectConfig } from "../shared/config";
 export { runStdioBridge, type StdioBridgeOptions } from "./mcp/bridge";
 export { inspectServer, callRemoteTool, type ServerListing } from "./mcp/inspect";

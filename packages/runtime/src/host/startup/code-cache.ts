@@ -5,15 +5,16 @@
  * runs, each module is compiled with `vm.Script` from the cached data of its last load, as Node's loader would
  * otherwise do without it; anything that fails falls back to Node's own compile.
  *
- * The cache is one file per name, in a folder the user owns (never a shared temp dir: a planted cache would be code
+ * The cache is one file per name and loaded copy, in a folder the user owns (never a shared temp dir: a planted cache would be code
  * we run), keyed by Node's version and the architecture, since V8 rejects a cache from another build. Each module's
  * entry is keyed by its size and modification time: V8 only checks a source's length, not its text.
  */
+import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import Module, { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
-import { Script, constants as vmConstants } from "node:vm";
+import { Script } from "node:vm";
 
 interface ModuleStatics {
   _extensions: Record<string, unknown>;
@@ -32,9 +33,11 @@ interface Stored {
 const statics = Module as unknown as ModuleStatics;
 const proto = Module.prototype as unknown as CompilingModule;
 
-function cacheFile(name: string): string {
+/** One file per loaded copy (`from` and `id`): two installs of the CLI would otherwise rewrite each other's. */
+function cacheFile(name: string, from: string, id: string): string {
   const base = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
-  return join(base, "aerostack", `${name}-node${process.versions.node}-${process.arch}.v8cache`);
+  const copy = createHash("sha256").update(`${from}\0${id}`).digest("hex").slice(0, 12);
+  return join(base, "aerostack", `${name}-${copy}-node${process.versions.node}-${process.arch}.v8cache`);
 }
 
 /** The file's entries: a 4-byte length, a JSON index `[filename, key, length][]`, then the cached data in order. */
@@ -88,7 +91,7 @@ function requireFor(mod: Module): NodeJS.Require {
  * by the end of the load, so the next start skips those compiles too.
  */
 export function requireCached<T>(from: string, id: string, name: string): T {
-  const file = cacheFile(name);
+  const file = cacheFile(name, from, id);
   const stored = readCache(file);
   const compiled = new Map<string, { key: string; script: Script }>();
   let stale = false;
@@ -105,12 +108,10 @@ export function requireCached<T>(from: string, id: string, name: string): T {
     const cachedData = hit?.key === key ? hit.data : undefined;
     // A hashbang is only valid at the very start of a script, and the wrapper goes before it.
     const source = content.startsWith("#!") ? `//${content}` : content;
-    const script = new Script(Module.wrap(source), {
-      filename,
-      ...(cachedData ? { cachedData } : {}),
-      // `import()` inside the module resolves as it would under Node's loader.
-      importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-    });
+    // No `importModuleDynamically`: V8 drops it from code read back from a cache, so an `import()` in such a module
+    // fails (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING). What is loaded here must not call `import()` (scripts/build.mjs
+    // bundles the CLI's dynamic imports; Miniflare has none).
+    const script = new Script(Module.wrap(source), { filename, ...(cachedData ? { cachedData } : {}) });
     if (!cachedData || script.cachedDataRejected) stale = true;
     compiled.set(filename, { key, script });
     const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
