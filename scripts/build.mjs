@@ -14,7 +14,7 @@ const started = Date.now();
 const STAMP = join(root, "node_modules/.cache/aerostack-build.json");
 // What the build reads besides dependencies (a dependency change comes with `npm install`, which rebuilds).
 const INPUTS = [join(runtime, "src"), join(cli, "src"), fileURLToPath(import.meta.url), join(root, "package-lock.json")];
-const OUTPUTS = [join(runtime, "dist/worker/platform.js"), join(runtime, "dist/mcp/index.js"), join(runtime, "dist/host/index.js"), join(cli, "dist/cli.js")];
+const OUTPUTS = [join(runtime, "dist/worker/platform.js"), join(runtime, "dist/mcp/index.js"), join(runtime, "dist/host/index.js"), join(cli, "dist/cli.cjs"), join(runtime, "dist/host/startup/code-cache.js")];
 
 /** The newest modification time under `path` (tests excluded: they are not built), or 0 when it is missing. */
 async function newestMtime(path) {
@@ -111,9 +111,10 @@ await build({
   logLevel: "warning",
 });
 
-// 3. The Node host (config, bundling, Miniflare) and its testing entry.
+// 3. The Node host (config, bundling, Miniflare) and its testing entry; the code-cache loader as an entry of its own,
+// small, for bin/aerostack.js to load before the CLI.
 await build({
-  entryPoints: [join(runtime, "src/host/index.ts"), join(runtime, "src/host/testing.ts"), join(runtime, "src/shared/env.ts")],
+  entryPoints: [join(runtime, "src/host/index.ts"), join(runtime, "src/host/testing.ts"), join(runtime, "src/shared/env.ts"), join(runtime, "src/host/startup/code-cache.ts")],
   outdir: join(runtime, "dist"),
   outbase: join(runtime, "src"),
   bundle: true,
@@ -130,17 +131,22 @@ await build({
   logLevel: "warning",
 });
 
-// 4. The CLI.
+// 4. The CLI, with the host code bundled in (the runtime package still resolves for its files: the platform worker,
+// templates, `@aerostack/runtime/mcp` for user code). CommonJS, so that bin/aerostack.js loads it from a V8 code
+// cache (Node 20 has none for ES modules): compiling ~1 MB of JavaScript is otherwise part of every start.
 await build({
   entryPoints: [join(cli, "src/index.ts")],
-  outfile: join(cli, "dist/cli.js"),
+  outfile: join(cli, "dist/cli.cjs"),
   bundle: true,
-  format: "esm",
+  format: "cjs",
   platform: "node",
   target: "node20",
-  // commander and chalk are bundled for the same reason; the runtime stays a package of its own.
-  external: [...HOST_EXTERNAL, "@aerostack/runtime", "@aerostack/runtime/*"],
-  banner: NODE_REQUIRE_BANNER,
+  // commander and chalk are bundled for the same reason as zod above. The MCP SDK and the prompts stay external:
+  // they are import()ed on first use, through bin/aerostack.js (startup/esm-import.ts says why).
+  external: HOST_EXTERNAL,
+  // The host finds its package (and Miniflare, esbuild) from its own file: here, the bundle's.
+  define: { "import.meta.url": "__aerostackModuleUrl" },
+  banner: { js: 'var __aerostackModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
   sourcemap: "linked",
   logLevel: "warning",
 });

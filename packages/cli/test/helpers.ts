@@ -56,8 +56,10 @@ export interface CliProcess {
  * Starts `aerostack ...args` and follows its output. `group: true` gives it its own process group, as a shell does,
  * so a test can signal the whole group the way a terminal's Ctrl-C does (`process.kill(-child.pid, "SIGINT")`).
  */
-export function spawnCli(args: string[], cwd: string, options: { group?: boolean; env?: Record<string, string> } = {}): CliProcess {
-  const child = spawn(process.execPath, [CLI, ...args], {
+export function spawnCli(args: string[], cwd: string, options: { group?: boolean; env?: Record<string, string>; command?: string } = {}): CliProcess {
+  // `command`: an installed `aerostack` (found on env.PATH) instead of this checkout's bin script.
+  const [file, argv] = options.command ? [options.command, args] : [process.execPath, [CLI, ...args]];
+  const child = spawn(file, argv, {
     cwd,
     env: { ...process.env, CI: "1", NO_COLOR: "1", ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -103,8 +105,8 @@ export function spawnCli(args: string[], cwd: string, options: { group?: boolean
   return { child, output: () => out, waitFor, exited };
 }
 
-export async function startDevProcess(args: string[], cwd: string): Promise<DevProcess> {
-  const cli = spawnCli(["dev", ...args], cwd);
+export async function startDevProcess(args: string[], cwd: string, options: { env?: Record<string, string>; command?: string } = {}): Promise<DevProcess> {
+  const cli = spawnCli(["dev", ...args], cwd, options);
   await cli.waitFor(/Local:\s+http:\/\/\S+/);
   const url = /Local:\s+(http:\/\/\S+)/.exec(cli.output())![1]!;
   return {

@@ -1,9 +1,10 @@
 /** `aerostack deploy`: upload the project (one environment) to the platform and make it live in one step; a workspace folder syncs its members instead. */
-import { deployProject, deployWorkflowProject, deployWorkspace, loadProjectConfig, type SyncWorkspaceResult } from "@aerostack/runtime";
+import { deployProject, deployWorkflowProject, deployWorkspace, importModule, loadProjectConfig, type SyncWorkspaceResult } from "@aerostack/runtime";
 import { defineCommand } from "../core/command";
 import type { Output } from "../core/output";
 import { connect } from "../core/platform";
 import { startProgress } from "../core/progress";
+import type * as Prompts from "@inquirer/prompts";
 
 interface DeployFlags {
   env?: string;
@@ -68,7 +69,7 @@ export default defineCommand<DeployFlags>({
           ? {
               confirmMigrations: async (pending: string[], target: { project: string; env: string }) => {
                 progress.stop();
-                const { confirm } = await import("@inquirer/prompts");
+                const { confirm } = await importModule<typeof Prompts>("@inquirer/prompts");
                 return confirm({ message: `Apply ${pending.length} migration${pending.length === 1 ? "" : "s"} to ${target.project} (${target.env}): ${pending.join(", ")}?`, default: true });
               },
             }

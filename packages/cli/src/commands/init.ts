@@ -1,7 +1,7 @@
 /** `aerostack init [dir]`: scaffold a project from a template and install its dependencies. */
 import { spawn } from "node:child_process";
 import { relative } from "node:path";
-import { listTemplates, scaffoldProject, UsageError, UserError } from "@aerostack/runtime";
+import { importModule, listTemplates, scaffoldProject, UsageError, UserError } from "@aerostack/runtime";
 import { defineCommand } from "../core/command";
 import type * as InquirerPrompts from "@inquirer/prompts";
 
@@ -44,7 +44,7 @@ export default defineCommand<InitFlags>({
   async handler({ args, options, globals, out, interactive }) {
     const prompt = interactive && !options.yes && !out.json;
     // Loaded only when prompting: every other command (and CI) skips its start-up cost.
-    const prompts: Prompts | undefined = prompt ? await import("@inquirer/prompts") : undefined;
+    const prompts: Prompts | undefined = prompt ? await importModule<typeof InquirerPrompts>("@inquirer/prompts") : undefined;
     const templates = await listTemplates();
 
     let dir = args[0];
@@ -75,8 +75,8 @@ export default defineCommand<InitFlags>({
       const rel = relative(globals.cwd, result.dir) || ".";
       out.info(`${c.green("✔")} Created ${c.bold(result.name)} from the ${c.cyan(result.template)} template in ${rel}`);
       // A workspace runs no code: its next step is the platform, not a local server.
-      if (result.template === "workspace") out.info(`\nNext:\n  cd ${rel}\n  edit aerostack.toml (its [[members]])\n  npx aerostack deploy --dry-run\n`);
-      else out.info(`\nNext:\n  cd ${rel}\n  npx aerostack dev${options.install ? "" : c.dim("      (works before npm install too)")}\n`);
+      if (result.template === "workspace") out.info(`\nNext:\n  cd ${rel}\n  edit aerostack.toml (its [[members]])\n  aerostack deploy --dry-run\n`);
+      else out.info(`\nNext:\n  cd ${rel}\n  aerostack dev${options.install ? "" : c.dim("      (works before npm install too)")}\n`);
     });
   },
 });

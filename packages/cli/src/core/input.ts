@@ -1,5 +1,6 @@
 /** Values that must never be command-line arguments (secrets, keys): a hidden prompt on a TTY, else stdin. */
-import { UsageError } from "@aerostack/runtime";
+import { importModule, UsageError } from "@aerostack/runtime";
+import type * as Prompts from "@inquirer/prompts";
 
 /** All of stdin as text. */
 async function readStdin(): Promise<string> {
@@ -14,7 +15,7 @@ async function readStdin(): Promise<string> {
  */
 export async function readHiddenValue(options: { interactive: boolean; message: string; what: string; example: string }): Promise<string> {
   if (options.interactive) {
-    const { password } = await import("@inquirer/prompts");
+    const { password } = await importModule<typeof Prompts>("@inquirer/prompts");
     // On stderr: stdout stays clean for --json.
     return password({ message: options.message, validate: (v) => v.length > 0 || `Enter ${options.what}` }, { output: process.stderr });
   }

@@ -1,8 +1,9 @@
 /** What the workspace, token, secret, logs and analytics commands share: the workspace name, settings flags, rendering, a confirmation. */
-import { MEMBER_SLUG_PATTERN, UsageError, UserError, type WorkspaceInfo, type WorkspaceSettings } from "@aerostack/runtime";
+import { importModule, MEMBER_SLUG_PATTERN, UsageError, UserError, type WorkspaceInfo, type WorkspaceSettings } from "@aerostack/runtime";
 import type { OptionSpec } from "./command";
 import type { Output } from "./output";
 import { table } from "./table";
+import type * as Prompts from "@inquirer/prompts";
 
 export const WORKSPACE_OPTION: OptionSpec = { flags: "--workspace <name>", description: "the workspace (instead of the project in this folder)" };
 
@@ -71,7 +72,7 @@ export function printWorkspace(out: Output, ws: WorkspaceInfo): void {
 export async function confirmOrFlag(options: { interactive: boolean; yes: boolean | undefined; json: boolean; question: string; refusal: string; flagHint: string }): Promise<void> {
   if (options.yes) return;
   if (!options.interactive || options.json) throw new UsageError(options.refusal, { hint: options.flagHint });
-  const { confirm } = await import("@inquirer/prompts");
+  const { confirm } = await importModule<typeof Prompts>("@inquirer/prompts");
   if (!(await confirm({ message: options.question, default: false }, { output: process.stderr }))) throw new UserError("Cancelled; nothing changed.");
 }
 

@@ -12,6 +12,8 @@ export { buildProject, MANIFEST_FILE, type BuildResult, type BuildManifest } fro
 export { liveDevLock, withLocalProject, type LocalProject } from "./local/local-platform";
 export { readMigrations, deploymentSettings } from "./project/project";
 export { listTemplates, scaffoldProject, type ScaffoldResult } from "./scaffold/scaffold";
+export { runtimePackageFiles } from "./scaffold/runtime-package";
+export { importModule } from "./startup/esm-import";
 export type { ProjectConfig } from "../shared/config";
 export { runStdioBridge, type StdioBridgeOptions } from "./mcp/bridge";
 export { inspectServer, callRemoteTool, type ServerListing } from "./mcp/inspect";

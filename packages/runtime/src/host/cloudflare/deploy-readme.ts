@@ -34,7 +34,7 @@ ${buckets}
     openssl rand -hex 32 | npx wrangler secret put AEROSTACK_MASTER_KEY
     openssl rand -hex 32 | tee host-token.txt | npx wrangler secret put AEROSTACK_HOST_TOKEN
     npx wrangler deploy
-    npx aerostack platform bootstrap --url https://${base && config.routes?.length ? base : "<your-worker-url>"} < host-token.txt   # prints the admin key, once
+    aerostack platform bootstrap --url https://${base && config.routes?.length ? base : "<your-worker-url>"} < host-token.txt   # prints the admin key, once
 
 Keep both values somewhere safe. The master key seals every project secret at rest: lose it and they are gone;
 change it and they cannot be read. The host token is the bearer token of the control API; \`platform bootstrap\`
@@ -51,7 +51,7 @@ ${routing}
     printf 'AEROSTACK_MASTER_KEY=%s\\nAEROSTACK_HOST_TOKEN=%s\\n' "$(openssl rand -hex 32)" "$(openssl rand -hex 32)" > .dev.vars
     npx wrangler dev --local
 
-    npx aerostack platform bootstrap --url http://127.0.0.1:8787 < <(grep AEROSTACK_HOST_TOKEN .dev.vars | cut -d= -f2)
+    aerostack platform bootstrap --url http://127.0.0.1:8787 < <(grep AEROSTACK_HOST_TOKEN .dev.vars | cut -d= -f2)
 
 Projects answer at \`http://<project>.<account>.localhost:8787\` (another environment: \`<project>--<env>.<account>…\`).
 

@@ -134,21 +134,19 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   // Everything started from here on is stopped again if start-up fails or is stopped (Ctrl-C at any moment).
   const signal = options.signal;
   const boot = async () => {
-    let bundler: Bundler | null = null;
+    let creating: Promise<Bundler | null> = Promise.resolve(null);
     let platform: Platform | undefined;
     try {
       stopIfAborted(signal);
-      // Not raced with the signal: the bundler it makes must be in hand to be disposed (esbuild's process would
-      // otherwise keep this one alive). It takes a few milliseconds.
-      bundler = isWorkspace ? null : await createBundler({ root, entry: config.main });
-      stopIfAborted(signal);
-      // Bundling overlaps workerd's start-up: both sit on the path to the first response.
-      // Bundling runs in esbuild's own process: start it before startPlatform blocks this thread loading Miniflare.
-      const building = bundler ? bundler.build() : Promise.resolve(null);
+      // esbuild's service starts in its own process while this thread loads Miniflare and workerd starts; the first
+      // build follows once this thread is free, and overlaps workerd's start-up: both sit on the path to the first
+      // response. The bundler is awaited (never raced with the signal) before any exit: a bundler left undisposed
+      // would keep esbuild's process, and this one, alive.
+      creating = isWorkspace ? Promise.resolve(null) : createBundler({ root, entry: config.main });
+      const building = creating.then((bundler) => (bundler ? bundler.build() : null));
       const reading = isWorkspace ? Promise.resolve([]) : readMigrations(root, config);
-      // Either may fail while workerd starts; their failures are met below (or not at all, if start-up stops).
-      building.catch(() => {});
-      reading.catch(() => {});
+      // Any may fail while workerd starts; their failures are met below (or not at all, if start-up stops).
+      for (const pending of [creating, building, reading]) pending.catch(() => {});
       report({ type: "starting", phase: "workerd" });
       platform = await startPlatform({
         persistTo,
@@ -161,9 +159,10 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
         ...(signal ? { signal } : {}),
       });
       report({ type: "starting", phase: "deploy" });
-      const [firstBuild, migrations] = await untilAborted(Promise.all([building, reading]), signal);
+      const [bundler, firstBuild, migrations] = await untilAborted(Promise.all([creating, building, reading]), signal);
       return { bundler, platform, firstBuild, migrations };
     } catch (err) {
+      const bundler = await creating.catch(() => null);
       await Promise.allSettled([platform?.dispose(), bundler?.dispose(), releaseLock(lockPath)]);
       throw signal?.aborted ? new StartupAborted() : err;
     }
@@ -228,14 +227,10 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       const result = await platform.control.migrate(project, migrations);
       if (result.applied.length > 0) report({ type: "migrations", result });
     })();
+    // The code's deploy waits only for its secrets: the workspace (another Durable Object) is pushed beside it,
+    // since each first call into a cold workerd costs tens of milliseconds and start-up is a goal.
     const deploying = (async () => {
-      await Promise.all([
-        isWorkspace ? null : pushSecrets(),
-        (async () => {
-          gatewayMembers = await pushWorkspace();
-          await platform.control.putWorkspaceTokens(slug, { tokens: [{ hash: devToken.hash, role: "admin", label: "aerostack dev" }] });
-        })(),
-      ]);
+      if (!isWorkspace) await pushSecrets();
       if (!firstBuild) return;
       if (firstBuild.ok) await deploy(firstBuild);
       else {
@@ -243,8 +238,12 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
         report({ type: "build-failed", message: firstBuild.message, coloredMessage: firstBuild.coloredMessage });
       }
     })();
-    const [migrated, deployed] = await untilAborted(Promise.allSettled([migrating, deploying]), signal);
-    for (const outcome of [migrated, deployed]) if (outcome.status === "rejected") throw outcome.reason;
+    const workspacing = (async () => {
+      gatewayMembers = await pushWorkspace();
+      await platform.control.putWorkspaceTokens(slug, { tokens: [{ hash: devToken.hash, role: "admin", label: "aerostack dev" }] });
+    })();
+    const outcomes = await untilAborted(Promise.allSettled([migrating, deploying, workspacing]), signal);
+    for (const outcome of outcomes) if (outcome.status === "rejected") throw outcome.reason;
     stopIfAborted(signal);
   } catch (err) {
     await Promise.allSettled([platform.dispose(), bundler?.dispose(), releaseLock(lockPath)]);

@@ -1,8 +1,10 @@
 /** `aerostack mcp inspect`: connect with the SDK Client, list what a server offers, or call one tool. */
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { importModule } from "../startup/esm-import";
 import type { CallToolResult, Implementation, Prompt, Resource, ResourceTemplate, ServerCapabilities, Tool } from "@modelcontextprotocol/sdk/types.js";
 import { UserError } from "../errors";
 import { createRemoteTransport, describeRemoteError, type RemoteOptions } from "./remote";
+import type * as ClientModule from "@modelcontextprotocol/sdk/client/index.js";
 
 export interface ServerListing {
   server: Implementation | null;
@@ -19,7 +21,7 @@ export interface ServerListing {
 const MAX_PAGES = 100;
 
 async function connect(options: RemoteOptions): Promise<Client> {
-  const [{ Client }, transport] = await Promise.all([import("@modelcontextprotocol/sdk/client/index.js"), createRemoteTransport(options)]);
+  const [{ Client }, transport] = await Promise.all([importModule<typeof ClientModule>("@modelcontextprotocol/sdk/client/index.js"), createRemoteTransport(options)]);
   const client = new Client({ name: "aerostack-inspect", version: "1" });
   try {
     await client.connect(transport);

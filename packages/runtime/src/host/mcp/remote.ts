@@ -1,6 +1,8 @@
 /** Reaching a Streamable HTTP MCP endpoint from Node: the SDK transport with a bearer token, and failures users can act on. */
 import type { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { importModule } from "../startup/esm-import";
 import { UsageError, UserError } from "../errors";
+import type * as StreamableHttpModule from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 
 export interface RemoteOptions {
   url: string;
@@ -27,7 +29,7 @@ export function parseEndpointUrl(value: string, flag = "The URL"): URL {
  * loading it at start-up.
  */
 export async function createRemoteTransport(options: RemoteOptions): Promise<StreamableHTTPClientTransport> {
-  const { StreamableHTTPClientTransport } = await import("@modelcontextprotocol/sdk/client/streamableHttp.js");
+  const { StreamableHTTPClientTransport } = await importModule<typeof StreamableHttpModule>("@modelcontextprotocol/sdk/client/streamableHttp.js");
   return new StreamableHTTPClientTransport(parseEndpointUrl(options.url), {
     requestInit: { headers: options.token ? { Authorization: `Bearer ${options.token}` } : {} },
   });

@@ -1,9 +1,12 @@
-/** `aerostack init`: copies a template into a new folder, atomically, with the project's name filled in. */
+/**
+ * `aerostack init`: copies a template into a new folder, atomically, with the project's name filled in, and the
+ * runtime it depends on written into the project (`vendor/`) so that the project installs on any machine.
+ */
 import { cp, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { basename, dirname, join, resolve } from "node:path";
 import { UsageError, UserError } from "../errors";
-import { runtimeRoot } from "../platform/paths";
+import { runtimeTarball, runtimeTarballName } from "./runtime-package";
 import { SLUG_PATTERN } from "../../shared/config";
 
 const require = createRequire(import.meta.url);
@@ -58,14 +61,6 @@ export function slugFromDir(dir: string): string {
     .replace(/^-+|-+$/g, "")
     .slice(0, 32)
     .replace(/-+$/, "");
-}
-
-/**
- * How a new project depends on our packages: a version range when the CLI came from a registry,
- * a `file:` link when it runs from a source checkout (the packages are not published from there).
- */
-function dependencySpec(packageRoot: string, version: string): string {
-  return packageRoot.split(/[\\/]/).includes("node_modules") ? `^${version}` : `file:${packageRoot}`;
 }
 
 async function listFiles(dir: string, prefix = ""): Promise<string[]> {
@@ -126,14 +121,19 @@ export async function scaffoldProject(options: { template: string; dir: string; 
     const pkgPath = join(staging, "package.json");
     const pkg = JSON.parse(await readFile(pkgPath, "utf8")) as Record<string, Record<string, string> | string>;
     pkg.name = name;
-    const runtime = runtimeRoot();
-    const runtimeVersion = (JSON.parse(await readFile(join(runtime, "package.json"), "utf8")) as { version: string }).version;
-    const cliRoot = resolve(runtime, "../cli");
-    for (const field of ["dependencies", "devDependencies"] as const) {
-      const deps = pkg[field];
-      if (typeof deps !== "object") continue;
-      if ("@aerostack/runtime" in deps) deps["@aerostack/runtime"] = dependencySpec(runtime, runtimeVersion);
-      if ("aerostack" in deps) deps.aerostack = dependencySpec(cliRoot, runtimeVersion);
+    // The runtime is on no registry: the project carries the one this CLI runs with, as a tarball it depends on by a
+    // relative path (the lockfile records that path and the tarball's hash), never a path of this machine. The CLI
+    // itself is not a dependency: it is installed once per machine (README, "Install").
+    const needsRuntime = (["dependencies", "devDependencies"] as const).some((field) => typeof pkg[field] === "object" && "@aerostack/runtime" in pkg[field]);
+    if (needsRuntime) {
+      const { version, data } = await runtimeTarball();
+      const vendored = `vendor/${runtimeTarballName(version)}`;
+      await mkdir(join(staging, "vendor"), { recursive: true });
+      await writeFile(join(staging, vendored), data);
+      for (const field of ["dependencies", "devDependencies"] as const) {
+        const deps = pkg[field];
+        if (typeof deps === "object" && "@aerostack/runtime" in deps) deps["@aerostack/runtime"] = `file:${vendored}`;
+      }
     }
     await writeFile(pkgPath, `${JSON.stringify(pkg, null, 2)}\n`);
     await rm(dir, { recursive: true, force: true });

@@ -13,6 +13,7 @@ import { formatProblems, validateWorkflow } from "../../shared/workflows-validat
 import type { ApiClient } from "../api/client";
 import { loadProjectConfig } from "../config/load";
 import { UsageError, UserError } from "../errors";
+import { importModule } from "../startup/esm-import";
 
 export interface DeployWorkflowOptions {
   cwd: string;
@@ -43,7 +44,8 @@ export async function loadWorkflowDefinition(cwd: string, main: string): Promise
       throw new UserError(`${file} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  const { build } = await import("esbuild");
+  // Through importModule: the CLI runs this from a V8 code cache, where import() of its own is unavailable.
+  const { build } = await importModule<typeof import("esbuild")>("esbuild");
   const out = await build({ entryPoints: [file], bundle: true, format: "esm", platform: "node", write: false, logLevel: "silent" }).catch((err: Error) => {
     throw new UserError(`Could not build ${file}: ${err.message.split("\n")[0]}`);
   });
@@ -51,7 +53,7 @@ export async function loadWorkflowDefinition(cwd: string, main: string): Promise
   try {
     const bundled = join(dir, "workflow.mjs");
     await writeFile(bundled, out.outputFiles[0]!.text);
-    const mod = (await import(pathToFileURL(bundled).href)) as { default?: unknown };
+    const mod = await importModule<{ default?: unknown }>(pathToFileURL(bundled).href);
     if (mod.default === undefined) throw new UserError(`${file} has no default export: export the workflow definition as default.`);
     return mod.default;
   } finally {
