@@ -29,7 +29,8 @@ export interface DevWorkspace {
 /** The workspace config `aerostack.toml` describes (no secret values: those are read separately). */
 export function workspaceConfig(config: ProjectConfig): WorkspaceConfig {
   const members: Member[] = [];
-  if (config.type === "mcp-server") members.push({ kind: "project", slug: config.name, project: config.name });
+  // A skill is an MCP server with one tool: the dev gateway composes it the same way.
+  if (config.type === "mcp-server" || config.type === "skill") members.push({ kind: "project", slug: config.name, project: config.name });
   for (const proxy of config.mcp?.proxy ?? []) {
     const headers: Record<string, HeaderValue> = {};
     for (const [name, raw] of Object.entries(proxy.headers)) {
