@@ -16,6 +16,15 @@ import {
   WorkspaceTokenCreatedSchema,
   WorkspaceTokenInfoSchema,
 } from "./workspaces";
+import {
+  HubInstallBodySchema,
+  HubInstallResultSchema,
+  HubPublishBodySchema,
+  HubSearchResultSchema,
+  HubUpdateBodySchema,
+  HubVersionInfoSchema,
+  HubVersionStateBodySchema,
+} from "./hub";
 
 export const API_PREFIX = "/api/v1";
 
@@ -278,6 +287,12 @@ export const API_ROUTES = {
     response: AnalyticsSchema,
     query: { since: "epoch ms (default: 7 days ago)" },
   },
+  hubPublish: { method: "POST", path: "/hub/packages", summary: "Publish a deployed project as @account/name at a semver version (immutable), with its capability manifest", auth: "account", body: HubPublishBodySchema, response: HubVersionInfoSchema },
+  hubSearch: { method: "GET", path: "/hub/search", summary: "Packages ranked by what their tools do", auth: "account", response: HubSearchResultSchema, query: { q: "what you are looking for", limit: "at most this many (1-100, default 20)" } },
+  hubInfo: { method: "GET", path: "/hub/packages/:scope/:name", summary: "A package: a version's manifest, README and every version", auth: "account", response: HubVersionInfoSchema, query: { version: "this version (default: the newest installable)" } },
+  hubVersionState: { method: "PUT", path: "/hub/packages/:scope/:name/versions/:version", summary: "Deprecate or yank a version (the owner only); installs keep working", auth: "account", body: HubVersionStateBodySchema, response: HubVersionInfoSchema },
+  hubInstall: { method: "POST", path: "/hub/packages/:scope/:name/install", summary: "Install a package into a workspace at a pinned version", auth: "account", body: HubInstallBodySchema, response: HubInstallResultSchema },
+  hubUpdate: { method: "POST", path: "/hub/packages/:scope/:name/update", summary: "Move an install to another version; changed tools are shown and need yes", auth: "account", body: HubUpdateBodySchema, response: HubInstallResultSchema },
   audit: { method: "GET", path: "/audit", summary: "The account's audit log: who changed what, when", auth: "account", response: z.object({ entries: z.array(AuditEntrySchema) }), query: { limit: "at most this many entries (default 100)" } },
 } as const satisfies Record<string, RouteSpec>;
 

@@ -13,6 +13,8 @@ export const ERROR_CODES = {
   failed: 400,
   unauthorized: 401,
   forbidden: 403,
+  /** Hub: the package name belongs to another account. */
+  hub_name_owned: 403,
   not_found: 404,
   project_not_found: 404,
   unknown_env: 404,
@@ -22,10 +24,19 @@ export const ERROR_CODES = {
   workspace_not_found: 404,
   member_not_found: 404,
   token_not_found: 404,
+  package_not_found: 404,
+  version_not_found: 404,
   method_not_allowed: 405,
   account_exists: 409,
   workspace_exists: 409,
   no_previous_version: 409,
+  /** Hub: versions are immutable once published. */
+  hub_version_exists: 409,
+  /** Hub: new installs refuse a yanked version. */
+  version_yanked: 409,
+  member_exists: 409,
+  /** The project has no active deployment (publishing needs the deployed code). */
+  not_deployed: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   missing_secret: 422,

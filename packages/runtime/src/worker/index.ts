@@ -22,6 +22,7 @@ export { VectorShard } from "./bindings/vectorize/vector-shard";
 export { ProjectAiUsage } from "./bindings/ai/project-ai-usage";
 export { ScopedAI } from "./bindings/ai/scoped-ai";
 export { Egress } from "./egress/egress";
+export { HubRegistry } from "./hub/registry";
 
 export default {
   fetch: (request, env, ctx) => route(request, env, ctx),

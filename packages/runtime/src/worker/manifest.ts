@@ -72,6 +72,7 @@ export const PLATFORM_MANIFEST = {
     { binding: "PROJECT_VECTORIZE", className: "ProjectVectorIndex", sqlite: true, migration: 1, description: "env.VECTORIZE: one object per project and index" },
     { binding: "PROJECT_AI_USAGE", className: "ProjectAiUsage", sqlite: true, migration: 1, description: "env.AI call log per project" },
     { binding: "PROJECT_VECTORIZE_SHARD", className: "VectorShard", sqlite: true, migration: 1, description: "env.VECTORIZE: the shards of an index, each within a memory budget" },
+    { binding: "HUB", className: "HubRegistry", sqlite: true, migration: 1, description: "the Hub: packages, immutable versions, capability manifests, search index" },
   ],
   entrypoints: [
     { className: "ScopedDB", description: "env.DB in user code, scoped to its project" },

@@ -79,7 +79,7 @@ export async function readFolderDevWorkspace(root: string, config: ProjectConfig
   (config.members ?? []).forEach((entry, i) => {
     const member = memberFromConfig(entry, i, config.name);
     if (member.kind === "proxy") members.push(member);
-    else skipped.push(`members[${i}] "${member.slug}" (${member.kind} "${member.kind === "project" ? member.project : member.workspace}")`);
+    else skipped.push(`members[${i}] "${member.slug}" (${member.kind} "${member.kind === "project" ? member.project : member.kind === "workspace" ? member.workspace : member.package}")`);
   });
   const ws: WorkspaceConfig = { members, timeoutMs: DEFAULT_MEMBER_TIMEOUT_MS, callTimeoutMs: DEFAULT_CALL_TIMEOUT_MS };
   const withSecrets = await withDevSecrets(root, config, ws, "members", environment);

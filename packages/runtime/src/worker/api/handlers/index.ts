@@ -8,6 +8,7 @@ import { deleteSecret, listSecrets, putSecret } from "./secrets";
 import { logs } from "./logs";
 import { health, openapi } from "./meta";
 import * as workspaces from "./workspaces";
+import * as hub from "./hub";
 
 type Routes = typeof API_ROUTES;
 type BodyOf<K extends RouteName> = Routes[K] extends { body: infer B extends z.ZodMiniType } ? z.output<B> : undefined;
@@ -49,4 +50,10 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
   revokeWorkspaceToken: workspaces.revokeWorkspaceToken,
   workspaceLogs: workspaces.workspaceLogs,
   workspaceAnalytics: workspaces.workspaceAnalytics,
+  hubPublish: hub.publishPackage,
+  hubSearch: hub.searchPackages,
+  hubInfo: hub.getPackage,
+  hubVersionState: hub.setVersionState,
+  hubInstall: hub.installPackage,
+  hubUpdate: hub.updatePackage,
 };
