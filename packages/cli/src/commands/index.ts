@@ -41,6 +41,11 @@ import workspaceConnect from "./workspace/connect";
 import tokenCreate from "./token/create";
 import tokenList from "./token/list";
 import tokenRevoke from "./token/revoke";
+import hubPublish from "./hub/publish";
+import hubSearch from "./hub/search";
+import hubInfo from "./hub/info";
+import hubInstall from "./hub/install";
+import hubUpdate from "./hub/update";
 
 export const commands: CommandDefinition<never>[] = [
   init,
@@ -80,6 +85,11 @@ export const commands: CommandDefinition<never>[] = [
   tokenCreate,
   tokenList,
   tokenRevoke,
+  hubPublish,
+  hubSearch,
+  hubInfo,
+  hubInstall,
+  hubUpdate,
   analytics,
   platformStart,
   platformBuild,

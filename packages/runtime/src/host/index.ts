@@ -52,3 +52,4 @@ export {
 } from "../shared/workspaces";
 export { MEMBER_SLUG_PATTERN, type Member } from "../shared/gateway";
 export { DEFAULT_ENV, MAX_BUNDLE_BYTES, type DeployResult, type LogEntry, type Whoami, type KeyInfo, type DeploymentInfo, type SecretInfo } from "../shared/api";
+export { publishBody, packageParams, formatToolChanges } from "./hub/hub";
