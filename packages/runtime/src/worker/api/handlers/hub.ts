@@ -209,13 +209,19 @@ async function hubMember(c: ApiContext, ws: string, slug: string, row: VersionRo
   return { kind: "hub", slug, package: row.name, version: row.version, project: row.project, deployment: row.deployment, secrets: names };
 }
 
-export async function installPackage(c: ApiContext<z.output<typeof HubInstallBodySchema>>): Promise<HubInstallResult> {
+/** Where an install or update lands: the package, the caller's workspace, the member slug and what is there now. */
+async function installSite(c: ApiContext<{ workspace: string; as?: string | undefined }>) {
   const name = packageParam(c);
   const { workspace } = c.body;
   await ownedWorkspace(c, workspace);
   const slug = c.body.as ?? parsePackageName(name)!.name;
   const ws = workspaceObject(c.env, workspace);
-  const current = (await ws.info())?.members.find((m) => m.member.slug === slug);
+  const current = (await ws.info())?.members.find((m) => m.member.slug === slug)?.member;
+  return { name, workspace, slug, ws, current };
+}
+
+export async function installPackage(c: ApiContext<z.output<typeof HubInstallBodySchema>>): Promise<HubInstallResult> {
+  const { name, workspace, slug, ws, current } = await installSite(c);
   if (current) throw new HttpError("member_exists", `workspace ${workspace} already has a member "${slug}"; move an install with \`aerostack hub update ${name} --workspace ${workspace}\`, or install with --as <other>`);
   const row = targetVersion(name, await visibleVersions(c, name), c.body.version);
   const member = await hubMember(c, workspace, slug, row);
@@ -225,12 +231,7 @@ export async function installPackage(c: ApiContext<z.output<typeof HubInstallBod
 }
 
 export async function updatePackage(c: ApiContext<z.output<typeof HubUpdateBodySchema>>): Promise<HubInstallResult> {
-  const name = packageParam(c);
-  const { workspace } = c.body;
-  await ownedWorkspace(c, workspace);
-  const slug = c.body.as ?? parsePackageName(name)!.name;
-  const ws = workspaceObject(c.env, workspace);
-  const current = (await ws.info())?.members.find((m) => m.member.slug === slug)?.member;
+  const { name, workspace, slug, ws, current } = await installSite(c);
   if (!current || current.kind !== "hub" || current.package !== name) {
     throw new HttpError("member_not_found", `${name} is not installed in workspace ${workspace}${c.body.as ? ` as ${slug}` : ""}; install it with \`aerostack hub install ${name} --workspace ${workspace}\``);
   }
