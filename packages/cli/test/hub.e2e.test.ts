@@ -156,6 +156,25 @@ describe("aerostack hub, skills and function tools", { timeout: 240_000 }, () =>
     }
   });
 
+  it("a yanked version: new installs refuse it, the workspace that has it keeps serving it", async () => {
+    const yanked = await ok<{ yanked: boolean }>("alice", ["hub", "yank", "@alice/slack@1.1.0"]);
+    expect(yanked.yanked).toBe(true);
+    await ok("bob", ["workspace", "create", "ops"]);
+    const refused = await cli("bob", ["hub", "install", "@alice/slack@1.1.0", "--workspace", "ops"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("@alice/slack@1.1.0 was yanked by its publisher");
+    expect((await ok<{ members: unknown[] }>("bob", ["workspace", "show", "ops"])).members).toEqual([]);
+    const notOwner = await cli("bob", ["hub", "yank", "@alice/slack@1.0.0"]);
+    expect(notOwner.code).toBe(1);
+    expect(notOwner.stderr).toContain("only the account that owns @alice/slack");
+    const client = await gatewayClient("bob", "eng");
+    try {
+      expect(textOf(await client.callTool({ name: "slack__post_message", arguments: { channel: "c", text: "t" } }))).toMatch(/^v2 /);
+    } finally {
+      await client.close();
+    }
+  });
+
   it("skills with and without a function and a function's tools, called through a workspace by an MCP client", async () => {
     const skillMd = "---\nname: shout\ndescription: Says the text back.\ninput_schema:\n  type: object\n  properties:\n    text: { type: string }\n  required: [text]\n---\nRepeat it.\n";
     const plain = await project("shout", { "aerostack.toml": 'name = "shout"\ntype = "skill"\n', "SKILL.md": skillMd });

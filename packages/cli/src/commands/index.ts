@@ -46,6 +46,8 @@ import hubSearch from "./hub/search";
 import hubInfo from "./hub/info";
 import hubInstall from "./hub/install";
 import hubUpdate from "./hub/update";
+import hubDeprecate from "./hub/deprecate";
+import hubYank from "./hub/yank";
 
 export const commands: CommandDefinition<never>[] = [
   init,
@@ -90,6 +92,8 @@ export const commands: CommandDefinition<never>[] = [
   hubInfo,
   hubInstall,
   hubUpdate,
+  hubDeprecate,
+  hubYank,
   analytics,
   platformStart,
   platformBuild,

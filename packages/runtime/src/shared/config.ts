@@ -538,10 +538,10 @@ export const ProjectConfigSchema = z
     name: z.string(slug).regex(SLUG_PATTERN, slug),
     type: z.enum(["function", "mcp-server", "skill", "workflow", "workspace"], expected('one of "function", "mcp-server", "skill", "workflow", "workspace"')).default("function"),
     main: nonEmptyString("a path to the entry file, such as \"src/index.ts\"").default("src/index.ts"),
-    /** The release `aerostack hub publish` publishes (semver); absent until the project is published. */
-    version: z.string(expected('a semantic version such as "1.0.0"')).regex(SEMVER_PATTERN, expected('a semantic version such as "1.0.0"')).optional(),
     compatibility_date: compatibilityDate.default("2025-09-01"),
     compatibility_flags: compatibilityFlags.default([]),
+    /** The release `aerostack hub publish` publishes (semver); absent until the project is published. */
+    version: z.string(expected('a semantic version such as "1.0.0"')).regex(SEMVER_PATTERN, expected('a semantic version such as "1.0.0"')).optional(),
     /** Names of secrets read from the environment in `aerostack dev` (values never live in this file). */
     secrets: secretNames.default([]),
     vars: varsTable.default({}),

@@ -1,16 +1,16 @@
-/** `aerostack hub info @account/name [--version v]`: a package's manifest, versions and README. */
+/** `aerostack hub info @account/name[@version]`: a package's manifest, versions and README. */
 import { packageParams } from "@aerostack/runtime";
 import { defineCommand } from "../../core/command";
 import { connect } from "../../core/platform";
 
-export default defineCommand<{ version?: string }>({
+export default defineCommand({
   path: ["hub", "info"],
   description: "Show a Hub package: tools, resources, prompts, required secrets, versions and README",
-  args: ["<package>"],
-  options: [{ flags: "--version <v>", description: "this version (default the newest installable)" }],
-  async handler({ args, options, out }) {
-    const { scope, name } = packageParams(args[0]);
-    const info = await (await connect()).call("hubInfo", { params: { scope, name }, query: options.version ? { version: options.version } : {} });
+  args: ["<package[@version]>"],
+  examples: ["aerostack hub info @acme/weather", "aerostack hub info @acme/weather@1.0.0"],
+  async handler({ args, out }) {
+    const { scope, name, version } = packageParams(args[0]);
+    const info = await (await connect()).call("hubInfo", { params: { scope, name }, query: version ? { version } : {} });
     out.result(info, () => {
       out.info(`${out.color.bold(`${info.name}@${info.version}`)}  ${info.kind}, ${info.visibility}${info.yanked ? out.color.red(" yanked") : ""}${info.deprecated ? out.color.yellow(` deprecated: ${info.deprecated}`) : ""}`);
       if (info.summary) out.info(info.summary);

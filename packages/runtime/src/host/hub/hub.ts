@@ -10,12 +10,18 @@ import { parsePackageName, type HubPublishBody, type HubVisibility, type ToolCha
 import { SKILL_FILE } from "../../shared/skills";
 import { parseSkillFile } from "../skills/skill-file";
 
-/** `@account/name` (or `account/name`) as typed, split for the API's `:scope/:name`. */
-export function packageParams(input: string | undefined): { scope: string; name: string; full: string } {
-  const full = input?.startsWith("@") ? input : `@${input ?? ""}`;
+/**
+ * `@account/name[@version]` as typed (the leading @ may be left out), split for the API's `:scope/:name`. The version
+ * rides on the name, as with npm: `--version` is the CLI's own flag.
+ */
+export function packageParams(input: string | undefined): { scope: string; name: string; full: string; version?: string } {
+  const raw = input?.startsWith("@") ? input : `@${input ?? ""}`;
+  const at = raw.indexOf("@", 1);
+  const full = at < 0 ? raw : raw.slice(0, at);
+  const version = at < 0 ? undefined : raw.slice(at + 1);
   const parsed = parsePackageName(full);
-  if (!parsed) throw new UsageError(`${JSON.stringify(input ?? "")} is not a package name`, { hint: 'Name packages as "@account/name", e.g. `aerostack hub info @acme/weather`.' });
-  return { scope: parsed.account, name: parsed.name, full };
+  if (!parsed || version === "") throw new UsageError(`${JSON.stringify(input ?? "")} is not a package name`, { hint: 'Name packages as "@account/name" or "@account/name@1.2.0", e.g. `aerostack hub info @acme/weather`.' });
+  return { scope: parsed.account, name: parsed.name, full, ...(version !== undefined ? { version } : {}) };
 }
 
 export async function publishBody(options: { cwd: string; configPath?: string; visibility?: string; name?: string }): Promise<HubPublishBody> {
