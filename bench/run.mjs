@@ -15,6 +15,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { runVectorizeBench } from "./vectorize.mjs";
 import { workflowsEntry } from "./workflows.mjs";
+import { runHubBench } from "./hub.mjs";
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO_DIR = dirname(BENCH_DIR);
@@ -977,6 +978,12 @@ const ENTRIES = [
     name: "vectorize",
     description: "env.VECTORIZE: top-10 cosine query (recall@10 and latency), insert rate and cold first query at 100k × 384 and 1M × 96 clustered vectors, side by side with usearch (native HNSW) in plain Node",
     run: (ctx) => runVectorizeBench(ctx, { aerostack, row, forTool, log, tempDir, repoDir: REPO_DIR }),
+  },
+  // ---- hub: search over 1,000 packages, a skill through the gateway (bench/hub.mjs) ----------------------------
+  {
+    name: "hub",
+    description: "the Hub and skills on `aerostack platform start`: search p50 over 1,000 published packages; a skill's tools/call through /ws/<slug> vs env.AI.chat from a function",
+    run: (ctx) => runHubBench(ctx, { row, log, tempDir, startPlatform, cliDeploy, repoDir: REPO_DIR }),
   },
   // ---- platform: deploy, throughput and cold starts on the self-hosted platform --------------------------------
   {

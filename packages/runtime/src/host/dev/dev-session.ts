@@ -142,7 +142,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       // build follows once this thread is free, and overlaps workerd's start-up: both sit on the path to the first
       // response. The bundler is awaited (never raced with the signal) before any exit: a bundler left undisposed
       // would keep esbuild's process, and this one, alive.
-      creating = isWorkspace ? Promise.resolve(null) : createBundler({ root, entry: config.main });
+      creating = isWorkspace ? Promise.resolve(null) : createBundler({ root, entry: config.main, type: config.type });
       const building = creating.then((bundler) => (bundler ? bundler.build() : null));
       const reading = isWorkspace ? Promise.resolve([]) : readMigrations(root, config);
       // Any may fail while workerd starts; their failures are met below (or not at all, if start-up stops).
@@ -261,7 +261,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     persistTo,
     bindings: isWorkspace ? [] : ["DB", "CACHE", "QUEUE", "STORAGE", "AI", ...(config.vectorize ?? []).map((v) => v.binding)],
     gateway: { ...gateway, members: gatewayMembers },
-    ...(config.type === "mcp-server" ? { mcpUrl: `${platform.url}${PROJECT_MCP_PATH}` } : {}),
+    ...(config.type === "mcp-server" || config.type === "skill" ? { mcpUrl: `${platform.url}${PROJECT_MCP_PATH}` } : {}),
   });
 
   // Rebuilds run one at a time; changes that arrive during one are folded into the next.
@@ -286,7 +286,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
           return;
         }
         if (bundler && next.config.main !== config.main) {
-          const nextBundler = await createBundler({ root, entry: next.config.main });
+          const nextBundler = await createBundler({ root, entry: next.config.main, type: next.config.type });
           await bundler.dispose();
           bundler = nextBundler;
         }
