@@ -14,6 +14,7 @@ import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { runVectorizeBench } from "./vectorize.mjs";
+import { workflowsEntry } from "./workflows.mjs";
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO_DIR = dirname(BENCH_DIR);
@@ -1354,6 +1355,14 @@ const fmtMs = (side) => {
 };
 const fmtRatio = (r) => (r.ratio === null ? "—" : r.ratio.toFixed(2));
 const fmtMet = (r) => (r.goalMet === null ? "—" : r.goalMet ? "yes" : "no");
+
+// The workflow engine's entry lives in workflows.mjs; it measures with the helpers above.
+ENTRIES.push(
+  workflowsEntry({
+    startServer, waitForLine, request, row, tempDir, freePort, apiClient, forTool, percentile, aerostack, wrangler,
+    BASE_ENV, AEROSTACK_BIN, PLATFORM_LISTENING, ADMIN_KEY, tmpdirOf: dirname, copyDir: (from, to) => cp(from, to, { recursive: true }),
+  }),
+);
 
 function table(rows) {
   const head = ["benchmark", "aerostack median", "wrangler median", "ratio a/w", "goal", "met"];

@@ -220,8 +220,8 @@ export interface PlatformProcess {
 }
 
 /** `aerostack platform start --port 0`: resolves once it prints its address (and, on first start, the admin key). */
-export function startPlatformProcess(dataDir: string, env: Record<string, string>, firstStart = true): Promise<PlatformProcess> {
-  const child = spawn(process.execPath, [CLI, "platform", "start", "--port", "0", "--data-dir", dataDir], { env: { ...env, CI: "1", NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+export function startPlatformProcess(dataDir: string, env: Record<string, string>, firstStart = true, extraArgs: string[] = []): Promise<PlatformProcess> {
+  const child = spawn(process.execPath, [CLI, "platform", "start", "--port", "0", "--data-dir", dataDir, ...extraArgs], { env: { ...env, CI: "1", NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   return new Promise((resolve, reject) => {
@@ -240,4 +240,12 @@ export function startPlatformProcess(dataDir: string, env: Record<string, string
     child.stderr!.on("data", onData);
     void exited.then(() => reject(new Error(`platform exited before it was ready; output:\n${out}`)));
   });
+}
+
+/** Kills a platform the hard way (SIGKILL); workerd follows its host down (workerd-guard), then the port closes. */
+export async function killPlatform(platform: PlatformProcess): Promise<void> {
+  const exited = new Promise((resolve) => platform.child.once("exit", resolve));
+  platform.child.kill("SIGKILL");
+  await exited;
+  await new Promise((resolve) => setTimeout(resolve, 300));
 }

@@ -1,5 +1,5 @@
 /** `aerostack deploy`: upload the project (one environment) to the platform and make it live in one step; a workspace folder syncs its members instead. */
-import { deployProject, deployWorkspace, loadProjectConfig, type SyncWorkspaceResult } from "@aerostack/runtime";
+import { deployProject, deployWorkflowProject, deployWorkspace, loadProjectConfig, type SyncWorkspaceResult } from "@aerostack/runtime";
 import { defineCommand } from "../core/command";
 import type { Output } from "../core/output";
 import { connect } from "../core/platform";
@@ -33,6 +33,24 @@ export default defineCommand<DeployFlags>({
         client: () => connect(),
       });
       out.result({ ...outcome.result, requiredSecrets: outcome.requiredSecrets }, () => printSync(out, outcome.result));
+      return;
+    }
+    if (config.type === "workflow") {
+      const result = await deployWorkflowProject({
+        cwd: globals.cwd,
+        ...(globals.config ? { configPath: globals.config } : {}),
+        ...(options.env !== undefined ? { env: options.env } : {}),
+        dryRun: options.dryRun === true,
+        client: () => connect(),
+      });
+      out.result(result, () => {
+        const w = result.workflow;
+        const what = result.dryRun ? `Dry run: workflow ${out.color.bold(w.name)} would deploy as version ${w.version}; nothing changed.` : result.unchanged ? `Workflow ${out.color.bold(w.name)} is already version ${w.version}; nothing changed.` : `Deployed workflow ${out.color.bold(w.name)} version ${w.version} (${w.nodes} nodes${w.workspace ? `, workspace ${w.workspace}` : ""})`;
+        out.info(`${out.color.green("✔")} ${what}`);
+        out.info(`  webhook  ${out.color.cyan(w.hookUrl)}`);
+        out.info(`  agent    ${out.color.cyan(w.agentUrl)}`);
+        if (w.cron) out.info(`  cron     ${w.cron} (UTC)`);
+      });
       return;
     }
     const progress = startProgress(out, "Bundling…");

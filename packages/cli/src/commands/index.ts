@@ -41,6 +41,14 @@ import workspaceConnect from "./workspace/connect";
 import tokenCreate from "./token/create";
 import tokenList from "./token/list";
 import tokenRevoke from "./token/revoke";
+import workflowRun from "./workflow/run";
+import workflowList from "./workflow/list";
+import workflowStatus from "./workflow/status";
+import workflowLogs from "./workflow/logs";
+import workflowApprove from "./workflow/approve";
+import workflowReply from "./workflow/reply";
+import workflowCancel from "./workflow/cancel";
+import workflowRetry from "./workflow/retry";
 
 export const commands: CommandDefinition<never>[] = [
   init,
@@ -78,6 +86,14 @@ export const commands: CommandDefinition<never>[] = [
   workspaceDisable,
   workspaceConnect,
   tokenCreate,
+  workflowRun,
+  workflowList,
+  workflowStatus,
+  workflowLogs,
+  workflowApprove,
+  workflowReply,
+  workflowCancel,
+  workflowRetry,
   tokenList,
   tokenRevoke,
   analytics,

@@ -52,3 +52,7 @@ export {
 } from "../shared/workspaces";
 export { MEMBER_SLUG_PATTERN, type Member } from "../shared/gateway";
 export { DEFAULT_ENV, MAX_BUNDLE_BYTES, type DeployResult, type LogEntry, type Whoami, type KeyInfo, type DeploymentInfo, type SecretInfo } from "../shared/api";
+export { deployWorkflowProject, loadWorkflowDefinition, type DeployWorkflowOptions } from "./workflows/deploy-workflow";
+export { renderTraceTree } from "./workflows/trace-tree";
+export { validateWorkflow, formatProblems } from "../shared/workflows-validate";
+export type { RunInfo, Trace, TraceEvent, DeployWorkflowResult } from "../shared/workflows";

@@ -80,3 +80,4 @@ export async function startProject(root: string, options: { persistTo?: string |
     close: () => session.close(),
   };
 }
+export { startWorkflow, type WorkflowHarness } from "./workflows/harness";

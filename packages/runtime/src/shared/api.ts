@@ -16,6 +16,18 @@ import {
   WorkspaceTokenCreatedSchema,
   WorkspaceTokenInfoSchema,
 } from "./workspaces";
+import {
+  DecisionBodySchema,
+  DeployWorkflowBodySchema,
+  DeployWorkflowResultSchema,
+  ReplyBodySchema,
+  RetryBodySchema,
+  RunInfoSchema,
+  RunListSchema,
+  StartRunBodySchema,
+  TraceSchema,
+  WorkflowInfoSchema,
+} from "./workflows";
 
 export const API_PREFIX = "/api/v1";
 
@@ -281,6 +293,23 @@ export const API_ROUTES = {
     response: AnalyticsSchema,
     query: { since: "epoch ms (default: 7 days ago)" },
   },
+  deployWorkflow: {
+    method: "PUT",
+    path: "/workflows/:workflow",
+    summary: "Check a workflow definition and store it as the next version (runs in flight keep theirs); dryRun only checks",
+    auth: "account",
+    body: DeployWorkflowBodySchema,
+    response: DeployWorkflowResultSchema,
+  },
+  getWorkflow: { method: "GET", path: "/workflows/:workflow", summary: "A workflow: version, workspace, trigger URLs", auth: "account", response: WorkflowInfoSchema },
+  startWorkflowRun: { method: "POST", path: "/workflows/:workflow/runs", summary: "Start a run with an input", auth: "account", body: StartRunBodySchema, response: RunInfoSchema },
+  listWorkflowRuns: { method: "GET", path: "/workflows/:workflow/runs", summary: "The workflow's runs, newest first", auth: "account", response: RunListSchema, query: { limit: "at most this many (1-1000, default 50)" } },
+  getRun: { method: "GET", path: "/runs/:run", summary: "A run: status, what it waits for, output or error", auth: "account", response: RunInfoSchema },
+  runTrace: { method: "GET", path: "/runs/:run/trace", summary: "A run's trace (node inputs, outputs, attempts, timings, tokens, errors) and messages", auth: "account", response: TraceSchema, query: { after: "only events with a larger id (continue a follow)" } },
+  decideRun: { method: "POST", path: "/runs/:run/decision", summary: "Approve or reject the run's waiting human_handoff", auth: "account", body: DecisionBodySchema, response: RunInfoSchema },
+  replyRun: { method: "POST", path: "/runs/:run/reply", summary: "Reply to the run's conversation (an auth_gate's one-time code)", auth: "account", body: ReplyBodySchema, response: RunInfoSchema },
+  cancelRun: { method: "POST", path: "/runs/:run/cancel", summary: "Cancel a run", auth: "account", response: RunInfoSchema },
+  retryRun: { method: "POST", path: "/runs/:run/retry", summary: "Run a finished run again from a node, keeping earlier outputs", auth: "account", body: RetryBodySchema, response: RunInfoSchema },
   audit: { method: "GET", path: "/audit", summary: "The account's audit log: who changed what, when", auth: "account", response: z.object({ entries: z.array(AuditEntrySchema) }), query: { limit: "at most this many entries (default 100)" } },
 } as const satisfies Record<string, RouteSpec>;
 

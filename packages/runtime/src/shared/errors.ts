@@ -22,16 +22,24 @@ export const ERROR_CODES = {
   workspace_not_found: 404,
   member_not_found: 404,
   token_not_found: 404,
+  workflow_not_found: 404,
+  run_not_found: 404,
   method_not_allowed: 405,
   account_exists: 409,
   workspace_exists: 409,
   no_previous_version: 409,
+  /** A workflow run is not in a state the request needs (nothing waiting for approval, still running, …). */
+  run_conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   missing_secret: 422,
   module_load_failed: 422,
   migration_failed: 422,
   invalid_member: 422,
+  /** A workflow definition failed its checks: the message lists each node and reason. */
+  invalid_workflow: 422,
+  /** A webhook's HMAC signature is missing or wrong. */
+  bad_signature: 401,
   internal: 500,
 } as const;
 

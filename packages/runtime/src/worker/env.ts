@@ -11,6 +11,8 @@ import type { ProjectQueue } from "./bindings/queue/project-queue";
 import type { ProjectVectorIndex } from "./bindings/vectorize/project-vector-index";
 import type { VectorShard } from "./bindings/vectorize/vector-shard";
 import type { ProjectAiUsage } from "./bindings/ai/project-ai-usage";
+import type { WorkflowRegistry } from "./workflows/registry/workflow-registry";
+import type { WorkflowRun } from "./workflows/engine/workflow-run";
 import type { DurableObjectBindingName, PLATFORM_MANIFEST, PlatformVarName } from "./manifest";
 
 export interface PlatformEnv {
@@ -34,6 +36,10 @@ export interface PlatformEnv {
   PROJECT_VECTORIZE_SHARD: DurableObjectNamespace<VectorShard>;
   /** One object per project: the log of its env.AI calls (model, tokens, latency, status). */
   PROJECT_AI_USAGE: DurableObjectNamespace<ProjectAiUsage>;
+  /** One object per workflow name: owner, deployed versions, run index, webhook delivery ids, cron. */
+  WORKFLOW_REGISTRY: DurableObjectNamespace<WorkflowRegistry>;
+  /** One object per workflow run: its pinned definition, frontier, outputs, trace and timers. */
+  WORKFLOW_RUN: DurableObjectNamespace<WorkflowRun>;
   OBJECTS: R2Bucket;
   /** One object per workspace gateway session (`/ws/:slug`): member sessions, event streams, in-flight requests. */
   GATEWAY_SESSION: DurableObjectNamespace<GatewaySession>;

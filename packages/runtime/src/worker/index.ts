@@ -22,6 +22,8 @@ export { VectorShard } from "./bindings/vectorize/vector-shard";
 export { ProjectAiUsage } from "./bindings/ai/project-ai-usage";
 export { ScopedAI } from "./bindings/ai/scoped-ai";
 export { Egress } from "./egress/egress";
+export { WorkflowRegistry } from "./workflows/registry/workflow-registry";
+export { WorkflowRun } from "./workflows/engine/workflow-run";
 
 export default {
   fetch: (request, env, ctx) => route(request, env, ctx),

@@ -72,6 +72,8 @@ export const PLATFORM_MANIFEST = {
     { binding: "PROJECT_VECTORIZE", className: "ProjectVectorIndex", sqlite: true, migration: 1, description: "env.VECTORIZE: one object per project and index" },
     { binding: "PROJECT_AI_USAGE", className: "ProjectAiUsage", sqlite: true, migration: 1, description: "env.AI call log per project" },
     { binding: "PROJECT_VECTORIZE_SHARD", className: "VectorShard", sqlite: true, migration: 1, description: "env.VECTORIZE: the shards of an index, each within a memory budget" },
+    { binding: "WORKFLOW_REGISTRY", className: "WorkflowRegistry", sqlite: true, migration: 1, description: "one per workflow name: owner, versions, run index, webhook deliveries, cron" },
+    { binding: "WORKFLOW_RUN", className: "WorkflowRun", sqlite: true, migration: 1, description: "one per workflow run: pinned definition, frontier, outputs, trace, timers on its alarm" },
   ],
   entrypoints: [
     { className: "ScopedDB", description: "env.DB in user code, scoped to its project" },

@@ -35,7 +35,8 @@ export function isApiPath(pathname: string): boolean {
   return pathname === API_PREFIX || pathname.startsWith(`${API_PREFIX}/`);
 }
 
-async function authenticate(request: Request, env: PlatformEnv, auth: RouteSpec["auth"], params: Record<string, string>): Promise<Caller | null> {
+/** The caller a key names (null on `auth: "none"` routes); also used by the workflow agent endpoint. */
+export async function authenticate(request: Request, env: PlatformEnv, auth: RouteSpec["auth"], params: Record<string, string>): Promise<Caller | null> {
   if (auth === "none") return null;
   const header = request.headers.get("authorization") ?? "";
   const match = /^Bearer\s+(\S+)$/i.exec(header);

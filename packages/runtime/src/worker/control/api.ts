@@ -28,6 +28,8 @@ import {
 } from "../../shared/protocol";
 import { MEMBER_SLUG_PATTERN, WorkspaceTokensSchema } from "../../shared/gateway";
 import { DevWorkspacePutSchema } from "../../shared/workspaces";
+import { ClockAdvanceSchema, RUN_ID_PATTERN } from "../../shared/workflows";
+import { workflowRun } from "../workflows/engine/workflow-run";
 
 export const CONTROL_PREFIX = "/__aerostack/";
 
@@ -65,6 +67,14 @@ async function serveControl(request: Request, env: PlatformEnv, ctx: ExecutionCo
       // First start of a platform: the host made the admin key and sends only its hash.
       const body = await readBody(request, BootstrapSchema);
       return json(await directory(env).bootstrap(body.account, body.keyId, body.keyHash));
+    }
+    if (path[0] === "workflow-runs" && path[2] === "clock" && path.length === 3 && request.method === "POST") {
+      // The run's injectable clock (tests, and an operator skipping a wait): due waits and backoffs fire at once.
+      const id = path[1] ?? "";
+      if (!RUN_ID_PATTERN.test(id)) throw new HttpError("bad_query", `run id ${JSON.stringify(id.slice(0, 64))} is not valid`);
+      const body = await readBody(request, ClockAdvanceSchema);
+      await workflowRun(env, id).advanceClock(body.advanceMs);
+      return json({ ok: true });
     }
     if (path[0] === "workspaces") {
       // Workspaces (the gateway at /ws/:slug): config + member secrets in one call, tokens (hashes only) in another.

@@ -8,6 +8,7 @@ import { deleteSecret, listSecrets, putSecret } from "./secrets";
 import { logs } from "./logs";
 import { health, openapi } from "./meta";
 import * as workspaces from "./workspaces";
+import * as workflows from "./workflows";
 
 type Routes = typeof API_ROUTES;
 type BodyOf<K extends RouteName> = Routes[K] extends { body: infer B extends z.ZodMiniType } ? z.output<B> : undefined;
@@ -49,4 +50,14 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
   revokeWorkspaceToken: workspaces.revokeWorkspaceToken,
   workspaceLogs: workspaces.workspaceLogs,
   workspaceAnalytics: workspaces.workspaceAnalytics,
+  deployWorkflow: workflows.deployWorkflow,
+  getWorkflow: workflows.getWorkflow,
+  startWorkflowRun: workflows.startWorkflowRun,
+  listWorkflowRuns: workflows.listWorkflowRuns,
+  getRun: workflows.getRun,
+  runTrace: workflows.runTrace,
+  decideRun: workflows.decideRun,
+  replyRun: workflows.replyRun,
+  cancelRun: workflows.cancelRun,
+  retryRun: workflows.retryRun,
 };

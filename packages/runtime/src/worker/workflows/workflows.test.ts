@@ -1,0 +1,296 @@
+// The workflow engine on a real platform (workerd via Miniflare, real SQLite Durable Objects and alarms), driven
+// through the public API: deploy checks, runs through logic, loops and parallel branches, human approval and its
+// timeout on the run's injectable clock, retries against a loopback fixture, code_block's sandbox, webhooks with
+// HMAC and delivery dedupe, and runs pinned to the version they started on.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHmac } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { AddressInfo } from "node:net";
+import { startPlatformServer, type PlatformServer } from "../../host/platform/server";
+import { echoServer, startMcpFixture, type Fixture } from "../gateway/fixtures/servers";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
+
+let server: PlatformServer;
+let key: string;
+let fixture: Server;
+let mcp: Fixture;
+let fixtureUrl: string;
+/** Requests the fixture saw, by idempotency key. */
+const seen: { path: string; key: string | null }[] = [];
+
+async function api(method: string, path: string, body?: unknown) {
+  const res = await fetch(`${server.url}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: res.status, body: (await res.json()) as Json };
+}
+
+const deploy = (definition: Json) => api("PUT", `/workflows/${definition.name as string}`, { definition });
+const start = async (name: string, input: unknown = {}) => (await api("POST", `/workflows/${name}/runs`, { input })).body as Json;
+const run = async (id: string) => (await api("GET", `/runs/${id}`)).body;
+async function settled(id: string, statuses = ["succeeded", "failed", "cancelled"]): Promise<Json> {
+  await expect.poll(async () => (await run(id)).status, { timeout: 15_000, interval: 20 }).toSatisfy((s: string) => statuses.includes(s));
+  return run(id);
+}
+async function advance(id: string, ms: number) {
+  const res = await server.platform.fetch(`${server.url}/__aerostack/workflow-runs/${id}/clock`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${server.platform.token}`, "content-type": "application/json" },
+    body: JSON.stringify({ advanceMs: ms }),
+  });
+  expect(res.status).toBe(200);
+}
+
+const trigger = { id: "start", type: "trigger" };
+const edge = (from: string, to: string, on?: string) => ({ from, to, ...(on ? { on } : {}) });
+
+beforeAll(async () => {
+  fixture = createServer((req, res) => {
+    seen.push({ path: req.url ?? "", key: (req.headers["idempotency-key"] as string | undefined) ?? null });
+    const attempts = seen.filter((s) => s.path === req.url).length;
+    if (req.url === "/flaky" && attempts < 3) {
+      res.writeHead(503).end("busy");
+      return;
+    }
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true, path: req.url, attempts }));
+  });
+  await new Promise<void>((resolve) => fixture.listen(0, "127.0.0.1", resolve));
+  fixtureUrl = `http://127.0.0.1:${(fixture.address() as AddressInfo).port}`;
+  const dataDir = await mkdtemp(join(tmpdir(), "aerostack-wf-"));
+  server = await startPlatformServer({ dataDir, port: 0, host: "127.0.0.1", baseDomain: "localhost", allowPrivateEgress: true, onLog: () => {} });
+  key = server.adminKey!;
+  mcp = await startMcpFixture(echoServer("tools"));
+});
+afterAll(async () => {
+  await server?.close();
+  fixture?.close();
+  await mcp?.close();
+});
+
+describe("workflows on the platform", () => {
+  it("refuses an invalid definition at deploy, naming the node and the reason", async () => {
+    const bad = await deploy({ name: "bad", nodes: [trigger, { id: "x", type: "teleport" }], edges: [edge("start", "x")] });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.code).toBe("invalid_workflow");
+    expect(bad.body.error.message).toContain('node "x": type: unknown node type "teleport"');
+    expect((await api("GET", "/workflows/bad")).body.error.code).toBe("workflow_not_found");
+  });
+
+  it("runs variables, a logic branch, a loop and parallel branches to the end, with a trace", async () => {
+    const def = {
+      name: "basics",
+      vars: { greeting: "hi" },
+      nodes: [
+        trigger,
+        { id: "total", type: "set_variable", config: { name: "total", value: "{{ trigger.input.total }}" } },
+        { id: "big", type: "logic", config: { if: { left: "{{ vars.total }}", op: "gt", right: 500 } } },
+        { id: "each", type: "loop", config: { over: "{{ trigger.input.items }}" } },
+        { id: "seen", type: "set_variable", config: { name: "last", value: "{{ nodes.each.output.item }}" } },
+        { id: "fan", type: "parallel", config: { join: "joined" } },
+        { id: "a", type: "set_variable", config: { name: "a", value: "A" } },
+        { id: "b", type: "set_variable", config: { name: "b", value: "B" } },
+        { id: "joined", type: "end", config: { output: { a: "{{ vars.a }}", b: "{{ vars.b }}", last: "{{ vars.last }}", msg: "{{ vars.greeting }} {{ vars.total }}" } } },
+        { id: "small", type: "end", config: { output: "small" } },
+      ],
+      edges: [edge("start", "total"), edge("total", "big"), edge("big", "each", "true"), edge("big", "small", "false"), edge("each", "seen", "body"), edge("seen", "each"), edge("each", "fan", "done"), edge("fan", "a"), edge("fan", "b"), edge("a", "joined"), edge("b", "joined")],
+    };
+    expect((await deploy(def)).status).toBe(200);
+    const big = await settled((await start("basics", { total: 900, items: ["x", "y", "z"] })).id as string);
+    expect(big).toMatchObject({ status: "succeeded", output: { a: "A", b: "B", last: "z", msg: "hi 900" } });
+    const small = await settled((await start("basics", { total: 10, items: [] })).id as string);
+    expect(small.output).toBe("small");
+    const trace = (await api("GET", `/runs/${big.id as string}/trace`)).body;
+    const completed = (trace.events as Json[]).filter((e) => e.kind === "completed");
+    expect(completed.filter((e) => e.node === "seen").map((e) => e.visit)).toEqual([0, 1, 2]);
+    expect(completed.find((e) => e.node === "big")).toMatchObject({ branch: "true", input: { if: { left: 900, op: "gt", right: 500 } } });
+    expect((await api("GET", "/workflows/basics/runs")).body.runs).toHaveLength(2);
+  });
+
+  it("waits for approval, resumes on approve, and takes the timeout branch when the run's clock passes the wait", async () => {
+    const def = (version: string) => ({
+      name: "approve",
+      nodes: [trigger, { id: "ask", type: "human_handoff", config: { message: "ok?", waitMs: 60_000 } }, { id: "yes", type: "end", config: { output: `yes ${version}` } }, { id: "no", type: "end", config: { output: "no" } }, { id: "late", type: "end", config: { output: "timeout" } }],
+      edges: [edge("start", "ask"), edge("ask", "yes", "approved"), edge("ask", "no", "rejected"), edge("ask", "late", "timeout")],
+    });
+    await deploy(def("v1"));
+    const first = (await start("approve")).id as string;
+    const second = (await start("approve")).id as string;
+    const waiting = await settled(first, ["waiting"]);
+    expect(waiting.waiting).toEqual([{ node: "ask", kind: "approval", until: expect.any(Number), message: "ok?", approveUrl: expect.stringContaining(`/hooks/approve/runs/${first}/approve?sig=`), rejectUrl: expect.any(String) }]);
+    // A new version while both wait: they finish on the one they started with.
+    expect((await deploy(def("v2"))).body.workflow.version).toBe(2);
+    expect((await api("POST", `/runs/${first}/decision`, { approve: true, reason: "fine" })).status).toBe(200);
+    expect(await settled(first)).toMatchObject({ status: "succeeded", output: "yes v1", version: 1 });
+    const again = await api("POST", `/runs/${first}/decision`, { approve: true });
+    expect(again.body.error).toMatchObject({ code: "run_conflict" });
+    await settled(second, ["waiting"]);
+    await advance(second, 61_000);
+    expect(await settled(second)).toMatchObject({ status: "succeeded", output: "timeout" });
+
+    // The signed per-run link decides without an account key; a tampered or turned-around one does nothing.
+    const third = (await start("approve")).id as string;
+    const links = (await settled(third, ["waiting"])).waiting[0] as { approveUrl: string; rejectUrl: string };
+    const forged = links.rejectUrl.replace(/sig=.*/, `sig=${"0".repeat(64)}`);
+    expect((await fetch(forged, { method: "POST" })).status).toBe(401);
+    expect((await fetch(links.approveUrl.replace("/approve?", "/reject?"), { method: "POST" })).status).toBe(401);
+    const byLink = await fetch(links.rejectUrl, { method: "POST" });
+    expect(await byLink.json()).toEqual({ run: third, decision: "rejected" });
+    expect(await settled(third)).toMatchObject({ output: "no", version: 2 });
+    expect((await fetch(links.approveUrl, { method: "POST" })).status).toBe(409);
+  });
+
+  it("retries a failing http_request with backoff and sends the same idempotency key each attempt", async () => {
+    await deploy({
+      name: "flaky",
+      nodes: [trigger, { id: "call", type: "http_request", retry: { attempts: 4, backoffMs: 10, factor: 1 }, config: { url: `${fixtureUrl}/flaky`, method: "POST", body: { x: 1 } } }],
+      edges: [edge("start", "call")],
+    });
+    const done = await settled((await start("flaky")).id as string);
+    expect(done).toMatchObject({ status: "succeeded", output: { status: 200, body: { attempts: 3 } } });
+    const keys = seen.filter((s) => s.path === "/flaky").map((s) => s.key);
+    expect(keys).toHaveLength(3);
+    expect(new Set(keys).size).toBe(1);
+    const trace = (await api("GET", `/runs/${done.id as string}/trace`)).body;
+    expect((trace.events as Json[]).filter((e) => e.node === "call").map((e) => e.kind)).toEqual(["attempt_started", "attempt_failed", "attempt_started", "attempt_failed", "attempt_started", "completed"]);
+  });
+
+  it("runs code_block in a sandbox: JSON in and out; network, endless loops, throws, syntax errors and unserializable results fail that node only", async () => {
+    const block = (id: string, code: string) => ({ id, type: "code_block", onError: "continue", config: { code, input: { n: "{{ trigger.input.n }}" }, cpuMs: 200 } });
+    await deploy({
+      name: "code",
+      nodes: [
+        trigger,
+        block("double", "return { doubled: input.n * 2 };"),
+        block("net", `await fetch("${fixtureUrl}/from-code"); return 1;`),
+        block("forever", "let i = 0; while (true) i++;"),
+        block("throws", 'throw new Error("refund service unreachable")'),
+        block("weird", "return { f: 1n };"),
+        block("broken", "return {"),
+        { id: "out", type: "end", config: { output: { double: "{{ nodes.double.output }}", net: "{{ nodes.net.output }}", forever: "{{ nodes.forever.output }}", weird: "{{ nodes.weird.output }}" } } },
+      ],
+      edges: [edge("start", "double"), edge("double", "net"), edge("net", "forever"), edge("forever", "throws"), edge("throws", "weird"), edge("weird", "broken"), edge("broken", "out")],
+    });
+    const done = await settled((await start("code", { n: 21 })).id as string);
+    expect(done).toMatchObject({ status: "succeeded", output: { double: { doubled: 42 }, net: null, forever: null, weird: null } });
+    expect(seen.some((s) => s.path === "/from-code")).toBe(false);
+    const failed = ((await api("GET", `/runs/${done.id as string}/trace`)).body.events as Json[]).filter((e) => e.kind === "failed");
+    expect(failed.map((e) => e.node)).toEqual(["net", "forever", "throws", "weird", "broken"]);
+    expect(failed[0]!.error).toMatch(/network|fetch|outbound/i);
+    expect(failed[1]!.error).toMatch(/code_block: the code ran more than 5000000 loop iterations \(an endless loop\?\)/);
+    expect(failed[2]!.error).toBe("code_block: refund service unreachable");
+    expect(failed[3]!.error).toMatch(/not JSON|BigInt/);
+    expect(failed[4]!.error).toMatch(/^code_block: the code does not parse: Unexpected token \(line \d+, column \d+\)$/);
+  });
+
+  it("starts runs from a signed webhook once per delivery id, and refuses a bad signature", async () => {
+    await deploy({ name: "hook", nodes: [{ id: "start", type: "trigger", config: { hmacSecret: "HOOK_KEY" } }, { id: "out", type: "end", config: { output: "{{ trigger.body.email }}" } }], edges: [edge("start", "out")] });
+    expect((await api("PUT", "/projects/hook/secrets/HOOK_KEY", { value: "s3cret-signing-key" })).status).toBe(200);
+    const body = JSON.stringify({ email: "a@example.com" });
+    const sign = (text: string) => `sha256=${createHmac("sha256", "s3cret-signing-key").update(text).digest("hex")}`;
+    const post = (signature: string, delivery: string) =>
+      fetch(`${server.url}/hooks/hook`, { method: "POST", headers: { "content-type": "application/json", "x-aerostack-signature": signature, "x-delivery-id": delivery }, body });
+    const bad = await post("sha256=" + "0".repeat(64), "d1");
+    expect(bad.status).toBe(401);
+    expect(((await bad.json()) as Json).error.code).toBe("bad_signature");
+    const first = (await (await post(sign(body), "d1")).json()) as Json;
+    const dup = (await (await post(sign(body), "d1")).json()) as Json;
+    expect(dup).toEqual({ run: first.run, deduplicated: true });
+    expect(await settled(first.run as string)).toMatchObject({ output: "a@example.com", trigger: "webhook" });
+  });
+});
+
+describe("more node types", () => {
+  it("delegates to another workflow, catches a failure in an error_handler, and redacts with a guardrail", async () => {
+    await deploy({ name: "child", nodes: [trigger, { id: "out", type: "end", config: { output: { doubled: "{{ trigger.input.n }}{{ trigger.input.n }}" } } }], edges: [edge("start", "out")] });
+    await deploy({
+      name: "parent",
+      nodes: [
+        trigger,
+        { id: "ask", type: "delegate_to_workflow", config: { workflow: "child", input: { n: "{{ trigger.input.n }}" } } },
+        { id: "clean", type: "guardrail", config: { text: "card 4242424242424242 for {{ nodes.ask.output.doubled }}", patterns: ["\\d{16}"], action: "redact" } },
+        { id: "boom", type: "http_request", config: { url: "http://127.0.0.1:1/refused" } },
+        { id: "caught", type: "error_handler", config: { catch: ["boom"] } },
+        { id: "out", type: "end", config: { output: { clean: "{{ nodes.clean.output.text }}", failed: "{{ error.node }}" } } },
+      ],
+      edges: [edge("start", "ask"), edge("ask", "clean"), edge("clean", "boom"), edge("boom", "out"), edge("caught", "out")],
+    });
+    const done = await settled((await start("parent", { n: 7 })).id as string);
+    expect(done).toMatchObject({ status: "succeeded", output: { clean: "card [redacted] for 77", failed: "boom" } });
+  });
+
+  it("sends a scheduled message when the run's clock reaches it, and cancels and retries runs", async () => {
+    await deploy({ name: "later", nodes: [trigger, { id: "remind", type: "schedule_message", config: { text: "reminder for {{ trigger.input.who }}", delayMs: 3_600_000 } }], edges: [edge("start", "remind")] });
+    const id = (await start("later", { who: "ada" })).id as string;
+    expect((await settled(id, ["waiting"])).waiting[0]).toMatchObject({ node: "remind", kind: "time" });
+    await advance(id, 3_600_001);
+    expect(await settled(id)).toMatchObject({ status: "succeeded" });
+    expect((await api("GET", `/runs/${id}/trace`)).body.messages.map((m: Json) => m.text)).toEqual(["reminder for ada"]);
+
+    const other = (await start("later", { who: "bob" })).id as string;
+    await settled(other, ["waiting"]);
+    expect((await api("POST", `/runs/${other}/cancel`)).body.status).toBe("cancelled");
+    const again = await api("POST", `/runs/${other}/retry`, { from: "remind" });
+    expect(again.body.status).toMatch(/running|waiting/);
+    expect((await api("POST", `/runs/${other}/retry`, { from: "nope" })).body.error.code).toBe("run_conflict");
+  });
+
+  it("checks an llm_call answer against its output schema and retries, then fails the run naming the node", async () => {
+    await deploy({
+      name: "strict",
+      nodes: [trigger, { id: "ask", type: "llm_call", retry: { attempts: 2, backoffMs: 1 }, config: { prompt: "hello", outputSchema: { type: "object", required: ["answer"] } } }],
+      edges: [edge("start", "ask")],
+    });
+    const done = await settled((await start("strict")).id as string);
+    expect(done.status).toBe("failed");
+    expect(done.error).toMatch(/node "ask" failed: llm_call: the answer (is not JSON|does not match outputSchema)/);
+  });
+
+  it("streams a run's node events and messages from the agent endpoint", async () => {
+    await deploy({ name: "agent", nodes: [trigger, { id: "say", type: "send_message", config: { text: "hello {{ trigger.input.name }}" } }], edges: [edge("start", "say")] });
+    const res = await fetch(`${server.url}/agents/agent`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ name: "ada" }) });
+    expect(res.headers.get("content-type")).toBe("text/event-stream");
+    const text = await res.text();
+    expect(text).toContain("event: node");
+    expect(text).toMatch(/event: message\ndata: \{[^\n]*"text":"hello ada"/);
+    expect(text).toMatch(/event: done\ndata: \{[^\n]*"status":"succeeded"/);
+    expect((await fetch(`${server.url}/agents/agent`, { method: "POST", body: "{}" })).status).toBe(401);
+  });
+});
+
+describe("workspace tools", () => {
+  it("runs mcp_tool and an agent_loop over the bound workspace's tools, and refuses a workspace of another account", async () => {
+    expect((await api("POST", "/workspaces", { name: "wf-tools" })).status).toBe(200);
+    expect((await api("PUT", "/workspaces/wf-tools/members/tools", { member: { kind: "proxy", slug: "tools", url: mcp.url, allowPrivate: true } })).status).toBe(200);
+    await deploy({
+      name: "agentic",
+      workspace: "wf-tools",
+      nodes: [
+        trigger,
+        { id: "echo", type: "mcp_tool", config: { tool: "tools__echo", arguments: { text: "{{ trigger.input.text }}" } } },
+        { id: "agent", type: "agent_loop", config: { prompt: "call tools__echo text={{ nodes.echo.output }}", tools: ["tools__echo"], maxIterations: 3 } },
+      ],
+      edges: [edge("start", "echo"), edge("echo", "agent")],
+    });
+    const done = await settled((await start("agentic", { text: "hi" })).id as string);
+    expect(done).toMatchObject({ status: "succeeded", output: { iterations: 2, toolCalls: 1, stopped: "answer" } });
+    expect((done.output as Json).text).toContain("hi");
+    const events = (await api("GET", `/runs/${done.id as string}/trace`)).body.events as Json[];
+    expect(events.find((e) => e.node === "echo" && e.kind === "completed")!.output).toBe("hi");
+    expect(events.find((e) => e.node === "agent" && e.kind === "completed")!.tokens.input).toBeGreaterThan(0);
+
+    const other = (await api("POST", "/accounts", { name: "wf-other" })).body.key.token as string;
+    const res = await fetch(`${server.url}/api/v1/workflows/theirs`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${other}`, "content-type": "application/json" },
+      body: JSON.stringify({ definition: { name: "theirs", workspace: "wf-tools", nodes: [trigger] } }),
+    });
+    expect(((await res.json()) as Json).error.code).toBe("workspace_not_found");
+  });
+});
