@@ -106,7 +106,8 @@ await build({
   format: "esm",
   platform: "neutral",
   target: "es2022",
-  external: ["@modelcontextprotocol/sdk", "@modelcontextprotocol/sdk/*"],
+  // zod too: serveTools reads the user's zod schemas, and one copy of zod in the user's bundle is both smaller and safer.
+  external: ["@modelcontextprotocol/sdk", "@modelcontextprotocol/sdk/*", "zod", "zod/*"],
   sourcemap: "linked",
   logLevel: "warning",
 });

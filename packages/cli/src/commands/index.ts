@@ -49,6 +49,11 @@ import workflowApprove from "./workflow/approve";
 import workflowReply from "./workflow/reply";
 import workflowCancel from "./workflow/cancel";
 import workflowRetry from "./workflow/retry";
+import hubPublish from "./hub/publish";
+import hubSearch from "./hub/search";
+import hubInfo from "./hub/info";
+import hubInstall from "./hub/install";
+import hubUpdate from "./hub/update";
 
 export const commands: CommandDefinition<never>[] = [
   init,
@@ -96,6 +101,11 @@ export const commands: CommandDefinition<never>[] = [
   workflowRetry,
   tokenList,
   tokenRevoke,
+  hubPublish,
+  hubSearch,
+  hubInfo,
+  hubInstall,
+  hubUpdate,
   analytics,
   platformStart,
   platformBuild,

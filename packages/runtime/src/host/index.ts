@@ -56,3 +56,4 @@ export { deployWorkflowProject, loadWorkflowDefinition, type DeployWorkflowOptio
 export { renderTraceTree } from "./workflows/trace-tree";
 export { validateWorkflow, formatProblems } from "../shared/workflows-validate";
 export type { RunInfo, Trace, TraceEvent, DeployWorkflowResult } from "../shared/workflows";
+export { publishBody, packageParams, formatToolChanges } from "./hub/hub";

@@ -14,6 +14,10 @@ import type { McpServerLike } from "./session";
 import { handleStreamable } from "./streamable";
 
 export type { McpServerLike } from "./session";
+// Function-backed tools and skills: the build generates a default export calling these (host/bundle/entries.ts).
+export { serveTools, createToolServer, type ToolDefinition, type ToolExtra } from "./tools";
+export { serveSkill, type SkillRun } from "./skill";
+export type { SkillDefinition } from "../shared/skills";
 
 export interface ServeMcpOptions<Env = unknown> {
   /** The Streamable HTTP endpoint. Default `/mcp`. */

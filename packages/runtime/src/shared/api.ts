@@ -28,6 +28,15 @@ import {
   TraceSchema,
   WorkflowInfoSchema,
 } from "./workflows";
+import {
+  HubInstallBodySchema,
+  HubInstallResultSchema,
+  HubPublishBodySchema,
+  HubSearchResultSchema,
+  HubUpdateBodySchema,
+  HubVersionInfoSchema,
+  HubVersionStateBodySchema,
+} from "./hub";
 
 export const API_PREFIX = "/api/v1";
 
@@ -310,6 +319,12 @@ export const API_ROUTES = {
   replyRun: { method: "POST", path: "/runs/:run/reply", summary: "Reply to the run's conversation (an auth_gate's one-time code)", auth: "account", body: ReplyBodySchema, response: RunInfoSchema },
   cancelRun: { method: "POST", path: "/runs/:run/cancel", summary: "Cancel a run", auth: "account", response: RunInfoSchema },
   retryRun: { method: "POST", path: "/runs/:run/retry", summary: "Run a finished run again from a node, keeping earlier outputs", auth: "account", body: RetryBodySchema, response: RunInfoSchema },
+  hubPublish: { method: "POST", path: "/hub/packages", summary: "Publish a deployed project as @account/name at a semver version (immutable), with its capability manifest", auth: "account", body: HubPublishBodySchema, response: HubVersionInfoSchema },
+  hubSearch: { method: "GET", path: "/hub/search", summary: "Packages ranked by what their tools do", auth: "account", response: HubSearchResultSchema, query: { q: "what you are looking for", limit: "at most this many (1-100, default 20)" } },
+  hubInfo: { method: "GET", path: "/hub/packages/:scope/:name", summary: "A package: a version's manifest, README and every version", auth: "account", response: HubVersionInfoSchema, query: { version: "this version (default: the newest installable)" } },
+  hubVersionState: { method: "PUT", path: "/hub/packages/:scope/:name/versions/:version", summary: "Deprecate or yank a version (the owner only); installs keep working", auth: "account", body: HubVersionStateBodySchema, response: HubVersionInfoSchema },
+  hubInstall: { method: "POST", path: "/hub/packages/:scope/:name/install", summary: "Install a package into a workspace at a pinned version", auth: "account", body: HubInstallBodySchema, response: HubInstallResultSchema },
+  hubUpdate: { method: "POST", path: "/hub/packages/:scope/:name/update", summary: "Move an install to another version; changed tools are shown and need yes", auth: "account", body: HubUpdateBodySchema, response: HubInstallResultSchema },
   audit: { method: "GET", path: "/audit", summary: "The account's audit log: who changed what, when", auth: "account", response: z.object({ entries: z.array(AuditEntrySchema) }), query: { limit: "at most this many entries (default 100)" } },
 } as const satisfies Record<string, RouteSpec>;
 

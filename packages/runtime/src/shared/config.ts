@@ -17,6 +17,10 @@ import {
 import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_MEMBER_TIMEOUT_MS, MEMBER_SLUG_PATTERN, parseHeaderValue } from "./gateway";
 import { MAX_WORKSPACE_MEMBERS } from "./workspaces";
 
+/** Semantic versions (semver.org 2.0): MAJOR.MINOR.PATCH with an optional pre-release and build. */
+export const SEMVER_PATTERN =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+
 /** Project slugs: lowercase letters, digits and dashes, 1-32 characters, no leading or trailing dash. */
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 
@@ -534,6 +538,8 @@ export const ProjectConfigSchema = z
     name: z.string(slug).regex(SLUG_PATTERN, slug),
     type: z.enum(["function", "mcp-server", "skill", "workflow", "workspace"], expected('one of "function", "mcp-server", "skill", "workflow", "workspace"')).default("function"),
     main: nonEmptyString("a path to the entry file, such as \"src/index.ts\"").default("src/index.ts"),
+    /** The release `aerostack hub publish` publishes (semver); absent until the project is published. */
+    version: z.string(expected('a semantic version such as "1.0.0"')).regex(SEMVER_PATTERN, expected('a semantic version such as "1.0.0"')).optional(),
     compatibility_date: compatibilityDate.default("2025-09-01"),
     compatibility_flags: compatibilityFlags.default([]),
     /** Names of secrets read from the environment in `aerostack dev` (values never live in this file). */

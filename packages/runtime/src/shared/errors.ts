@@ -13,6 +13,8 @@ export const ERROR_CODES = {
   failed: 400,
   unauthorized: 401,
   forbidden: 403,
+  /** Hub: the package name belongs to another account. */
+  hub_name_owned: 403,
   not_found: 404,
   project_not_found: 404,
   unknown_env: 404,
@@ -24,12 +26,21 @@ export const ERROR_CODES = {
   token_not_found: 404,
   workflow_not_found: 404,
   run_not_found: 404,
+  package_not_found: 404,
+  version_not_found: 404,
   method_not_allowed: 405,
   account_exists: 409,
   workspace_exists: 409,
   no_previous_version: 409,
   /** A workflow run is not in a state the request needs (nothing waiting for approval, still running, …). */
   run_conflict: 409,
+  /** Hub: versions are immutable once published. */
+  hub_version_exists: 409,
+  /** Hub: new installs refuse a yanked version. */
+  version_yanked: 409,
+  member_exists: 409,
+  /** The project has no active deployment (publishing needs the deployed code). */
+  not_deployed: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   missing_secret: 422,

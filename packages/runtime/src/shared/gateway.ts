@@ -129,6 +129,19 @@ export const MemberSchema = z.union([
     workspace: slug,
     timeoutMs: z.optional(timeout),
   }),
+  z.object({
+    kind: z.literal("hub"),
+    slug,
+    /** `@account/name@version` as installed (worker/hub): the publisher's code at a pinned deployment. */
+    package: z.string().check(z.maxLength(100)),
+    version: z.string().check(z.maxLength(100)),
+    /** The publisher's project tenant and the deployment the version was published from. */
+    project: TenantIdSchema,
+    deployment: z.string().check(z.regex(/^[A-Za-z0-9._-]{1,64}$/)),
+    /** Secret names the code reads from env: this workspace's values are given to it at call time. */
+    secrets: z._default(z.array(z.string().check(z.regex(SECRET_NAME))), []),
+    timeoutMs: z.optional(timeout),
+  }),
 ]);
 export type Member = z.output<typeof MemberSchema>;
 

@@ -5,6 +5,7 @@ import type { ProjectLogs } from "./logs/project-logs";
 import type { Directory } from "./accounts/directory";
 import type { Workspace } from "./workspaces/workspace";
 import type { GatewaySession } from "./gateway/session";
+import type { HubRegistry } from "./hub/registry";
 import type { ProjectDatabase } from "./bindings/db/project-database";
 import type { ProjectCache } from "./bindings/cache/project-cache";
 import type { ProjectQueue } from "./bindings/queue/project-queue";
@@ -40,6 +41,8 @@ export interface PlatformEnv {
   WORKFLOW_REGISTRY: DurableObjectNamespace<WorkflowRegistry>;
   /** One object per workflow run: its pinned definition, frontier, outputs, trace and timers. */
   WORKFLOW_RUN: DurableObjectNamespace<WorkflowRun>;
+  /** The Hub's registry (worker/hub): API calls only, never a gateway call. */
+  HUB: DurableObjectNamespace<HubRegistry>;
   OBJECTS: R2Bucket;
   /** One object per workspace gateway session (`/ws/:slug`): member sessions, event streams, in-flight requests. */
   GATEWAY_SESSION: DurableObjectNamespace<GatewaySession>;

@@ -24,6 +24,7 @@ export { ScopedAI } from "./bindings/ai/scoped-ai";
 export { Egress } from "./egress/egress";
 export { WorkflowRegistry } from "./workflows/registry/workflow-registry";
 export { WorkflowRun } from "./workflows/engine/workflow-run";
+export { HubRegistry } from "./hub/registry";
 
 export default {
   fetch: (request, env, ctx) => route(request, env, ctx),

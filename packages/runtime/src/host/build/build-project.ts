@@ -39,7 +39,7 @@ export async function buildProject(options: BuildOptions): Promise<BuildResult> 
   const started = performance.now();
   const { config, root } = await loadProjectConfig({ cwd: options.cwd, ...(options.configPath ? { configPath: options.configPath } : {}) });
   refuseWorkspaceProject(config, "aerostack build");
-  const bundle = await bundleOnce({ root, entry: config.main, minify: options.minify ?? false, command: "aerostack build" });
+  const bundle = await bundleOnce({ root, entry: config.main, type: config.type, minify: options.minify ?? false, command: "aerostack build" });
   const settings = deploymentSettings(config);
   const version = deploymentVersion(bundle, settings);
   const manifest: BuildManifest = {

@@ -52,7 +52,7 @@ export async function prepareDeploy(options: Omit<DeployOptions, "client">): Pro
   const config = configFor(loaded.config, env);
   options.onStep?.("bundling");
   // Not minified: names stay readable in stacks, and the source map makes positions right either way.
-  const bundle = await bundleOnce({ root: loaded.root, entry: config.main, command: `aerostack deploy${env === "production" ? "" : ` --env ${env}`}` });
+  const bundle = await bundleOnce({ root: loaded.root, entry: config.main, type: config.type, command: `aerostack deploy${env === "production" ? "" : ` --env ${env}`}` });
   const bundleBytes = Buffer.byteLength(bundle.code);
   if (bundleBytes > MAX_BUNDLE_BYTES) {
     throw new UserError(`The bundle is ${mib(bundleBytes)}, over the platform's ${mib(MAX_BUNDLE_BYTES)} limit; nothing was uploaded.`, {

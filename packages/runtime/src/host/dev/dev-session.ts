@@ -140,7 +140,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       stopIfAborted(signal);
       // Not raced with the signal: the bundler it makes must be in hand to be disposed (esbuild's process would
       // otherwise keep this one alive). It takes a few milliseconds.
-      bundler = isWorkspace ? null : await createBundler({ root, entry: config.main });
+      bundler = isWorkspace ? null : await createBundler({ root, entry: config.main, type: config.type });
       stopIfAborted(signal);
       // Bundling overlaps workerd's start-up: both sit on the path to the first response.
       // Bundling runs in esbuild's own process: start it before startPlatform blocks this thread loading Miniflare.
@@ -262,7 +262,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     persistTo,
     bindings: isWorkspace ? [] : ["DB", "CACHE", "QUEUE", "STORAGE", "AI", ...(config.vectorize ?? []).map((v) => v.binding)],
     gateway: { ...gateway, members: gatewayMembers },
-    ...(config.type === "mcp-server" ? { mcpUrl: `${platform.url}${PROJECT_MCP_PATH}` } : {}),
+    ...(config.type === "mcp-server" || config.type === "skill" ? { mcpUrl: `${platform.url}${PROJECT_MCP_PATH}` } : {}),
   });
 
   // Rebuilds run one at a time; changes that arrive during one are folded into the next.
@@ -287,7 +287,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
           return;
         }
         if (bundler && next.config.main !== config.main) {
-          const nextBundler = await createBundler({ root, entry: next.config.main });
+          const nextBundler = await createBundler({ root, entry: next.config.main, type: next.config.type });
           await bundler.dispose();
           bundler = nextBundler;
         }

@@ -29,7 +29,8 @@ export interface DevWorkspace {
 /** The workspace config `aerostack.toml` describes (no secret values: those are read separately). */
 export function workspaceConfig(config: ProjectConfig): WorkspaceConfig {
   const members: Member[] = [];
-  if (config.type === "mcp-server") members.push({ kind: "project", slug: config.name, project: config.name });
+  // A skill is an MCP server with one tool: the dev gateway composes it the same way.
+  if (config.type === "mcp-server" || config.type === "skill") members.push({ kind: "project", slug: config.name, project: config.name });
   for (const proxy of config.mcp?.proxy ?? []) {
     const headers: Record<string, HeaderValue> = {};
     for (const [name, raw] of Object.entries(proxy.headers)) {
@@ -78,7 +79,7 @@ export async function readFolderDevWorkspace(root: string, config: ProjectConfig
   (config.members ?? []).forEach((entry, i) => {
     const member = memberFromConfig(entry, i, config.name);
     if (member.kind === "proxy") members.push(member);
-    else skipped.push(`members[${i}] "${member.slug}" (${member.kind} "${member.kind === "project" ? member.project : member.workspace}")`);
+    else skipped.push(`members[${i}] "${member.slug}" (${member.kind} "${member.kind === "project" ? member.project : member.kind === "workspace" ? member.workspace : member.package}")`);
   });
   const ws: WorkspaceConfig = { members, timeoutMs: DEFAULT_MEMBER_TIMEOUT_MS, callTimeoutMs: DEFAULT_CALL_TIMEOUT_MS };
   const withSecrets = await withDevSecrets(root, config, ws, "members", environment);

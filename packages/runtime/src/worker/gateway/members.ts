@@ -14,6 +14,7 @@ import { MemberError, type MemberFetch } from "./upstream";
 import { NO_REDACTION, redactor, type Redactor } from "./redact";
 import { judge, type RuleWording } from "../egress/rules";
 import { ownPorts } from "../egress/own-ports";
+import { hubMemberRuntime } from "../hub/member";
 
 export interface MemberRuntime {
   fetch: MemberFetch;
@@ -113,6 +114,9 @@ export function memberRuntime(member: Member, host: MemberHost, secrets: Record<
       },
     };
   }
+
+  // A Hub install: the publisher's pinned deployment, with this workspace's secrets (worker/hub/member.ts).
+  if (member.kind === "hub") return hubMemberRuntime(member, host, secrets);
 
   if (member.kind === "workspace") {
     // The other workspace's gateway, called inside the platform; it redacts its own members' secrets.

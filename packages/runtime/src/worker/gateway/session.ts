@@ -368,7 +368,8 @@ class Session {
     const key = memberKey(call.rev, member);
     const current = this.upstreams.get(member.slug);
     if (current?.key === key) return current;
-    const needsSecrets = member.kind === "proxy" && Object.values(member.headers).some((h) => "secret" in h);
+    const needsSecrets =
+      (member.kind === "proxy" && Object.values(member.headers).some((h) => "secret" in h)) || (member.kind === "hub" && member.secrets.length > 0);
     const secrets = needsSecrets ? await workspaceSecrets(this.host.env, call.workspace, call.rev) : undefined;
     // Another request may have created it while the secrets were read.
     const raced = this.upstreams.get(member.slug);

@@ -37,13 +37,19 @@ export function loadIsolate(
   project: string,
   version: string,
   secretsRev = 0,
+  /**
+   * A Hub install (worker/hub/member.ts): the installing workspace's secrets instead of the project's own, in an
+   * isolate of its own (`id` names the install and a digest of the values, so new values load a fresh one).
+   */
+  install?: { id: string; secrets: Record<string, string> },
 ): Service<IsolateEntry & Rpc.WorkerEntrypointBranded> {
   const scoped = exports as BindingExports;
   // The secrets revision is part of the id: changed secrets load a fresh isolate with the new values.
-  const id = secretsRev === 0 ? `${project}@${version}` : `${project}@${version}~s${secretsRev}`;
+  const id = install ? install.id : secretsRev === 0 ? `${project}@${version}` : `${project}@${version}~s${secretsRev}`;
   const stub = env.LOADER.get(id, async () => {
     const store = projectStore(env, project);
-    const [deployment, secrets] = await Promise.all([store.getDeployment(version), store.getSecrets(project)]);
+    // The publisher's own secrets never reach an install's isolate.
+    const [deployment, secrets] = await Promise.all([store.getDeployment(version), install ? install.secrets : store.getSecrets(project)]);
     if (!deployment) throw new DeploymentMissingError(project, version);
     const props: ProjectProps = { project };
     return {

@@ -9,6 +9,7 @@ import { logs } from "./logs";
 import { health, openapi } from "./meta";
 import * as workspaces from "./workspaces";
 import * as workflows from "./workflows";
+import * as hub from "./hub";
 
 type Routes = typeof API_ROUTES;
 type BodyOf<K extends RouteName> = Routes[K] extends { body: infer B extends z.ZodMiniType } ? z.output<B> : undefined;
@@ -60,4 +61,10 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
   replyRun: workflows.replyRun,
   cancelRun: workflows.cancelRun,
   retryRun: workflows.retryRun,
+  hubPublish: hub.publishPackage,
+  hubSearch: hub.searchPackages,
+  hubInfo: hub.getPackage,
+  hubVersionState: hub.setVersionState,
+  hubInstall: hub.installPackage,
+  hubUpdate: hub.updatePackage,
 };

@@ -47,6 +47,7 @@ const gatewayUrl = (c: ApiContext, slug: string) => `${c.url.origin}/ws/${slug}`
 function memberTarget(m: Member): string {
   if (m.kind === "project") return m.project.split(".")[1] ?? m.project;
   if (m.kind === "proxy") return m.url;
+  if (m.kind === "hub") return `${m.package}@${m.version}`;
   return `workspace ${m.workspace}`;
 }
 
@@ -128,6 +129,8 @@ async function checkMember(c: ApiContext, slug: string, member: Member): Promise
     if (verdict) throw new HttpError("invalid_member", `member ${member.slug}: ${verdict}`);
     return member;
   }
+  // A hub member names another account's code: only `hub install` (worker/hub) makes one, after its checks.
+  if (member.kind === "hub") throw new HttpError("invalid_member", `member ${member.slug}: install Hub packages with \`aerostack hub install ${member.package} --workspace ${slug}\``);
   if (member.workspace === slug) throw new HttpError("invalid_member", `workspace "${slug}" cannot compose itself`);
   if ((await directory(c.env).workspaceOwner(member.workspace)) !== account) {
     throw new HttpError("invalid_member", `no workspace "${member.workspace}" in account "${account}"`);

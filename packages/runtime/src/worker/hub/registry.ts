@@ -1,0 +1,163 @@
+/**
+ * HubRegistry: the platform's package registry, one SQLite Durable Object. Names (`@account/name`) belong to the
+ * account that first published them; versions are immutable once published (only their deprecation and yank flags
+ * change). Only API calls reach it (publish, search, info, install, update): a gateway call to an installed package
+ * never does, since the install pins the deployment in the workspace's own member record.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { PlatformEnv } from "../env";
+import { migrateSchema, type SchemaMigration } from "../control/schema";
+import { compareSemver, type CapabilityManifest, type HubVisibility } from "../../shared/hub";
+import { SearchIndex } from "./search";
+
+const MIGRATIONS: readonly SchemaMigration[] = [
+  {
+    version: 1,
+    name: "packages and versions",
+    sql: `
+      CREATE TABLE packages (name TEXT PRIMARY KEY, account TEXT NOT NULL, created_at INTEGER NOT NULL);
+      CREATE TABLE versions (
+        name TEXT NOT NULL REFERENCES packages (name), version TEXT NOT NULL, kind TEXT NOT NULL, visibility TEXT NOT NULL,
+        project TEXT NOT NULL, deployment TEXT NOT NULL, description TEXT NOT NULL, summary TEXT NOT NULL, readme TEXT NOT NULL,
+        manifest TEXT NOT NULL, published_at INTEGER NOT NULL, deprecated TEXT, yanked INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (name, version));
+    `,
+  },
+];
+
+export interface VersionRow {
+  name: string;
+  account: string;
+  version: string;
+  kind: string;
+  visibility: HubVisibility;
+  /** The publisher's tenant and the deployment the version runs. */
+  project: string;
+  deployment: string;
+  description: string;
+  summary: string;
+  readme: string;
+  manifest: CapabilityManifest;
+  publishedAt: number;
+  deprecated: string | null;
+  yanked: boolean;
+}
+
+type Raw = Omit<VersionRow, "manifest" | "yanked" | "visibility"> & { manifest: string; yanked: number; visibility: string };
+
+const SELECT = `SELECT v.name, p.account, v.version, v.kind, v.visibility, v.project, v.deployment, v.description, v.summary, v.readme,
+  v.manifest, v.published_at AS publishedAt, v.deprecated, v.yanked FROM versions v JOIN packages p ON p.name = v.name`;
+
+const toRow = (r: Raw): VersionRow => ({ ...r, visibility: r.visibility as HubVisibility, manifest: JSON.parse(r.manifest) as CapabilityManifest, yanked: r.yanked === 1 });
+
+/** Whether `account` may see a version: public and account-visible ones by every account, private ones by the owner. */
+export const visibleTo = (row: Pick<VersionRow, "visibility" | "account">, account: string) => row.visibility !== "private" || row.account === account;
+
+/** The version a new install gets: the newest that is not yanked, releases before pre-releases. */
+export function newestInstallable(rows: VersionRow[]): VersionRow | undefined {
+  const live = rows.filter((r) => !r.yanked);
+  const releases = live.filter((r) => !r.version.split("+")[0]!.includes("-"));
+  return (releases.length ? releases : live).sort((a, b) => compareSemver(b.version, a.version))[0];
+}
+
+export type PublishOutcome = { ok: true } | { ok: false; reason: "owned"; owner: string } | { ok: false; reason: "exists" };
+
+export class HubRegistry extends DurableObject<PlatformEnv> {
+  private readonly sql: SqlStorage;
+  /** A cache of the tables (correct when empty): rebuilt on the first search after a start. */
+  private index: SearchIndex | null = null;
+  /** Per package: the version search shows, and who may see it. */
+  private listed = new Map<string, { version: string; visibility: HubVisibility; account: string; kind: string; summary: string; tools: string[]; deprecated: string | null }>();
+
+  constructor(ctx: DurableObjectState, env: PlatformEnv) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    migrateSchema(ctx.storage, MIGRATIONS);
+  }
+
+  owner(name: string): string | null {
+    return this.sql.exec<{ account: string }>("SELECT account FROM packages WHERE name = ?", name).toArray()[0]?.account ?? null;
+  }
+
+  hasVersion(name: string, version: string): boolean {
+    return this.sql.exec("SELECT 1 FROM versions WHERE name = ? AND version = ?", name, version).toArray().length > 0;
+  }
+
+  /** Claims the name for `row.account` on first publish and stores the version; refuses a taken name or a version that exists. */
+  publish(row: Omit<VersionRow, "deprecated" | "yanked">): PublishOutcome {
+    return this.ctx.storage.transactionSync((): PublishOutcome => {
+      const owner = this.owner(row.name);
+      if (owner !== null && owner !== row.account) return { ok: false, reason: "owned", owner };
+      if (this.hasVersion(row.name, row.version)) return { ok: false, reason: "exists" };
+      if (owner === null) this.sql.exec("INSERT INTO packages (name, account, created_at) VALUES (?, ?, ?)", row.name, row.account, row.publishedAt);
+      this.sql.exec(
+        `INSERT INTO versions (name, version, kind, visibility, project, deployment, description, summary, readme, manifest, published_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        row.name, row.version, row.kind, row.visibility, row.project, row.deployment, row.description, row.summary, row.readme,
+        JSON.stringify(row.manifest), row.publishedAt,
+      );
+      this.reindex(row.name);
+      return { ok: true };
+    });
+  }
+
+  versions(name: string): VersionRow[] {
+    return this.sql.exec<Raw>(`${SELECT} WHERE v.name = ?`, name).toArray().map(toRow).sort((a, b) => compareSemver(b.version, a.version));
+  }
+
+  setState(name: string, version: string, state: { deprecated?: string; yanked?: boolean }): VersionRow | null {
+    if (!this.hasVersion(name, version)) return null;
+    if (state.deprecated !== undefined) this.sql.exec("UPDATE versions SET deprecated = ? WHERE name = ? AND version = ?", state.deprecated === "" ? null : state.deprecated, name, version);
+    if (state.yanked !== undefined) this.sql.exec("UPDATE versions SET yanked = ? WHERE name = ? AND version = ?", state.yanked ? 1 : 0, name, version);
+    this.reindex(name);
+    return this.versions(name).find((r) => r.version === version) ?? null;
+  }
+
+  /** Ranked packages `account` may see and find (`account` visibility is installable by name, but unlisted). */
+  search(query: string, account: string, vectorScores: [string, number][], limit: number): { results: { name: string; version: string; kind: string; summary: string; tools: string[]; score: number; deprecated: string | null }[]; total: number } {
+    const index = this.searchIndex();
+    const hits = index.search(query, new Map(vectorScores), (name) => {
+      const l = this.listed.get(name);
+      return l !== undefined && (l.visibility === "public" || l.account === account);
+    });
+    return {
+      total: hits.length,
+      results: hits.slice(0, limit).map((h) => {
+        const l = this.listed.get(h.name)!;
+        return { name: h.name, version: l.version, kind: l.kind, summary: l.summary, tools: l.tools, score: h.score, deprecated: l.deprecated };
+      }),
+    };
+  }
+
+  private searchIndex(): SearchIndex {
+    if (this.index) return this.index;
+    this.index = new SearchIndex();
+    for (const { name } of this.sql.exec<{ name: string }>("SELECT name FROM packages").toArray()) this.reindex(name);
+    return this.index;
+  }
+
+  /** Search shows a package's newest installable version. */
+  private reindex(name: string): void {
+    if (!this.index) return;
+    const newest = newestInstallable(this.versions(name));
+    if (!newest) {
+      this.index.remove(name);
+      this.listed.delete(name);
+      return;
+    }
+    this.index.put({ name, description: newest.description, summary: newest.summary, tools: newest.manifest.tools });
+    this.listed.set(name, {
+      version: newest.version,
+      visibility: newest.visibility,
+      account: newest.account,
+      kind: newest.kind,
+      summary: newest.summary,
+      tools: newest.manifest.tools.map((t) => t.name),
+      deprecated: newest.deprecated,
+    });
+  }
+}
+
+export function hubRegistry(env: PlatformEnv): DurableObjectStub<HubRegistry> {
+  return env.HUB.get(env.HUB.idFromName("hub"));
+}
