@@ -13,7 +13,7 @@ const started = Date.now();
 // When the last build started; kept out of dist/ so it is never packed. Outside git, like dist/ itself.
 const STAMP = join(root, "node_modules/.cache/aerostack-build.json");
 // What the build reads besides dependencies (a dependency change comes with `npm install`, which rebuilds).
-const INPUTS = [join(runtime, "src"), join(cli, "src"), fileURLToPath(import.meta.url), join(root, "package-lock.json")];
+const INPUTS = [join(runtime, "src"), join(cli, "src"), join(root, "packages/templates"), fileURLToPath(import.meta.url), join(root, "package-lock.json")];
 const OUTPUTS = [join(runtime, "dist/worker/platform.js"), join(runtime, "dist/mcp/index.js"), join(runtime, "dist/host/index.js"), join(cli, "dist/cli.cjs"), join(runtime, "dist/host/startup/code-cache.js")];
 
 /** The newest modification time under `path` (tests excluded: they are not built), or 0 when it is missing. */
@@ -77,11 +77,39 @@ await build({
       name: "aerostack-shim-source",
       setup(b) {
         b.onResolve({ filter: /^aerostack:shim-source$/ }, () => ({ path: "shim-source", namespace: "aerostack" }));
-        b.onLoad({ filter: /.*/, namespace: "aerostack" }, () => ({ contents: shimSource, loader: "text" }));
+        b.onLoad({ filter: /^shim-source$/, namespace: "aerostack" }, () => ({ contents: shimSource, loader: "text" }));
+      },
+    },
+    {
+      // The templates' files, for the platform MCP server's `scaffold` tool (worker/platform-mcp/scaffold.ts).
+      name: "aerostack-templates",
+      setup(b) {
+        b.onResolve({ filter: /^aerostack:templates$/ }, () => ({ path: "templates", namespace: "aerostack" }));
+        b.onLoad({ filter: /^templates$/, namespace: "aerostack" }, async () => ({ contents: JSON.stringify(await templateFiles()), loader: "json" }));
       },
     },
   ],
 });
+
+/** Every template's text files by template and path (node_modules, dist and lock files left out, as `aerostack init` does). */
+async function templateFiles() {
+  const dir = join(root, "packages/templates");
+  const out = {};
+  const skip = new Set(["node_modules", "dist", ".aerostack", "package-lock.json"]);
+  const walk = async (base, rel, files) => {
+    for (const entry of await readdir(join(base, rel), { withFileTypes: true })) {
+      if (skip.has(entry.name)) continue;
+      const path = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) await walk(base, path, files);
+      else files[path] = await readFile(join(base, path), "utf8");
+    }
+  };
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (!entry.isDirectory() || !(await stat(join(dir, entry.name, "aerostack.toml")).catch(() => null))) continue;
+    await walk(join(dir, entry.name), "", (out[entry.name] = {}));
+  }
+  return out;
+}
 
 // 2b. VECTORIZE's SIMD scan kernel: assembled by kernel-wasm.ts, written beside platform.js as a compiled module.
 {

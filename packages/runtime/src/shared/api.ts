@@ -329,3 +329,50 @@ export const API_ROUTES = {
 } as const satisfies Record<string, RouteSpec>;
 
 export type RouteName = keyof typeof API_ROUTES;
+
+// ── the platform's own MCP server (/mcp/platform): tool inputs ──────────────────────────────────────────────────
+
+const slugRule = z.string().check(z.regex(/^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/, "must be a lowercase slug such as \"notes\""));
+
+export const PlatformMcpInputs = {
+  plan: z.object({ description: z.string().check(z.minLength(3), z.maxLength(4000)) }),
+  scaffold: z.object({ template: z.string().check(z.maxLength(64)), name: slugRule }),
+  create: z.object({
+    workspace: slugRule,
+    /** Deployed projects of the caller's account to add as members (tool prefix = the slug). */
+    members: z._default(z.array(z.object({ slug: slugRule, project: slugRule })).check(z.maxLength(50)), []),
+  }),
+  deploy: z.object({
+    project: slugRule,
+    version: z.optional(z.string().check(z.regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 characters of letters, digits, . _ -"))),
+    /** An already-bundled ES module (what `aerostack build` writes), or: */
+    code: z.optional(z.string().check(z.minLength(1))),
+    /** Source files; deployed in the worker only when they are one self-contained JavaScript module. */
+    files: z.optional(z.array(z.object({ path: z.string().check(z.minLength(1), z.maxLength(500)), content: z.string() })).check(z.maxLength(200))),
+    compatibilityDate: z.optional(z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD"))),
+    message: z.optional(z.string().check(z.maxLength(500))),
+  }),
+  publish: z.object({
+    project: slugRule,
+    version: z.string().check(z.maxLength(64)),
+    name: z.optional(z.string().check(z.maxLength(100))),
+    description: z.optional(z.string().check(z.maxLength(2000))),
+    visibility: z.optional(z.enum(["public", "account", "private"])),
+  }),
+  install: z.object({ package: z.string().check(z.regex(/^@[a-z0-9-]+\/[a-z0-9-]+$/, 'must be "@account/name"')), workspace: slugRule, version: z.optional(z.string()), as: z.optional(slugRule) }),
+  list: z.object({ what: z.enum(["projects", "workspaces", "deployments", "packages", "templates"]), project: z.optional(slugRule), query: z.optional(z.string().check(z.maxLength(200))) }),
+  get: z.object({ what: z.enum(["project", "workspace", "package"]), name: z.string().check(z.minLength(1), z.maxLength(100)) }),
+  logs: z.object({ project: z.optional(slugRule), workspace: z.optional(slugRule), limit: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(500))) }),
+} as const;
+export type PlatformMcpTool = keyof typeof PlatformMcpInputs;
+
+/** What `plan` answers: the projects, the workspace and its members, the workflows, and the steps in order. */
+export interface Blueprint {
+  summary: string;
+  projects: { name: string; template: string; purpose: string }[];
+  workspace: { name: string; members: string[] } | null;
+  workflows: { name: string; trigger: string; purpose: string }[];
+  steps: string[];
+  /** The model's own words, when it said something the rules did not already. */
+  notes?: string;
+}

@@ -60,3 +60,20 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 export interface WireError {
   error: { code: string; message: string };
 }
+
+/**
+ * OAuth endpoints (worker/oauth) answer RFC 6749 §5.2 bodies, `{ error, error_description }`, which OAuth clients
+ * parse: their codes and statuses, kept in this one file beside the platform's own.
+ */
+export const OAUTH_ERROR_CODES = {
+  invalid_request: 400,
+  invalid_client: 401,
+  invalid_grant: 400,
+  unauthorized_client: 400,
+  unsupported_grant_type: 400,
+  invalid_target: 400,
+  invalid_client_metadata: 400,
+  invalid_redirect_uri: 400,
+} as const;
+
+export type OAuthErrorCode = keyof typeof OAUTH_ERROR_CODES;

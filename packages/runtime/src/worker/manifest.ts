@@ -74,6 +74,7 @@ export const PLATFORM_MANIFEST = {
     { binding: "PROJECT_VECTORIZE_SHARD", className: "VectorShard", sqlite: true, migration: 1, description: "env.VECTORIZE: the shards of an index, each within a memory budget" },
     { binding: "WORKFLOW_REGISTRY", className: "WorkflowRegistry", sqlite: true, migration: 1, description: "one per workflow name: owner, versions, run index, webhook deliveries, cron" },
     { binding: "WORKFLOW_RUN", className: "WorkflowRun", sqlite: true, migration: 1, description: "one per workflow run: pinned definition, frontier, outputs, trace, timers on its alarm" },
+    { binding: "OAUTH", className: "OAuthServer", sqlite: true, migration: 1, description: "OAuth for workspace gateways: clients, consent requests, codes, refresh families (OAuth endpoints only)" },
     { binding: "HUB", className: "HubRegistry", sqlite: true, migration: 1, description: "the Hub: packages, immutable versions, capability manifests, search index" },
   ],
   entrypoints: [

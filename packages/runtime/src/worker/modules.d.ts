@@ -9,3 +9,9 @@ declare module "*.wasm" {
   const module: WebAssembly.Module;
   export default module;
 }
+
+/** Every template's text files, by template name and path (scripts/build.mjs): the platform MCP server's `scaffold`. */
+declare module "aerostack:templates" {
+  const templates: Record<string, Record<string, string>>;
+  export default templates;
+}

@@ -32,6 +32,8 @@ import { answerResponse, sessionObject, type SessionCall } from "./session";
 import type { RateState, SessionAsk, SessionRecord, WorkspaceAccess } from "../workspaces/workspace";
 import type { WorkspaceRole } from "../../shared/workspaces";
 import { sha256Hex } from "../../shared/sha256";
+import { OAUTH_ACCESS_PREFIX } from "../../shared/oauth";
+import { withResourceMetadata } from "../oauth/http";
 
 export const GATEWAY_PREFIX = "/ws/";
 
@@ -78,7 +80,8 @@ async function bearerHash(request: Request, workspace: string): Promise<string |
   const match = /^Bearer\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "");
   if (!match) return unauthorized(`Unauthorized: this gateway needs a member token. ${tokenHint(workspace)}`);
   const token = match[1]!;
-  if (!token.startsWith(MEMBER_TOKEN_PREFIX)) return unauthorized(`Unauthorized: not a member token. ${tokenHint(workspace)}`);
+  // An OAuth access token (worker/oauth) is checked by the workspace's object beside member tokens.
+  if (!token.startsWith(MEMBER_TOKEN_PREFIX) && !token.startsWith(OAUTH_ACCESS_PREFIX)) return unauthorized(`Unauthorized: not a member token. ${tokenHint(workspace)}`);
   return sha256Hex(token);
 }
 
@@ -164,7 +167,12 @@ const GATEWAY_SURFACE: Surface = {
 
 /** Serves `/ws/...`; the router sends every request under that prefix here (on the platform's own host). */
 export function handleGateway(request: Request, env: PlatformEnv): Promise<Response> {
-  return serveHttp(request, GATEWAY_SURFACE, () => serveGateway(request, env));
+  return serveHttp(request, GATEWAY_SURFACE, async () => {
+    const response = await serveGateway(request, env);
+    // On a platform a 401 also tells OAuth clients where to sign in (MCP authorization); `aerostack dev` has no OAuth.
+    if (env.AEROSTACK_MODE !== "platform") return response;
+    return withResourceMetadata(response, request, new URL(request.url).pathname.slice(GATEWAY_PREFIX.length).split("/")[0] ?? "");
+  });
 }
 
 /** CORS headers and the request id are the middleware's: every answer here gets them. */

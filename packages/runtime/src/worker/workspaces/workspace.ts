@@ -61,6 +61,17 @@ const MIGRATIONS: readonly SchemaMigration[] = [
     // One SQLite object per session left a file per initialize on disk for a day (see session-table.ts).
     sql: SESSION_TABLE_SQL,
   },
+  {
+    version: 4,
+    name: "OAuth access tokens",
+    // Beside member tokens, so the gateway's one call per request checks either (worker/oauth/).
+    sql: `
+      CREATE TABLE oauth_access (
+        hash TEXT PRIMARY KEY, family TEXT NOT NULL, name TEXT NOT NULL, role TEXT NOT NULL, tools TEXT, parent TEXT,
+        expires_at INTEGER NOT NULL, revoked_at INTEGER);
+      CREATE INDEX oauth_access_family ON oauth_access (family);
+    `,
+  },
 ];
 
 /** How often a token's last-used time is written (not every call: that would turn each read into a write). */
@@ -452,24 +463,85 @@ export class Workspace extends DurableObject<PlatformEnv> {
   private token(hash: string): TokenEntry | null {
     const cached = this.tokenCache.get(hash);
     if (cached !== undefined) return cached;
-    const row = this.sql
-      .exec<{ id: string; name: string; role: WorkspaceRole; expires_at: number | null; revoked_at: number | null; tools: string | null; last_used_at: number | null }>(
-        "SELECT id, name, role, expires_at, revoked_at, tools, last_used_at FROM tokens WHERE hash = ?",
-        hash,
-      )
-      .toArray()[0];
-    const entry = row
-      ? { id: row.id, name: row.name, role: row.role, expiresAt: row.expires_at, revokedAt: row.revoked_at, tools: row.tools ? (JSON.parse(row.tools) as string[]) : null, lastUsedAt: row.last_used_at }
-      : null;
+    const entry = this.memberToken(hash) ?? this.oauthToken(hash);
     // Unknown hashes are not kept: a stream of made-up tokens must not grow the cache.
     if (entry) this.tokenCache.set(hash, entry);
     return entry;
   }
 
+  private memberToken(hash: string, by: "hash" | "id" = "hash"): TokenEntry | null {
+    const row = this.sql
+      .exec<{ id: string; name: string; role: WorkspaceRole; expires_at: number | null; revoked_at: number | null; tools: string | null; last_used_at: number | null }>(
+        `SELECT id, name, role, expires_at, revoked_at, tools, last_used_at FROM tokens WHERE ${by === "id" ? "id" : "hash"} = ?`,
+        hash,
+      )
+      .toArray()[0];
+    return row
+      ? { id: row.id, name: row.name, role: row.role, expiresAt: row.expires_at, revokedAt: row.revoked_at, tools: row.tools ? (JSON.parse(row.tools) as string[]) : null, lastUsedAt: row.last_used_at }
+      : null;
+  }
+
+  // ── OAuth access tokens (worker/oauth/) ──────────────────────────────────────────────────────────────────────
+
+  /**
+   * An OAuth access token as the gateway sees a member token: its id is the grant's family (one rate budget per
+   * grant). A grant made by pasting a member token lives only as long as that token: revoking or expiring it ends
+   * the grant on the next request too.
+   */
+  private oauthToken(hash: string): TokenEntry | null {
+    const row = this.sql
+      .exec<{ family: string; name: string; role: WorkspaceRole; tools: string | null; parent: string | null; expires_at: number; revoked_at: number | null; parent_id: string | null; parent_revoked: number | null; parent_expires: number | null }>(
+        `SELECT a.family, a.name, a.role, a.tools, a.parent, a.expires_at, a.revoked_at, t.id AS parent_id, t.revoked_at AS parent_revoked, t.expires_at AS parent_expires
+         FROM oauth_access a LEFT JOIN tokens t ON t.id = a.parent WHERE a.hash = ?`,
+        hash,
+      )
+      .toArray()[0];
+    if (!row) return null;
+    const parentGone = row.parent !== null && (row.parent_id === null || row.parent_revoked !== null);
+    const expiresAt = row.parent_expires !== null ? Math.min(row.expires_at, row.parent_expires) : row.expires_at;
+    // lastUsedAt far ahead: the tokens table's last-used write does not apply to a grant.
+    return { id: row.family, name: row.name, role: row.role, expiresAt, revokedAt: row.revoked_at ?? (parentGone ? 0 : null), tools: row.tools ? (JSON.parse(row.tools) as string[]) : null, lastUsedAt: Number.MAX_SAFE_INTEGER };
+  }
+
+  /** Stores an access token's hash for the gateway; false when the workspace or the member token it derives from is gone. */
+  issueOAuthAccess(token: { hash: string; family: string; name: string; role: WorkspaceRole; tools: string[] | null; parentTokenId: string | null; expiresAt: number }, now = Date.now()): boolean {
+    if (!this.meta()) return false;
+    if (token.parentTokenId !== null) {
+      const parent = this.sql.exec<{ revoked_at: number | null; expires_at: number | null }>("SELECT revoked_at, expires_at FROM tokens WHERE id = ?", token.parentTokenId).toArray()[0];
+      if (!parent || parent.revoked_at !== null || (parent.expires_at !== null && parent.expires_at <= now)) return false;
+    }
+    this.sql.exec("DELETE FROM oauth_access WHERE expires_at < ?", now - 86_400_000);
+    this.sql.exec(
+      "INSERT INTO oauth_access (hash, family, name, role, tools, parent, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      token.hash,
+      token.family,
+      token.name,
+      token.role,
+      token.tools ? JSON.stringify(token.tools) : null,
+      token.parentTokenId,
+      token.expiresAt,
+    );
+    return true;
+  }
+
+  /** Revokes every access token of a grant; the gateway refuses them from the next request on. */
+  revokeOAuthFamily(family: string): number {
+    this.tokenCache.clear();
+    return this.sql.exec("UPDATE oauth_access SET revoked_at = ? WHERE family = ? AND revoked_at IS NULL", Date.now(), family).rowsWritten;
+  }
+
+  /** A live member token of this workspace (by its hash when pasted on the consent page, by id afterwards). */
+  memberGrant(ref: { hash: string } | { id: string }, now = Date.now()): { id: string; name: string; role: WorkspaceRole; tools: string[] | null } | null {
+    const token = !this.meta() ? null : "hash" in ref ? this.memberToken(ref.hash) : this.memberToken(ref.id, "id");
+    if (!token || token.revokedAt !== null || (token.expiresAt !== null && token.expiresAt <= now)) return null;
+    return { id: token.id, name: token.name, role: token.role, tools: token.tools };
+  }
+
   /** An admin-role member token of this workspace (live, unexpired): the API lets it manage the workspace. */
   adminAccess(tokenHash: string, now = Date.now()): { account: string; tokenId: string; tokenName: string } | null {
     const meta = this.meta();
-    const token = meta ? this.token(tokenHash) : null;
+    // Member tokens only: an OAuth access token is for the gateway (its resource), never for the API.
+    const token = meta ? this.memberToken(tokenHash) : null;
     if (!meta || !token || token.revokedAt !== null || (token.expiresAt !== null && token.expiresAt <= now) || token.role !== "admin") return null;
     return { account: meta.account, tokenId: token.id, tokenName: token.name };
   }
