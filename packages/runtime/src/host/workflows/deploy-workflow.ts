@@ -14,6 +14,7 @@ import type { ApiClient } from "../api/client";
 import { loadProjectConfig } from "../config/load";
 import { UsageError, UserError } from "../errors";
 import { importModule } from "../startup/esm-import";
+import type * as Esbuild from "esbuild";
 
 export interface DeployWorkflowOptions {
   cwd: string;
@@ -45,7 +46,7 @@ export async function loadWorkflowDefinition(cwd: string, main: string): Promise
     }
   }
   // Through importModule: the CLI runs this from a V8 code cache, where import() of its own is unavailable.
-  const { build } = await importModule<typeof import("esbuild")>("esbuild");
+  const { build } = await importModule<typeof Esbuild>("esbuild");
   const out = await build({ entryPoints: [file], bundle: true, format: "esm", platform: "node", write: false, logLevel: "silent" }).catch((err: Error) => {
     throw new UserError(`Could not build ${file}: ${err.message.split("\n")[0]}`);
   });
