@@ -158,7 +158,7 @@ async function measureAerostack({ count, dims }, { repoDir, tempDir, log }) {
     }
     const fillMs = performance.now() - t0;
     const info = await call("/describe");
-    log(`    filled in ${Math.round(fillMs / 1000)} s (${Math.round(count / (fillMs / 1000))} vectors/s); ${info.shards} shards, largest holds ${Math.round(info.largestShardBytes / 2 ** 20)} MiB of ${info.memoryBudgetBytes / 2 ** 20}`);
+    log(`    filled in ${Math.round(fillMs / 1000)} s (${Math.round(count / (fillMs / 1000))} vectors/s); ${info.shards} shards, largest holds ${Math.round(info.largestShardBytes / 2 ** 20)} MiB of ${info.memoryBudgetBytes / 2 ** 20}; ${info.mode}, ${info.partitions} partitions`);
     await call(`/query?from=${QUERIES}&n=5`); // warm-up (JIT), not recorded
     const e2e = [], inDo = [], ids = [];
     for (let from = 0; from < QUERIES; from += 100) {
@@ -171,7 +171,7 @@ async function measureAerostack({ count, dims }, { repoDir, tempDir, log }) {
     platform = await createTestPlatform({ persistTo: stateDir });
     await platform.deployScript("vec-bench", userScript(dims), settings);
     const cold = await call(`/query?from=0&n=1`);
-    return { inserts, fillMs, e2e, inDo, ids, cold: cold.e2e[0], shards: info.shards, largestShardBytes: info.largestShardBytes, budget: info.memoryBudgetBytes };
+    return { inserts, fillMs, e2e, inDo, ids, cold: cold.e2e[0], shards: info.shards, largestShardBytes: info.largestShardBytes, budget: info.memoryBudgetBytes, mode: info.mode, partitions: info.partitions };
   } finally {
     await platform.dispose();
     await rm(stateDir, { recursive: true, force: true });
@@ -254,9 +254,9 @@ export async function runVectorizeBench(ctx, { aerostack, row, forTool, log, tem
     rows.push(summarized({
       ...row(
         `vectorize ${label} query (vs usearch)`,
-        `ms per top-${TOP_K} cosine query, ${QUERIES} queries over ${size.count} clustered vectors of ${size.dims} dims: aerostack = the user function's await on env.VECTORIZE.query (exact, all shards); the wrangler column is usearch ${USEARCH.sweep.join("/")} search expansion swept, shown at the first reaching recall@10 ≥ ${RECALL_GOAL}`,
+        `ms per top-${TOP_K} cosine query, ${QUERIES} queries over ${size.count} clustered vectors of ${size.dims} dims: aerostack = the user function's await on env.VECTORIZE.query (exact up to 100k vectors, partitions probed past that; all shards); the wrangler column is usearch ${USEARCH.sweep.join("/")} search expansion swept, shown at the first reaching recall@10 ≥ ${RECALL_GOAL}`,
         per(
-          mine(ok ? a.e2e : [], ok ? { recallAt10: recall, p95Ms: two(pct(a.e2e, 95)), inDoP50Ms: two(pct(a.inDo, 50)), shards: a.shards, largestShardMiB: two(a.largestShardBytes / 2 ** 20), budgetMiB: a.budget / 2 ** 20 } : {}),
+          mine(ok ? a.e2e : [], ok ? { recallAt10: recall, p95Ms: two(pct(a.e2e, 95)), inDoP50Ms: two(pct(a.inDo, 50)), shards: a.shards, largestShardMiB: two(a.largestShardBytes / 2 ** 20), budgetMiB: a.budget / 2 ** 20, mode: a.mode, partitions: a.partitions } : {}),
           anchorSide(atGoal?.ms ?? [], atGoal ? { expansionSearch: atGoal.ef, recallAt10: atGoal.recall, bestRecallAt10: best.recall, bestP50Ms: two(pct(best.ms, 50)), sweep: u.sweep.map((s) => `ef ${s.ef}: ${s.recall.toFixed(4)} @ ${two(pct(s.ms, 50))} ms`).join("; ") } : {}, "this column: usearch (native HNSW) in plain Node, one thread per query"),
         ),
         { goalRatio: 2 },

@@ -17,6 +17,7 @@
 import type { VectorizeDistanceMetric } from "../../../shared/wire/vectorize";
 import { VectorMatrix } from "./matrix";
 import type { VectorKernel } from "./kernel-wasm";
+import { rng } from "./prng";
 
 /** Shards with fewer rows are not partitioned: scanning them whole costs less than ranking centroids. */
 export const MIN_TRAIN_ROWS = 256;
@@ -58,17 +59,6 @@ export function partitionReserveBytes(dims: number, maxCount: number, simd: bool
 /** The metric rows are assigned to centroids by. */
 function assignMetric(metric: VectorizeDistanceMetric): VectorizeDistanceMetric {
   return metric === "cosine" ? "cosine" : "euclidean";
-}
-
-function rand32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function centroidId(i: number): string {
@@ -161,7 +151,7 @@ export function trainCentroids(
   kernel: VectorKernel | null,
   seed: number,
 ): Float32Array {
-  const next = rand32(seed);
+  const next = rng(seed);
   const sampleSize = Math.min(rows, SAMPLE_PER_PARTITION * count);
   // A stratified sample: one row from each of sampleSize equal slices, distinct without an array of all rows.
   const sample = Int32Array.from({ length: sampleSize }, (_, i) => Math.min(rows - 1, Math.floor(((i + next()) * rows) / sampleSize)));
