@@ -76,7 +76,7 @@ function get(agent, port, host, path) {
   });
 }
 
-export async function runHubBench(ctx, { row, log, tempDir, startPlatform, cliDeploy, repoDir }) {
+export async function runHubBench(ctx, { row, log, tempDir, startPlatform, cliDeploy }) {
   const dir = await tempDir("hub");
   const platform = await startPlatform(join(dir, "data"), { verbose: ctx.opts.verbose, firstStart: true });
   const api = async (method, path, body) => {
