@@ -983,7 +983,7 @@ const ENTRIES = [
   {
     name: "hub",
     description: "the Hub and skills on `aerostack platform start`: search p50 over 1,000 published packages; a skill's tools/call through /ws/<slug> vs env.AI.chat from a function",
-    run: (ctx) => runHubBench(ctx, { row, log, tempDir, startPlatform, cliDeploy, repoDir: REPO_DIR }),
+    run: (ctx) => runHubBench(ctx, { row, log, tempDir, startPlatform, cliDeploy }),
   },
   // ---- platform: deploy, throughput and cold starts on the self-hosted platform --------------------------------
   {

@@ -45,7 +45,7 @@ export function entryPlugin(root: string, entry: GeneratedEntry): Plugin {
         const file = relative(root, args.path) || SKILL_FILE;
         const text = await readFile(args.path, "utf8");
         try {
-          return { contents: JSON.stringify(parseSkillFile(text, file)), loader: "json" };
+          return { contents: JSON.stringify(await parseSkillFile(text, file)), loader: "json" };
         } catch (err) {
           if (!(err instanceof SkillFileError)) throw err;
           return {

@@ -34,7 +34,7 @@ export async function publishBody(options: { cwd: string; configPath?: string; v
   if (!["public", "account", "private"].includes(visibility)) throw new UsageError(`--visibility ${visibility} is not one of public, account, private`);
   const readme = await readFile(join(root, "README.md"), "utf8").catch(() => "");
   let description = "";
-  if (config.type === "skill") description = parseSkillFile(await readFile(join(root, SKILL_FILE), "utf8"), SKILL_FILE).description;
+  if (config.type === "skill") description = (await parseSkillFile(await readFile(join(root, SKILL_FILE), "utf8"), SKILL_FILE)).description;
   return {
     project: config.name,
     ...(options.name ? { name: packageParams(options.name).full } : {}),

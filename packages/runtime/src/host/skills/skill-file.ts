@@ -3,7 +3,7 @@
  * block scalars and nested maps all follow YAML 1.2), checked with SkillFrontMatterSchema; the body is the prompt.
  * Every error names the file, the line where it can, and the key path.
  */
-import { LineCounter, parseDocument } from "yaml";
+import type * as Yaml from "yaml";
 import { SkillFrontMatterSchema, skillDefinition, type SkillDefinition } from "../../shared/skills";
 
 export class SkillFileError extends Error {
@@ -18,10 +18,18 @@ export class SkillFileError extends Error {
   }
 }
 
+type YamlModule = typeof Yaml;
+
 const FENCE = /^---[ \t]*$/;
 
-/** Parses SKILL.md text; `file` names it in errors. Throws SkillFileError. */
-export function parseSkillFile(text: string, file: string): SkillDefinition {
+/**
+ * Parses SKILL.md text; `file` names it in errors. Throws SkillFileError. The YAML parser is loaded on first use:
+ * only skill projects need it, and every CLI start would otherwise pay for loading it.
+ */
+export async function parseSkillFile(text: string, file: string): Promise<SkillDefinition> {
+  // Bundled for Node, yaml is its CommonJS build: a dynamic import then holds its exports on `default`.
+  const loaded = (await import("yaml")) as YamlModule & { default?: YamlModule };
+  const { LineCounter, parseDocument } = loaded.default ?? loaded;
   const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
   if (!FENCE.test(lines[0] ?? "")) {
     throw new SkillFileError(file, ["line 1: expected front matter starting with a --- line (name, description, input_schema, …), then the prompt"], 1);
