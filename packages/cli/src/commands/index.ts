@@ -54,6 +54,8 @@ import hubSearch from "./hub/search";
 import hubInfo from "./hub/info";
 import hubInstall from "./hub/install";
 import hubUpdate from "./hub/update";
+import botSimulate from "./bot/simulate";
+import botLogs from "./bot/logs";
 
 export const commands: CommandDefinition<never>[] = [
   init,
@@ -106,6 +108,8 @@ export const commands: CommandDefinition<never>[] = [
   hubInfo,
   hubInstall,
   hubUpdate,
+  botSimulate,
+  botLogs,
   analytics,
   platformStart,
   platformBuild,

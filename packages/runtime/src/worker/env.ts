@@ -6,6 +6,8 @@ import type { Directory } from "./accounts/directory";
 import type { Workspace } from "./workspaces/workspace";
 import type { GatewaySession } from "./gateway/session";
 import type { HubRegistry } from "./hub/registry";
+import type { BotRegistry } from "./bots/registry";
+import type { BotChat } from "./bots/chat";
 import type { ProjectDatabase } from "./bindings/db/project-database";
 import type { ProjectCache } from "./bindings/cache/project-cache";
 import type { ProjectQueue } from "./bindings/queue/project-queue";
@@ -43,6 +45,10 @@ export interface PlatformEnv {
   WORKFLOW_RUN: DurableObjectNamespace<WorkflowRun>;
   /** The Hub's registry (worker/hub): API calls only, never a gateway call. */
   HUB: DurableObjectNamespace<HubRegistry>;
+  /** One object per bot name: owner, definition, conversation log, runs by chat. */
+  BOT_REGISTRY: DurableObjectNamespace<BotRegistry>;
+  /** One object per bot chat: inbox, memory, rate windows, sent replies, workflow runs. */
+  BOT_CHAT: DurableObjectNamespace<BotChat>;
   OBJECTS: R2Bucket;
   /** One object per workspace gateway session (`/ws/:slug`): member sessions, event streams, in-flight requests. */
   GATEWAY_SESSION: DurableObjectNamespace<GatewaySession>;

@@ -25,6 +25,8 @@ export { Egress } from "./egress/egress";
 export { WorkflowRegistry } from "./workflows/registry/workflow-registry";
 export { WorkflowRun } from "./workflows/engine/workflow-run";
 export { HubRegistry } from "./hub/registry";
+export { BotRegistry } from "./bots/registry";
+export { BotChat } from "./bots/chat";
 
 export default {
   fetch: (request, env, ctx) => route(request, env, ctx),
