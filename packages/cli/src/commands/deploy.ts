@@ -63,7 +63,7 @@ export default defineCommand<DeployFlags>({
       });
       out.result(result, () => {
         const b = result.bot;
-        const what = result.dryRun ? `Dry run: bot ${out.color.bold(b.name)} would deploy as version ${b.version}; nothing changed.` : result.unchanged ? `Bot ${out.color.bold(b.name)} is already version ${b.version}; nothing changed.` : `Deployed bot ${out.color.bold(b.name)} version ${b.version} (${b.mode} mode${b.workspace ? `, workspace ${b.workspace}` : ""})`;
+        const what = result.dryRun ? `Dry run: bot ${out.color.bold(b.name)} would deploy as version ${b.version}; nothing changed.` : result.unchanged ? `Bot ${out.color.bold(b.name)} is already version ${b.version}.` : `Deployed bot ${out.color.bold(b.name)} version ${b.version} (${b.mode} mode${b.workspace ? `, workspace ${b.workspace}` : ""})`;
         out.info(`${out.color.green("✔")} ${what}`);
         for (const s of result.setup) out.info(`  ${s.platform.padEnd(9)}${s.action}`);
       });

@@ -1,5 +1,5 @@
 /** `aerostack bot simulate --platform slack --text "refund order 42"`: a correctly signed webhook, sent to the bot on the platform. */
-import { BOT_PLATFORMS, loadProjectConfig, sendWebhook, signedWebhook, simulationSecrets, UsageError, type BotPlatform } from "@aerostack/runtime";
+import { BOT_PLATFORMS, loadProjectConfig, sendWebhook, signedWebhook, simulationSecrets, UsageError, UserError, type BotPlatform } from "@aerostack/runtime";
 import { defineCommand } from "../../core/command";
 import { connect } from "../../core/platform";
 
@@ -38,8 +38,10 @@ export default defineCommand<Flags>({
     const id = options.id ?? String(Date.now() % 2_000_000_000);
     const hook = signedWebhook({ platform, text: options.text, chat: options.chat ?? "1001", user: options.user ?? "42", id, ...(options.button ? { button: true } : {}) }, await simulationSecrets(globals.cwd));
     const answer = await sendWebhook(base, bot, platform, hook);
+    if (answer.status >= 300) {
+      throw new UserError(`The bot's ${platform} webhook answered HTTP ${answer.status}: ${answer.body.slice(0, 300)}`, { hint: "A 401 or 403 means the signing secret in your environment (or .dev.vars) is not the one set with `aerostack secret put`." });
+    }
     const result = { platform, bot, id, status: answer.status, response: answer.body, ms: Math.round(answer.ms) };
-    out.result(result, () => out.info(`${answer.status < 300 ? out.color.green("✔") : out.color.red("✖")} ${platform} webhook ${id} → ${answer.status} in ${result.ms} ms ${answer.body ? out.color.dim(answer.body.slice(0, 200)) : ""}`));
-    if (answer.status >= 300) process.exitCode = 1;
+    out.result(result, () => out.info(`${out.color.green("✔")} ${platform} webhook ${id} → ${answer.status} in ${result.ms} ms ${answer.body ? out.color.dim(answer.body.slice(0, 200)) : ""}`));
   },
 });

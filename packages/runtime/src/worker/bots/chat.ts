@@ -51,6 +51,8 @@ const MAX_ATTEMPTS = 5;
 /** How often a chat looks at its workflow runs: soon while one runs, slowly while one waits for a person. */
 const RUNNING_POLL_MS = 100;
 const WAITING_POLL_MS = 2000;
+/** While messages are handled the alarm is kept this close, so work a crash cut off resumes this soon after a restart. */
+const WATCHDOG_MS = 2000;
 
 export interface ReceiveArgs {
   bot: string;
@@ -164,6 +166,8 @@ export class BotChat extends DurableObject<PlatformEnv> {
 
   private async drainOnce(): Promise<void> {
     let delay: number | null = null;
+    // The watchdog: while messages are handled, a pending alarm brings them back soon after a crash and restart.
+    await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
     try {
       for (;;) {
         const row = this.sql.exec<InboxRow>("SELECT * FROM inbox WHERE state = 'pending' ORDER BY seq LIMIT 1").toArray()[0] as InboxRow | undefined;
@@ -182,7 +186,10 @@ export class BotChat extends DurableObject<PlatformEnv> {
         if (poll !== null) delay = Math.min(delay ?? poll, poll);
       }
     } finally {
+      // A message received while this drain was finishing is handled by the next one.
+      if (delay === null && this.sql.exec("SELECT 1 FROM inbox WHERE state = 'pending' LIMIT 1").toArray().length) delay = 0;
       if (delay !== null) await this.ctx.storage.setAlarm(Date.now() + delay);
+      else await this.ctx.storage.deleteAlarm();
     }
   }
 
