@@ -15,6 +15,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { runVectorizeBench } from "./vectorize.mjs";
 import { workflowsEntry } from "./workflows.mjs";
+import { botsEntry } from "./bots.mjs";
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO_DIR = dirname(BENCH_DIR);
@@ -1362,6 +1363,11 @@ ENTRIES.push(
     startServer, waitForLine, request, row, tempDir, freePort, apiClient, forTool, percentile, aerostack, wrangler,
     BASE_ENV, AEROSTACK_BIN, PLATFORM_LISTENING, ADMIN_KEY, tmpdirOf: dirname, copyDir: (from, to) => cp(from, to, { recursive: true }),
   }),
+);
+
+// The bots' entry lives in bots.mjs.
+ENTRIES.push(
+  botsEntry({ startServer, waitForLine, request, row, tempDir, apiClient, forTool, percentile, aerostack, wrangler, BASE_ENV, AEROSTACK_BIN, PLATFORM_LISTENING, ADMIN_KEY, tmpdirOf: dirname }),
 );
 
 function table(rows) {

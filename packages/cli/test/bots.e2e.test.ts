@@ -69,6 +69,7 @@ describe("aerostack bots end to end", () => {
     await mkdir(home, { recursive: true });
     const start = (first: boolean) => startPlatformProcess(dataDir, { ...process.env, HOME: home } as Record<string, string>, first, ["--allow-private-egress"]);
     let platform: PlatformProcess = await start(true);
+    try {
     const adminKey = platform.adminKey;
     const project = join(work, "support");
     let existsProject = false;
@@ -144,6 +145,8 @@ describe("aerostack bots end to end", () => {
     expect(String(inChat()[0]!.body.text)).toContain("order 7");
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(inChat()).toHaveLength(1);
-    await platform.stop();
+    } finally {
+      await platform.stop();
+    }
   }, 180_000);
 });

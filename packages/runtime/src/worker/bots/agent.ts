@@ -7,7 +7,56 @@
 import type { AiRpc, ChatMessage, ToolDefinition } from "../../shared/wire/ai";
 import type { BotDefinition } from "../../shared/bots";
 import type { PlatformEnv } from "../env";
-import { withTools, type ToolClient } from "../workflows/tools/gateway-client";
+import { directory } from "../accounts/directory";
+import { openToolClient, type ToolClient } from "../workflows/tools/gateway-client";
+
+/**
+ * A bot's gateway session, kept between messages: opening one (initialize, the workspace's tools listed through
+ * every member) costs more than the call itself, and a bot answers many messages a minute. It is only a cache: an
+ * isolate without it opens a session, and it is opened again (ownership checked again) after SESSION_TTL_MS.
+ */
+interface Session {
+  client: ToolClient;
+  tools: ToolDefinition[];
+  at: number;
+}
+const SESSIONS = new Map<string, Promise<Session>>();
+const SESSION_TTL_MS = 60_000;
+
+async function openSession(env: PlatformEnv, account: string, workspace: string, bot: string): Promise<Session> {
+  // The workspace must still be the bot's account's: a deleted workspace's slug taken by another account is not called.
+  if ((await directory(env).workspaceOwner(workspace)) !== account) throw new Error(`workspace "${workspace}" is not in account "${account}" any more; deploy the bot with one of your workspaces`);
+  const client = await openToolClient(env, workspace, `bot-${bot}`);
+  const listed = await client.list();
+  const tools = listed.map((t) => ({ name: t.name, ...(t.description ? { description: t.description } : {}), ...(t.inputSchema ? { parameters: t.inputSchema } : {}) }));
+  return { client, tools, at: Date.now() };
+}
+
+async function session(env: PlatformEnv, account: string, workspace: string, bot: string): Promise<Session> {
+  const key = `${account}/${workspace}/${bot}`;
+  const cached = SESSIONS.get(key);
+  if (cached) {
+    const s = await cached.catch(() => null);
+    if (s && Date.now() - s.at < SESSION_TTL_MS) return s;
+    // Stale or failed: replaced, not closed (a message may still be using it; the gateway drops idle sessions itself).
+    if (SESSIONS.get(key) === cached) SESSIONS.delete(key);
+  }
+  let opening = SESSIONS.get(key);
+  if (!opening) {
+    const opened = openSession(env, account, workspace, bot);
+    opened.catch(() => {
+      if (SESSIONS.get(key) === opened) SESSIONS.delete(key);
+    });
+    SESSIONS.set(key, opened);
+    opening = opened;
+  }
+  return opening;
+}
+
+/** Forgets a session the gateway no longer knows (expired, or the platform restarted). */
+function dropSession(account: string, workspace: string, bot: string): void {
+  SESSIONS.delete(`${account}/${workspace}/${bot}`);
+}
 
 export interface AgentResult {
   text: string;
@@ -31,12 +80,19 @@ export interface AgentInput {
 
 export async function runAgent(input: AgentInput): Promise<AgentResult> {
   const { definition } = input;
-  if (!definition.workspace) return loop(input, null, []);
-  return withTools(input.env, { workspace: definition.workspace, workflow: `bot-${definition.name}`, account: input.account }, async (client) => {
-    const listed = await client.list();
-    const tools: ToolDefinition[] = listed.map((t) => ({ name: t.name, ...(t.description ? { description: t.description } : {}), ...(t.inputSchema ? { parameters: t.inputSchema } : {}) }));
-    return loop(input, client, tools);
-  });
+  const workspace = definition.workspace;
+  if (!workspace) return loop(input, null, []);
+  let s: Session;
+  try {
+    s = await session(input.env, input.account, workspace, definition.name);
+  } catch (err) {
+    dropSession(input.account, workspace, definition.name);
+    throw err;
+  }
+  const result = await loop(input, s.client, s.tools);
+  // A session the gateway forgot fails its calls; the next message opens a new one.
+  if (result.toolCalls.some((t) => !t.ok)) dropSession(input.account, workspace, definition.name);
+  return result;
 }
 
 async function loop(input: AgentInput, client: ToolClient | null, tools: ToolDefinition[]): Promise<AgentResult> {

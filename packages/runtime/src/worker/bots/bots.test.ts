@@ -287,6 +287,17 @@ describe("agent loop", () => {
   });
 });
 
+describe("the chat API (no chat platform)", () => {
+  it("answers a message inline with the tool's result, and refuses another account's bot and bad input", async () => {
+    const answer = await api("POST", "/bots/support/chat", { chat: "page-1", text: "refund order 42" });
+    expect(answer.status).toBe(200);
+    expect(answer.body.replies).toHaveLength(1);
+    expect(answer.body.replies[0].text).toContain("order 42: total 650 USD");
+    expect((await api("POST", "/bots/support/chat", { chat: "page-1", text: "" })).status).toBe(400);
+    expect((await api("POST", "/bots/nobody/chat", { chat: "c", text: "hi" })).body.error.code).toBe("bot_not_found");
+  });
+});
+
 describe("workflow mode", () => {
   it("runs the support workflow from Telegram: a one-time code, a tool, approval as a Slack button, the answer back in Telegram", async () => {
     const workflow = {

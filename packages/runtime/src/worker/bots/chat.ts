@@ -239,6 +239,8 @@ export class BotChat extends DurableObject<PlatformEnv> {
       }
       turn.log.kind = "error";
       turn.log.error = message.slice(0, 1000);
+      // The user hears that it failed (unless sending is what failed); the reason stays in `bot logs`.
+      if (!(err instanceof SendError)) await turn.send({ text: "Sorry, I could not handle that message. Please try again later." }).catch(() => {});
     }
     this.sql.exec("UPDATE inbox SET state = 'done' WHERE id = ?", row.id);
     turn.log.reply = replies.join("\n").slice(0, 500);

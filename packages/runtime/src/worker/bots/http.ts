@@ -14,7 +14,7 @@ import { projectStore } from "../projects/project-store";
 import { tenantId } from "../projects/tenant";
 import { ADAPTERS } from "./adapters/index";
 import { botChat } from "./chat";
-import { botRegistry } from "./registry";
+import { botRegistry, type BotMeta } from "./registry";
 
 export const BOTS_PREFIX = "/bots/";
 
@@ -27,6 +27,29 @@ export function isBotPath(pathname: string): boolean {
 /** The webhook URL of a bot's platform, as the deploy prints it. */
 export const webhookUrl = (origin: string, bot: string, platform: string) => `${origin}${BOTS_PREFIX}${bot}/${platform}`;
 
+/**
+ * The bot and its secrets, cached for a few seconds: a burst of deliveries (a busy group chat, a redelivery storm)
+ * is acknowledged without two object calls each. Only a cache: an isolate without it asks the objects, and a
+ * deploy or `secret put` is seen within BOT_CACHE_MS.
+ */
+const BOT_CACHE_MS = 5_000;
+const BOT_CACHE = new Map<string, { at: number; value: Promise<{ meta: BotMeta | null; secrets: Record<string, string> }> }>();
+
+function botAndSecrets(env: PlatformEnv, name: string): Promise<{ meta: BotMeta | null; secrets: Record<string, string> }> {
+  const cached = BOT_CACHE.get(name);
+  if (cached && Date.now() - cached.at < BOT_CACHE_MS) return cached.value;
+  const value = (async () => {
+    const meta = await botRegistry(env, name).get();
+    if (!meta) return { meta, secrets: {} };
+    const tenant = tenantId(meta.account, name, DEFAULT_ENV);
+    return { meta, secrets: await projectStore(env, tenant).getSecrets(tenant) };
+  })();
+  BOT_CACHE.set(name, { at: Date.now(), value });
+  value.catch(() => BOT_CACHE.delete(name));
+  if (BOT_CACHE.size > 1000) BOT_CACHE.delete(BOT_CACHE.keys().next().value!);
+  return value;
+}
+
 export function handleBots(request: Request, env: PlatformEnv, ctx: ExecutionContext): Promise<Response> {
   return serveHttp(request, SURFACE, async () => {
     const url = new URL(request.url);
@@ -36,11 +59,9 @@ export function handleBots(request: Request, env: PlatformEnv, ctx: ExecutionCon
     }
     if (request.method !== "POST" && !(request.method === "GET" && platform === "whatsapp")) throw new HttpError("method_not_allowed", `${url.pathname} takes POST`);
     const registry = botRegistry(env, name);
-    const meta = await registry.get();
+    const { meta, secrets } = await botAndSecrets(env, name);
     if (!meta || !(meta.definition.platforms as string[]).includes(platform)) throw new HttpError("not_found", `no bot "${name}" on ${platform} here`);
     const body = request.method === "POST" ? await readBodyText(request, BOT_LIMITS.maxWebhookBytes) : "";
-    const tenant = tenantId(meta.account, name, DEFAULT_ENV);
-    const secrets = await projectStore(env, tenant).getSecrets(tenant);
     const verified = await ADAPTERS[platform as BotPlatform].verify(request, body, secrets, Date.now());
     if (!verified.ok) {
       // Logged without the body: a forged request's content is the sender's, not a conversation.
