@@ -1367,7 +1367,7 @@ ENTRIES.push(
 
 // The bots' entry lives in bots.mjs.
 ENTRIES.push(
-  botsEntry({ startServer, waitForLine, request, row, tempDir, apiClient, forTool, percentile, aerostack, wrangler, BASE_ENV, AEROSTACK_BIN, PLATFORM_LISTENING, ADMIN_KEY, tmpdirOf: dirname }),
+  botsEntry({ startServer, waitForLine, request, row, tempDir, apiClient, forTool, percentile, startMemberFixtures, aerostack, wrangler, BASE_ENV, AEROSTACK_BIN, PLATFORM_LISTENING, ADMIN_KEY, tmpdirOf: dirname }),
 );
 
 function table(rows) {
