@@ -268,8 +268,10 @@ describe("agent loop", () => {
     const before = sentTo("/sendMessage").length;
     const long = hook("support", "telegram", { text: "show the catalog listing", chat: "777" });
     expect((await post("support", "telegram", long.request)).status).toBe(200);
-    await expect.poll(() => sentTo("/sendMessage").length, { timeout: 15_000 }).toBeGreaterThanOrEqual(before + 2);
-    const parts = sentTo("/sendMessage").slice(before).filter((s) => s.body.chat_id === "777");
+    const inChat = () => sentTo("/sendMessage").slice(before).filter((s) => s.body.chat_id === "777");
+    // The last part ends the answer: wait for it, then look at every part.
+    await expect.poll(() => inChat().map((p) => p.body.text).join("\n"), { timeout: 15_000 }).toContain("item-399 costs 399 USD");
+    const parts = inChat();
     expect(parts.length).toBeGreaterThanOrEqual(2);
     for (const p of parts) expect((p.body.text as string).length).toBeLessThanOrEqual(4096);
     expect(parts.map((p) => p.body.text).join("\n")).toContain("item-399 costs 399 USD");
@@ -336,6 +338,11 @@ describe("workflow mode", () => {
     expect(ask.text).toContain("order 42: total 650 USD");
     const approveButton = ask.blocks[1].elements.find((e: Json) => e.text.text === "Approve");
     expect(approveButton.value).toMatch(/^approve:run_[0-9a-f]{24}$/);
+
+    // The same button data from the customer's own chat decides nothing: only the approvals chat may.
+    expect((await post("helpdesk", "telegram", hook("helpdesk", "telegram", { text: approveButton.value, chat: "3003", user: "77", button: true }).request)).status).toBe(200);
+    await expect.poll(() => inChat().map((s) => s.body.text), { timeout: 15_000 }).toContain("Only the approvers' chat can decide this request.");
+    expect(inChat().map((s) => s.body.text)).not.toContain("Your refund is on its way.");
 
     // The manager presses Approve in Slack (a block_actions interaction, signed like every Slack request).
     expect((await post("helpdesk", "slack", hook("helpdesk", "slack", { text: approveButton.value, chat: "CMGR", user: "UMGR", button: true }).request)).status).toBe(200);

@@ -31,6 +31,12 @@ export async function workflowTurn(turn: Turn): Promise<void> {
       await turn.send({ text: "That button belongs to no request of this bot." });
       return;
     }
+    // Only the approvers decide: the [bot.approvals] chat, or (without one) the chat the run asked in.
+    const approvers = meta.definition.approvals ?? origin;
+    if (approvers.platform !== turn.platform || approvers.chat !== turn.chatId) {
+      await turn.send({ text: "Only the approvers' chat can decide this request." });
+      return;
+    }
     const outcome = await workflowRun(env, run).decide(account, { approve: action === "approve", by: `${turn.platform}:${turn.row.user}` });
     const result = outcome.ok ? `${action === "approve" ? "✔ Approved" : "✖ Rejected"} by ${turn.row.user}` : `Nothing to decide: ${outcome.message}`;
     await turn.acknowledgeButton(result);
