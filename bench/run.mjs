@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { runVectorizeBench } from "./vectorize.mjs";
 import { workflowsEntry } from "./workflows.mjs";
 import { runHubBench } from "./hub.mjs";
+import { botsEntry } from "./bots.mjs";
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO_DIR = dirname(BENCH_DIR);
@@ -1369,6 +1370,11 @@ ENTRIES.push(
     startServer, waitForLine, request, row, tempDir, freePort, apiClient, forTool, percentile, aerostack, wrangler,
     BASE_ENV, AEROSTACK_BIN, PLATFORM_LISTENING, ADMIN_KEY, tmpdirOf: dirname, copyDir: (from, to) => cp(from, to, { recursive: true }),
   }),
+);
+
+// The bots' entry lives in bots.mjs.
+ENTRIES.push(
+  botsEntry({ startServer, waitForLine, request, row, tempDir, apiClient, forTool, percentile, startMemberFixtures, aerostack, wrangler, BASE_ENV, AEROSTACK_BIN, PLATFORM_LISTENING, ADMIN_KEY, tmpdirOf: dirname }),
 );
 
 function table(rows) {

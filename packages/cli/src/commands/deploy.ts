@@ -1,5 +1,5 @@
 /** `aerostack deploy`: upload the project (one environment) to the platform and make it live in one step; a workspace folder syncs its members instead. */
-import { deployProject, deployWorkflowProject, deployWorkspace, importModule, loadProjectConfig, type SyncWorkspaceResult } from "@aerostack/runtime";
+import { deployBotProject, deployProject, deployWorkflowProject, deployWorkspace, importModule, loadProjectConfig, type SyncWorkspaceResult } from "@aerostack/runtime";
 import { defineCommand } from "../core/command";
 import type { Output } from "../core/output";
 import { connect } from "../core/platform";
@@ -51,6 +51,22 @@ export default defineCommand<DeployFlags>({
         out.info(`  webhook  ${out.color.cyan(w.hookUrl)}`);
         out.info(`  agent    ${out.color.cyan(w.agentUrl)}`);
         if (w.cron) out.info(`  cron     ${w.cron} (UTC)`);
+      });
+      return;
+    }
+    if (config.type === "bot") {
+      const result = await deployBotProject({
+        cwd: globals.cwd,
+        ...(globals.config ? { configPath: globals.config } : {}),
+        ...(options.env !== undefined ? { env: options.env } : {}),
+        dryRun: options.dryRun === true,
+        client: () => connect(),
+      });
+      out.result(result, () => {
+        const b = result.bot;
+        const what = result.dryRun ? `Dry run: bot ${out.color.bold(b.name)} would deploy as version ${b.version}; nothing changed.` : result.unchanged ? `Bot ${out.color.bold(b.name)} is already version ${b.version}.` : `Deployed bot ${out.color.bold(b.name)} version ${b.version} (${b.mode} mode${b.workspace ? `, workspace ${b.workspace}` : ""})`;
+        out.info(`${out.color.green("✔")} ${what}`);
+        for (const s of result.setup) out.info(`  ${s.platform.padEnd(9)}${s.action}`);
       });
       return;
     }

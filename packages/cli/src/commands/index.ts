@@ -56,6 +56,8 @@ import hubInstall from "./hub/install";
 import hubUpdate from "./hub/update";
 import hubDeprecate from "./hub/deprecate";
 import hubYank from "./hub/yank";
+import botSimulate from "./bot/simulate";
+import botLogs from "./bot/logs";
 
 export const commands: CommandDefinition<never>[] = [
   init,
@@ -110,6 +112,8 @@ export const commands: CommandDefinition<never>[] = [
   hubUpdate,
   hubDeprecate,
   hubYank,
+  botSimulate,
+  botLogs,
   analytics,
   platformStart,
   platformBuild,

@@ -59,3 +59,6 @@ export { renderTraceTree } from "./workflows/trace-tree";
 export { validateWorkflow, formatProblems } from "../shared/workflows-validate";
 export type { RunInfo, Trace, TraceEvent, DeployWorkflowResult } from "../shared/workflows";
 export { publishBody, packageParams, formatToolChanges } from "./hub/hub";
+export { deployBotProject, projectBot, botDefinition, type DeployBotOptions } from "./bots/deploy-bot";
+export { signedWebhook, ed25519PublicKeyHex, simulationSecrets, sendWebhook, type SignedWebhook, type SimulateInput } from "./bots/simulate";
+export { BOT_PLATFORMS, type BotPlatform, type BotLogEntry, type DeployBotResult, type BotInfo } from "../shared/bots";

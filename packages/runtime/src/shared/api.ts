@@ -37,6 +37,7 @@ import {
   HubVersionInfoSchema,
   HubVersionStateBodySchema,
 } from "./hub";
+import { BotInfoSchema, BotLogsSchema, DeployBotBodySchema, DeployBotResultSchema, WebChatBodySchema, WebChatResultSchema } from "./bots";
 
 export const API_PREFIX = "/api/v1";
 
@@ -325,6 +326,10 @@ export const API_ROUTES = {
   hubVersionState: { method: "PUT", path: "/hub/packages/:scope/:name/versions/:version", summary: "Deprecate or yank a version (the owner only); installs keep working", auth: "account", body: HubVersionStateBodySchema, response: HubVersionInfoSchema },
   hubInstall: { method: "POST", path: "/hub/packages/:scope/:name/install", summary: "Install a package into a workspace at a pinned version", auth: "account", body: HubInstallBodySchema, response: HubInstallResultSchema },
   hubUpdate: { method: "POST", path: "/hub/packages/:scope/:name/update", summary: "Move an install to another version; changed tools are shown and need yes", auth: "account", body: HubUpdateBodySchema, response: HubInstallResultSchema },
+  deployBot: { method: "PUT", path: "/bots/:bot", summary: "Store a bot's definition as its next version; registers Telegram's webhook when its secrets are set", auth: "account", body: DeployBotBodySchema, response: DeployBotResultSchema },
+  getBot: { method: "GET", path: "/bots/:bot", summary: "A bot: mode, platforms, webhook URLs, secrets still missing (names)", auth: "account", response: BotInfoSchema },
+  botLogs: { method: "GET", path: "/bots/:bot/logs", summary: "The bot's conversations: turns, tool calls, tokens, latency, refused webhooks", auth: "account", response: BotLogsSchema, query: { after: "only entries with a larger id (continue a tail)", limit: "at most this many (1-1000, default 100)" } },
+  botChat: { method: "POST", path: "/bots/:bot/chat", summary: "Talk to the bot with no chat platform (the local chat page): the message is handled now and the replies answered", auth: "account", body: WebChatBodySchema, response: WebChatResultSchema },
   audit: { method: "GET", path: "/audit", summary: "The account's audit log: who changed what, when", auth: "account", response: z.object({ entries: z.array(AuditEntrySchema) }), query: { limit: "at most this many entries (default 100)" } },
 } as const satisfies Record<string, RouteSpec>;
 

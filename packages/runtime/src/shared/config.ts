@@ -443,6 +443,59 @@ function checkWorkspace(
   });
 }
 
+// ---- type = "bot": [bot] -------------------------------------------------------------------------------------
+const botPlatform = expected('one of "telegram", "slack", "discord", "whatsapp"');
+const botTable = table("bot", {
+  /** The workspace whose tools the agent loop calls; absent: a bot with no tools. */
+  workspace: z.string(memberSlug).regex(MEMBER_SLUG_PATTERN, memberSlug).optional(),
+  mode: z.enum(["agent", "workflow"], expected('"agent" or "workflow"')).default("agent"),
+  /** mode = "workflow": the deployed workflow each new conversation starts. */
+  workflow: z.string(slug).regex(SLUG_PATTERN, slug).optional(),
+  system_prompt: z.string(expected("a string")).max(20_000, expected("a string of at most 20000 characters")).default("You are a helpful assistant."),
+  model: modelRef.optional(),
+  platforms: z.array(z.enum(["telegram", "slack", "discord", "whatsapp"], botPlatform), expected("an array of platforms")).min(1, expected("at least one platform")),
+  max_iterations: int(1, 50).default(10),
+  memory_turns: int(2, 200).default(20),
+  rate_limit_per_minute: int(1, 10_000).default(20),
+  /** The chat platforms' API base URLs (tests point them at loopback fixtures). */
+  api_base: z
+    .object(
+      {
+        telegram: mcpProxyTable.shape.url.optional(),
+        slack: mcpProxyTable.shape.url.optional(),
+        discord: mcpProxyTable.shape.url.optional(),
+        whatsapp: mcpProxyTable.shape.url.optional(),
+      },
+      expected("a table ([bot.api_base])"),
+    )
+    .strict()
+    .default({}),
+  /** Where a workflow's human_handoff asks for approval (with buttons); default: the conversation's own chat. */
+  approvals: z
+    .object({ platform: z.enum(["telegram", "slack", "discord", "whatsapp"], botPlatform), chat: nonEmptyString("a chat or channel id") }, expected("a table ([bot.approvals])"))
+    .strict()
+    .optional(),
+});
+
+/** `[bot]` only in a bot project, and there it is required; workflow mode names its workflow. */
+function checkBot(config: { type: string; bot?: { mode: string; workflow?: string | undefined; platforms: string[]; approvals?: { platform: string } | undefined } }, ctx: z.RefinementCtx): void {
+  if (config.type !== "bot") {
+    if (config.bot !== undefined) ctx.addIssue({ code: "custom", path: ["bot"], message: 'only a bot project takes [bot]; set type = "bot" (or remove it)', input: undefined });
+    return;
+  }
+  if (!config.bot) {
+    ctx.addIssue({ code: "custom", path: ["bot"], message: 'required (a [bot] table with platforms = ["telegram"] at least)', input: undefined });
+    return;
+  }
+  if (config.bot.mode === "workflow" && !config.bot.workflow) ctx.addIssue({ code: "custom", path: ["bot", "workflow"], message: 'required when mode = "workflow" (the deployed workflow each conversation starts)', input: undefined });
+  if (config.bot.approvals && !config.bot.platforms.includes(config.bot.approvals.platform)) {
+    ctx.addIssue({ code: "custom", path: ["bot", "approvals", "platform"], message: `expected one of the bot's platforms (${config.bot.platforms.join(", ")})`, input: undefined });
+  }
+}
+
+/** `[bot]` as parsed. */
+export type BotConfig = z.output<typeof botTable>;
+
 // ---- top-level keys an [env.<name>] table may override too ------------------------------------------------
 const dateString = expected('a date string "YYYY-MM-DD"');
 const compatibilityDate = z.string(dateString).regex(DATE_PATTERN, dateString);
@@ -538,7 +591,7 @@ function checkEnvs(config: Parameters<typeof checkVectorizeBindings>[0] & { vars
 export const ProjectConfigSchema = z
   .object({
     name: z.string(slug).regex(SLUG_PATTERN, slug),
-    type: z.enum(["function", "mcp-server", "skill", "workflow", "workspace"], expected('one of "function", "mcp-server", "skill", "workflow", "workspace"')).default("function"),
+    type: z.enum(["function", "mcp-server", "skill", "workflow", "workspace", "bot"], expected('one of "function", "mcp-server", "skill", "workflow", "workspace", "bot"')).default("function"),
     main: nonEmptyString("a path to the entry file, such as \"src/index.ts\"").default("src/index.ts"),
     compatibility_date: compatibilityDate.default("2025-09-01"),
     compatibility_flags: compatibilityFlags.default([]),
@@ -566,6 +619,8 @@ export const ProjectConfigSchema = z
     workspace: workspaceTable.optional(),
     /** `[[members]]` (type = "workspace"): the workspace's members; absent when not written. */
     members: membersList.optional(),
+    /** `[bot]` (type = "bot"): workspace, mode, system prompt, model, platforms; absent when not written. */
+    bot: botTable.optional(),
     /** `[env.<name>]`: overrides per deployed environment; absent when not written. */
     env: z.record(z.string().regex(SLUG_PATTERN, envName), envTable, expected("tables of environments ([env.<name>])")).optional(),
   }, expected("a table"))
@@ -574,6 +629,7 @@ export const ProjectConfigSchema = z
   .superRefine(checkAiKeysInVars)
   .superRefine(checkMcpMembers)
   .superRefine(checkWorkspace)
+  .superRefine(checkBot)
   .superRefine(checkEnvs);
 
 export type ProjectConfig = z.output<typeof ProjectConfigSchema>;

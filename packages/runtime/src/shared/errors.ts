@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   workflow_not_found: 404,
   run_not_found: 404,
   package_not_found: 404,
+  bot_not_found: 404,
   version_not_found: 404,
   method_not_allowed: 405,
   account_exists: 409,
@@ -49,6 +50,8 @@ export const ERROR_CODES = {
   invalid_member: 422,
   /** A workflow definition failed its checks: the message lists each node and reason. */
   invalid_workflow: 422,
+  /** A bot definition failed its checks (a platform, its workflow, its approvals chat). */
+  invalid_bot: 422,
   /** A webhook's HMAC signature is missing or wrong. */
   bad_signature: 401,
   internal: 500,

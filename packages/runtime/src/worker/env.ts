@@ -7,6 +7,8 @@ import type { Workspace } from "./workspaces/workspace";
 import type { GatewaySession } from "./gateway/session";
 import type { HubRegistry } from "./hub/registry";
 import type { OAuthServer } from "./oauth/store";
+import type { BotRegistry } from "./bots/registry";
+import type { BotChat } from "./bots/chat";
 import type { ProjectDatabase } from "./bindings/db/project-database";
 import type { ProjectCache } from "./bindings/cache/project-cache";
 import type { ProjectQueue } from "./bindings/queue/project-queue";
@@ -46,6 +48,10 @@ export interface PlatformEnv {
   HUB: DurableObjectNamespace<HubRegistry>;
   /** The OAuth authorization server's state (worker/oauth): the OAuth endpoints only, never a gateway call. */
   OAUTH: DurableObjectNamespace<OAuthServer>;
+  /** One object per bot name: owner, definition, conversation log, runs by chat. */
+  BOT_REGISTRY: DurableObjectNamespace<BotRegistry>;
+  /** One object per bot chat: inbox, memory, rate windows, sent replies, workflow runs. */
+  BOT_CHAT: DurableObjectNamespace<BotChat>;
   OBJECTS: R2Bucket;
   /** One object per workspace gateway session (`/ws/:slug`): member sessions, event streams, in-flight requests. */
   GATEWAY_SESSION: DurableObjectNamespace<GatewaySession>;

@@ -26,6 +26,8 @@ export { WorkflowRegistry } from "./workflows/registry/workflow-registry";
 export { WorkflowRun } from "./workflows/engine/workflow-run";
 export { HubRegistry } from "./hub/registry";
 export { OAuthServer } from "./oauth/store";
+export { BotRegistry } from "./bots/registry";
+export { BotChat } from "./bots/chat";
 
 export default {
   fetch: (request, env, ctx) => route(request, env, ctx),

@@ -75,6 +75,8 @@ export const PLATFORM_MANIFEST = {
     { binding: "WORKFLOW_REGISTRY", className: "WorkflowRegistry", sqlite: true, migration: 1, description: "one per workflow name: owner, versions, run index, webhook deliveries, cron" },
     { binding: "WORKFLOW_RUN", className: "WorkflowRun", sqlite: true, migration: 1, description: "one per workflow run: pinned definition, frontier, outputs, trace, timers on its alarm" },
     { binding: "OAUTH", className: "OAuthServer", sqlite: true, migration: 1, description: "OAuth for workspace gateways: clients, consent requests, codes, refresh families (OAuth endpoints only)" },
+    { binding: "BOT_REGISTRY", className: "BotRegistry", sqlite: true, migration: 1, description: "one per bot name: owner, definition, conversation log, which chat started each run" },
+    { binding: "BOT_CHAT", className: "BotChat", sqlite: true, migration: 1, description: "one per bot chat: inbox (delivery dedupe), memory, rate windows, sent replies, workflow runs" },
     { binding: "HUB", className: "HubRegistry", sqlite: true, migration: 1, description: "the Hub: packages, immutable versions, capability manifests, search index" },
   ],
   entrypoints: [

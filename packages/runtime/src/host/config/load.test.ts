@@ -115,7 +115,7 @@ describe("parseProjectConfig", () => {
   it("lists every problem, one line each, without zod jargon", () => {
     const err = configError('name = "a"\ntype = "fn"\ncompatibility_date = "Sept 1"\ncompatibility_flags = ["x", 3]\ndev = 5\n');
     expect(err.issues).toEqual([
-      'type: expected one of "function", "mcp-server", "skill", "workflow", "workspace", got "fn"',
+      'type: expected one of "function", "mcp-server", "skill", "workflow", "workspace", "bot", got "fn"',
       'compatibility_date: expected a date string "YYYY-MM-DD", got "Sept 1"',
       "compatibility_flags[1]: expected a string, got 3",
       "dev: expected a table ([dev]), got 5",
@@ -153,7 +153,7 @@ describe("parseProjectConfig", () => {
     expect(configError('name = "a"\n[dev]\nwatch = true\n').issues).toEqual(['unknown key "dev.watch"; allowed keys in [dev]: port, host, persist_to']);
     const [top] = configError('name = "a"\nroutes = []\n').issues;
     // The list grows with every new section; what matters is that it is the top level's list.
-    expect(top).toMatch(/^unknown key "routes"; allowed keys: name, type, main, compatibility_date, compatibility_flags, .*\bvars\b.*\bdev\b.*\bqueue\b/);
+    expect(top).toMatch(/^unknown key "routes"; allowed keys: name, type, main, (?:version, )?compatibility_date, compatibility_flags, .*\bvars\b.*\bdev\b.*\bqueue\b/);
   });
 
   it("rejects reserved var names, naming the bindings", () => {

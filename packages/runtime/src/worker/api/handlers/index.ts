@@ -10,6 +10,7 @@ import { health, openapi } from "./meta";
 import * as workspaces from "./workspaces";
 import * as workflows from "./workflows";
 import * as hub from "./hub";
+import * as bots from "./bots";
 
 type Routes = typeof API_ROUTES;
 type BodyOf<K extends RouteName> = Routes[K] extends { body: infer B extends z.ZodMiniType } ? z.output<B> : undefined;
@@ -67,4 +68,8 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
   hubVersionState: hub.setVersionState,
   hubInstall: hub.installPackage,
   hubUpdate: hub.updatePackage,
+  deployBot: bots.deployBot,
+  getBot: bots.getBot,
+  botLogs: bots.botLogs,
+  botChat: bots.botChatMessage,
 };

@@ -1,0 +1,355 @@
+// Bots on a real platform (workerd via Miniflare, real Durable Objects and alarms): webhooks built and signed the way
+// each chat platform signs them (host/bots/simulate.ts, the same builders `aerostack bot simulate` uses), a loopback
+// fixture server standing in for the four platforms' APIs and recording what was sent, and a loopback MCP server
+// whose tool the agent loop calls through the workspace gateway with the offline model.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHmac, randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { AddressInfo } from "node:net";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import * as z from "zod";
+import { startPlatformServer, type PlatformServer } from "../../host/platform/server";
+import { ed25519PublicKeyHex, sendWebhook, signedWebhook, type SimulateInput } from "../../host/bots/simulate";
+import { startMcpFixture, type Fixture } from "../gateway/fixtures/servers";
+import type { BotPlatform } from "../../shared/bots";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
+
+let server: PlatformServer;
+let key: string;
+let chatApi: Server;
+let chatApiUrl: string;
+let shop: Fixture;
+/** What the fixture chat APIs received, in order. */
+const sent: { path: string; auth: string | null; body: Json }[] = [];
+let toolCalls = 0;
+
+const SECRETS: Record<string, string> = {
+  TELEGRAM_BOT_TOKEN: "123456:tg-token-abc",
+  TELEGRAM_WEBHOOK_SECRET: randomBytes(16).toString("hex"),
+  SLACK_SIGNING_SECRET: randomBytes(16).toString("hex"),
+  SLACK_BOT_TOKEN: "xoxb-slack-token",
+  DISCORD_PRIVATE_KEY: randomBytes(32).toString("hex"),
+  WHATSAPP_APP_SECRET: randomBytes(16).toString("hex"),
+  WHATSAPP_VERIFY_TOKEN: "verify-me",
+  WHATSAPP_ACCESS_TOKEN: "wa-access-token",
+};
+
+async function api(method: string, path: string, body?: unknown) {
+  const res = await fetch(`${server.url}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: res.status, body: (await res.json()) as Json };
+}
+
+const readBody = (req: IncomingMessage) =>
+  new Promise<string>((resolve) => {
+    let text = "";
+    req.on("data", (c: Buffer) => (text += c.toString()));
+    req.on("end", () => resolve(text));
+  });
+
+let nextId = 1000;
+const hook = (bot: string, platform: BotPlatform, input: Partial<SimulateInput> & { text: string }) => {
+  const full: SimulateInput = { platform, chat: "1001", user: "42", id: String(nextId++), ...input };
+  return { input: full, request: signedWebhook(full, SECRETS) };
+};
+const post = (bot: string, platform: BotPlatform, request: ReturnType<typeof signedWebhook>) => sendWebhook(server.url, bot, platform, request);
+const sentTo = (fragment: string) => sent.filter((s) => s.path.includes(fragment));
+const logs = async (bot: string) => (await api("GET", `/bots/${bot}/logs`)).body.entries as Json[];
+
+function definition(name: string, extra: Json = {}): Json {
+  return {
+    name,
+    workspace: "bot-tools",
+    mode: "agent",
+    systemPrompt: "You are the support assistant.",
+    platforms: ["telegram", "slack", "discord", "whatsapp"],
+    maxIterations: 10,
+    memoryTurns: 20,
+    rateLimitPerMinute: 20,
+    apiBase: { telegram: chatApiUrl, slack: chatApiUrl, discord: chatApiUrl, whatsapp: chatApiUrl },
+    ...extra,
+  };
+}
+
+async function putSecrets(project: string) {
+  const values = { ...SECRETS, DISCORD_PUBLIC_KEY: ed25519PublicKeyHex(SECRETS.DISCORD_PRIVATE_KEY!) };
+  for (const [name, value] of Object.entries(values)) {
+    if (name === "DISCORD_PRIVATE_KEY") continue;
+    expect((await api("PUT", `/projects/${project}/secrets/${name}`, { value })).status).toBe(200);
+  }
+}
+
+beforeAll(async () => {
+  chatApi = createServer((req, res) => {
+    void readBody(req).then((text) => {
+      let body: Json = {};
+      try {
+        body = JSON.parse(text) as Json;
+      } catch {
+        body = { raw: text };
+      }
+      sent.push({ path: req.url ?? "", auth: (req.headers.authorization as string | undefined) ?? null, body });
+      // Each platform's success shape: Telegram { ok, result }, Slack { ok, ts }, Discord a message, WhatsApp { messages }.
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true, result: { message_id: sent.length }, ts: "1.1", id: String(sent.length), messages: [{ id: `wamid.${sent.length}` }] }));
+    });
+  });
+  await new Promise<void>((resolve) => chatApi.listen(0, "127.0.0.1", resolve));
+  chatApiUrl = `http://127.0.0.1:${(chatApi.address() as AddressInfo).port}`;
+  shop = await startMcpFixture(() => {
+    const mcp = new McpServer({ name: "shop", version: "1.0.0" });
+    mcp.registerTool("lookup_order", { description: "Looks up an order by its number", inputSchema: { query: z.string() } }, async ({ query }) => {
+      toolCalls++;
+      const order = /\d+/.exec(query)?.[0] ?? "?";
+      return { content: [{ type: "text", text: `order ${order}: total ${order === "42" ? 650 : 20} USD, delivered` }] };
+    });
+    mcp.registerTool("catalog", { description: "The whole product catalogue listing", inputSchema: { query: z.string() } }, async () => ({
+      content: [{ type: "text", text: Array.from({ length: 400 }, (_, i) => `item-${i} costs ${i} USD`).join("\n") }],
+    }));
+    return mcp;
+  });
+  const dataDir = await mkdtemp(join(tmpdir(), "aerostack-bots-"));
+  server = await startPlatformServer({ dataDir, port: 0, host: "127.0.0.1", baseDomain: "localhost", allowPrivateEgress: true, onLog: () => {} });
+  key = server.adminKey!;
+  expect((await api("POST", "/workspaces", { name: "bot-tools" })).status).toBe(200);
+  expect((await api("PUT", "/workspaces/bot-tools/members/shop", { member: { kind: "proxy", slug: "shop", url: shop.url, allowPrivate: true } })).status).toBe(200);
+  await putSecrets("support");
+});
+afterAll(async () => {
+  await server?.close();
+  chatApi?.close();
+  await shop?.close();
+});
+
+describe("bot deploy", () => {
+  it("refuses a bad definition and changes nothing; deploys, registers Telegram's webhook and names the other URLs", async () => {
+    const noWorkflow = await api("PUT", "/bots/support", { bot: definition("support", { mode: "workflow", workflow: "nope" }) });
+    expect(noWorkflow.status).toBe(404);
+    expect(noWorkflow.body.error.code).toBe("workflow_not_found");
+    const badPlatform = await api("PUT", "/bots/support", { bot: definition("support", { platforms: ["icq"] }) });
+    expect(badPlatform.status).toBe(400);
+    expect((await api("GET", "/bots/support")).body.error.code).toBe("bot_not_found");
+
+    const deployed = await api("PUT", "/bots/support", { bot: definition("support") });
+    expect(deployed.status).toBe(200);
+    expect(deployed.body.bot.version).toBe(1);
+    expect(deployed.body.bot.missingSecrets).toEqual([]);
+    expect(deployed.body.bot.webhooks.slack).toBe(`${server.url}/bots/support/slack`);
+    const setWebhook = sentTo("/setWebhook");
+    expect(setWebhook).toHaveLength(1);
+    expect(setWebhook[0]!.path).toBe(`/bot${SECRETS.TELEGRAM_BOT_TOKEN}/setWebhook`);
+    expect(setWebhook[0]!.body).toMatchObject({ url: `${server.url}/bots/support/telegram`, secret_token: SECRETS.TELEGRAM_WEBHOOK_SECRET });
+    expect(deployed.body.setup.find((s: Json) => s.platform === "slack").action).toContain("Request URL");
+    // Secrets never come back in an answer.
+    expect(JSON.stringify(deployed.body)).not.toContain(SECRETS.TELEGRAM_BOT_TOKEN);
+    const again = await api("PUT", "/bots/support", { bot: definition("support") });
+    expect(again.body.unchanged).toBe(true);
+  });
+});
+
+describe("adapters", () => {
+  it("Telegram: a wrong secret token is refused with 403 and runs nothing; a right one runs the agent loop with a tool; a redelivery is dropped", async () => {
+    const before = { sends: sentTo("/sendMessage").length, tools: toolCalls };
+    const forged = hook("support", "telegram", { text: "refund order 42", chat: "501" });
+    forged.request.headers["x-telegram-bot-api-secret-token"] = "guess";
+    expect((await post("support", "telegram", forged.request)).status).toBe(403);
+
+    const good = hook("support", "telegram", { text: "refund order 42", chat: "501" });
+    const ack = await post("support", "telegram", good.request);
+    expect(ack.status).toBe(200);
+    await expect.poll(() => sentTo("/sendMessage").length, { timeout: 15_000 }).toBe(before.sends + 1);
+    const reply = sentTo("/sendMessage").at(-1)!;
+    expect(reply.path).toBe(`/bot${SECRETS.TELEGRAM_BOT_TOKEN}/sendMessage`);
+    expect(reply.body.chat_id).toBe("501");
+    expect(reply.body.text).toContain("order 42: total 650 USD");
+    expect(toolCalls).toBe(before.tools + 1);
+
+    // The same update again (Telegram redelivers when it saw no 200 in time): acknowledged, nothing sent.
+    expect((await post("support", "telegram", good.request)).status).toBe(200);
+    await expect.poll(async () => (await logs("support")).filter((e) => e.kind === "duplicate").length, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+    expect(sentTo("/sendMessage").length).toBe(before.sends + 1);
+    expect(toolCalls).toBe(before.tools + 1);
+    const entries = await logs("support");
+    expect(entries.some((e) => e.kind === "refused" && e.platform === "telegram")).toBe(true);
+    const turn = entries.find((e) => e.kind === "message" && e.chat === "501")!;
+    expect(turn.toolCalls).toHaveLength(1);
+    expect(turn.toolCalls[0].name).toBe("shop__lookup_order");
+    expect(turn.iterations).toBe(2);
+    expect(JSON.stringify(entries)).not.toContain(SECRETS.TELEGRAM_BOT_TOKEN);
+  });
+
+  it("Slack: url_verification, stale and forged requests refused, a signed event answered through chat.postMessage once despite a retry", async () => {
+    const challenge = JSON.stringify({ type: "url_verification", challenge: "c-123", token: "x" });
+    const now = Math.floor(Date.now() / 1000);
+    const sign = (body: string, ts: number) => `v0=${createHmac("sha256", SECRETS.SLACK_SIGNING_SECRET!).update(`v0:${ts}:${body}`).digest("hex")}`;
+    const verification = await sendWebhook(server.url, "support", "slack", { method: "POST", headers: { "content-type": "application/json", "x-slack-request-timestamp": String(now), "x-slack-signature": sign(challenge, now) }, body: challenge });
+    expect(verification.status).toBe(200);
+    expect(JSON.parse(verification.body)).toEqual({ challenge: "c-123" });
+
+    const before = sentTo("/chat.postMessage").length;
+    const stale = hook("support", "slack", { text: "refund order 42", chat: "C1", now: now - 6 * 60 });
+    expect((await post("support", "slack", stale.request)).status).toBe(401);
+    const forged = hook("support", "slack", { text: "refund order 42", chat: "C1" });
+    forged.request.body = forged.request.body.replace("42", "43");
+    expect((await post("support", "slack", forged.request)).status).toBe(401);
+
+    const good = hook("support", "slack", { text: "refund order 42", chat: "C1" });
+    expect((await post("support", "slack", good.request)).status).toBe(200);
+    const retry = { ...good.request, headers: { ...good.request.headers, "x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout" } };
+    expect((await post("support", "slack", retry)).status).toBe(200);
+    await expect.poll(() => sentTo("/chat.postMessage").length, { timeout: 15_000 }).toBe(before + 1);
+    const reply = sentTo("/chat.postMessage").at(-1)!;
+    expect(reply.auth).toBe(`Bearer ${SECRETS.SLACK_BOT_TOKEN}`);
+    expect(reply.body).toMatchObject({ channel: "C1" });
+    expect(reply.body.text).toContain("order 42");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sentTo("/chat.postMessage").length).toBe(before + 1);
+  });
+
+  it("Discord: a bad Ed25519 signature is a 401, PING is PONG, a command is deferred and answered through the interaction token", async () => {
+    const pingBody = JSON.stringify({ id: "p1", type: 1, application_id: "app1", token: "t" });
+    const pingSigned = signedWebhook({ platform: "discord", text: "x", chat: "ch1", user: "u1", id: "p1" }, SECRETS);
+    // A PING signed over its own body.
+    const { createPrivateKey, sign } = await import("node:crypto");
+    const pkcs8 = Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), Buffer.from(SECRETS.DISCORD_PRIVATE_KEY!, "hex")]);
+    const ts = String(Math.floor(Date.now() / 1000));
+    const sig = sign(null, Buffer.from(ts + pingBody), createPrivateKey({ key: pkcs8, format: "der", type: "pkcs8" })).toString("hex");
+    const pong = await sendWebhook(server.url, "support", "discord", { method: "POST", headers: { "content-type": "application/json", "x-signature-ed25519": sig, "x-signature-timestamp": ts }, body: pingBody });
+    expect(pong.status).toBe(200);
+    expect(JSON.parse(pong.body)).toEqual({ type: 1 });
+    const forged = { ...pingSigned, headers: { ...pingSigned.headers, "x-signature-ed25519": "00".repeat(64) } };
+    expect((await post("support", "discord", forged)).status).toBe(401);
+
+    const before = sentTo("/webhooks/app1/").length;
+    const command = hook("support", "discord", { text: "refund order 42", chat: "ch1" });
+    const deferred = await post("support", "discord", command.request);
+    expect(deferred.status).toBe(200);
+    expect(JSON.parse(deferred.body)).toEqual({ type: 5 });
+    await expect.poll(() => sentTo("/webhooks/app1/").length, { timeout: 15_000 }).toBe(before + 1);
+    const followUp = sentTo("/webhooks/app1/").at(-1)!;
+    expect(followUp.path).toBe(`/webhooks/app1/tok${command.input.id}`);
+    expect(followUp.body.content).toContain("order 42");
+  });
+
+  it("WhatsApp: the verify-token handshake, a forged signature refused, status callbacks not answered, a message answered", async () => {
+    const good = await fetch(`${server.url}/bots/support/whatsapp?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1158201444`);
+    expect(good.status).toBe(200);
+    expect(await good.text()).toBe("1158201444");
+    const bad = await fetch(`${server.url}/bots/support/whatsapp?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1`);
+    expect(bad.status).toBe(403);
+
+    const before = sentTo("/pn1/messages").length;
+    const statusBody = JSON.stringify({ object: "whatsapp_business_account", entry: [{ id: "w", changes: [{ field: "messages", value: { metadata: { phone_number_id: "pn1" }, statuses: [{ id: "wamid.1", status: "delivered", recipient_id: "15551234" }] } }] }] });
+    const statusSig = `sha256=${createHmac("sha256", SECRETS.WHATSAPP_APP_SECRET!).update(statusBody).digest("hex")}`;
+    expect((await sendWebhook(server.url, "support", "whatsapp", { method: "POST", headers: { "content-type": "application/json", "x-hub-signature-256": statusSig }, body: statusBody })).status).toBe(200);
+    const forged = hook("support", "whatsapp", { text: "refund order 42", chat: "15551234" });
+    forged.request.headers["x-hub-signature-256"] = `sha256=${"0".repeat(64)}`;
+    expect((await post("support", "whatsapp", forged.request)).status).toBe(401);
+
+    const message = hook("support", "whatsapp", { text: "refund order 42", chat: "15551234", id: "wamid.in1" });
+    expect((await post("support", "whatsapp", message.request)).status).toBe(200);
+    await expect.poll(() => sentTo("/pn1/messages").length, { timeout: 15_000 }).toBe(before + 1);
+    const reply = sentTo("/pn1/messages").at(-1)!;
+    expect(reply.auth).toBe(`Bearer ${SECRETS.WHATSAPP_ACCESS_TOKEN}`);
+    expect(reply.body).toMatchObject({ messaging_product: "whatsapp", to: "15551234", type: "text" });
+    expect(reply.body.text.body).toContain("order 42");
+  });
+});
+
+describe("agent loop", () => {
+  it("splits a long answer at Telegram's 4096 characters", async () => {
+    const before = sentTo("/sendMessage").length;
+    const long = hook("support", "telegram", { text: "show the catalog listing", chat: "777" });
+    expect((await post("support", "telegram", long.request)).status).toBe(200);
+    const inChat = () => sentTo("/sendMessage").slice(before).filter((s) => s.body.chat_id === "777");
+    // The last part ends the answer: wait for it, then look at every part.
+    await expect.poll(() => inChat().map((p) => p.body.text).join("\n"), { timeout: 15_000 }).toContain("item-399 costs 399 USD");
+    const parts = inChat();
+    expect(parts.length).toBeGreaterThanOrEqual(2);
+    for (const p of parts) expect((p.body.text as string).length).toBeLessThanOrEqual(4096);
+    expect(parts.map((p) => p.body.text).join("\n")).toContain("item-399 costs 399 USD");
+  });
+
+  it("limits each user's messages per minute, in their own chat only", async () => {
+    expect((await api("PUT", "/bots/limited", { bot: definition("limited", { platforms: ["telegram"], rateLimitPerMinute: 2 }) })).status).toBe(200);
+    await putSecrets("limited");
+    const before = sentTo("/sendMessage").filter((s) => s.body.chat_id === "900").length;
+    for (let i = 0; i < 3; i++) expect((await post("limited", "telegram", hook("limited", "telegram", { text: `hello ${i}`, chat: "900", user: "9" }).request)).status).toBe(200);
+    await expect.poll(async () => (await logs("limited")).filter((e) => e.chat === "900" && e.kind !== "duplicate").length, { timeout: 15_000 }).toBe(3);
+    const entries = (await logs("limited")).filter((e) => e.chat === "900");
+    expect(entries.map((e) => e.kind)).toEqual(["message", "message", "rate_limited"]);
+    expect(sentTo("/sendMessage").filter((s) => s.body.chat_id === "900").length).toBe(before + 2);
+  });
+});
+
+describe("the chat API (no chat platform)", () => {
+  it("answers a message inline with the tool's result, and refuses another account's bot and bad input", async () => {
+    const answer = await api("POST", "/bots/support/chat", { chat: "page-1", text: "refund order 42" });
+    expect(answer.status).toBe(200);
+    expect(answer.body.replies).toHaveLength(1);
+    expect(answer.body.replies[0].text).toContain("order 42: total 650 USD");
+    expect((await api("POST", "/bots/support/chat", { chat: "page-1", text: "" })).status).toBe(400);
+    expect((await api("POST", "/bots/nobody/chat", { chat: "c", text: "hi" })).body.error.code).toBe("bot_not_found");
+  });
+});
+
+describe("workflow mode", () => {
+  it("runs the support workflow from Telegram: a one-time code, a tool, approval as a Slack button, the answer back in Telegram", async () => {
+    const workflow = {
+      name: "support-flow",
+      workspace: "bot-tools",
+      nodes: [
+        { id: "start", type: "trigger" },
+        { id: "verify", type: "auth_gate", config: { identity: "{{ trigger.user }}" } },
+        { id: "lookup", type: "mcp_tool", config: { tool: "shop__lookup_order", arguments: { query: "{{ trigger.text }}" } } },
+        { id: "approve", type: "human_handoff", config: { message: "Refund {{ nodes.lookup.output }}?" } },
+        { id: "done", type: "send_message", config: { text: "Your refund is on its way." } },
+        { id: "no", type: "send_message", config: { text: "We could not refund this order." } },
+      ],
+      edges: [
+        { from: "start", to: "verify" },
+        { from: "verify", to: "lookup", on: "verified" },
+        { from: "lookup", to: "approve" },
+        { from: "approve", to: "done", on: "approved" },
+        { from: "approve", to: "no", on: "rejected" },
+      ],
+    };
+    expect((await api("PUT", "/workflows/support-flow", { definition: workflow })).status).toBe(200);
+    const bot = definition("helpdesk", { mode: "workflow", workflow: "support-flow", platforms: ["telegram", "slack"], approvals: { platform: "slack", chat: "CMGR" } });
+    expect((await api("PUT", "/bots/helpdesk", { bot })).status).toBe(200);
+    await putSecrets("helpdesk");
+
+    const inChat = () => sentTo("/sendMessage").filter((s) => s.body.chat_id === "3003");
+    expect((await post("helpdesk", "telegram", hook("helpdesk", "telegram", { text: "refund order 42", chat: "3003", user: "77" }).request)).status).toBe(200);
+    await expect.poll(() => inChat().length, { timeout: 15_000 }).toBe(1);
+    const code = /\b(\d{6})\b/.exec(inChat()[0]!.body.text as string)![1]!;
+
+    expect((await post("helpdesk", "telegram", hook("helpdesk", "telegram", { text: code, chat: "3003", user: "77" }).request)).status).toBe(200);
+    const toManager = () => sentTo("/chat.postMessage").filter((s) => s.body.channel === "CMGR");
+    await expect.poll(() => toManager().length, { timeout: 15_000 }).toBe(1);
+    const ask = toManager()[0]!.body;
+    expect(ask.text).toContain("order 42: total 650 USD");
+    const approveButton = ask.blocks[1].elements.find((e: Json) => e.text.text === "Approve");
+    expect(approveButton.value).toMatch(/^approve:run_[0-9a-f]{24}$/);
+
+    // The same button data from the customer's own chat decides nothing: only the approvals chat may.
+    expect((await post("helpdesk", "telegram", hook("helpdesk", "telegram", { text: approveButton.value, chat: "3003", user: "77", button: true }).request)).status).toBe(200);
+    await expect.poll(() => inChat().map((s) => s.body.text), { timeout: 15_000 }).toContain("Only the approvers' chat can decide this request.");
+    expect(inChat().map((s) => s.body.text)).not.toContain("Your refund is on its way.");
+
+    // The manager presses Approve in Slack (a block_actions interaction, signed like every Slack request).
+    expect((await post("helpdesk", "slack", hook("helpdesk", "slack", { text: approveButton.value, chat: "CMGR", user: "UMGR", button: true }).request)).status).toBe(200);
+    await expect.poll(() => inChat().map((s) => s.body.text), { timeout: 15_000 }).toContain("Your refund is on its way.");
+    expect(toManager().some((s) => String(s.body.text).includes("Approved by UMGR"))).toBe(true);
+    // Nothing was sent twice.
+    const texts = inChat().map((s) => s.body.text as string);
+    expect(new Set(texts).size).toBe(texts.length);
+  });
+});
