@@ -6,6 +6,7 @@ import type { Directory } from "./accounts/directory";
 import type { Workspace } from "./workspaces/workspace";
 import type { GatewaySession } from "./gateway/session";
 import type { HubRegistry } from "./hub/registry";
+import type { DashboardSessions } from "./dashboard/sessions";
 import type { ProjectDatabase } from "./bindings/db/project-database";
 import type { ProjectCache } from "./bindings/cache/project-cache";
 import type { ProjectQueue } from "./bindings/queue/project-queue";
@@ -43,6 +44,8 @@ export interface PlatformEnv {
   WORKFLOW_RUN: DurableObjectNamespace<WorkflowRun>;
   /** The Hub's registry (worker/hub): API calls only, never a gateway call. */
   HUB: DurableObjectNamespace<HubRegistry>;
+  /** The dashboard's sign-in sessions (worker/dashboard): dashboard and session-authenticated API calls only. */
+  DASHBOARD_SESSIONS: DurableObjectNamespace<DashboardSessions>;
   OBJECTS: R2Bucket;
   /** One object per workspace gateway session (`/ws/:slug`): member sessions, event streams, in-flight requests. */
   GATEWAY_SESSION: DurableObjectNamespace<GatewaySession>;

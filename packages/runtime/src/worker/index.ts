@@ -25,6 +25,7 @@ export { Egress } from "./egress/egress";
 export { WorkflowRegistry } from "./workflows/registry/workflow-registry";
 export { WorkflowRun } from "./workflows/engine/workflow-run";
 export { HubRegistry } from "./hub/registry";
+export { DashboardSessions } from "./dashboard/sessions";
 
 export default {
   fetch: (request, env, ctx) => route(request, env, ctx),

@@ -75,6 +75,7 @@ export const PLATFORM_MANIFEST = {
     { binding: "WORKFLOW_REGISTRY", className: "WorkflowRegistry", sqlite: true, migration: 1, description: "one per workflow name: owner, versions, run index, webhook deliveries, cron" },
     { binding: "WORKFLOW_RUN", className: "WorkflowRun", sqlite: true, migration: 1, description: "one per workflow run: pinned definition, frontier, outputs, trace, timers on its alarm" },
     { binding: "HUB", className: "HubRegistry", sqlite: true, migration: 1, description: "the Hub: packages, immutable versions, capability manifests, search index" },
+    { binding: "DASHBOARD_SESSIONS", className: "DashboardSessions", sqlite: true, migration: 1, description: "dashboard sign-in sessions: cookie hashes, CSRF tokens, expiry" },
   ],
   entrypoints: [
     { className: "ScopedDB", description: "env.DB in user code, scoped to its project" },

@@ -8,6 +8,7 @@ import { handleApi, isApiPath } from "./api/router";
 import { tenantForHost, tenantId } from "./projects/tenant";
 import { json } from "./http/http-error";
 import { handleTriggers, isTriggerPath } from "./workflows/http/triggers";
+import { handleDashboard, isDashboardPath } from "./dashboard/routes";
 
 /** `{project}.localhost` (and `{project}.localhost:port`) names a project; anything else gets the default one. */
 export function projectForRequest(url: URL, env: PlatformEnv): string | undefined {
@@ -41,6 +42,7 @@ function routePlatform(request: Request, env: PlatformEnv, ctx: ExecutionContext
   if (named) return dispatch(request, env, ctx, tenantId(named.account, named.project, named.env));
   if (isApiPath(url.pathname)) return handleApi(request, env, ctx);
   if (isTriggerPath(url.pathname)) return handleTriggers(request, env);
+  if (isDashboardPath(url.pathname)) return handleDashboard(request, env);
   if (url.pathname.startsWith(CONTROL_PREFIX)) return handleControl(request, env, ctx);
   if (url.pathname.startsWith(GATEWAY_PREFIX)) return handleGateway(request, env);
   const base = env.AEROSTACK_BASE_DOMAIN ?? "localhost";
