@@ -182,11 +182,11 @@ function WorkspaceDetail({ slug }: { slug: string }) {
   // Tools seen in the call log (7 days): the workspace knows its members, not their tool lists.
   const seen = useLoad(() => get<{ byTool: { key: string }[] }>(`/workspaces/${seg(slug)}/analytics`), [slug]);
   const [status, run] = useAction();
-  const [member, setMember] = useState({ slug: "", url: "" });
+  const [member, setMember] = useState({ slug: "", url: "", allowPrivate: false });
   const add = async (e: Event) => {
     e.preventDefault();
-    if (await run(`Member ${member.slug} added.`, () => api("PUT", `/workspaces/${seg(slug)}/members/${seg(member.slug)}`, { member: { kind: "proxy", slug: member.slug, url: member.url } }))) {
-      setMember({ slug: "", url: "" });
+    if (await run(`Member ${member.slug} added.`, () => api("PUT", `/workspaces/${seg(slug)}/members/${seg(member.slug)}`, { member: { kind: "proxy", slug: member.slug, url: member.url, ...(member.allowPrivate ? { allowPrivate: true } : {}) } }))) {
+      setMember({ slug: "", url: "", allowPrivate: false });
       ws.reload();
     }
   };
@@ -243,6 +243,8 @@ function WorkspaceDetail({ slug }: { slug: string }) {
         <input id="m-slug" required pattern="[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?" value=${member.slug} onInput=${(e: Event) => setMember({ ...member, slug: value(e) })} />
         <label for="m-url">MCP server URL</label>
         <input id="m-url" type="url" required value=${member.url} onInput=${(e: Event) => setMember({ ...member, url: value(e) })} />
+        <label class="switch"><input type="checkbox" checked=${member.allowPrivate} onChange=${(e: Event) => setMember({ ...member, allowPrivate: (e.target as HTMLInputElement).checked })} />
+          The server is on this machine or a private network</label>
         <button type="submit" disabled=${status.busy}>Add member</button>
         <p class="muted">Deployed projects and Hub packages are added with <code>aerostack workspace add</code> or from the <a href="#/hub">Hub</a>.</p>
       </form>
@@ -309,7 +311,7 @@ function MemberTokens({ slug, url }: { slug: string; url: string }) {
     <h2 id="mt-h">Member tokens of ${slug}</h2>
     <${Status} ...${status} />
     ${created
-      ? html`<div class="once" role="region" aria-label="New token">
+      ? html`<div class="once" role="region" aria-label="Token created">
           <p><strong>${created.name}</strong>: copy this token now; the platform keeps only its hash and never shows it again.</p>
           <label for="new-token">New token</label>
           <input id="new-token" readonly value=${created.token} onFocus=${(e: Event) => (e.target as HTMLInputElement).select()} />
@@ -369,7 +371,7 @@ function AccountKeys() {
     <h2 id="ak-h">Account keys</h2>
     <${Status} ...${status} />
     ${created
-      ? html`<div class="once" role="region" aria-label="New key"><label for="new-key">New key (shown once)</label><input id="new-key" readonly value=${created} />
+      ? html`<div class="once" role="region" aria-label="Key created"><label for="new-key">New key (shown once)</label><input id="new-key" readonly value=${created} />
           <button type="button" onClick=${() => setCreated(null)}>I have copied it</button></div>`
       : null}
     <form onSubmit=${create} class="inline">
