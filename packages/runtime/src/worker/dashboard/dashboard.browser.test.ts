@@ -151,12 +151,23 @@ describe.skipIf(!HAVE_CHROMIUM)("dashboard in chromium: the team story", () => {
     await shot("06-revoked");
     await expect(connect(token)).rejects.toThrow();
 
+    // The call log (filtered) and the analytics charts show the client's call.
+    await page.goto(`${server.url}/dashboard#/logs/team`);
+    await page.getByLabel("Outcome").selectOption("ok");
+    await page.getByRole("cell", { name: "echo", exact: true }).first().waitFor();
+    await shot("07-call-log");
+    await page.goto(`${server.url}/dashboard#/analytics/team`);
+    await page.locator('[data-ready="analytics"]').waitFor();
+    expect(await page.locator("#a-sum").textContent()).toMatch(/^1 calls · 0\.0% errors/);
+    expect(await page.getByRole("img", { name: /^Calls: docs: peak 1 calls/ }).count()).toBe(1);
+    await shot("08-analytics");
+
     // Readable at phone width: no horizontal scroll of the page itself.
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${server.url}/dashboard#/workspaces/team`);
     await page.getByRole("heading", { name: "Workspace team" }).waitFor();
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-    await shot("07-phone-workspace");
+    await shot("09-phone-workspace");
 
     // No page the story went through ever held the secret's value.
     for (const html of pageTexts) expect(html).not.toContain(SECRET_VALUE);
