@@ -15,6 +15,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { runVectorizeBench } from "./vectorize.mjs";
 import { workflowsEntry } from "./workflows.mjs";
+import { dashboardEntry } from "./dashboard.mjs";
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO_DIR = dirname(BENCH_DIR);
@@ -1363,6 +1364,9 @@ ENTRIES.push(
     BASE_ENV, AEROSTACK_BIN, PLATFORM_LISTENING, ADMIN_KEY, tmpdirOf: dirname, copyDir: (from, to) => cp(from, to, { recursive: true }),
   }),
 );
+
+// The dashboard's entry lives in dashboard.mjs.
+ENTRIES.push(dashboardEntry({ row, forTool, percentile, apiClient, log, aerostack, wrangler, REPO_DIR }));
 
 function table(rows) {
   const head = ["benchmark", "aerostack median", "wrangler median", "ratio a/w", "goal", "met"];

@@ -130,6 +130,8 @@ export const CallRecordSchema = z.object({
 });
 export type CallRecord = z.output<typeof CallRecordSchema>;
 export const CallLogSchema = z.object({ entries: z.array(CallRecordSchema), cursor: z.number() });
+/** Control API (host token only): call records loaded into a workspace's log as the gateway writes them (an imported log, the dashboard bench's synthetic million). */
+export const CallRecordsBodySchema = z.object({ records: z.array(z.omit(CallRecordSchema, { id: true })).check(z.maxLength(20_000)) });
 
 export const UsageRowSchema = z.object({ key: z.string(), calls: z.number(), errors: z.number(), errorRate: z.number(), p50Ms: z.number(), p95Ms: z.number() });
 export type UsageRow = z.output<typeof UsageRowSchema>;

@@ -43,12 +43,12 @@ function latencyBin(ms: number): number {
 }
 
 /** Nearest-rank percentile of a histogram, as the upper bound of the bin it falls in (so at most ~19% high). */
-function histPercentile(hist: Map<number, number>, total: number, p: number): number {
+function histPercentile(hist: Float64Array, total: number, p: number): number {
   if (total === 0) return 0;
   const rank = Math.max(1, Math.ceil((p / 100) * total));
   let seen = 0;
-  for (const bin of [...hist.keys()].sort((a, b) => a - b)) {
-    seen += hist.get(bin)!;
+  for (let bin = 0; bin < hist.length; bin++) {
+    seen += hist[bin]!;
     if (seen >= rank) return Math.round(BIN_UPPER[bin]!);
   }
   return 0;
@@ -96,20 +96,24 @@ const MIGRATIONS: readonly SchemaMigration[] = [
   {
     version: 4,
     name: "hourly latency histograms of tools/call for the dashboard's analytics",
-    // Analytics over a million logged calls cannot read every row each time: per hour, member and tool, a count of
-    // calls and errors per latency bin (bins ~19% wide, see LATENCY_BIN_RATIO) answers calls, error rate and
-    // p50/p95 over time from a few thousand rows. Filled from the existing log here, then by recordCalls.
+    // Analytics over a million logged calls cannot read every row each time: one row per hour, member and tool with
+    // its calls, errors and a latency histogram (a flat JSON array [bin, count, bin, count, …], bins ~19% wide, see LATENCY_BIN_RATIO) answers
+    // calls, error rate and p50/p95 over time from a few thousand rows. Filled from the existing log here, then by
+    // recordCalls.
     sql: `
       CREATE TABLE call_hist (
-        hour INTEGER NOT NULL, member TEXT NOT NULL, tool TEXT NOT NULL, bin INTEGER NOT NULL, calls INTEGER NOT NULL,
-        errors INTEGER NOT NULL, PRIMARY KEY (hour, member, tool, bin)) WITHOUT ROWID;
+        hour INTEGER NOT NULL, member TEXT NOT NULL, tool TEXT NOT NULL, calls INTEGER NOT NULL, errors INTEGER NOT NULL,
+        hist TEXT NOT NULL, PRIMARY KEY (hour, member, tool)) WITHOUT ROWID;
       CREATE TABLE latency_bins AS
         WITH RECURSIVE b(bin, upper) AS (SELECT 0, 1.0 UNION ALL SELECT bin + 1, upper * ${LATENCY_BIN_RATIO} FROM b WHERE bin < ${LATENCY_BINS - 1})
         SELECT bin, upper FROM b;
-      INSERT INTO call_hist (hour, member, tool, bin, calls, errors)
-        SELECT c.ts / 3600000, coalesce(c.member, ''), coalesce(c.tool, ''),
-          coalesce((SELECT min(bin) FROM latency_bins WHERE upper >= c.latency_ms), ${LATENCY_BINS - 1}), count(*), sum(c.outcome != 'ok')
-        FROM calls c WHERE c.method = 'tools/call' GROUP BY 1, 2, 3, 4;
+      INSERT INTO call_hist (hour, member, tool, calls, errors, hist)
+        SELECT hour, member, tool, sum(n), sum(e), '[' || group_concat(bin || ',' || n) || ']' FROM (
+          SELECT c.ts / 3600000 AS hour, coalesce(c.member, '') AS member, coalesce(c.tool, '') AS tool,
+            coalesce((SELECT min(bin) FROM latency_bins WHERE upper >= c.latency_ms), ${LATENCY_BINS - 1}) AS bin,
+            count(*) AS n, sum(c.outcome != 'ok') AS e
+          FROM calls c WHERE c.method = 'tools/call' GROUP BY 1, 2, 3, 4)
+        GROUP BY hour, member, tool;
       DROP TABLE latency_bins;
     `,
   },
@@ -549,6 +553,7 @@ export class Workspace extends DurableObject<PlatformEnv> {
     const meta = this.meta();
     if (!meta) return;
     const settings = this.settings(meta);
+    const hist = new Map<string, { hour: number; member: string; tool: string; calls: number; errors: number; bins: Record<number, number> }>();
     this.ctx.storage.transactionSync(() => {
       for (const r of records) {
         const args = settings.logArguments && r.arguments !== undefined ? r.arguments.slice(0, MAX_LOGGED_ARGUMENT_CHARS) : null;
@@ -567,16 +572,34 @@ export class Workspace extends DurableObject<PlatformEnv> {
           args,
         );
         if (r.method === "tools/call") {
-          this.sql.exec(
-            `INSERT INTO call_hist (hour, member, tool, bin, calls, errors) VALUES (?, ?, ?, ?, 1, ?)
-             ON CONFLICT (hour, member, tool, bin) DO UPDATE SET calls = calls + 1, errors = errors + excluded.errors`,
-            Math.floor(r.ts / 3_600_000),
-            r.member ?? "",
-            r.tool ?? "",
-            latencyBin(Math.round(r.latencyMs)),
-            r.outcome === "ok" ? 0 : 1,
-          );
+          const hour = Math.floor(r.ts / 3_600_000);
+          const key = `${hour}\u0000${r.member ?? ""}\u0000${r.tool ?? ""}`;
+          let g = hist.get(key);
+          if (!g) hist.set(key, (g = { hour, member: r.member ?? "", tool: r.tool ?? "", calls: 0, errors: 0, bins: {} }));
+          const bin = latencyBin(Math.round(r.latencyMs));
+          g.calls++;
+          if (r.outcome !== "ok") g.errors++;
+          g.bins[bin] = (g.bins[bin] ?? 0) + 1;
         }
+      }
+      // One read and one write per hour, member and tool of the batch, not per call.
+      for (const g of hist.values()) {
+        const old = this.sql
+          .exec<{ calls: number; errors: number; hist: string }>("SELECT calls, errors, hist FROM call_hist WHERE hour = ? AND member = ? AND tool = ?", g.hour, g.member, g.tool)
+          .toArray()[0];
+        if (old) {
+          const flat = JSON.parse(old.hist) as number[];
+          for (let i = 0; i < flat.length; i += 2) g.bins[flat[i]!] = (g.bins[flat[i]!] ?? 0) + flat[i + 1]!;
+        }
+        this.sql.exec(
+          "INSERT OR REPLACE INTO call_hist (hour, member, tool, calls, errors, hist) VALUES (?, ?, ?, ?, ?, ?)",
+          g.hour,
+          g.member,
+          g.tool,
+          g.calls + (old?.calls ?? 0),
+          g.errors + (old?.errors ?? 0),
+          JSON.stringify(Object.entries(g.bins).flatMap(([bin, n]) => [Number(bin), n])),
+        );
       }
       const cutoff = Date.now() - settings.logRetentionDays * 86_400_000;
       this.sql.exec("DELETE FROM calls WHERE ts < ?", cutoff);
@@ -645,29 +668,35 @@ export class Workspace extends DurableObject<PlatformEnv> {
     const nowHour = Math.floor(Date.now() / 3_600_000);
     const first = Math.floor(fromHour / bucketHours) * bucketHours;
     const count = Math.max(1, Math.floor((nowHour - first) / bucketHours) + 1);
-    const rows = this.sql
-      .exec<{ hour: number; member: string; tool: string; bin: number; calls: number; errors: number }>(
-        "SELECT hour, member, tool, bin, calls, errors FROM call_hist WHERE hour >= ?",
-        fromHour,
-      )
-      .toArray();
-    const series = new Map<string, { calls: number[]; errors: number[]; hists: Map<number, number>[]; all: Map<number, number> }>();
-    const add = (key: string, slot: number, bin: number, calls: number, errors: number) => {
+    // Dense histograms (a typed array per series: point × bin), so the loop below is plain index arithmetic.
+    const series = new Map<string, { calls: number[]; errors: number[]; hists: Float64Array; all: Float64Array }>();
+    const add = (key: string, slot: number, calls: number, errors: number, flat: number[]) => {
       let s = series.get(key);
       if (!s) {
-        s = { calls: new Array(count).fill(0), errors: new Array(count).fill(0), hists: Array.from({ length: count }, () => new Map()), all: new Map() };
+        s = { calls: new Array(count).fill(0), errors: new Array(count).fill(0), hists: new Float64Array(count * LATENCY_BINS), all: new Float64Array(LATENCY_BINS) };
         series.set(key, s);
       }
       s.calls[slot] = s.calls[slot]! + calls;
       s.errors[slot] = s.errors[slot]! + errors;
-      s.hists[slot]!.set(bin, (s.hists[slot]!.get(bin) ?? 0) + calls);
-      s.all.set(bin, (s.all.get(bin) ?? 0) + calls);
+      const base = slot * LATENCY_BINS;
+      for (let i = 0; i < flat.length; i += 2) {
+        s.hists[base + flat[i]!]! += flat[i + 1]!;
+        s.all[flat[i]!]! += flat[i + 1]!;
+      }
     };
+    // One row per hour, member and tool: a busy week is a few thousand rows, whatever the number of calls.
+    const rows = this.sql
+      .exec<{ hour: number; member: string; tool: string; calls: number; errors: number; hist: string }>(
+        "SELECT hour, member, tool, calls, errors, hist FROM call_hist WHERE hour >= ?",
+        fromHour,
+      )
+      .toArray();
     for (const r of rows) {
-      const slot = Math.min(count - 1, Math.floor((r.hour - first) / bucketHours));
-      add("total", slot, r.bin, r.calls, r.errors);
-      if (r.member) add(`m:${r.member}`, slot, r.bin, r.calls, r.errors);
-      if (r.tool) add(`t:${r.member ? `${r.member}__${r.tool}` : r.tool}`, slot, r.bin, r.calls, r.errors);
+      const slot = Math.min(count - 1, Math.max(0, Math.floor((r.hour - first) / bucketHours)));
+      const flat = JSON.parse(r.hist) as number[];
+      add("total", slot, r.calls, r.errors, flat);
+      if (r.member) add(`m:${r.member}`, slot, r.calls, r.errors, flat);
+      if (r.tool) add(`t:${r.member ? `${r.member}__${r.tool}` : r.tool}`, slot, r.calls, r.errors, flat);
     }
     const out = (key: string, label: string): TimelineSeries => {
       const s = series.get(key);
@@ -677,8 +706,8 @@ export class Workspace extends DurableObject<PlatformEnv> {
         key: label,
         calls: s.calls,
         errors: s.errors,
-        p50Ms: s.hists.map((h, i) => histPercentile(h, s.calls[i]!, 50)),
-        p95Ms: s.hists.map((h, i) => histPercentile(h, s.calls[i]!, 95)),
+        p50Ms: s.calls.map((n, i) => histPercentile(s.hists.subarray(i * LATENCY_BINS, (i + 1) * LATENCY_BINS), n, 50)),
+        p95Ms: s.calls.map((n, i) => histPercentile(s.hists.subarray(i * LATENCY_BINS, (i + 1) * LATENCY_BINS), n, 95)),
         total: { calls, errors: s.errors.reduce((a, b) => a + b, 0), p50Ms: histPercentile(s.all, calls, 50), p95Ms: histPercentile(s.all, calls, 95) },
       };
     };
