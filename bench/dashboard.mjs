@@ -7,6 +7,7 @@
 //   3. the analytics query behind it (GET …/analytics/timeline, 7 days in 6-hour points), p50 of 20 (goal ≤ 100 ms);
 //      and for comparison the exact per-member/tool analytics computed from the raw log (GET …/analytics).
 // Only Aerostack is measured: wrangler has no dashboard to compare with.
+import { Buffer } from "node:buffer";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -16,7 +17,7 @@ import { gzipSync } from "node:zlib";
 import { pathToFileURL } from "node:url";
 
 const CALLS = 1_000_000;
-const BATCH = 20_000;
+const BATCH = 10_000;
 const CHROMIUM = "/usr/bin/chromium";
 const MEMBERS = ["docs", "search", "tickets", "crm", "billing"];
 const TOOLS = ["get", "list", "create", "update", "delete", "search"];
@@ -78,22 +79,31 @@ export function dashboardEntry(h) {
             const random = rng(42);
             const now = Date.now();
             for (let start = 0; start < CALLS; start += BATCH) {
-              const res = await fetch(`${server.url}/__aerostack/workspaces/bench/calls`, {
-                method: "POST",
-                headers: { authorization: `Bearer ${server.platform.token}`, "content-type": "application/json" },
-                body: JSON.stringify({ records: syntheticCalls(start, BATCH, now, random) }),
-              });
-              if (!res.ok) throw new Error(`loading calls: ${res.status} ${(await res.text()).slice(0, 200)}`);
+              const body = JSON.stringify({ records: syntheticCalls(start, BATCH, now, random) });
+              // On a loaded machine a large upload is now and then cut off before the platform reads it (EPIPE):
+              // send it again. The timeline's total is checked against CALLS below, so a doubled batch would show.
+              for (let attempt = 1; ; attempt++) {
+                const res = await globalThis
+                  .fetch(`${server.url}/__aerostack/workspaces/bench/calls`, {
+                    method: "POST",
+                    headers: { authorization: `Bearer ${server.platform.token}`, "content-type": "application/json" },
+                    body,
+                  })
+                  .catch((error) => (attempt < 4 ? null : Promise.reject(error)));
+                if (!res) continue;
+                if (!res.ok) throw new Error(`loading calls: ${res.status} ${(await res.text()).slice(0, 200)}`);
+                break;
+              }
             }
             h.log(`  dashboard: ${CALLS.toLocaleString()} calls loaded in ${Math.round(performance.now() - t0)} ms`);
 
             // 1. First load: what the shell page pulls in, gzipped as a server or CDN would send it.
-            const shell = await (await fetch(`${server.url}/dashboard`)).text();
+            const shell = await (await globalThis.fetch(`${server.url}/dashboard`)).text();
             const assets = [...shell.matchAll(/(?:src|href)="(\/dashboard\/assets\/[^"]+)"/g)].map((m) => m[1]);
             let gz = 0;
             let raw = 0;
             for (const path of assets) {
-              const body = Buffer.from(await (await fetch(`${server.url}${path}`)).arrayBuffer());
+              const body = Buffer.from(await (await globalThis.fetch(`${server.url}${path}`)).arrayBuffer());
               raw += body.length;
               gz += gzipSync(body, { level: 9 }).length;
             }
@@ -102,6 +112,8 @@ export function dashboardEntry(h) {
             // 3. The query behind the analytics page.
             const since = Date.now() - 7 * 86_400_000;
             const timeline = [];
+            // Two warm-up queries first (the object's first read of its pages, the JIT): the row is the steady state.
+            for (let i = 0; i < 2; i++) await api("GET", `/workspaces/bench/analytics/timeline?since=${since}&bucket=6`);
             for (let i = 0; i < 20; i++) {
               const t = performance.now();
               const r = await api("GET", `/workspaces/bench/analytics/timeline?since=${since}&bucket=6`);
@@ -110,12 +122,17 @@ export function dashboardEntry(h) {
             if (timeline[0].calls !== CALLS) throw new Error(`the timeline counted ${timeline[0].calls} calls, not ${CALLS}`);
             ours.query = [{ ms: h.percentile(timeline.map((s) => s.ms), 50), p95: h.percentile(timeline.map((s) => s.ms), 95), samples: timeline.length }];
             const exact = [];
-            for (let i = 0; i < 3; i++) {
-              const t = performance.now();
-              await api("GET", `/workspaces/bench/analytics?since=${since}`);
-              exact.push({ ms: performance.now() - t });
+            try {
+              for (let i = 0; i < 3; i++) {
+                const t = performance.now();
+                await api("GET", `/workspaces/bench/analytics?since=${since}`);
+                exact.push({ ms: performance.now() - t });
+              }
+              ours.exact = exact;
+            } catch (error) {
+              // Reading every row of a million into the object's memory may fail outright: say so, measure the rest.
+              h.log(`  dashboard: the exact analytics over ${CALLS.toLocaleString()} calls failed: ${String(error?.message ?? error).split("\n")[0]}`);
             }
-            ours.exact = exact;
 
             // 2. The analytics page in headless chromium, fresh context each time (assets fetched, nothing cached).
             if (!existsSync(CHROMIUM)) {
