@@ -17,6 +17,7 @@ import { runVectorizeBench } from "./vectorize.mjs";
 import { workflowsEntry } from "./workflows.mjs";
 import { runHubBench } from "./hub.mjs";
 import { botsEntry } from "./bots.mjs";
+import { dashboardEntry } from "./dashboard.mjs";
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO_DIR = dirname(BENCH_DIR);
@@ -1376,6 +1377,8 @@ ENTRIES.push(
 ENTRIES.push(
   botsEntry({ startServer, waitForLine, request, row, tempDir, apiClient, forTool, percentile, startMemberFixtures, aerostack, wrangler, BASE_ENV, AEROSTACK_BIN, PLATFORM_LISTENING, ADMIN_KEY, tmpdirOf: dirname }),
 );
+// The dashboard's entry lives in dashboard.mjs.
+ENTRIES.push(dashboardEntry({ row, forTool, percentile, apiClient, log, aerostack, wrangler, REPO_DIR }));
 
 function table(rows) {
   const head = ["benchmark", "aerostack median", "wrangler median", "ratio a/w", "goal", "met"];

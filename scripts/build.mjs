@@ -56,6 +56,34 @@ const shim = await build({
 });
 const shimSource = shim.outputFiles[0].text;
 
+// 1b. The dashboard UI (packages/runtime/src/dashboard-ui: Preact + htm), minified JavaScript and CSS that the
+// platform worker serves from memory at /dashboard: inlined, so the package needs no asset folder and no CDN.
+const dashboardAssets = await (async () => {
+  const out = await build({
+    entryPoints: [join(runtime, "src/dashboard-ui/main.ts")],
+    outdir: join(runtime, "dashboard-ui-out"),
+    bundle: true,
+    minify: true,
+    format: "esm",
+    platform: "browser",
+    target: ["es2020", "chrome100", "firefox100", "safari15"],
+    write: false,
+    logLevel: "warning",
+  });
+  const js = out.outputFiles.find((f) => f.path.endsWith(".js")).text;
+  const css = out.outputFiles.find((f) => f.path.endsWith(".css"))?.text ?? "";
+  const { createHash } = await import("node:crypto");
+  const hash = createHash("sha256").update(js).update(css).digest("hex").slice(0, 12);
+  return JSON.stringify({ js, css, hash });
+})();
+const DASHBOARD_ASSETS_PLUGIN = {
+  name: "aerostack-dashboard-assets",
+  setup(b) {
+    b.onResolve({ filter: /^aerostack:dashboard-assets$/ }, () => ({ path: "dashboard-assets", namespace: "aerostack-dashboard" }));
+    b.onLoad({ filter: /.*/, namespace: "aerostack-dashboard" }, () => ({ contents: dashboardAssets, loader: "json" }));
+  },
+};
+
 // 2. The platform worker, with the shim's source inlined as a string module.
 await build({
   entryPoints: [join(runtime, "src/worker/index.ts")],
@@ -88,6 +116,7 @@ await build({
         b.onLoad({ filter: /^templates$/, namespace: "aerostack" }, async () => ({ contents: JSON.stringify(await templateFiles()), loader: "json" }));
       },
     },
+    DASHBOARD_ASSETS_PLUGIN,
   ],
 });
 

@@ -130,6 +130,8 @@ export const CallRecordSchema = z.object({
 });
 export type CallRecord = z.output<typeof CallRecordSchema>;
 export const CallLogSchema = z.object({ entries: z.array(CallRecordSchema), cursor: z.number() });
+/** Control API (host token only): call records loaded into a workspace's log as the gateway writes them (an imported log, the dashboard bench's synthetic million). */
+export const CallRecordsBodySchema = z.object({ records: z.array(z.omit(CallRecordSchema, { id: true })).check(z.maxLength(20_000)) });
 
 export const UsageRowSchema = z.object({ key: z.string(), calls: z.number(), errors: z.number(), errorRate: z.number(), p50Ms: z.number(), p95Ms: z.number() });
 export type UsageRow = z.output<typeof UsageRowSchema>;
@@ -141,3 +143,25 @@ export const AnalyticsSchema = z.object({
   byToken: z.array(UsageRowSchema),
 });
 export type Analytics = z.output<typeof AnalyticsSchema>;
+
+/** One line of the dashboard's analytics charts: a value per bucket, and the whole range's figures. */
+export const TimelineSeriesSchema = z.object({
+  key: z.string(),
+  calls: z.array(z.number()),
+  errors: z.array(z.number()),
+  /** Latency percentiles from hourly histograms: the upper bound of the bin (bins ~19% wide). */
+  p50Ms: z.array(z.number()),
+  p95Ms: z.array(z.number()),
+  total: z.object({ calls: z.number(), errors: z.number(), p50Ms: z.number(), p95Ms: z.number() }),
+});
+export type TimelineSeries = z.output<typeof TimelineSeriesSchema>;
+export const TimelineSchema = z.object({
+  since: z.number(),
+  bucketMs: z.number(),
+  /** Start of each bucket, epoch ms. */
+  buckets: z.array(z.number()),
+  total: TimelineSeriesSchema,
+  byMember: z.array(TimelineSeriesSchema),
+  byTool: z.array(TimelineSeriesSchema),
+});
+export type Timeline = z.output<typeof TimelineSchema>;

@@ -9,6 +9,7 @@ import type { HubRegistry } from "./hub/registry";
 import type { OAuthServer } from "./oauth/store";
 import type { BotRegistry } from "./bots/registry";
 import type { BotChat } from "./bots/chat";
+import type { DashboardSessions } from "./dashboard/sessions";
 import type { ProjectDatabase } from "./bindings/db/project-database";
 import type { ProjectCache } from "./bindings/cache/project-cache";
 import type { ProjectQueue } from "./bindings/queue/project-queue";
@@ -52,6 +53,8 @@ export interface PlatformEnv {
   BOT_REGISTRY: DurableObjectNamespace<BotRegistry>;
   /** One object per bot chat: inbox, memory, rate windows, sent replies, workflow runs. */
   BOT_CHAT: DurableObjectNamespace<BotChat>;
+  /** The dashboard's sign-in sessions (worker/dashboard): dashboard and session-authenticated API calls only. */
+  DASHBOARD_SESSIONS: DurableObjectNamespace<DashboardSessions>;
   OBJECTS: R2Bucket;
   /** One object per workspace gateway session (`/ws/:slug`): member sessions, event streams, in-flight requests. */
   GATEWAY_SESSION: DurableObjectNamespace<GatewaySession>;

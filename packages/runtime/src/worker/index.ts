@@ -28,6 +28,7 @@ export { HubRegistry } from "./hub/registry";
 export { OAuthServer } from "./oauth/store";
 export { BotRegistry } from "./bots/registry";
 export { BotChat } from "./bots/chat";
+export { DashboardSessions } from "./dashboard/sessions";
 
 export default {
   fetch: (request, env, ctx) => route(request, env, ctx),

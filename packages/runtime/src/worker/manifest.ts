@@ -78,6 +78,7 @@ export const PLATFORM_MANIFEST = {
     { binding: "BOT_REGISTRY", className: "BotRegistry", sqlite: true, migration: 1, description: "one per bot name: owner, definition, conversation log, which chat started each run" },
     { binding: "BOT_CHAT", className: "BotChat", sqlite: true, migration: 1, description: "one per bot chat: inbox (delivery dedupe), memory, rate windows, sent replies, workflow runs" },
     { binding: "HUB", className: "HubRegistry", sqlite: true, migration: 1, description: "the Hub: packages, immutable versions, capability manifests, search index" },
+    { binding: "DASHBOARD_SESSIONS", className: "DashboardSessions", sqlite: true, migration: 1, description: "dashboard sign-in sessions: cookie hashes, CSRF tokens, expiry" },
   ],
   entrypoints: [
     { className: "ScopedDB", description: "env.DB in user code, scoped to its project" },

@@ -4,6 +4,12 @@ declare module "aerostack:shim-source" {
   export default source;
 }
 
+/** The dashboard UI (src/dashboard-ui), built and minified by scripts/build.mjs; `hash` names this build's assets. */
+declare module "aerostack:dashboard-assets" {
+  const assets: { js: string; css: string; hash: string };
+  export default assets;
+}
+
 /** Compiled WebAssembly modules shipped beside the platform worker (scripts/build.mjs), e.g. ./vector-kernel.wasm. */
 declare module "*.wasm" {
   const module: WebAssembly.Module;

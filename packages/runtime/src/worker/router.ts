@@ -11,6 +11,7 @@ import { handleTriggers, isTriggerPath } from "./workflows/http/triggers";
 import { handleOAuth, isOAuthPath } from "./oauth/http";
 import { handlePlatformMcp, PLATFORM_MCP_PATH } from "./platform-mcp/server";
 import { handleBots, isBotPath } from "./bots/http";
+import { handleDashboard, isDashboardPath } from "./dashboard/routes";
 
 /** `{project}.localhost` (and `{project}.localhost:port`) names a project; anything else gets the default one. */
 export function projectForRequest(url: URL, env: PlatformEnv): string | undefined {
@@ -47,6 +48,7 @@ function routePlatform(request: Request, env: PlatformEnv, ctx: ExecutionContext
   if (isOAuthPath(url.pathname)) return handleOAuth(request, env);
   if (url.pathname === PLATFORM_MCP_PATH) return handlePlatformMcp(request, env, ctx);
   if (isBotPath(url.pathname)) return handleBots(request, env, ctx);
+  if (isDashboardPath(url.pathname)) return handleDashboard(request, env);
   if (url.pathname.startsWith(CONTROL_PREFIX)) return handleControl(request, env, ctx);
   if (url.pathname.startsWith(GATEWAY_PREFIX)) return handleGateway(request, env);
   const base = env.AEROSTACK_BASE_DOMAIN ?? "localhost";

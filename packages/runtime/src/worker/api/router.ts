@@ -14,6 +14,7 @@ import { MEMBER_SLUG_PATTERN, MEMBER_TOKEN_PREFIX } from "../../shared/gateway";
 import { workspaceObject } from "../workspaces/workspace";
 import type { ApiContext } from "./context";
 import { HANDLERS } from "./handlers/index";
+import { hasSessionCookie, sessionCaller } from "../dashboard/session";
 
 interface CompiledRoute {
   name: RouteName;
@@ -38,6 +39,13 @@ export function isApiPath(pathname: string): boolean {
 /** The caller a key names (null on `auth: "none"` routes); also used by the workflow agent endpoint. */
 export async function authenticate(request: Request, env: PlatformEnv, auth: RouteSpec["auth"], params: Record<string, string>): Promise<Caller | null> {
   if (auth === "none") return null;
+  // The dashboard's alternative to a bearer key: its session cookie plus CSRF token, same-origin only; the same
+  // route checks follow. A bearer key, when sent, always wins, so the CLI never depends on a cookie.
+  if (!request.headers.has("authorization") && hasSessionCookie(request)) {
+    const caller = await sessionCaller(request, env);
+    if (auth === "admin" && !caller.admin) throw new HttpError("forbidden", "only the platform's admin account may do this");
+    return caller;
+  }
   const header = request.headers.get("authorization") ?? "";
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (!match) throw new HttpError("unauthorized", "this call needs an account key: send `Authorization: Bearer ak_…` (run `aerostack login`, or set AEROSTACK_API_KEY)");

@@ -27,7 +27,7 @@ import {
   type ScheduledTriggerResult,
 } from "../../shared/protocol";
 import { MEMBER_SLUG_PATTERN, WorkspaceTokensSchema } from "../../shared/gateway";
-import { DevWorkspacePutSchema } from "../../shared/workspaces";
+import { CallRecordsBodySchema, DevWorkspacePutSchema } from "../../shared/workspaces";
 import { ClockAdvanceSchema, RUN_ID_PATTERN } from "../../shared/workflows";
 import { workflowRun } from "../workflows/engine/workflow-run";
 
@@ -97,6 +97,12 @@ async function serveControl(request: Request, env: PlatformEnv, ctx: ExecutionCo
         await ws.create(workspace, LOCAL_ACCOUNT);
         await ws.replaceTokens(body.tokens.map((t, i) => ({ id: `tok_local${i}`, hash: t.hash, name: t.label || "token", role: t.role })));
         return json({ count: body.tokens.length });
+      }
+      if (sub === "POST calls") {
+        // Records as the gateway would log them, into the call log and its analytics histograms (the dashboard bench).
+        const body = await readBody(request, CallRecordsBodySchema);
+        await ws.recordCalls(body.records);
+        return json({ count: body.records.length });
       }
       throw new HttpError("not_found", `no control route ${request.method} /${path.join("/")}`);
     }

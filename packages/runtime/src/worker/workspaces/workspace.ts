@@ -17,10 +17,42 @@ import {
   WorkspaceSettingsSchema,
   type Analytics,
   type CallRecord,
+  type Timeline,
+  type TimelineSeries,
   type UsageRow,
   type WorkspaceRole,
   type WorkspaceSettings,
 } from "../../shared/workspaces";
+
+/** Latency bins of call_hist: bin b holds latencies up to LATENCY_BIN_RATIO^b ms (2^(1/4): four bins per doubling). */
+const LATENCY_BIN_RATIO = 1.189207115002721;
+const LATENCY_BINS = 100;
+/** Upper bounds, computed by the same repeated product as the migration's SQL, so both sides agree on every edge. */
+const BIN_UPPER: number[] = [];
+for (let b = 0, upper = 1; b < LATENCY_BINS; b++, upper *= LATENCY_BIN_RATIO) BIN_UPPER.push(upper);
+
+function latencyBin(ms: number): number {
+  let lo = 0;
+  let hi = LATENCY_BINS - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (BIN_UPPER[mid]! >= ms) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** Nearest-rank percentile of a histogram, as the upper bound of the bin it falls in (so at most ~19% high). */
+function histPercentile(hist: Float64Array, total: number, p: number): number {
+  if (total === 0) return 0;
+  const rank = Math.max(1, Math.ceil((p / 100) * total));
+  let seen = 0;
+  for (let bin = 0; bin < hist.length; bin++) {
+    seen += hist[bin]!;
+    if (seen >= rank) return Math.round(BIN_UPPER[bin]!);
+  }
+  return 0;
+}
 
 const MIGRATIONS: readonly SchemaMigration[] = [
   {
@@ -70,6 +102,30 @@ const MIGRATIONS: readonly SchemaMigration[] = [
         hash TEXT PRIMARY KEY, family TEXT NOT NULL, name TEXT NOT NULL, role TEXT NOT NULL, tools TEXT, parent TEXT,
         expires_at INTEGER NOT NULL, revoked_at INTEGER);
       CREATE INDEX oauth_access_family ON oauth_access (family);
+    `,
+  },
+  {
+    version: 5,
+    name: "hourly latency histograms of tools/call for the dashboard's analytics",
+    // Analytics over a million logged calls cannot read every row each time: one row per hour, member and tool with
+    // its calls, errors and a latency histogram (a flat JSON array [bin, count, bin, count, …], bins ~19% wide, see LATENCY_BIN_RATIO) answers
+    // calls, error rate and p50/p95 over time from a few thousand rows. Filled from the existing log here, then by
+    // recordCalls.
+    sql: `
+      CREATE TABLE call_hist (
+        hour INTEGER NOT NULL, member TEXT NOT NULL, tool TEXT NOT NULL, calls INTEGER NOT NULL, errors INTEGER NOT NULL,
+        hist TEXT NOT NULL, PRIMARY KEY (hour, member, tool)) WITHOUT ROWID;
+      CREATE TABLE latency_bins AS
+        WITH RECURSIVE b(bin, upper) AS (SELECT 0, 1.0 UNION ALL SELECT bin + 1, upper * ${LATENCY_BIN_RATIO} FROM b WHERE bin < ${LATENCY_BINS - 1})
+        SELECT bin, upper FROM b;
+      INSERT INTO call_hist (hour, member, tool, calls, errors, hist)
+        SELECT hour, member, tool, sum(n), sum(e), '[' || group_concat(bin || ',' || n) || ']' FROM (
+          SELECT c.ts / 3600000 AS hour, coalesce(c.member, '') AS member, coalesce(c.tool, '') AS tool,
+            coalesce((SELECT min(bin) FROM latency_bins WHERE upper >= c.latency_ms), ${LATENCY_BINS - 1}) AS bin,
+            count(*) AS n, sum(c.outcome != 'ok') AS e
+          FROM calls c WHERE c.method = 'tools/call' GROUP BY 1, 2, 3, 4)
+        GROUP BY hour, member, tool;
+      DROP TABLE latency_bins;
     `,
   },
 ];
@@ -569,6 +625,7 @@ export class Workspace extends DurableObject<PlatformEnv> {
     const meta = this.meta();
     if (!meta) return;
     const settings = this.settings(meta);
+    const hist = new Map<string, { hour: number; member: string; tool: string; calls: number; errors: number; bins: Record<number, number> }>();
     this.ctx.storage.transactionSync(() => {
       for (const r of records) {
         const args = settings.logArguments && r.arguments !== undefined ? r.arguments.slice(0, MAX_LOGGED_ARGUMENT_CHARS) : null;
@@ -586,18 +643,62 @@ export class Workspace extends DurableObject<PlatformEnv> {
           r.errorClass,
           args,
         );
+        if (r.method === "tools/call") {
+          const hour = Math.floor(r.ts / 3_600_000);
+          const key = `${hour}\u0000${r.member ?? ""}\u0000${r.tool ?? ""}`;
+          let g = hist.get(key);
+          if (!g) hist.set(key, (g = { hour, member: r.member ?? "", tool: r.tool ?? "", calls: 0, errors: 0, bins: {} }));
+          const bin = latencyBin(Math.round(r.latencyMs));
+          g.calls++;
+          if (r.outcome !== "ok") g.errors++;
+          g.bins[bin] = (g.bins[bin] ?? 0) + 1;
+        }
       }
-      this.sql.exec("DELETE FROM calls WHERE ts < ?", Date.now() - settings.logRetentionDays * 86_400_000);
+      // One read and one write per hour, member and tool of the batch, not per call.
+      for (const g of hist.values()) {
+        const old = this.sql
+          .exec<{ calls: number; errors: number; hist: string }>("SELECT calls, errors, hist FROM call_hist WHERE hour = ? AND member = ? AND tool = ?", g.hour, g.member, g.tool)
+          .toArray()[0];
+        if (old) {
+          const flat = JSON.parse(old.hist) as number[];
+          for (let i = 0; i < flat.length; i += 2) g.bins[flat[i]!] = (g.bins[flat[i]!] ?? 0) + flat[i + 1]!;
+        }
+        this.sql.exec(
+          "INSERT OR REPLACE INTO call_hist (hour, member, tool, calls, errors, hist) VALUES (?, ?, ?, ?, ?, ?)",
+          g.hour,
+          g.member,
+          g.tool,
+          g.calls + (old?.calls ?? 0),
+          g.errors + (old?.errors ?? 0),
+          JSON.stringify(Object.entries(g.bins).flatMap(([bin, n]) => [Number(bin), n])),
+        );
+      }
+      const cutoff = Date.now() - settings.logRetentionDays * 86_400_000;
+      this.sql.exec("DELETE FROM calls WHERE ts < ?", cutoff);
+      this.sql.exec("DELETE FROM call_hist WHERE hour < ?", Math.floor(cutoff / 3_600_000));
     });
   }
 
-  callLog(options: { after?: number | undefined; since?: number | undefined; limit?: number | undefined }): { entries: CallRecord[]; cursor: number } {
+  callLog(options: CallLogQuery): { entries: CallRecord[]; cursor: number } {
     const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000);
     const since = options.since ?? 0;
+    // The dashboard's filters: each one present narrows the page (absent ones match everything).
+    const where = ["ts >= ?"];
+    const args: (string | number)[] = [since];
+    const narrow = (clause: string, value: string | number | undefined) => {
+      if (value === undefined) return;
+      where.push(clause);
+      args.push(value);
+    };
+    narrow("ts < ?", options.until);
+    narrow("member = ?", options.member);
+    narrow("tool = ?", options.tool);
+    narrow("outcome = ?", options.outcome);
+    const filter = where.join(" AND ");
     const rows =
       options.after === undefined
-        ? this.sql.exec<CallRow>("SELECT * FROM calls WHERE ts >= ? ORDER BY id DESC LIMIT ?", since, limit).toArray().reverse()
-        : this.sql.exec<CallRow>("SELECT * FROM calls WHERE id > ? AND ts >= ? ORDER BY id LIMIT ?", options.after, since, limit).toArray();
+        ? this.sql.exec<CallRow>(`SELECT * FROM calls WHERE ${filter} ORDER BY id DESC LIMIT ?`, ...args, limit).toArray().reverse()
+        : this.sql.exec<CallRow>(`SELECT * FROM calls WHERE id > ? AND ${filter} ORDER BY id LIMIT ?`, options.after, ...args, limit).toArray();
     const last = this.sql.exec<{ id: number | null }>("SELECT max(id) AS id FROM calls").one().id ?? 0;
     return { entries: rows.map(toCallRecord), cursor: rows.at(-1)?.id ?? options.after ?? last };
   }
@@ -630,6 +731,75 @@ export class Workspace extends DurableObject<PlatformEnv> {
     };
   }
 
+  /**
+   * The dashboard's analytics over time, from call_hist (never the raw log): per bucket of `bucketHours`, calls,
+   * errors and p50/p95 latency in total, per member and per tool (the `limit` busiest of each).
+   */
+  timeline(since: number, bucketHours: number, limit = 8): Timeline {
+    const fromHour = Math.floor(since / 3_600_000);
+    const nowHour = Math.floor(Date.now() / 3_600_000);
+    const first = Math.floor(fromHour / bucketHours) * bucketHours;
+    const count = Math.max(1, Math.floor((nowHour - first) / bucketHours) + 1);
+    // Dense histograms (a typed array per series: point × bin), so the loop below is plain index arithmetic.
+    const series = new Map<string, { calls: number[]; errors: number[]; hists: Float64Array; all: Float64Array }>();
+    const add = (key: string, slot: number, calls: number, errors: number, flat: number[]) => {
+      let s = series.get(key);
+      if (!s) {
+        s = { calls: new Array(count).fill(0), errors: new Array(count).fill(0), hists: new Float64Array(count * LATENCY_BINS), all: new Float64Array(LATENCY_BINS) };
+        series.set(key, s);
+      }
+      s.calls[slot] = s.calls[slot]! + calls;
+      s.errors[slot] = s.errors[slot]! + errors;
+      const base = slot * LATENCY_BINS;
+      for (let i = 0; i < flat.length; i += 2) {
+        s.hists[base + flat[i]!]! += flat[i + 1]!;
+        s.all[flat[i]!]! += flat[i + 1]!;
+      }
+    };
+    // One row per hour, member and tool: a busy week is a few thousand rows, whatever the number of calls.
+    const rows = this.sql
+      .exec<{ hour: number; member: string; tool: string; calls: number; errors: number; hist: string }>(
+        "SELECT hour, member, tool, calls, errors, hist FROM call_hist WHERE hour >= ?",
+        fromHour,
+      )
+      .toArray();
+    for (const r of rows) {
+      const slot = Math.min(count - 1, Math.max(0, Math.floor((r.hour - first) / bucketHours)));
+      const flat = JSON.parse(r.hist) as number[];
+      add("total", slot, r.calls, r.errors, flat);
+      if (r.member) add(`m:${r.member}`, slot, r.calls, r.errors, flat);
+      if (r.tool) add(`t:${r.member ? `${r.member}__${r.tool}` : r.tool}`, slot, r.calls, r.errors, flat);
+    }
+    const out = (key: string, label: string): TimelineSeries => {
+      const s = series.get(key);
+      if (!s) return { key: label, calls: new Array(count).fill(0), errors: new Array(count).fill(0), p50Ms: new Array(count).fill(0), p95Ms: new Array(count).fill(0), total: { calls: 0, errors: 0, p50Ms: 0, p95Ms: 0 } };
+      const calls = s.calls.reduce((a, b) => a + b, 0);
+      return {
+        key: label,
+        calls: s.calls,
+        errors: s.errors,
+        p50Ms: s.calls.map((n, i) => histPercentile(s.hists.subarray(i * LATENCY_BINS, (i + 1) * LATENCY_BINS), n, 50)),
+        p95Ms: s.calls.map((n, i) => histPercentile(s.hists.subarray(i * LATENCY_BINS, (i + 1) * LATENCY_BINS), n, 95)),
+        total: { calls, errors: s.errors.reduce((a, b) => a + b, 0), p50Ms: histPercentile(s.all, calls, 50), p95Ms: histPercentile(s.all, calls, 95) },
+      };
+    };
+    const top = (prefix: string) =>
+      [...series.entries()]
+        .filter(([k]) => k.startsWith(prefix))
+        .map(([k, s]) => ({ k, calls: s.calls.reduce((a, b) => a + b, 0) }))
+        .sort((a, b) => b.calls - a.calls || a.k.localeCompare(b.k))
+        .slice(0, limit)
+        .map(({ k }) => out(k, k.slice(prefix.length)));
+    return {
+      since: first * 3_600_000,
+      bucketMs: bucketHours * 3_600_000,
+      buckets: Array.from({ length: count }, (_, i) => (first + i * bucketHours) * 3_600_000),
+      total: out("total", "total"),
+      byMember: top("m:"),
+      byTool: top("t:"),
+    };
+  }
+
   // ── sessions listening for changes ───────────────────────────────────────────────────────────────────────────
 
   watch(session: string): void {
@@ -653,6 +823,16 @@ export class Workspace extends DurableObject<PlatformEnv> {
 /** The settings a patch names: an absent or undefined one keeps its value (or its default). */
 function named(settings: Partial<WorkspaceSettings>): Partial<WorkspaceSettings> {
   return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
+}
+
+export interface CallLogQuery {
+  after?: number | undefined;
+  since?: number | undefined;
+  until?: number | undefined;
+  limit?: number | undefined;
+  member?: string | undefined;
+  tool?: string | undefined;
+  outcome?: string | undefined;
 }
 
 type CallRow = {

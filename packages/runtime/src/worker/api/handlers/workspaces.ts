@@ -1,6 +1,7 @@
 /** Workspaces: create, show, settings, members (add, remove, switch, sync from a workspace project), secrets, tokens, logs, analytics. */
 import type { SecretInfo } from "../../../shared/api";
 import { MEMBER_SLUG_PATTERN, MEMBER_TOKEN_PREFIX, type Member } from "../../../shared/gateway";
+import { CALL_OUTCOMES } from "../../../shared/workspaces";
 import {
   MAX_WORKSPACE_MEMBERS,
   type SyncWorkspaceResult,
@@ -281,7 +282,21 @@ export async function revokeWorkspaceToken(c: ApiContext): Promise<{ ok: true }>
 
 export async function workspaceLogs(c: ApiContext) {
   const slug = await ownedWorkspace(c);
-  return workspaceObject(c.env, slug).callLog(logPage(c));
+  const text = (name: string) => {
+    const v = c.url.searchParams.get(name);
+    if (v !== null && v.length > 200) throw new HttpError("invalid_query", `${name} is at most 200 characters`);
+    return v === null || v === "" ? undefined : v;
+  };
+  const outcome = text("outcome");
+  if (outcome !== undefined && !(CALL_OUTCOMES as readonly string[]).includes(outcome)) throw new HttpError("invalid_query", `outcome must be one of ${CALL_OUTCOMES.join(", ")}`);
+  return workspaceObject(c.env, slug).callLog({ ...logPage(c), until: intQuery(c, "until", 0, Number.MAX_SAFE_INTEGER), member: text("member"), tool: text("tool"), outcome });
+}
+
+/** The dashboard's charts: read from the call log's hourly histograms, so a large log costs no more than a small one. */
+export async function workspaceTimeline(c: ApiContext) {
+  const slug = await ownedWorkspace(c);
+  const since = intQuery(c, "since", 0, Number.MAX_SAFE_INTEGER) ?? Date.now() - 7 * 86_400_000;
+  return workspaceObject(c.env, slug).timeline(since, intQuery(c, "bucket", 1, 168) ?? 6);
 }
 
 export async function workspaceAnalytics(c: ApiContext) {
