@@ -25,25 +25,21 @@ export default defineCommand<DeployFlags>({
   examples: ["aerostack deploy", "aerostack deploy --env staging --message \"new pricing\"", "AEROSTACK_API_URL=… AEROSTACK_API_KEY=… aerostack deploy --json"],
   async handler({ options, globals, out, interactive }) {
     const { config } = await loadProjectConfig({ cwd: globals.cwd, ...(globals.config ? { configPath: globals.config } : {}) });
+    // What every kind of project deploys with: the folder, its config, the environment, dry run, the platform.
+    const target = {
+      cwd: globals.cwd,
+      ...(globals.config ? { configPath: globals.config } : {}),
+      ...(options.env !== undefined ? { env: options.env } : {}),
+      dryRun: options.dryRun === true,
+      client: () => connect(),
+    };
     if (config.type === "workspace") {
-      const outcome = await deployWorkspace({
-        cwd: globals.cwd,
-        ...(globals.config ? { configPath: globals.config } : {}),
-        ...(options.env !== undefined ? { env: options.env } : {}),
-        dryRun: options.dryRun === true,
-        client: () => connect(),
-      });
+      const outcome = await deployWorkspace(target);
       out.result({ ...outcome.result, requiredSecrets: outcome.requiredSecrets }, () => printSync(out, outcome.result));
       return;
     }
     if (config.type === "workflow") {
-      const result = await deployWorkflowProject({
-        cwd: globals.cwd,
-        ...(globals.config ? { configPath: globals.config } : {}),
-        ...(options.env !== undefined ? { env: options.env } : {}),
-        dryRun: options.dryRun === true,
-        client: () => connect(),
-      });
+      const result = await deployWorkflowProject(target);
       out.result(result, () => {
         const w = result.workflow;
         const what = result.dryRun ? `Dry run: workflow ${out.color.bold(w.name)} would deploy as version ${w.version}; nothing changed.` : result.unchanged ? `Workflow ${out.color.bold(w.name)} is already version ${w.version}; nothing changed.` : `Deployed workflow ${out.color.bold(w.name)} version ${w.version} (${w.nodes} nodes${w.workspace ? `, workspace ${w.workspace}` : ""})`;
@@ -55,13 +51,7 @@ export default defineCommand<DeployFlags>({
       return;
     }
     if (config.type === "bot") {
-      const result = await deployBotProject({
-        cwd: globals.cwd,
-        ...(globals.config ? { configPath: globals.config } : {}),
-        ...(options.env !== undefined ? { env: options.env } : {}),
-        dryRun: options.dryRun === true,
-        client: () => connect(),
-      });
+      const result = await deployBotProject(target);
       out.result(result, () => {
         const b = result.bot;
         const what = result.dryRun ? `Dry run: bot ${out.color.bold(b.name)} would deploy as version ${b.version}; nothing changed.` : result.unchanged ? `Bot ${out.color.bold(b.name)} is already version ${b.version}.` : `Deployed bot ${out.color.bold(b.name)} version ${b.version} (${b.mode} mode${b.workspace ? `, workspace ${b.workspace}` : ""})`;
@@ -74,12 +64,8 @@ export default defineCommand<DeployFlags>({
     let outcome;
     try {
       outcome = await deployProject({
-        cwd: globals.cwd,
-        ...(globals.config ? { configPath: globals.config } : {}),
-        ...(options.env !== undefined ? { env: options.env } : {}),
+        ...target,
         ...(options.message !== undefined ? { message: options.message } : {}),
-        dryRun: options.dryRun === true,
-        client: connect,
         onStep: (step) => progress.update(step === "bundling" ? "Bundling…" : step === "checking" ? "Checking migrations…" : "Uploading and activating…"),
         ...(interactive && !options.yes && !out.json
           ? {

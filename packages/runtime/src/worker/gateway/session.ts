@@ -300,13 +300,8 @@ class Session {
     stream?.abort.abort();
     stream?.writer.close();
     if (stream && record) this.unwatch(record);
-    const upstreams = [...this.upstreams.values()];
-    this.upstreams.clear();
     this.record = undefined;
-    await Promise.allSettled([
-      ...upstreams.map((e) => e.upstream.close()),
-      ...(record ? [workspaceObject(this.host.env, record.workspace).endSession(record.sessionId)] : []),
-    ]);
+    await Promise.allSettled([this.drop(), ...(record ? [workspaceObject(this.host.env, record.workspace).endSession(record.sessionId)] : [])]);
   }
 
   /** Opens the client's stream and registers it with the control plane (before the client gets it, so no change is missed). */

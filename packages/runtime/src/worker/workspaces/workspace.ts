@@ -504,8 +504,8 @@ export class Workspace extends DurableObject<PlatformEnv> {
   private granted(meta: MetaRow, knownRev: number, ask: SessionAsk, tokenHash: string, token: Extract<WorkspaceAccess, { status: "ok" }>["token"], rate: RateState, now: number): WorkspaceAccess {
     let session: SessionRecord | null = null;
     if ("open" in ask) {
-      if (ask.open.tokenHash !== tokenHash || !this.sessions.open({ ...ask.open, createdAt: now, lastSeen: now }, now)) return { status: "no-session" };
       session = { ...ask.open, createdAt: now, lastSeen: now };
+      if (ask.open.tokenHash !== tokenHash || !this.sessions.open(session, now)) return { status: "no-session" };
     } else if ("id" in ask) {
       session = this.sessions.get(ask.id, tokenHash, now);
       if (!session) return { status: "no-session" };
