@@ -137,7 +137,8 @@ describe.skipIf(!HAVE_CHROMIUM)("dashboard in chromium: the team story", () => {
       .toBe(true);
     await toolSwitch.click();
     await page.getByRole("status").filter({ hasText: "docs__echo off." }).waitFor();
-    expect(await toolSwitch.isChecked()).toBe(false);
+    // The status line can show before the page re-renders with the workspace as stored: wait for the switch itself.
+    await expect.poll(() => toolSwitch.isChecked(), { timeout: 5_000 }).toBe(false);
     const after = await connect(token);
     expect((await after.listTools()).tools.map((t) => t.name)).not.toContain("docs__echo");
     await after.close();
