@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, groupAlive, portOpen, runCli, spawnCli as spawnCliProcess, type CliProcess } from "./helpers";
+import { freePort, groupRunning, portOpen, runCli, spawnCli as spawnCliProcess, type CliProcess } from "./helpers";
 
 let work: string;
 let project: string;
@@ -23,7 +23,13 @@ const spawnCli = (...args: Parameters<typeof spawnCliProcess>) => {
   return cli;
 };
 afterEach(() => {
-  for (const cli of started.splice(0)) if (groupAlive(cli.child.pid!)) process.kill(-cli.child.pid!, "SIGKILL");
+  for (const cli of started.splice(0)) {
+    try {
+      process.kill(-cli.child.pid!, "SIGKILL");
+    } catch {
+      // the group is gone already
+    }
+  }
 });
 
 afterAll(async () => {
@@ -45,7 +51,7 @@ describe("aerostack dev stops on a signal at any moment", () => {
       process.kill(-cli.child.pid!, "SIGINT");
       expect(await cli.exited).toBe(0);
       expect(cli.output()).not.toMatch(NOISE);
-      await expect.poll(() => groupAlive(cli.child.pid!), { timeout: 2_000 }).toBe(false);
+      await expect.poll(() => groupRunning(cli.child.pid!), { timeout: 1_000, interval: 50 }).toEqual([]);
       expect(await portOpen(port)).toBe(false);
     });
   }
@@ -58,7 +64,7 @@ describe("aerostack dev stops on a signal at any moment", () => {
     cli.child.kill("SIGKILL");
     await cli.exited;
     await expect.poll(() => portOpen(port), { timeout: 2_500, interval: 50 }).toBe(false);
-    await expect.poll(() => groupAlive(cli.child.pid!), { timeout: 2_500 }).toBe(false);
+    await expect.poll(() => groupRunning(cli.child.pid!), { timeout: 2_500, interval: 50 }).toEqual([]);
   });
 });
 
@@ -81,6 +87,6 @@ describe("aerostack platform start stops with its host", () => {
     process.kill(-cli.child.pid!, "SIGINT");
     expect(await cli.exited).toBe(0);
     expect(cli.output()).not.toMatch(NOISE);
-    await expect.poll(() => groupAlive(cli.child.pid!), { timeout: 2_000 }).toBe(false);
+    await expect.poll(() => groupRunning(cli.child.pid!), { timeout: 1_000, interval: 50 }).toEqual([]);
   });
 });

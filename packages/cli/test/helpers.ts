@@ -146,13 +146,27 @@ export async function killDevProcesses(timeoutMs = 5_000): Promise<number[]> {
 }
 
 /** True while any process is left in process group `pgid` (a CLI started with `group: true`, and its children). */
-export function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
+/**
+ * The processes of group `pgid` that still run (zombies left out), as "pid command" lines: empty once the group is
+ * gone. A zombie has stopped and holds nothing but its pid; it waits for PID 1 to reap it, and some inits (this
+ * machine's, CI's) reap only about once a second, so counting zombies would time that reaper rather than aerostack.
+ */
+export function groupRunning(pgid: number): string[] {
+  const running: string[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // gone between the listing and the read
+    }
+    // "pid (comm) state ppid pgrp …": comm may hold spaces and parentheses, so split after its last ")".
+    const close = stat.lastIndexOf(")");
+    const [state, , pgrp] = stat.slice(close + 2).split(" ");
+    if (Number(pgrp) === pgid && state !== "Z") running.push(`${entry} ${stat.slice(stat.indexOf("(") + 1, close)}`);
   }
+  return running;
 }
 
 /** True when something accepts connections on 127.0.0.1:`port`. */
