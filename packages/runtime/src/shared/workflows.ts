@@ -272,3 +272,13 @@ export type Trace = z.output<typeof TraceSchema>;
 
 /** Control API (host token only): move a run's clock forward instead of waiting. */
 export const ClockAdvanceSchema = z.object({ advanceMs: z.int().check(z.gte(1), z.lte(366 * 24 * 60 * 60 * 1000)) });
+
+/** Control API (host token only, dev mode): `aerostack dev` stores the project's definition, checked as a deploy is. */
+export const DevWorkflowPutSchema = z.object({ definition: z.unknown() });
+/** Control API (host token only, dev mode): this start's key for the local account (only its hash crosses). */
+export const DevAccountSchema = z.object({
+  keyId: z.string().check(z.regex(/^key_[a-z0-9]{8,32}$/)),
+  keyHash: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+});
+/** The account's workflows (`aerostack workflow list` without a name). */
+export const WorkflowListSchema = z.object({ workflows: z.array(WorkflowInfoSchema) });

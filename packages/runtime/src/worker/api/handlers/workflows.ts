@@ -1,4 +1,4 @@
-/** Workflows: deploy a definition (checked again here), read it, start and list runs; a run's status, trace, approval, reply, cancel and retry. */
+/** Workflows: deploy a definition (checked again here), list the account's, read one, start and list runs; a run's status, trace, approval, reply, cancel and retry. */
 import type * as z from "zod/mini";
 import { MEMBER_SLUG_PATTERN } from "../../../shared/gateway";
 import { RUN_ID_PATTERN, WORKFLOW_NAME_PATTERN, type DecisionBodySchema, type DeployWorkflowBodySchema, type ReplyBodySchema, type RetryBodySchema, type RunInfo, type StartRunBodySchema, type WorkflowInfo } from "../../../shared/workflows";
@@ -58,7 +58,16 @@ export async function deployWorkflow(c: ApiContext<z.output<typeof DeployWorkflo
   }
   const result = await workflowRegistry(c.env, name).deploy(account, name, definition, workspace, c.body.dryRun);
   if (!result.ok) throw new HttpError("forbidden", result.message);
+  if (!c.body.dryRun) await directory(c.env).recordWorkflow(account, name);
   return { workflow: describe(c, result.meta), unchanged: result.unchanged, dryRun: c.body.dryRun };
+}
+
+/** The account's workflows: the directory's index names them, each one's own object describes it. */
+export async function listWorkflows(c: ApiContext) {
+  const account = callerOf(c).account;
+  const names = await directory(c.env).listWorkflows(account);
+  const metas = await Promise.all(names.map((name) => workflowRegistry(c.env, name).get(account)));
+  return { workflows: metas.filter((m): m is WorkflowMeta => m !== null).map((m) => describe(c, m)) };
 }
 
 export async function getWorkflow(c: ApiContext) {
