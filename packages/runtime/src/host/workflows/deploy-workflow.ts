@@ -70,13 +70,15 @@ export async function loadWorkflowSource(cwd: string, main: string): Promise<{ d
 
 /**
  * The project's definition, checked: a definition without a `name` takes the project's (so a template's copy is
- * named by `aerostack init`); one with a different name is refused.
+ * named by `aerostack init`); one with a different name is refused. aerostack.toml's `[email]` becomes its `email`.
  */
 export async function projectWorkflow(cwd: string, configPath?: string): Promise<{ name: string; definition: Record<string, unknown>; inputs: string[] }> {
   const { config, root } = await loadProjectConfig({ cwd, ...(configPath ? { configPath } : {}) });
   if (config.type !== "workflow") throw new UsageError(`Project "${config.name}" is a ${config.type}, not a workflow.`, { hint: 'Workflow projects have type = "workflow" in aerostack.toml.' });
   const { definition: loaded, inputs } = await loadWorkflowSource(root, config.main);
-  const raw = loaded !== null && typeof loaded === "object" && !Array.isArray(loaded) ? { name: config.name, ...(loaded as Record<string, unknown>) } : loaded;
+  // aerostack.toml's [email] is the provider auth_gate's email channel uses; a definition's own `email` wins.
+  const email = config.email ? { email: { url: config.email.url, from: config.email.from, ...(config.email.api_key_secret ? { apiKeySecret: config.email.api_key_secret } : {}), ...(config.email.subject ? { subject: config.email.subject } : {}) } } : {};
+  const raw = loaded !== null && typeof loaded === "object" && !Array.isArray(loaded) ? { name: config.name, ...email, ...(loaded as Record<string, unknown>) } : loaded;
   const checked = validateWorkflow(raw);
   if (!checked.ok) throw new UserError(`The workflow definition has problems:\n${formatProblems(checked.problems)}`, { hint: "Fix them and deploy again; `aerostack deploy --dry-run` checks without deploying." });
   if (checked.definition.name !== config.name) {

@@ -49,6 +49,11 @@ export async function deployWorkflow(c: ApiContext<z.output<typeof DeployWorkflo
   if (!checked.ok) throw new HttpError("invalid_workflow", `the workflow definition has problems:\n${formatProblems(checked.problems)}`);
   const definition = checked.definition;
   if (definition.name !== name) throw new HttpError("invalid_workflow", `the definition is named "${definition.name}" but is deployed as "${name}"; make them match`);
+  // `aerostack dev` prints emails to its terminal; a platform needs a provider to send them through.
+  const emailGate = definition.nodes.find((n) => n.type === "auth_gate" && (n.config as { channel?: string } | undefined)?.channel === "email");
+  if (emailGate && !definition.email) {
+    throw new HttpError("invalid_workflow", `node "${emailGate.id}": auth_gate's email channel needs an email provider: add [email] (url, from, api_key_secret) to aerostack.toml, or "email" to the definition`);
+  }
   const workspace = c.body.workspace ?? definition.workspace ?? null;
   if (workspace !== null) {
     if (!MEMBER_SLUG_PATTERN.test(workspace)) throw new HttpError("invalid_workflow", `workspace ${JSON.stringify(workspace)} is not a workspace name`);
