@@ -186,4 +186,42 @@ describe("aerostack dev in a workflow project", { timeout: 180_000 }, () => {
     expect(await cliJson<Run[]>(["workflow", "list", "nightly"], project)).toHaveLength(2);
     expect(await dev.stop()).toBe(0);
   });
+
+  it("puts auth_gate's email in the dev outbox (the terminal) instead of sending it, and verifies the reply", async () => {
+    const project = join(work, "verify");
+    const init = await runCli(["init", "verify", "--template", "workflow", "--yes", "--no-install"], { cwd: work, env });
+    expect(init.code, init.stderr).toBe(0);
+    // A provider is configured, as for a deploy; dev still sends nothing (no account, no key needed locally).
+    await writeFile(join(project, "aerostack.toml"), 'name = "verify"\ntype = "workflow"\nmain = "workflow.json"\n\n[email]\nurl = "https://email.invalid/emails"\nfrom = "Support <support@example.com>"\napi_key_secret = "MAIL_KEY"\n');
+    await writeFile(
+      join(project, "workflow.json"),
+      JSON.stringify({
+        nodes: [
+          { id: "start", type: "trigger" },
+          { id: "check", type: "auth_gate", config: { identity: "{{ trigger.input.email }}", channel: "email" } },
+          { id: "ok", type: "end", config: { output: "verified {{ vars.identity }}" } },
+          { id: "no", type: "end", config: { output: "not verified" } },
+        ],
+        edges: [
+          { from: "start", to: "check" },
+          { from: "check", to: "ok", on: "verified" },
+          { from: "check", to: "no", on: "failed" },
+        ],
+      }),
+    );
+    const dev = await startDevProcess(["--port", "0"], project, { env });
+    await dev.waitFor("Edit and save to reload");
+    const mark = dev.output().length;
+    const run = await cliJson<Run>(["workflow", "run", "verify", "--input", JSON.stringify({ email: "ana@example.com" }), "--wait"], project);
+    expect(run.status).toBe("waiting");
+    await dev.waitFor(/email to ana@example\.com \(dev outbox, not sent\)[\s\S]*Your verification code is \d{6}/, mark);
+    const code = /Your verification code is (\d{6})/.exec(dev.output().slice(mark))![1]!;
+    const trace = await cliJson<{ messages: { text: string }[] }>(["workflow", "logs", run.id], project);
+    expect(trace.messages.map((m) => m.text)).toEqual(["We sent a verification code to a***@example.com. Reply with it to continue."]);
+    expect(JSON.stringify(trace)).not.toContain(code);
+    const replied = await runCli(["workflow", "reply", run.id, code], { cwd: project, env });
+    expect(replied.code, replied.stderr).toBe(0);
+    expect(await settled(project, run.id)).toMatchObject({ status: "succeeded", output: "verified ana@example.com" });
+    expect(await dev.stop()).toBe(0);
+  });
 });
