@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { killDevProcesses, runCli, startDevProcess } from "./helpers";
+import { groupRunning, killDevProcesses, runCli, spawnCli, startDevProcess } from "./helpers";
 
 let work: string;
 let env: Record<string, string>;
@@ -224,4 +224,26 @@ describe("aerostack dev in a workflow project", { timeout: 180_000 }, () => {
     expect(await settled(project, run.id)).toMatchObject({ status: "succeeded", output: "verified ana@example.com" });
     expect(await dev.stop()).toBe(0);
   });
+
+  // As dev-signals.e2e.test.ts checks for a function project: a workflow project's extra start-up steps (its key,
+  // its definition) stop as quietly on Ctrl-C.
+  for (const [moment, line] of Object.entries({ deploy: "[debug] start-up: deploy", ready: "Press Ctrl-C to stop" })) {
+    it(`Ctrl-C at "${moment}" stops a workflow project's dev quietly, leaving nothing running`, async () => {
+      const project = join(work, "refunds");
+      const cli = spawnCli(["dev", "--debug", "--port", "0", "--no-persist"], project, { group: true, env });
+      try {
+        await cli.waitFor(line);
+        process.kill(-cli.child.pid!, "SIGINT");
+        expect(await cli.exited).toBe(0);
+        expect(cli.output()).not.toMatch(/EPIPE|Unexpected error|fetch failed|^\s+at /m);
+        await expect.poll(() => groupRunning(cli.child.pid!), { timeout: 1_000, interval: 50 }).toEqual([]);
+      } finally {
+        try {
+          process.kill(-cli.child.pid!, "SIGKILL");
+        } catch {
+          // the group is gone already
+        }
+      }
+    });
+  }
 });
