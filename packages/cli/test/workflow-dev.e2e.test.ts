@@ -4,6 +4,7 @@
  * next version while a run in flight keeps its own, a bad save refused with the last good version still serving, and
  * a cron-started run with the schedule's clock moved forward (no real waiting).
  */
+import { createHmac } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -222,6 +223,41 @@ describe("aerostack dev in a workflow project", { timeout: 180_000 }, () => {
     const replied = await runCli(["workflow", "reply", run.id, code], { cwd: project, env });
     expect(replied.code, replied.stderr).toBe(0);
     expect(await settled(project, run.id)).toMatchObject({ status: "succeeded", output: "verified ana@example.com" });
+    expect(await dev.stop()).toBe(0);
+  });
+
+  it("checks a webhook's signature with the secret from .dev.vars, and takes a changed .dev.vars on save", async () => {
+    const project = join(work, "signed");
+    const init = await runCli(["init", "signed", "--template", "workflow", "--yes", "--no-install"], { cwd: work, env });
+    expect(init.code, init.stderr).toBe(0);
+    await writeFile(join(project, ".dev.vars"), "HOOK_KEY=first-signing-key\n");
+    await writeFile(
+      join(project, "workflow.json"),
+      JSON.stringify({
+        nodes: [
+          { id: "start", type: "trigger", config: { hmacSecret: "HOOK_KEY" } },
+          { id: "out", type: "end", config: { output: "{{ trigger.body.order }}" } },
+        ],
+        edges: [{ from: "start", to: "out" }],
+      }),
+    );
+    const dev = await startDevProcess(["--port", "0"], project, { env });
+    await dev.waitFor("Edit and save to reload");
+    const body = JSON.stringify({ order: 42 });
+    const post = (key: string) =>
+      fetch(`${dev.url}/hooks/signed`, { method: "POST", headers: { "content-type": "application/json", "x-aerostack-signature": `sha256=${createHmac("sha256", key).update(body).digest("hex")}` }, body });
+    const bad = await post("wrong-key");
+    expect(bad.status).toBe(401);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe("bad_signature");
+    const good = (await (await post("first-signing-key")).json()) as { run: string };
+    expect(await settled(project, good.run)).toMatchObject({ status: "succeeded", output: 42 });
+    // A new key in .dev.vars: the old signature is refused from then on.
+    const mark = dev.output().length;
+    await writeFile(join(project, ".dev.vars"), "HOOK_KEY=second-signing-key\n");
+    await dev.waitFor("reloaded", mark);
+    expect((await post("first-signing-key")).status).toBe(401);
+    expect((await post("second-signing-key")).status).toBe(202);
+    expect(dev.output()).not.toContain("signing-key");
     expect(await dev.stop()).toBe(0);
   });
 
