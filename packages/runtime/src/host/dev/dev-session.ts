@@ -19,7 +19,7 @@ import { UserError, StartupAborted } from "../errors";
 import { stopIfAborted, untilAborted } from "../lifecycle/abortable";
 import type { DevReporter } from "./reporter";
 import { SourceWatcher } from "./source-watcher";
-import { startWorkflowDev, WORKFLOW_DEV_SURFACES, type WorkflowDev, type WorkflowPush } from "./dev-workflow";
+import { workflowDev, WORKFLOW_DEV_SURFACES, type WorkflowPush } from "./dev-workflow";
 
 /**
  * What dev does for each project type: "code" bundles and deploys `main` (function, mcp-server, skill, …);
@@ -188,7 +188,8 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   const booted = await boot();
   const { platform, firstBuild, migrations } = booted;
   let bundler: Bundler | null = booted.bundler;
-  let workflow: WorkflowDev | null = null;
+  // A workflow project: its definition, API key and trigger URLs (dev-workflow.ts); made before the first deploy.
+  const workflow = kind === "workflow" ? await workflowDev(platform, { root, project, ...(options.configPath ? { configPath: options.configPath } : {}) }) : null;
   const devToken = newDevToken();
   let gatewayMembers: string[] = [];
   let pushedSecrets = false;
@@ -229,7 +230,6 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     reportedWorkflowError = pushed.ok ? "" : pushed.message;
     return pushed;
   };
-  let firstPush: WorkflowPush | null = null;
   const gateway = { url: `${platform.url}/ws/${slug}`, token: devToken.token };
   let reportedSkipped = "";
   const pushWorkspace = async () => {
@@ -260,10 +260,10 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     // The code's deploy waits only for its secrets: the workspace (another Durable Object) is pushed beside it,
     // since each first call into a cold workerd costs tens of milliseconds and start-up is a goal.
     const deploying = (async () => {
-      if (kind === "workflow") {
-        workflow = await startWorkflowDev(platform, { root, project, ...(options.configPath ? { configPath: options.configPath } : {}) });
+      if (workflow) {
+        await workflow.register();
         await pushSecrets();
-        firstPush = await pushWorkflow();
+        await pushWorkflow();
         return;
       }
       if (!isWorkspace) await pushSecrets();
@@ -286,7 +286,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     throw signal?.aborted ? new StartupAborted() : err;
   }
 
-  const lock: DevLock = { pid: process.pid, url: platform.url, token: platform.token, project, workerd: workerdChildren(), ...(workflow ? { apiKey: (workflow as WorkflowDev).apiKey } : {}) };
+  const lock: DevLock = { pid: process.pid, url: platform.url, token: platform.token, project, workerd: workerdChildren(), ...(workflow ? { apiKey: workflow.apiKey } : {}) };
   await writeFile(lockPath, JSON.stringify(lock), { mode: 0o600 });
 
   report({
@@ -298,7 +298,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     bindings: !hasCode ? [] : ["DB", "CACHE", "QUEUE", "STORAGE", "AI", ...(config.vectorize ?? []).map((v) => v.binding)],
     gateway: { ...gateway, members: gatewayMembers },
     ...(config.type === "mcp-server" || config.type === "skill" ? { mcpUrl: `${platform.url}${PROJECT_MCP_PATH}` } : {}),
-    ...(workflow ? { workflow: { hookUrl: (workflow as WorkflowDev).hookUrl, agentUrl: (workflow as WorkflowDev).agentUrl } } : {}),
+    ...(workflow ? { workflow: { hookUrl: workflow.hookUrl, agentUrl: workflow.agentUrl } } : {}),
   });
 
   // Rebuilds run one at a time; changes that arrive during one are folded into the next.
@@ -421,8 +421,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     },
   });
   // A workspace reads no sources: only its aerostack.toml and .dev.vars are watched. A workflow: its definition.
-  const pushed = firstPush as WorkflowPush | null;
-  watcher.setInputs(pushed ? pushed.inputs : firstBuild ? (firstBuild.ok ? firstBuild.inputs : null) : []);
+  watcher.setInputs(workflow ? workflow.inputs : firstBuild ? (firstBuild.ok ? firstBuild.inputs : null) : []);
 
   return {
     url: platform.url,

@@ -21,37 +21,50 @@ export type WorkflowPush =
 export interface WorkflowDev {
   /** This start's account key for the local account; written to the dev lock (0600) and nowhere else. */
   readonly apiKey: string;
+  /** The files the last good read came from; null after a failed read (any source file may be the fix). */
+  readonly inputs: string[] | null;
   readonly hookUrl: string;
   readonly agentUrl: string;
   /** The tenant whose secrets (.dev.vars) the workflow's nodes and webhook signature check read. */
   readonly secretsTenant: string;
+  /** Gives the local account this start's key on the platform (before anything else is asked of it). */
+  register(): Promise<void>;
   /** Reads, checks and stores the definition (what a save does). */
   push(): Promise<WorkflowPush>;
 }
 
-export async function startWorkflowDev(platform: Platform, options: { root: string; configPath?: string; project: string }): Promise<WorkflowDev> {
+export async function workflowDev(platform: Platform, options: { root: string; configPath?: string; project: string }): Promise<WorkflowDev> {
   // A fresh key per start: the previous start's is revoked, so an old lock file's key opens nothing.
   const key = await newAccountKey();
-  await platform.control.devAccount({ keyId: key.id, keyHash: key.hash });
+  let inputs: string[] | null = null;
+  const push = async (): Promise<WorkflowPush> => {
+    let loaded: Awaited<ReturnType<typeof projectWorkflow>>;
+    try {
+      loaded = await projectWorkflow(options.root, options.configPath);
+    } catch (err) {
+      inputs = null;
+      return { ok: false, message: messageOf(err), inputs: null };
+    }
+    inputs = loaded.inputs;
+    try {
+      const stored = await platform.control.putWorkflow(loaded.name, loaded.definition);
+      return { ok: true, ...stored, inputs: loaded.inputs };
+    } catch (err) {
+      return { ok: false, message: messageOf(err), inputs: loaded.inputs };
+    }
+  };
   return {
     apiKey: key.token,
+    get inputs() {
+      return inputs;
+    },
     hookUrl: `${platform.url}/hooks/${options.project}`,
     agentUrl: `${platform.url}/agents/${options.project}`,
     secretsTenant: `${LOCAL_ACCOUNT}.${options.project}.${DEFAULT_ENV}`,
-    async push() {
-      let loaded: Awaited<ReturnType<typeof projectWorkflow>>;
-      try {
-        loaded = await projectWorkflow(options.root, options.configPath);
-      } catch (err) {
-        return { ok: false, message: messageOf(err), inputs: null };
-      }
-      try {
-        const stored = await platform.control.putWorkflow(loaded.name, loaded.definition);
-        return { ok: true, ...stored, inputs: loaded.inputs };
-      } catch (err) {
-        return { ok: false, message: messageOf(err), inputs: loaded.inputs };
-      }
+    async register() {
+      await platform.control.devAccount({ keyId: key.id, keyHash: key.hash });
     },
+    push,
   };
 }
 
