@@ -9,6 +9,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { echoServer, startMcpFixture } from "../../runtime/src/worker/gateway/fixtures/servers";
 import { groupRunning, killDevProcesses, runCli, spawnCli, startDevProcess } from "./helpers";
 
 let work: string;
@@ -259,6 +260,40 @@ describe("aerostack dev in a workflow project", { timeout: 180_000 }, () => {
     expect((await post("second-signing-key")).status).toBe(202);
     expect(dev.output()).not.toContain("signing-key");
     expect(await dev.stop()).toBe(0);
+  });
+
+  it("calls the dev gateway's tools (/ws/dev: the project's [[mcp.proxy]] servers) from mcp_tool and agent_loop", async () => {
+    const tools = await startMcpFixture(echoServer("tools"));
+    try {
+      const project = join(work, "tooled");
+      const init = await runCli(["init", "tooled", "--template", "workflow", "--yes", "--no-install"], { cwd: work, env });
+      expect(init.code, init.stderr).toBe(0);
+      await writeFile(join(project, "aerostack.toml"), `name = "tooled"\ntype = "workflow"\nmain = "workflow.json"\n\n[[mcp.proxy]]\nslug = "tools"\nurl = "${tools.url}"\n`);
+      await writeFile(
+        join(project, "workflow.json"),
+        JSON.stringify({
+          nodes: [
+            { id: "start", type: "trigger" },
+            { id: "echo", type: "mcp_tool", config: { tool: "tools__echo", arguments: { text: "{{ trigger.input.text }}" } } },
+            // The offline provider follows "call <tool> key=value": one tool call, then an answer.
+            { id: "agent", type: "agent_loop", config: { prompt: "call tools__echo text={{ nodes.echo.output }}", tools: ["tools__echo"], maxIterations: 3 } },
+          ],
+          edges: [
+            { from: "start", to: "echo" },
+            { from: "echo", to: "agent" },
+          ],
+        }),
+      );
+      const dev = await startDevProcess(["--port", "0"], project, { env });
+      await dev.waitFor("Edit and save to reload");
+      const run = await cliJson<Run>(["workflow", "run", "tooled", "--input", JSON.stringify({ text: "hi there" }), "--wait"], project);
+      expect(run, JSON.stringify(run)).toMatchObject({ status: "succeeded", output: { toolCalls: 1, stopped: "answer" } });
+      const trace = await cliJson<{ events: { node: string | null; kind: string; output?: unknown }[] }>(["workflow", "logs", run.id], project);
+      expect(trace.events.find((e) => e.node === "echo" && e.kind === "completed")!.output).toBe("hi there");
+      expect(await dev.stop()).toBe(0);
+    } finally {
+      await tools.close();
+    }
   });
 
   // As dev-signals.e2e.test.ts checks for a function project: a workflow project's extra start-up steps (its key,

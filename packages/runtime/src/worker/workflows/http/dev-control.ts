@@ -32,7 +32,11 @@ export async function serveWorkflowControl(request: Request, env: PlatformEnv, p
     const checked = validateWorkflow(body.definition);
     if (!checked.ok) throw new HttpError("invalid_workflow", `the workflow definition has problems:\n${formatProblems(checked.problems)}`);
     if (checked.definition.name !== name) throw new HttpError("invalid_workflow", `the definition is named "${checked.definition.name}" but is served as "${name}"`);
-    // In dev every workflow calls the dev gateway (/ws/dev): the project's own MCP servers and proxies.
+    // In dev every workflow calls the dev gateway (/ws/dev): the project's own MCP servers and proxies. The
+    // directory records it as the local account's, as a workspace made through the API is its account's, so the
+    // engine's ownership check before each tool call holds.
+    const claimed = await directory(env).claimWorkspace({ account, admin: false, keyId: "dev", keyName: "aerostack dev" }, DEV_WORKSPACE);
+    if (claimed === "taken") throw new HttpError("forbidden", `the workspace "${DEV_WORKSPACE}" belongs to another account on this platform`);
     const result = await workflowRegistry(env, name).deploy(account, name, checked.definition, DEV_WORKSPACE, false);
     if (!result.ok) throw new HttpError("forbidden", result.message);
     await directory(env).recordWorkflow(account, name);
