@@ -65,6 +65,11 @@ function render(out: Output, cwd: string, root: string, event: DevEvent): void {
       // A workspace folder runs no code: it has no bindings to list.
       if (event.bindings.length) out.info(`  ${c.green("➜")}  Bindings: ${event.bindings.map((b) => `env.${b}`).join(", ")}`);
       if (event.mcpUrl) out.info(`  ${c.green("➜")}  MCP:      ${c.cyan(event.mcpUrl)}`);
+      if (event.workflow) {
+        out.info(`  ${c.green("➜")}  Webhook:  ${c.cyan(`POST ${event.workflow.hookUrl}`)}`);
+        out.info(`  ${c.green("➜")}  Agent:    ${c.cyan(`POST ${event.workflow.agentUrl}`)}  ${c.dim("(server-sent events)")}`);
+        out.info(`  ${c.green("➜")}  Runs:     ${c.dim(`aerostack workflow run ${event.project} --input '{…}' (in this folder, it reaches this dev server)`)}`);
+      }
       // The gateway matters once it composes something; a plain function project does not need its token.
       if (event.gateway?.members.length) {
         // The dev token is shown once, here; only its hash is kept by the platform, and it changes on every start.

@@ -1,21 +1,38 @@
-/** What the `workflow` commands share: the workflow named by an argument or this folder, a run printed, waiting for a run. */
-import { loadProjectConfig, UsageError, type ApiClient, type RunInfo } from "@aerostack/runtime";
+/**
+ * What the `workflow` commands share: the platform they talk to (this folder's `aerostack dev`, else the logged-in
+ * one), the workflow named by an argument or this folder, a run printed, waiting for a run.
+ */
+import { ApiClient, liveDevLock, loadProjectConfig, UsageError, type RunInfo } from "@aerostack/runtime";
 import type { GlobalOptions } from "./command";
 import type { Output } from "./output";
+import { connect } from "./platform";
+
+export const LOCAL_OPTION = { flags: "--local", description: "talk to this folder's running `aerostack dev` (fail if there is none)" };
+
+/**
+ * In a workflow project whose `aerostack dev` is running, the commands reach that dev server (its lock file holds the
+ * URL and this start's key, 0600) — the runs a save and a webhook make locally are there. Elsewhere: the platform
+ * `aerostack login` (or AEROSTACK_API_URL / AEROSTACK_API_KEY) names. `--local` insists on the dev server.
+ */
+export async function connectWorkflows(globals: GlobalOptions, options: { local?: boolean } = {}): Promise<ApiClient> {
+  let dev: { url: string; apiKey?: string } | null = null;
+  try {
+    const { config, root } = await loadProjectConfig({ cwd: globals.cwd, ...(globals.config ? { configPath: globals.config } : {}) });
+    if (config.type === "workflow") dev = await liveDevLock(root, config.name);
+  } catch {
+    // not in a project: the logged-in platform
+  }
+  if (dev?.apiKey) return new ApiClient({ url: dev.url, key: dev.apiKey });
+  if (options.local) {
+    throw new UsageError("--local: no `aerostack dev` is running for a workflow project in this folder.", {
+      hint: "Start `aerostack dev` in this folder (another terminal), or drop --local to use the platform you are logged in to.",
+    });
+  }
+  return connect();
+}
 
 export const FINISHED_RUN: readonly string[] = ["succeeded", "failed", "cancelled"];
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-export async function workflowNameFrom(arg: string | undefined, globals: GlobalOptions): Promise<string> {
-  if (arg) return arg;
-  try {
-    const { config } = await loadProjectConfig({ cwd: globals.cwd, ...(globals.config ? { configPath: globals.config } : {}) });
-    if (config.type === "workflow") return config.name;
-  } catch {
-    // no project here: fall through to the usage error
-  }
-  throw new UsageError("Which workflow? Name it, or run this in a workflow project's folder.", { hint: "aerostack workflow list refunds" });
-}
 
 /** Polls until the run finishes or waits (approval, reply, timer). */
 export async function waitForRun(client: ApiClient, id: string): Promise<RunInfo> {

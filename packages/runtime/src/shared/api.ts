@@ -28,6 +28,7 @@ import {
   StartRunBodySchema,
   TraceSchema,
   WorkflowInfoSchema,
+  WorkflowListSchema,
 } from "./workflows";
 import {
   HubInstallBodySchema,
@@ -328,6 +329,7 @@ export const API_ROUTES = {
     body: DeployWorkflowBodySchema,
     response: DeployWorkflowResultSchema,
   },
+  listWorkflows: { method: "GET", path: "/workflows", summary: "The account's workflows, by name: version, workspace, trigger URLs", auth: "account", response: WorkflowListSchema },
   getWorkflow: { method: "GET", path: "/workflows/:workflow", summary: "A workflow: version, workspace, trigger URLs", auth: "account", response: WorkflowInfoSchema },
   startWorkflowRun: { method: "POST", path: "/workflows/:workflow/runs", summary: "Start a run with an input", auth: "account", body: StartRunBodySchema, response: RunInfoSchema },
   listWorkflowRuns: { method: "GET", path: "/workflows/:workflow/runs", summary: "The workflow's runs, newest first", auth: "account", response: RunListSchema, query: { limit: "at most this many (1-1000, default 50)" } },

@@ -621,6 +621,13 @@ export const ProjectConfigSchema = z
     members: membersList.optional(),
     /** `[bot]` (type = "bot"): workspace, mode, system prompt, model, platforms; absent when not written. */
     bot: botTable.optional(),
+    /** `[email]` (type = "workflow"): the HTTP email API auth_gate's email channel sends through; absent when not written. */
+    email: table("email", {
+      url: z.string(expected("an http(s) URL of an email API, such as \"https://api.resend.com/emails\"")).regex(/^https?:\/\/\S+$/, expected("an http(s) URL of an email API, such as \"https://api.resend.com/emails\"")),
+      from: nonEmptyString('a sender address, such as "Support <support@example.com>"'),
+      api_key_secret: varName.optional(),
+      subject: nonEmptyString("an email subject").optional(),
+    }).optional(),
     /** `[env.<name>]`: overrides per deployed environment; absent when not written. */
     env: z.record(z.string().regex(SLUG_PATTERN, envName), envTable, expected("tables of environments ([env.<name>])")).optional(),
   }, expected("a table"))
@@ -630,6 +637,11 @@ export const ProjectConfigSchema = z
   .superRefine(checkMcpMembers)
   .superRefine(checkWorkspace)
   .superRefine(checkBot)
+  .superRefine((config, ctx) => {
+    if (config.email !== undefined && config.type !== "workflow") {
+      ctx.addIssue({ code: "custom", path: ["email"], message: 'only a workflow project takes [email] (its auth_gate nodes send through it); set type = "workflow" (or remove it)', input: undefined });
+    }
+  })
   .superRefine(checkEnvs);
 
 export type ProjectConfig = z.output<typeof ProjectConfigSchema>;

@@ -171,6 +171,18 @@ export const EdgeSchema = z.object({
 });
 export type WorkflowEdge = z.output<typeof EdgeSchema>;
 
+/**
+ * An HTTP email API: POST `{ from, to: [address], subject, text }` as JSON with `Authorization: Bearer <secret>`
+ * (Resend's shape; a relay that speaks it fronts SMTP). The key is a secret's name, never its value.
+ */
+export const EmailProviderSchema = z.object({
+  url: z.string().check(z.regex(/^https?:\/\/\S+$/, "must be an http(s) URL of an email API")),
+  from: z.string().check(z.minLength(3), z.maxLength(320)),
+  apiKeySecret: z.optional(z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a secret name (letters, digits, underscores)"))),
+  subject: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+});
+export type EmailProvider = z.output<typeof EmailProviderSchema>;
+
 export const WorkflowDefinitionSchema = z.object({
   $schema: z.optional(z.string()),
   name: z.string().check(z.regex(WORKFLOW_NAME_PATTERN, "must be a lowercase slug such as \"refunds\"")),
@@ -179,6 +191,8 @@ export const WorkflowDefinitionSchema = z.object({
   workspace: z.optional(z.string()),
   /** Initial `vars`, overwritten by set_variable nodes. */
   vars: z._default(z.record(z.string(), z.unknown()), {}),
+  /** auth_gate's email provider (aerostack.toml `[email]` fills it at deploy): an HTTP API taking JSON. */
+  email: z.optional(EmailProviderSchema),
   nodes: z.array(NodeSchema).check(z.minLength(1), z.maxLength(WORKFLOW_LIMITS.maxNodes)),
   edges: z._default(z.array(EdgeSchema).check(z.maxLength(WORKFLOW_LIMITS.maxEdges)), []),
 });
@@ -272,3 +286,13 @@ export type Trace = z.output<typeof TraceSchema>;
 
 /** Control API (host token only): move a run's clock forward instead of waiting. */
 export const ClockAdvanceSchema = z.object({ advanceMs: z.int().check(z.gte(1), z.lte(366 * 24 * 60 * 60 * 1000)) });
+
+/** Control API (host token only, dev mode): `aerostack dev` stores the project's definition, checked as a deploy is. */
+export const DevWorkflowPutSchema = z.object({ definition: z.unknown() });
+/** Control API (host token only, dev mode): this start's key for the local account (only its hash crosses). */
+export const DevAccountSchema = z.object({
+  keyId: z.string().check(z.regex(/^key_[a-z0-9]{8,32}$/)),
+  keyHash: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+});
+/** The account's workflows (`aerostack workflow list` without a name). */
+export const WorkflowListSchema = z.object({ workflows: z.array(WorkflowInfoSchema) });

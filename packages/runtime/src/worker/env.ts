@@ -76,6 +76,8 @@ export interface PlatformEnv {
   AEROSTACK_VECTORIZE_EXACT_THRESHOLD?: string;
   /** "dev" shows stack traces on error pages; "platform" does not. */
   AEROSTACK_MODE?: "dev" | "platform";
+  /** aerostack dev: the platform surfaces it serves on its own host, comma-separated ("api", "workflows"). */
+  AEROSTACK_DEV_SURFACES?: string;
   /** workerd network service reaching public addresses only (resolved address checked at connect); absent on Cloudflare. */
   AEROSTACK_EGRESS_PUBLIC?: Fetcher;
   /** Network service also reaching private and loopback addresses, minus link-local and metadata; present when allowed. */

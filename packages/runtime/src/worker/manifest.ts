@@ -95,6 +95,7 @@ export const PLATFORM_MANIFEST = {
     { name: "AEROSTACK_MODE", required: false, description: '"dev" shows stack traces on error pages; "platform" does not' },
     { name: "AEROSTACK_DEFAULT_PROJECT", required: false, description: "project served for requests whose host names none (`aerostack dev` serves one project)" },
     { name: "AEROSTACK_HOST_SESSION", required: false, description: "aerostack dev: random per start, so requests wait for this start's code (never set on Cloudflare)" },
+    { name: "AEROSTACK_DEV_SURFACES", required: false, description: 'aerostack dev: platform surfaces served on its own host for a project kind without code ("api,workflows"; never set on Cloudflare)' },
     { name: "AEROSTACK_BASE_DOMAIN", required: false, description: "projects answer at <project>[--<env>].<account>.<base-domain> (default localhost)" },
     { name: "AEROSTACK_CACHE_MIN_TTL", required: false, description: "CACHE's shortest expirationTtl in seconds (default 60, as Workers KV); lowered only by tests of expiry" },
     { name: "AEROSTACK_VECTORIZE_SHARD_BYTES", required: false, description: "VECTORIZE: memory budget of one index shard in bytes, 256 KiB to 64 MiB (default 64 MiB)" },

@@ -26,6 +26,9 @@ export async function route(request: Request, env: PlatformEnv, ctx: ExecutionCo
   if (url.pathname.startsWith(CONTROL_PREFIX)) return handleControl(request, env, ctx);
   // Workspace gateways live on the platform's own host; `{project}.localhost` keeps every path for the project.
   if (url.pathname.startsWith(GATEWAY_PREFIX) && !/\.localhost$/.test(url.hostname)) return handleGateway(request, env);
+  const devServed = devSurface(url, env);
+  if (devServed === "api") return handleApi(request, env, ctx);
+  if (devServed === "workflows") return handleTriggers(request, env);
   const project = projectForRequest(url, env);
   if (!project) {
     return new Response("No project is served at this address. Use http://<project>.localhost:<port>/.\n", {
@@ -34,6 +37,19 @@ export async function route(request: Request, env: PlatformEnv, ctx: ExecutionCo
     });
   }
   return dispatch(request, env, ctx, project);
+}
+
+/**
+ * The platform's own surfaces `aerostack dev` serves for a project kind that has no code of its own (a workflow: its
+ * API for `aerostack workflow …`, /hooks and /agents), named by AEROSTACK_DEV_SURFACES. Function projects keep every
+ * path, /api/v1 included, for their own code.
+ */
+function devSurface(url: URL, env: PlatformEnv): "api" | "workflows" | null {
+  const surfaces = env.AEROSTACK_DEV_SURFACES?.split(",") ?? [];
+  if (surfaces.length === 0 || /\.localhost$/.test(url.hostname)) return null;
+  if (surfaces.includes("api") && isApiPath(url.pathname)) return "api";
+  if (surfaces.includes("workflows") && isTriggerPath(url.pathname)) return "workflows";
+  return null;
 }
 
 /**

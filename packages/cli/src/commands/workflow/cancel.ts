@@ -1,14 +1,14 @@
 /** `aerostack workflow cancel <run>`: stop a run; nothing more of it runs. */
 import { defineCommand } from "../../core/command";
-import { connect } from "../../core/platform";
-import { printRun } from "../../core/workflow";
+import { connectWorkflows, LOCAL_OPTION, printRun } from "../../core/workflow";
 
-export default defineCommand({
+export default defineCommand<{ local?: boolean }>({
   path: ["workflow", "cancel"],
   description: "Cancel a run",
+  options: [LOCAL_OPTION],
   args: ["<run>"],
-  async handler({ args, out }) {
-    const run = await (await connect()).call("cancelRun", { params: { run: args[0]! } });
+  async handler({ args, options, globals, out }) {
+    const run = await (await connectWorkflows(globals, options)).call("cancelRun", { params: { run: args[0]! } });
     out.result(run, () => printRun(out, run));
   },
 });

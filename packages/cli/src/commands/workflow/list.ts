@@ -1,17 +1,32 @@
-/** `aerostack workflow list [name]`: a workflow's runs, newest first (the name defaults to the project in this folder). */
+/**
+ * `aerostack workflow list [name]`: without a name, the account's workflows; with one, that workflow's runs, newest
+ * first.
+ */
 import { defineCommand } from "../../core/command";
-import { connect } from "../../core/platform";
 import { table } from "../../core/table";
-import { workflowNameFrom } from "../../core/workflow";
+import { connectWorkflows, LOCAL_OPTION } from "../../core/workflow";
 
-export default defineCommand<{ limit?: string }>({
+export default defineCommand<{ limit?: string; local?: boolean }>({
   path: ["workflow", "list"],
-  description: "List a workflow's runs, newest first",
+  description: "List the account's workflows, or with a name that workflow's runs, newest first",
   args: ["[name]"],
-  options: [{ flags: "--limit <n>", description: "at most this many runs (default 50)" }],
+  options: [LOCAL_OPTION, { flags: "--limit <n>", description: "at most this many runs (default 50)" }],
+  examples: ["aerostack workflow list", "aerostack workflow list refunds --limit 10 --json"],
   async handler({ args, options, globals, out }) {
-    const name = await workflowNameFrom(args[0], globals);
-    const { runs } = await (await connect()).call("listWorkflowRuns", { params: { workflow: name }, query: { limit: options.limit } });
+    const client = await connectWorkflows(globals, options);
+    const name = args[0];
+    if (!name) {
+      const { workflows } = await client.call("listWorkflows", {});
+      out.result(workflows, () =>
+        out.info(
+          workflows.length
+            ? table(workflows.map((w) => ({ workflow: w.name, version: w.version, nodes: w.nodes, workspace: w.workspace ?? "", cron: w.cron ?? "", updated: new Date(w.updatedAt).toISOString() })))
+            : "No workflows yet: `aerostack init <name> --template workflow`, then `aerostack deploy` in its folder.",
+        ),
+      );
+      return;
+    }
+    const { runs } = await client.call("listWorkflowRuns", { params: { workflow: name }, query: { limit: options.limit } });
     out.result(runs, () =>
       out.info(
         runs.length

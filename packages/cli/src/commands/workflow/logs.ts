@@ -1,18 +1,18 @@
 /** `aerostack workflow logs <run> [--follow]`: the run's trace as a tree (inputs, outputs, attempts, timings, tokens, errors). */
 import { renderTraceTree, type TraceEvent } from "@aerostack/runtime";
 import { defineCommand } from "../../core/command";
-import { connect } from "../../core/platform";
-import { FINISHED_RUN, sleep } from "../../core/workflow";
+import { connectWorkflows, LOCAL_OPTION, FINISHED_RUN, sleep } from "../../core/workflow";
 
 const FOLLOW_POLL_MS = 250;
 
-export default defineCommand<{ follow?: boolean }>({
+export default defineCommand<{ follow?: boolean; local?: boolean }>({
   path: ["workflow", "logs"],
   description: "Show a run's trace as a tree; --follow keeps printing until the run finishes",
   args: ["<run>"],
-  options: [{ flags: "-f, --follow", description: "keep printing new events until the run finishes" }],
-  async handler({ args, options, out }) {
-    const client = await connect();
+  options: [
+    LOCAL_OPTION,{ flags: "-f, --follow", description: "keep printing new events until the run finishes" }],
+  async handler({ args, options, globals, out }) {
+    const client = await connectWorkflows(globals, options);
     const id = args[0]!;
     const events: TraceEvent[] = [];
     let trace = await client.call("runTrace", { params: { run: id } });

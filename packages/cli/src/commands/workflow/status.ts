@@ -1,14 +1,14 @@
 /** `aerostack workflow status <run>`: a run's status, what it waits for, and its output or error. */
 import { defineCommand } from "../../core/command";
-import { connect } from "../../core/platform";
-import { printRun } from "../../core/workflow";
+import { connectWorkflows, LOCAL_OPTION, printRun } from "../../core/workflow";
 
-export default defineCommand({
+export default defineCommand<{ local?: boolean }>({
   path: ["workflow", "status"],
   description: "Show a run: status, what it waits for, output or error",
+  options: [LOCAL_OPTION],
   args: ["<run>"],
-  async handler({ args, out }) {
-    const run = await (await connect()).call("getRun", { params: { run: args[0]! } });
+  async handler({ args, options, globals, out }) {
+    const run = await (await connectWorkflows(globals, options)).call("getRun", { params: { run: args[0]! } });
     out.result(run, () => printRun(out, run));
   },
 });

@@ -1,6 +1,7 @@
 /**
  * `aerostack dev`: bundle, start the platform, deploy, then rebuild and flip versions on every save. In a workspace
  * folder (`type = "workspace"`, no code): serve its gateway at `/ws/<name>` and re-push it when its config changes.
+ * In a workflow folder: store the definition on every save and serve its API and triggers (dev-workflow.ts).
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -18,6 +19,18 @@ import { UserError, StartupAborted } from "../errors";
 import { stopIfAborted, untilAborted } from "../lifecycle/abortable";
 import type { DevReporter } from "./reporter";
 import { SourceWatcher } from "./source-watcher";
+import { workflowDev, WORKFLOW_DEV_SURFACES, type WorkflowPush } from "./dev-workflow";
+
+/**
+ * What dev does for each project type: "code" bundles and deploys `main` (function, mcp-server, skill, …);
+ * "workspace" serves a workspace folder's gateway; "workflow" stores a definition. Types not named here are code.
+ */
+type DevKind = "code" | "workspace" | "workflow";
+const DEV_KINDS: Partial<Record<ProjectConfig["type"], DevKind>> = {
+  workspace: "workspace",
+  workflow: "workflow",
+};
+const devKindOf = (type: ProjectConfig["type"]): DevKind => DEV_KINDS[type] ?? "code";
 
 export interface DevOptions {
   cwd: string;
@@ -56,6 +69,8 @@ export interface DevLock extends HostLock {
   url: string;
   token: string;
   project: string;
+  /** A workflow project's per-start account key: `aerostack workflow …` in this folder talks to this dev server. */
+  apiKey?: string;
 }
 
 /** What the lock holds while its session starts: enough to refuse a second one, nothing to connect to yet. */
@@ -97,7 +112,9 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   const loaded = await loadProjectConfig({ cwd: options.cwd, ...(options.configPath ? { configPath: options.configPath } : {}) });
   let config: ProjectConfig = loaded.config;
   // A workspace folder has no code: no bundle, migrations or deploy; only its gateway, at /ws/<name>.
-  const isWorkspace = config.type === "workspace";
+  const kind = devKindOf(config.type);
+  const isWorkspace = kind === "workspace";
+  const hasCode = kind === "code";
   const { root } = loaded;
   const configFile = loaded.file;
   const project = config.name;
@@ -142,9 +159,9 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       // build follows once this thread is free, and overlaps workerd's start-up: both sit on the path to the first
       // response. The bundler is awaited (never raced with the signal) before any exit: a bundler left undisposed
       // would keep esbuild's process, and this one, alive.
-      creating = isWorkspace ? Promise.resolve(null) : createBundler({ root, entry: config.main, type: config.type });
+      creating = hasCode ? createBundler({ root, entry: config.main, type: config.type }) : Promise.resolve(null);
       const building = creating.then((bundler) => (bundler ? bundler.build() : null));
-      const reading = isWorkspace ? Promise.resolve([]) : readMigrations(root, config);
+      const reading = hasCode ? readMigrations(root, config) : Promise.resolve([]);
       // Any may fail while workerd starts; their failures are met below (or not at all, if start-up stops).
       for (const pending of [creating, building, reading]) pending.catch(() => {});
       report({ type: "starting", phase: "workerd" });
@@ -154,6 +171,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
         host,
         defaultProject: project,
         mode: "dev",
+        ...(kind === "workflow" ? { devSurfaces: WORKFLOW_DEV_SURFACES } : {}),
         ...(options.exitOnSignals === false ? { exitOnSignals: false } : {}),
         onLog: (line, stream) => report({ type: "log", line, stream }),
         ...(signal ? { signal } : {}),
@@ -170,6 +188,8 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   const booted = await boot();
   const { platform, firstBuild, migrations } = booted;
   let bundler: Bundler | null = booted.bundler;
+  // A workflow project: its definition, API key and trigger URLs (dev-workflow.ts); made before the first deploy.
+  const workflow = kind === "workflow" ? await workflowDev(platform, { root, project, ...(options.configPath ? { configPath: options.configPath } : {}) }) : null;
   const devToken = newDevToken();
   let gatewayMembers: string[] = [];
   let pushedSecrets = false;
@@ -192,7 +212,8 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   const pushSecrets = async () => {
     const secrets = await readDevSecrets(root, config);
     // Nothing to say when there are none and never were: skip the round trip (and the isolate reload it causes).
-    if (Object.keys(secrets).length > 0 || pushedSecrets) await platform.control.putSecrets(project, secrets);
+    // A workflow's nodes read the secrets of its own tenant (local.<name>.production), not the dev project's.
+    if (Object.keys(secrets).length > 0 || pushedSecrets) await platform.control.putSecrets(workflow?.secretsTenant ?? project, secrets);
     pushedSecrets = Object.keys(secrets).length > 0;
   };
 
@@ -200,6 +221,15 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   // proxies' headers name. Pushed at start and whenever aerostack.toml or .dev.vars changes.
   // A workspace folder's own workspace instead: its [[members]] that dev can reach, and its [workspace] settings.
   const slug = isWorkspace ? project : DEV_WORKSPACE;
+  let reportedWorkflowError = "";
+  const pushWorkflow = async (): Promise<WorkflowPush> => {
+    const pushed = await workflow!.push();
+    if (!pushed.ok && pushed.message !== reportedWorkflowError) {
+      report({ type: "config-error", message: `The workflow definition was not stored (runs use the last good version):\n${pushed.message}` });
+    }
+    reportedWorkflowError = pushed.ok ? "" : pushed.message;
+    return pushed;
+  };
   const gateway = { url: `${platform.url}/ws/${slug}`, token: devToken.token };
   let reportedSkipped = "";
   const pushWorkspace = async () => {
@@ -230,6 +260,12 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     // The code's deploy waits only for its secrets: the workspace (another Durable Object) is pushed beside it,
     // since each first call into a cold workerd costs tens of milliseconds and start-up is a goal.
     const deploying = (async () => {
+      if (workflow) {
+        await workflow.register();
+        await pushSecrets();
+        await pushWorkflow();
+        return;
+      }
       if (!isWorkspace) await pushSecrets();
       if (!firstBuild) return;
       if (firstBuild.ok) await deploy(firstBuild);
@@ -250,7 +286,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     throw signal?.aborted ? new StartupAborted() : err;
   }
 
-  const lock: DevLock = { pid: process.pid, url: platform.url, token: platform.token, project, workerd: workerdChildren() };
+  const lock: DevLock = { pid: process.pid, url: platform.url, token: platform.token, project, workerd: workerdChildren(), ...(workflow ? { apiKey: workflow.apiKey } : {}) };
   await writeFile(lockPath, JSON.stringify(lock), { mode: 0o600 });
 
   report({
@@ -259,9 +295,10 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     project,
     startupMs: performance.now() - started,
     persistTo,
-    bindings: isWorkspace ? [] : ["DB", "CACHE", "QUEUE", "STORAGE", "AI", ...(config.vectorize ?? []).map((v) => v.binding)],
+    bindings: !hasCode ? [] : ["DB", "CACHE", "QUEUE", "STORAGE", "AI", ...(config.vectorize ?? []).map((v) => v.binding)],
     gateway: { ...gateway, members: gatewayMembers },
     ...(config.type === "mcp-server" || config.type === "skill" ? { mcpUrl: `${platform.url}${PROJECT_MCP_PATH}` } : {}),
+    ...(workflow ? { workflow: { hookUrl: workflow.hookUrl, agentUrl: workflow.agentUrl } } : {}),
   });
 
   // Rebuilds run one at a time; changes that arrive during one are folded into the next.
@@ -299,10 +336,18 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     if (rebuildSecrets || configChanged) {
       rebuildSecrets = false;
       try {
-        await Promise.all([isWorkspace ? null : pushSecrets(), pushWorkspace()]);
+        await Promise.all([hasCode || workflow ? pushSecrets() : null, pushWorkspace()]);
       } catch (err) {
         report({ type: "config-error", message: err instanceof Error ? err.message : String(err) });
       }
+    }
+    // A workflow's version is its definition: stored again (unchanged ones are not a new version).
+    if (workflow) {
+      const pushed = await pushWorkflow();
+      if (closed) return;
+      watcher.setInputs(pushed.inputs);
+      if (pushed.ok) report({ type: "reloaded", version: `v${pushed.version}${pushed.unchanged ? " (unchanged)" : ""}`, reloadMs: performance.now() - t0, changed });
+      return;
     }
     // A workspace's "version" is its config: pushed above, nothing to build.
     if (!bundler) {
@@ -375,8 +420,8 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       }, 15);
     },
   });
-  // A workspace reads no sources: only its aerostack.toml and .dev.vars are watched.
-  watcher.setInputs(firstBuild ? (firstBuild.ok ? firstBuild.inputs : null) : []);
+  // A workspace reads no sources: only its aerostack.toml and .dev.vars are watched. A workflow: its definition.
+  watcher.setInputs(workflow ? workflow.inputs : firstBuild ? (firstBuild.ok ? firstBuild.inputs : null) : []);
 
   return {
     url: platform.url,

@@ -18,6 +18,8 @@ export type DevEvent =
       gateway?: { url: string; token: string; members: string[] };
       /** The project's own MCP endpoint (`type = "mcp-server"` only): stable across restarts and needs no token. */
       mcpUrl?: string;
+      /** A workflow project's trigger endpoints. */
+      workflow?: { hookUrl: string; agentUrl: string };
     }
   | { type: "reloaded"; version: string; reloadMs: number; changed: string[] }
   | { type: "build-failed"; message: string; coloredMessage: string }

@@ -86,6 +86,18 @@ export class ControlClient {
   triggerScheduled(project: string, cron: string, scheduledTime?: number): Promise<ScheduledTriggerResult> {
     return this.call("POST", `projects/${project}/scheduled`, { cron, ...(scheduledTime !== undefined ? { scheduledTime } : {}) });
   }
+  /** Dev only: this start's key for the local account (send its hash; the token stays with the host). */
+  devAccount(body: { keyId: string; keyHash: string }): Promise<{ account: string }> {
+    return this.call("POST", "dev-account", body);
+  }
+  /** Dev only: stores a workflow project's definition under the local account (checked as a deploy is). */
+  putWorkflow(name: string, definition: unknown): Promise<{ version: number; unchanged: boolean }> {
+    return this.call("PUT", `workflows/${name}`, { definition });
+  }
+  /** Moves a workflow's cron clock forward: a schedule due on the moved clock fires now. */
+  advanceWorkflowClock(name: string, advanceMs: number): Promise<{ nextCron: number | null }> {
+    return this.call("POST", `workflows/${name}/clock`, { advanceMs });
+  }
   migrate(project: string, migrations: Migration[]): Promise<MigrationResult> {
     return this.call("POST", `projects/${project}/db/migrations`, { migrations });
   }

@@ -50,6 +50,8 @@ export interface PlatformOptions {
   /** Listen on this port (0 = ephemeral); omit to serve only through `fetch` (no socket). */
   port?: number;
   host?: string;
+  /** Dev only: platform surfaces served on the platform's own host (a workflow project: "api", "workflows"). */
+  devSurfaces?: string[];
   /** Project served for requests whose host names none. */
   defaultProject?: string;
   mode?: "dev" | "platform";
@@ -123,6 +125,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       // Only dev waits for its own start's code: a platform serves whatever is deployed.
       ...((options.mode ?? "dev") === "dev" ? { AEROSTACK_HOST_SESSION: randomBytes(8).toString("hex") } : {}),
       ...(options.defaultProject ? { AEROSTACK_DEFAULT_PROJECT: options.defaultProject } : {}),
+      ...(options.devSurfaces?.length ? { AEROSTACK_DEV_SURFACES: options.devSurfaces.join(",") } : {}),
       ...(options.baseDomain ? { AEROSTACK_BASE_DOMAIN: options.baseDomain } : {}),
       ...(options.cacheMinTtlSeconds !== undefined ? { AEROSTACK_CACHE_MIN_TTL: String(options.cacheMinTtlSeconds) } : {}),
       ...(options.vectorizeShardBytes !== undefined ? { AEROSTACK_VECTORIZE_SHARD_BYTES: String(options.vectorizeShardBytes) } : {}),

@@ -77,7 +77,18 @@ const MIGRATIONS: readonly SchemaMigration[] = [
     // Slugs are unique on the platform (the gateway answers at /ws/<slug>); the registry is read when one is created.
     sql: `CREATE TABLE workspaces (slug TEXT PRIMARY KEY, account TEXT NOT NULL, created_at INTEGER NOT NULL);`,
   },
+  {
+    version: 3,
+    name: "workflow names per account",
+    // Each workflow's own object knows its account; this index is what lists an account's workflows without
+    // asking every workflow object on the platform.
+    sql: `CREATE TABLE workflows (name TEXT PRIMARY KEY, account TEXT NOT NULL, created_at INTEGER NOT NULL);
+      CREATE INDEX workflows_by_account ON workflows (account, name);`,
+  },
 ];
+
+/** The key `aerostack dev` makes for its local account on each start (the previous one is revoked). */
+const DEV_KEY_NAME = "aerostack dev";
 
 /** How often a key's last-used time is written: every call would make each read a write. */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -101,6 +112,28 @@ export class Directory extends DurableObject<PlatformEnv> {
       this.audit(account, null, "account.create", account);
       return { created: true };
     });
+  }
+
+  /**
+   * `aerostack dev` (dev mode only, through the control API): the local account, created on first use, with this
+   * start's key; the keys of earlier starts are revoked, so a key left in an old lock file opens nothing.
+   */
+  devAccount(account: string, keyId: string, keyHash: string): void {
+    this.ctx.storage.transactionSync(() => {
+      const now = Date.now();
+      this.sql.exec("INSERT INTO accounts (name, admin, created_at) VALUES (?, 0, ?) ON CONFLICT DO NOTHING", account, now);
+      this.sql.exec("UPDATE keys SET revoked_at = ? WHERE account = ? AND name = ? AND revoked_at IS NULL", now, account, DEV_KEY_NAME);
+      this.sql.exec("INSERT INTO keys (id, account, name, hash, created_at) VALUES (?, ?, ?, ?, ?)", keyId, account, DEV_KEY_NAME, keyHash, now);
+    });
+  }
+
+  /** A workflow's first deploy: the account's list of workflows gains it (the name is the workflow object's claim). */
+  recordWorkflow(account: string, name: string): void {
+    this.sql.exec("INSERT INTO workflows (name, account, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", name, account, Date.now());
+  }
+
+  listWorkflows(account: string): string[] {
+    return this.sql.exec<{ name: string }>("SELECT name FROM workflows WHERE account = ? ORDER BY name", account).toArray().map((r) => r.name);
   }
 
   /** The caller a key hash belongs to, or null (unknown or revoked: revocation counts from the next request). */

@@ -3,9 +3,6 @@ import type * as z from "zod/mini";
 import type { PlatformEnv } from "../env";
 import { controlPlane } from "./control-plane";
 import { workspaceObject } from "../workspaces/workspace";
-
-/** The owner of workspaces `aerostack dev` (and the control API) makes: no account exists there. */
-const LOCAL_ACCOUNT = "local";
 import { projectStore } from "../projects/project-store";
 import { directory } from "../accounts/directory";
 import { rememberActive } from "../isolates/active";
@@ -26,10 +23,11 @@ import {
   SecretsSchema,
   type ScheduledTriggerResult,
 } from "../../shared/protocol";
-import { MEMBER_SLUG_PATTERN, WorkspaceTokensSchema } from "../../shared/gateway";
+import { LOCAL_ACCOUNT, MEMBER_SLUG_PATTERN, WorkspaceTokensSchema } from "../../shared/gateway";
 import { CallRecordsBodySchema, DevWorkspacePutSchema } from "../../shared/workspaces";
 import { ClockAdvanceSchema, RUN_ID_PATTERN } from "../../shared/workflows";
 import { workflowRun } from "../workflows/engine/workflow-run";
+import { serveWorkflowControl } from "../workflows/http/dev-control";
 
 export const CONTROL_PREFIX = "/__aerostack/";
 
@@ -76,6 +74,8 @@ async function serveControl(request: Request, env: PlatformEnv, ctx: ExecutionCo
       await workflowRun(env, id).advanceClock(body.advanceMs);
       return json({ ok: true });
     }
+    const workflows = await serveWorkflowControl(request, env, path, LOCAL_ACCOUNT, readBody);
+    if (workflows) return workflows;
     if (path[0] === "workspaces") {
       // Workspaces (the gateway at /ws/:slug): config + member secrets in one call, tokens (hashes only) in another.
       const workspace = path[1] ?? "";

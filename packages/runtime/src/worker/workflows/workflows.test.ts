@@ -207,6 +207,82 @@ describe("workflows on the platform", () => {
 });
 
 describe("more node types", () => {
+  it("sends auth_gate's code through the configured email provider, never into the conversation, the trace or an error", async () => {
+    // A loopback stand-in for an HTTP email API (Resend's shape): busy once, then accepting.
+    const mails: { auth: string | undefined; key: string | undefined; body: Json }[] = [];
+    let busy = 1;
+    const provider = createServer((req, res) => {
+      let text = "";
+      req.on("data", (d) => (text += d)).on("end", () => {
+        mails.push({ auth: req.headers.authorization, key: req.headers["idempotency-key"] as string | undefined, body: JSON.parse(text) as Json });
+        if (busy-- > 0) res.writeHead(503).end("busy");
+        else res.writeHead(200, { "content-type": "application/json" }).end('{"id":"mail_1"}');
+      });
+    });
+    await new Promise<void>((resolve) => provider.listen(0, "127.0.0.1", resolve));
+    try {
+      const gate = { id: "verify", type: "auth_gate", retry: { attempts: 2, backoffMs: 1 }, config: { identity: "{{ trigger.input.email }}", channel: "email" } };
+      const definition = {
+        name: "mailgate",
+        nodes: [trigger, gate, { id: "out", type: "end", config: { output: "{{ vars.identity }}" } }, { id: "denied", type: "end", config: { output: "denied" } }],
+        edges: [edge("start", "verify"), edge("verify", "out", "verified"), edge("verify", "denied", "failed")],
+      };
+      // No provider: refused at deploy, naming the node.
+      const refused = await deploy(definition);
+      expect(refused.status).toBe(422);
+      expect(refused.body.error.message).toContain('node "verify": auth_gate\'s email channel needs an email provider');
+      const email = { url: `http://127.0.0.1:${(provider.address() as AddressInfo).port}/emails`, from: "Support <support@example.com>", apiKeySecret: "MAIL_KEY", subject: "Your refund code" };
+      expect((await deploy({ ...definition, email })).status).toBe(200);
+
+      // The key's secret not set yet: the node fails naming the secret, and nothing was sent.
+      const unset = await settled((await start("mailgate", { email: "ana@example.com" })).id as string);
+      expect(unset).toMatchObject({ status: "failed" });
+      expect(unset.error).toContain("MAIL_KEY is not set");
+      expect(mails).toHaveLength(0);
+
+      const apiKey = "re_live_0123456789abcdef";
+      expect((await api("PUT", "/projects/mailgate/secrets/MAIL_KEY", { value: apiKey })).status).toBe(200);
+      const id = (await start("mailgate", { email: "ana@example.com" })).id as string;
+      const waiting = await settled(id, ["waiting", "failed"]);
+      expect(waiting.status).toBe("waiting");
+      // Busy once, sent on the retry, with the same idempotency key both times.
+      expect(mails).toHaveLength(2);
+      expect(mails[1]!.key).toBe(mails[0]!.key);
+      expect(mails[1]).toMatchObject({ auth: `Bearer ${apiKey}`, body: { from: "Support <support@example.com>", to: ["ana@example.com"], subject: "Your refund code" } });
+      const code = /\b(\d{6})\b/.exec(mails[1]!.body.text as string)![1]!;
+      const trace = (await api("GET", `/runs/${id}/trace`)).body;
+      expect((trace.messages as Json[]).map((m) => m.text)).toEqual(["We sent a verification code to a***@example.com. Reply with it to continue."]);
+      for (const secret of [code, apiKey]) {
+        expect(JSON.stringify(trace)).not.toContain(secret);
+        expect(JSON.stringify(waiting)).not.toContain(secret);
+      }
+      expect((await api("POST", `/runs/${id}/reply`, { text: String((Number(code) + 1) % 1_000_000).padStart(6, "0") })).status).toBe(200);
+      expect((await settled(id, ["waiting", "succeeded", "failed"])).status).toBe("waiting");
+      expect((await api("POST", `/runs/${id}/reply`, { text: code })).status).toBe(200);
+      expect(await settled(id)).toMatchObject({ status: "succeeded", output: "ana@example.com" });
+
+      // A provider that refuses: the node fails with its status, and the key is not in the error.
+      busy = 0;
+      const refusing = createServer((_req, res) => res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ message: `bad key ${apiKey}` })));
+      await new Promise<void>((resolve) => refusing.listen(0, "127.0.0.1", resolve));
+      try {
+        expect((await deploy({ ...definition, email: { ...email, url: `http://127.0.0.1:${(refusing.address() as AddressInfo).port}/emails` } })).status).toBe(200);
+        const failed = await settled((await start("mailgate", { email: "ana@example.com" })).id as string);
+        expect(failed.status).toBe("failed");
+        expect(failed.error).toContain("answered 401");
+        expect(failed.error).toContain("[secret MAIL_KEY]");
+        expect(failed.error).not.toContain(apiKey);
+        // Not an address: refused before anything is sent.
+        const notEmail = await settled((await start("mailgate", { email: "ana" })).id as string);
+        expect(notEmail.error).toContain("needs an email address as identity");
+      } finally {
+        refusing.close();
+      }
+    } finally {
+      provider.close();
+    }
+  });
+
   it("delegates to another workflow, catches a failure in an error_handler, and redacts with a guardrail", async () => {
     await deploy({ name: "child", nodes: [trigger, { id: "out", type: "end", config: { output: { doubled: "{{ trigger.input.n }}{{ trigger.input.n }}" } } }], edges: [edge("start", "out")] });
     await deploy({
@@ -292,5 +368,34 @@ describe("workspace tools", () => {
       body: JSON.stringify({ definition: { name: "theirs", workspace: "wf-tools", nodes: [trigger] } }),
     });
     expect(((await res.json()) as Json).error.code).toBe("workspace_not_found");
+  });
+
+  it("lists an account's own workflows only, each with its version and trigger URLs", async () => {
+    const other = (await api("POST", "/accounts", { name: "wf-lister" })).body.key.token as string;
+    const asOther = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${server.url}/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${other}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: res.status, body: (await res.json()) as Json };
+    };
+    const empty = await asOther("GET", "/workflows");
+    expect(empty).toEqual({ status: 200, body: { workflows: [] } });
+    const mine = (await api("GET", "/workflows")).body.workflows as Json[];
+    // The admin account's workflows from the tests above, by name; a dry run stores (and lists) nothing.
+    expect(mine.map((w) => w.name)).toEqual([...mine.map((w) => w.name)].sort());
+    expect(mine.length).toBeGreaterThan(3);
+    const dry = await asOther("PUT", "/workflows/listed-b", { definition: { name: "listed-b", nodes: [trigger] }, dryRun: true });
+    expect(dry.status).toBe(200);
+    expect((await asOther("GET", "/workflows")).body.workflows).toEqual([]);
+    for (const name of ["listed-b", "listed-a"]) expect((await asOther("PUT", `/workflows/${name}`, { definition: { name, nodes: [trigger] } })).status).toBe(200);
+    expect((await asOther("PUT", "/workflows/listed-a", { definition: { name: "listed-a", nodes: [trigger, { id: "end", type: "end" }], edges: [edge("start", "end")] } })).status).toBe(200);
+    const listed = (await asOther("GET", "/workflows")).body.workflows as Json[];
+    expect(listed).toEqual([
+      expect.objectContaining({ name: "listed-a", account: "wf-lister", version: 2, nodes: 2, hookUrl: `${server.url}/hooks/listed-a`, agentUrl: `${server.url}/agents/listed-a` }),
+      expect.objectContaining({ name: "listed-b", account: "wf-lister", version: 1, nodes: 1 }),
+    ]);
+    expect(((await api("GET", "/workflows")).body.workflows as Json[]).map((w) => w.name)).not.toContain("listed-a");
   });
 });

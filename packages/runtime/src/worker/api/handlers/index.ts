@@ -54,6 +54,7 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
   workspaceAnalytics: workspaces.workspaceAnalytics,
   workspaceTimeline: workspaces.workspaceTimeline,
   deployWorkflow: workflows.deployWorkflow,
+  listWorkflows: workflows.listWorkflows,
   getWorkflow: workflows.getWorkflow,
   startWorkflowRun: workflows.startWorkflowRun,
   listWorkflowRuns: workflows.listWorkflowRuns,

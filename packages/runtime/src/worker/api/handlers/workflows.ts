@@ -1,4 +1,4 @@
-/** Workflows: deploy a definition (checked again here), read it, start and list runs; a run's status, trace, approval, reply, cancel and retry. */
+/** Workflows: deploy a definition (checked again here), list the account's, read one, start and list runs; a run's status, trace, approval, reply, cancel and retry. */
 import type * as z from "zod/mini";
 import { MEMBER_SLUG_PATTERN } from "../../../shared/gateway";
 import { RUN_ID_PATTERN, WORKFLOW_NAME_PATTERN, type DecisionBodySchema, type DeployWorkflowBodySchema, type ReplyBodySchema, type RetryBodySchema, type RunInfo, type StartRunBodySchema, type WorkflowInfo } from "../../../shared/workflows";
@@ -49,6 +49,11 @@ export async function deployWorkflow(c: ApiContext<z.output<typeof DeployWorkflo
   if (!checked.ok) throw new HttpError("invalid_workflow", `the workflow definition has problems:\n${formatProblems(checked.problems)}`);
   const definition = checked.definition;
   if (definition.name !== name) throw new HttpError("invalid_workflow", `the definition is named "${definition.name}" but is deployed as "${name}"; make them match`);
+  // `aerostack dev` prints emails to its terminal; a platform needs a provider to send them through.
+  const emailGate = definition.nodes.find((n) => n.type === "auth_gate" && (n.config as { channel?: string } | undefined)?.channel === "email");
+  if (emailGate && !definition.email) {
+    throw new HttpError("invalid_workflow", `node "${emailGate.id}": auth_gate's email channel needs an email provider: add [email] (url, from, api_key_secret) to aerostack.toml, or "email" to the definition`);
+  }
   const workspace = c.body.workspace ?? definition.workspace ?? null;
   if (workspace !== null) {
     if (!MEMBER_SLUG_PATTERN.test(workspace)) throw new HttpError("invalid_workflow", `workspace ${JSON.stringify(workspace)} is not a workspace name`);
@@ -58,7 +63,16 @@ export async function deployWorkflow(c: ApiContext<z.output<typeof DeployWorkflo
   }
   const result = await workflowRegistry(c.env, name).deploy(account, name, definition, workspace, c.body.dryRun);
   if (!result.ok) throw new HttpError("forbidden", result.message);
+  if (!c.body.dryRun) await directory(c.env).recordWorkflow(account, name);
   return { workflow: describe(c, result.meta), unchanged: result.unchanged, dryRun: c.body.dryRun };
+}
+
+/** The account's workflows: the directory's index names them, each one's own object describes it. */
+export async function listWorkflows(c: ApiContext) {
+  const account = callerOf(c).account;
+  const names = await directory(c.env).listWorkflows(account);
+  const metas = await Promise.all(names.map((name) => workflowRegistry(c.env, name).get(account)));
+  return { workflows: metas.filter((m): m is WorkflowMeta => m !== null).map((m) => describe(c, m)) };
 }
 
 export async function getWorkflow(c: ApiContext) {

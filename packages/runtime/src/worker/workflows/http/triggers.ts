@@ -2,11 +2,13 @@
  * Workflow triggers over HTTP on the platform's own host. `POST /hooks/<workflow>`: a webhook starts a run with the
  * body and headers as `trigger`; with the trigger node's `hmacSecret` set, the body must be signed
  * (`x-aerostack-signature: sha256=<hex>`); a delivery id (`x-delivery-id`, `x-github-delivery` or
- * `idempotency-key`) starts at most one run. `POST /agents/<workflow>` (account key): starts a run with the JSON
- * body as input and streams its node events and messages as server-sent events until it finishes or waits.
+ * `idempotency-key`) starts at most one run. `POST /agents/<workflow>` (account key; optional under `aerostack dev`):
+ * starts a run with the JSON body as input and streams its node events and messages as server-sent events until it
+ * finishes or waits.
  */
 import type { PlatformEnv } from "../../env";
 import { DEFAULT_ENV } from "../../../shared/api";
+import { LOCAL_ACCOUNT } from "../../../shared/gateway";
 import { RUN_ID_PATTERN, WORKFLOW_NAME_PATTERN, type RunStatus } from "../../../shared/workflows";
 import { approvalSignatureValid } from "./approval-links";
 import { readBodyText } from "../../http/body";
@@ -105,7 +107,10 @@ async function serveSignedDecision(env: PlatformEnv, url: URL, name: string, run
 const FINISHED: readonly RunStatus[] = ["succeeded", "failed", "cancelled"];
 
 async function serveAgent(request: Request, env: PlatformEnv, name: string): Promise<Response> {
-  const caller = await authenticate(request, env, "account", {});
+  // `aerostack dev` serves one project to its own machine: its agent endpoint is as open as its webhook, the way a
+  // function's routes are; a key, when sent, is still checked. A platform always wants the account key.
+  const devOpen = env.AEROSTACK_MODE !== "platform" && env.AEROSTACK_DEV_SURFACES !== undefined && !request.headers.has("authorization");
+  const caller = devOpen ? { account: LOCAL_ACCOUNT } : await authenticate(request, env, "account", {});
   const text = await readBodyText(request, MAX_HOOK_BODY_BYTES);
   let input: unknown = {};
   try {

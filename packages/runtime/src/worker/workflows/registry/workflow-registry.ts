@@ -27,6 +27,12 @@ const MIGRATIONS: readonly SchemaMigration[] = [
       CREATE TABLE deliveries (id TEXT PRIMARY KEY, run TEXT NOT NULL, at INTEGER NOT NULL);
     `,
   },
+  {
+    version: 2,
+    name: "cron clock offset",
+    // The cron's injectable clock (tests, and an operator firing a schedule early), as a run has its own.
+    sql: "ALTER TABLE meta ADD COLUMN clock_offset INTEGER NOT NULL DEFAULT 0;",
+  },
 ];
 
 /** Delivery ids are remembered this long: providers redeliver within hours, not weeks. */
@@ -50,6 +56,7 @@ type MetaRow = Record<string, SqlStorageValue> & {
   version: number;
   next_cron: number | null;
   updated_at: number;
+  clock_offset: number;
 };
 
 function newRunId(): string {
@@ -95,8 +102,9 @@ export class WorkflowRegistry extends DurableObject<PlatformEnv> {
     }
     const version = (meta?.version ?? 0) + 1;
     const now = Date.now();
+    const offset = meta?.clock_offset ?? 0;
     const cron = cronOf(definition);
-    const nextCron = cron ? nextCronTime(cron, now) : null;
+    const nextCron = cron ? nextCronTime(cron, now + offset) : null;
     this.ctx.storage.transactionSync(() => {
       this.sql.exec("INSERT INTO versions (version, definition, created_at) VALUES (?, ?, ?)", version, text, now);
       this.sql.exec(
@@ -104,9 +112,21 @@ export class WorkflowRegistry extends DurableObject<PlatformEnv> {
         name, account, workspace, version, nextCron, now,
       );
     });
-    if (nextCron !== null) await this.ctx.storage.setAlarm(nextCron);
+    if (nextCron !== null) await this.ctx.storage.setAlarm(Math.max(now, nextCron - offset));
     else await this.ctx.storage.deleteAlarm();
     return { ok: true, meta: this.get()!, unchanged: false };
+  }
+
+  /**
+   * Moves the cron's clock forward (tests and the control API only): a schedule that falls due on the moved clock
+   * fires now, through the same alarm a real minute would ring. Returns the next due time on the moved clock.
+   */
+  async advanceClock(ms: number): Promise<{ nextCron: number | null }> {
+    const meta = this.meta();
+    if (!meta) return { nextCron: null };
+    this.sql.exec("UPDATE meta SET clock_offset = clock_offset + ?", ms);
+    if (meta.next_cron !== null) await this.ctx.storage.setAlarm(Math.max(Date.now(), meta.next_cron - meta.clock_offset - ms));
+    return { nextCron: meta.next_cron };
   }
 
   /**
@@ -166,17 +186,17 @@ export class WorkflowRegistry extends DurableObject<PlatformEnv> {
     const current = this.get();
     const cron = current ? cronOf(current.definition) : null;
     if (!meta || !cron) return;
-    const now = Date.now();
+    const now = Date.now() + meta.clock_offset;
     if (meta.next_cron !== null && meta.next_cron <= now) {
       await this.startRun({ account: meta.account, trigger: "cron", payload: { scheduledTime: meta.next_cron, cron }, runId: `run_${(await sha256Hex(`cron/${meta.name}/${meta.next_cron}`)).slice(0, 24)}` });
     }
     const next = nextCronTime(cron, Math.max(now, meta.next_cron ?? now));
     this.sql.exec("UPDATE meta SET next_cron = ?", next);
-    await this.ctx.storage.setAlarm(next);
+    await this.ctx.storage.setAlarm(Math.max(Date.now(), next - meta.clock_offset));
   }
 }
 
 /** The workflow's object, typed by its methods' own signatures (RPC's structural types lose `unknown` payloads). */
-export function workflowRegistry(env: PlatformEnv, name: string): Rpc<WorkflowRegistry, "get" | "deploy" | "startRun" | "runUpdated" | "listRuns"> {
-  return env.WORKFLOW_REGISTRY.get(env.WORKFLOW_REGISTRY.idFromName(name)) as unknown as Rpc<WorkflowRegistry, "get" | "deploy" | "startRun" | "runUpdated" | "listRuns">;
+export function workflowRegistry(env: PlatformEnv, name: string): Rpc<WorkflowRegistry, "get" | "deploy" | "startRun" | "runUpdated" | "listRuns" | "advanceClock"> {
+  return env.WORKFLOW_REGISTRY.get(env.WORKFLOW_REGISTRY.idFromName(name)) as unknown as Rpc<WorkflowRegistry, "get" | "deploy" | "startRun" | "runUpdated" | "listRuns" | "advanceClock">;
 }
