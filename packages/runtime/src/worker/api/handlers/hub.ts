@@ -15,7 +15,7 @@ import { LOCAL_EMBEDDING_DIMENSIONS } from "../../../shared/ai";
 import { directory } from "../../accounts/directory";
 import { HttpError } from "../../http/http-error";
 import { projectStore } from "../../projects/project-store";
-import { tenantId } from "../../projects/tenant";
+import { installTenant, tenantId } from "../../projects/tenant";
 import { workspaceObject } from "../../workspaces/workspace";
 import { captureManifest, summarize } from "../../hub/capabilities";
 import { diffTools } from "../../hub/diff";
@@ -206,7 +206,10 @@ async function hubMember(c: ApiContext, ws: string, slug: string, row: VersionRo
   }
   const tooLong = row.manifest.tools.filter((t) => slug.length + NAME_SEPARATOR.length + t.name.length > MAX_TOOL_NAME);
   if (tooLong.length > 0) throw new HttpError("invalid_member", `${slug}${NAME_SEPARATOR}${tooLong[0]!.name} would be over ${MAX_TOOL_NAME} characters; install with a shorter --as`);
-  return { kind: "hub", slug, package: row.name, version: row.version, project: row.project, deployment: row.deployment, secrets: names };
+  // The install's own data, never the publisher's: the code runs once for everyone, so shared bindings would let it
+  // carry one installer's data to another (or keep it in the publisher's project).
+  const tenant = installTenant(callerOf(c).account, ws, parsePackageName(row.name)!);
+  return { kind: "hub", slug, package: row.name, version: row.version, project: row.project, deployment: row.deployment, secrets: names, tenant };
 }
 
 /** Where an install or update lands: the package, the caller's workspace, the member slug and what is there now. */
@@ -249,7 +252,11 @@ export async function updatePackage(c: ApiContext<z.output<typeof HubUpdateBodyS
     changes,
     tools: target.manifest.tools.map((t) => `${slug}${NAME_SEPARATOR}${t.name}`),
   };
-  if (target.version === current.version) return { ...result, changes: [] };
+  if (target.version === current.version) {
+    // An install made before installs had data of their own gets one (it is refused until then).
+    if (!current.tenant) await ws.putMember(await hubMember(c, workspace, slug, target));
+    return { ...result, changes: [] };
+  }
   // The rug-pull guard: any tool change is shown first, and the pinned version keeps serving until it is accepted.
   if (changes.length > 0 && !c.body.yes) return { ...result, needsConfirmation: true };
   await ws.putMember(await hubMember(c, workspace, slug, target));
