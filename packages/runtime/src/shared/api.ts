@@ -9,6 +9,7 @@ import {
   TimelineSchema,
   CreateWorkspaceBodySchema,
   MemberStateBodySchema,
+  AcceptToolsBodySchema,
   PutMemberBodySchema,
   SyncWorkspaceBodySchema,
   SyncWorkspaceResultSchema,
@@ -274,6 +275,14 @@ export const API_ROUTES = {
   putMember: { method: "PUT", path: "/workspaces/:workspace/members/:member", summary: "Add or replace a member (a deployed project, a proxied URL, or another workspace)", auth: "workspace", body: PutMemberBodySchema, response: WorkspaceInfoSchema },
   removeMember: { method: "DELETE", path: "/workspaces/:workspace/members/:member", summary: "Remove a member", auth: "workspace", response: WorkspaceInfoSchema },
   setMemberState: { method: "PUT", path: "/workspaces/:workspace/members/:member/state", summary: "Enable or disable a member, or some of its tools", auth: "workspace", body: MemberStateBodySchema, response: WorkspaceInfoSchema },
+  acceptTools: {
+    method: "POST",
+    path: "/workspaces/:workspace/members/:member/accept",
+    summary: "Accept a proxied member's tools that changed since first seen (all, or `tool`): the gateway serves them again",
+    auth: "workspace",
+    body: AcceptToolsBodySchema,
+    response: WorkspaceInfoSchema,
+  },
   syncWorkspace: {
     method: "PUT",
     path: "/workspaces/:workspace/config",

@@ -447,6 +447,7 @@ class Session {
       relay: sink ? this.relayOn(sink, controller.signal) : null,
       signal: controller.signal,
       log: (line) => this.log(call.workspace, line),
+      observeTools: (slug, tools) => workspaceObject(this.host.env, call.workspace).observeTools(slug, tools, Date.now()),
     };
     let response: JsonRpcResponse;
     try {
@@ -489,7 +490,7 @@ class Session {
       tool: split?.name ?? (typeof request.params?.uri === "string" ? request.params.uri : null),
       latencyMs,
       outcome: outcomeOf(response),
-      errorClass: "error" in response ? errorClass(response.error.code) : null,
+      errorClass: "error" in response ? errorClass(response.error.code, response.error.data) : null,
       ...(request.method === "tools/call" && request.params?.arguments !== undefined ? { arguments: JSON.stringify(request.params.arguments) } : {}),
     };
     const ws = workspaceObject(this.host.env, call.workspace);
@@ -605,7 +606,9 @@ function outcomeOf(response: JsonRpcResponse): CallOutcome {
 }
 
 /** A stable name for a JSON-RPC error code, for the call log's error class (never its message: it may quote anything). */
-function errorClass(code: number): string {
+function errorClass(code: number, data?: unknown): string {
+  // The rug-pull guard's refusals say so in the log: an admin looks for them (tool-guard.ts).
+  if (code === FORBIDDEN && isObject(data) && (data.reason === "tool_changed" || data.reason === "tool_unchecked")) return data.reason;
   const known: Record<number, string> = {
     [-32700]: "parse_error",
     [-32600]: "invalid_request",

@@ -43,6 +43,7 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
   putMember: workspaces.putMember,
   removeMember: workspaces.removeMember,
   setMemberState: workspaces.setMemberState,
+  acceptTools: workspaces.acceptTools,
   syncWorkspace: workspaces.syncWorkspace,
   listWorkspaceSecrets: workspaces.listWorkspaceSecrets,
   putWorkspaceSecret: workspaces.putWorkspaceSecret,
