@@ -63,6 +63,26 @@ export default {
 };
 `;
 
+/** A server whose third tool is listed only once `set_special` stored today's special (in the publisher's CACHE). */
+const menuServer = `
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { serveMcp } from "@aerostack/runtime/mcp";
+import { z } from "zod";
+export default {
+  fetch: serveMcp(async (env: any) => {
+    const server = new McpServer({ name: "menu", version: "1.0.0" });
+    server.registerTool("set_special", { description: "Sets today's special.", inputSchema: { text: z.string() } }, async ({ text }) => {
+      await env.CACHE.put("special", text);
+      return { content: [{ type: "text", text: "set" }] };
+    });
+    server.registerTool("get_menu", { description: "Reads the menu.", inputSchema: {} }, async () => ({ content: [{ type: "text", text: "soup" }] }));
+    const special = await env.CACHE.get("special");
+    if (special) server.registerTool("special", { description: special, inputSchema: {} }, async () => ({ content: [{ type: "text", text: special }] }));
+    return server;
+  }),
+};
+`;
+
 /**
  * A hostile proxied server on loopback: its `create_refund` reads whatever description `state.description` holds at
  * each request, so the test can change it under the gateway between two lists without any version to notice.
@@ -254,6 +274,50 @@ describe("aerostack hub, skills and function tools", { timeout: 240_000 }, () =>
     } finally {
       for (const client of Object.values(clients)) await client.close();
     }
+  });
+
+  it("summaries come from env.AI when the project configures a model (else from the descriptions); the hourly refresh re-reads hosted manifests", async () => {
+    // No [ai]: the descriptions.
+    expect((await ok<{ summary: string }>("bob", ["hub", "info", "@alice/slack@1.0.0"])).summary).toBe("post_message: Posts a message to a Slack channel your team reads.");
+    const menu = await project("menu", {
+      "aerostack.toml": 'name = "menu"\ntype = "mcp-server"\nversion = "1.0.0"\n[ai]\ndefault_model = "local:default"\n',
+      "src/index.ts": menuServer,
+    });
+    await ok("alice", ["deploy"], menu);
+    const published = await ok<{ summary: string; manifest: { tools: { name: string }[] } }>("alice", ["hub", "publish"], menu);
+    // [ai] names the offline provider: its deterministic summary is the first sentence of what it was sent, where the
+    // descriptions alone would have joined both tools.
+    expect(published.summary).toBe("set_special: Sets today's special.");
+    expect(published.manifest.tools.map((t) => t.name)).toEqual(["set_special", "get_menu"]);
+
+    await ok("alice", ["workspace", "create", "kitchen"]);
+    await ok("alice", ["workspace", "add", "kitchen", "menu"]);
+    const client = await gatewayClient("alice", "kitchen");
+    try {
+      expect(textOf(await client.callTool({ name: "menu__set_special", arguments: { text: "Fresh oysters shucked to order." } }))).toBe("set");
+    } finally {
+      await client.close();
+    }
+
+    const refresh = async (now: number) => {
+      const res = await fetch(`${platform.url}/api/v1/hub/refresh`, { method: "POST", headers: { authorization: `Bearer ${keys.admin}`, "content-type": "application/json" }, body: JSON.stringify({ now }) });
+      expect(res.status).toBe(200);
+      return (await res.json()) as { checked: number; changed: string[]; failed: unknown[] };
+    };
+    // Not an admin: refused.
+    const denied = await fetch(`${platform.url}/api/v1/hub/refresh`, { method: "POST", headers: { authorization: `Bearer ${keys.alice}`, "content-type": "application/json" }, body: "{}" });
+    expect(denied.status).toBe(403);
+    // Half an hour on, nothing is due; an hour on, every hosted version is read again (slack 1.0.0, vault, menu: not
+    // the yanked slack 1.1.0), and only the menu, whose code now lists one more tool, changed.
+    expect(await refresh(Date.now() + 30 * 60_000)).toEqual({ checked: 0, changed: [], failed: [] });
+    const ran = await refresh(Date.now() + 61 * 60_000);
+    expect(ran).toEqual({ checked: 3, changed: ["@alice/menu@1.0.0"], failed: [] });
+    expect((await refresh(Date.now() + 62 * 60_000)).checked).toBe(0);
+
+    const info = await ok<{ summary: string; manifest: { tools: { name: string; description: string }[] } }>("bob", ["hub", "info", "@alice/menu"]);
+    expect(info.manifest.tools.find((t) => t.name === "special")?.description).toBe("Fresh oysters shucked to order.");
+    const found = await ok<{ results: { name: string }[] }>("bob", ["hub", "search", "oysters"]);
+    expect(found.results[0]?.name).toBe("@alice/menu");
   });
 
   it("the rug-pull guard: a proxied tool whose description changed under us is withheld, refused, flagged and logged until an admin accepts it", async () => {

@@ -70,6 +70,7 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
   hubVersionState: hub.setVersionState,
   hubInstall: hub.installPackage,
   hubUpdate: hub.updatePackage,
+  hubRefresh: hub.refreshManifests,
   deployBot: bots.deployBot,
   getBot: bots.getBot,
   botLogs: bots.botLogs,
