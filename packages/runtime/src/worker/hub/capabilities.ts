@@ -7,9 +7,9 @@
 import type { PlatformEnv } from "../env";
 import { memberRuntime } from "../gateway/members";
 import { hubMemberRuntime } from "./member";
-import { projectStore } from "../projects/project-store";
 import type { BindingExports } from "../isolates/loader";
 import type { AiRpc } from "../../shared/wire/ai";
+import type { DeploymentSettings } from "../../shared/protocol";
 import { Upstream } from "../gateway/upstream";
 import { LATEST_PROTOCOL_VERSION } from "../gateway/methods";
 import type { CapabilityManifest, ManifestTool, RequiredSecret } from "../../shared/hub";
@@ -92,9 +92,14 @@ const SUMMARY_SYSTEM = "You write the one-line summary a registry of MCP servers
  * unless it names another, with the project's own keys), else from the descriptions. A failed or empty answer falls
  * back to the descriptions: a summary never fails a publish.
  */
-export async function packageSummary(env: PlatformEnv, exports: unknown, tenant: string, deployment: string, description: string, manifest: CapabilityManifest): Promise<string> {
+export async function packageSummary(
+  exports: unknown,
+  tenant: string,
+  settings: Pick<DeploymentSettings, "ai"> | null,
+  description: string,
+  manifest: CapabilityManifest,
+): Promise<string> {
   const fallback = summarize(description, manifest);
-  const settings = (await projectStore(env, tenant).getDeployment(deployment))?.settings;
   if (!settings?.ai) return fallback;
   const about = [description.trim(), ...manifest.tools.map((t) => `${t.name}: ${t.description}`.trim())].filter(Boolean).join("\n");
   try {

@@ -12,6 +12,7 @@ import { SearchIndex } from "./search";
 import { captureManifest, packageSummary } from "./capabilities";
 import { canonical } from "./diff";
 import { embedPackage } from "./embedding";
+import { projectStore } from "../projects/project-store";
 
 const MIGRATIONS: readonly SchemaMigration[] = [
   {
@@ -174,7 +175,8 @@ export class HubRegistry extends DurableObject<PlatformEnv> {
         const read = await captureManifest(this.env, this.ctx.exports, waitUntil, row.project, row.manifest.secrets, pinned);
         const manifest = { ...read, secrets: row.manifest.secrets };
         if (canonical(manifest) !== canonical(row.manifest)) {
-          const summary = await packageSummary(this.env, this.ctx.exports, row.project, row.deployment, row.description, manifest);
+          const settings = await projectStore(this.env, row.project).getSettings(row.deployment);
+          const summary = await packageSummary(this.ctx.exports, row.project, settings, row.description, manifest);
           this.sql.exec("UPDATE versions SET manifest = ?, summary = ? WHERE name = ? AND version = ?", JSON.stringify(manifest), summary, row.name, row.version);
           this.reindex(row.name);
           if (newestInstallable(this.versions(row.name))?.version === row.version) await embedPackage(this.ctx.exports, { name: row.name, description: row.description, summary, tools: manifest.tools });

@@ -101,7 +101,7 @@ export async function publishPackage(c: ApiContext<z.output<typeof HubPublishBod
     project: tenant,
     deployment: active.version,
     description: body.description,
-    summary: await packageSummary(c.env, c.ctx.exports, tenant, active.version, body.description, manifest),
+    summary: await packageSummary(c.ctx.exports, tenant, active.settings, body.description, manifest),
     readme: body.readme,
     manifest,
     publishedAt: Date.now(),
