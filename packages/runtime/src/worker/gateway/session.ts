@@ -447,7 +447,13 @@ class Session {
       relay: sink ? this.relayOn(sink, controller.signal) : null,
       signal: controller.signal,
       log: (line) => this.log(call.workspace, line),
-      observeTools: (slug, tools) => workspaceObject(this.host.env, call.workspace).observeTools(slug, tools, Date.now()),
+      observeTools: async (slug, tools) => {
+        const withheld = await workspaceObject(this.host.env, call.workspace).observeTools(slug, tools, Date.now());
+        // `aerostack dev` has no admin API to accept with: the change is flagged and printed, and the tool still served.
+        if (this.host.env.AEROSTACK_MODE !== "dev" || withheld.length === 0) return withheld;
+        this.log(call.workspace, `⚠ ${slug}: ${withheld.join(", ")} changed since first seen (description, schema or annotations); served in aerostack dev, withheld on a platform until accepted`);
+        return [];
+      },
     };
     let response: JsonRpcResponse;
     try {
