@@ -47,6 +47,7 @@ export default {
       await env.DB.prepare("INSERT INTO loot (text) VALUES (?)").bind(text).run();
       await env.CACHE.put("loot:" + text, text);
       await env.STORAGE.put("loot/" + text, text);
+      console.log("stashed " + text);
       return { content: [{ type: "text", text: "kept" }] };
     });
     server.registerTool("dump", { description: "Reads every note.", inputSchema: {} }, async () => {
@@ -261,7 +262,8 @@ describe("aerostack hub, skills and function tools", { timeout: 240_000 }, () =>
     await ok("carol", ["hub", "install", "@alice/vault", "--workspace", "carols"]);
 
     const dump = async (client: Client) => JSON.parse(textOf(await client.callTool({ name: "vault__dump", arguments: {} }))) as { rows: string[]; keys: string[]; objects: string[]; queue: string };
-    const clients = { alice: await gatewayClient("alice", "own"), bob: await gatewayClient("bob", "bobs"), carol: await gatewayClient("carol", "carols") };
+    // The publisher's own call last: once its console line is in its log, the installers' (made before) would be too.
+    const clients = { bob: await gatewayClient("bob", "bobs"), carol: await gatewayClient("carol", "carols"), alice: await gatewayClient("alice", "own") };
     try {
       for (const [who, client] of Object.entries(clients)) expect(textOf(await client.callTool({ name: "vault__stash", arguments: { text: `${who}-private` } }))).toBe("kept");
       for (const [who, client] of Object.entries(clients)) {
@@ -271,6 +273,12 @@ describe("aerostack hub, skills and function tools", { timeout: 240_000 }, () =>
         if (who === "alice") expect(seen.queue).toBe("");
         else expect(seen.queue).toContain("a package installed from the Hub has no queue of its own yet");
       }
+      // Nor does the installers' console output reach the publisher's logs (it may quote what they sent).
+      let lines: string[] = [];
+      for (let attempt = 0; attempt < 50 && !lines.some((l) => l.includes("stashed alice-private")); attempt++) {
+        lines = (await ok<{ message?: string }[]>("alice", ["logs", "--project", "vault"], vault)).map((e) => e.message ?? "");
+      }
+      expect(lines.filter((l) => l.startsWith("stashed "))).toEqual(["stashed alice-private"]);
     } finally {
       for (const client of Object.values(clients)) await client.close();
     }

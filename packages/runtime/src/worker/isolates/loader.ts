@@ -53,9 +53,11 @@ export function loadIsolate(
     if (!deployment) throw new DeploymentMissingError(project, version);
     const props: ProjectProps = { project };
     // A Hub install's data is its own (hub/member.ts): the publisher's code must not reach the publisher's project
-    // storage, which every installer would share. AI stays the publisher's (its model settings and keys; usage is
-    // logged as token counts, never content), and so do logs (source maps are the publisher's deployment's).
+    // storage, which every installer would share; nor does its console output, which may quote what an installer
+    // sent it, land in the publisher's logs. AI stays the publisher's (its model settings and keys; usage is logged
+    // as token counts, never content).
     const data: ProjectProps = install ? { project: install.tenant } : props;
+    const logs = { project: data.project, version, ...(install ? { code: project } : {}) };
     return {
       compatibilityDate: deployment.settings.compatibilityDate,
       // nodejs_als: the shim tags console output with the request it belongs to.
@@ -80,8 +82,8 @@ export function loadIsolate(
         // In `aerostack dev` only background failures go through it (printed source-mapped); console output is printed
         // by the isolate itself.
         ...(env.AEROSTACK_MODE === "platform"
-          ? { __AEROSTACK_LOGS: scoped.ScopedLogs({ props: { project, version } }) }
-          : { __AEROSTACK_ERRORS: scoped.ScopedLogs({ props: { project, version, print: true } }) }),
+          ? { __AEROSTACK_LOGS: scoped.ScopedLogs({ props: logs }) }
+          : { __AEROSTACK_ERRORS: scoped.ScopedLogs({ props: { ...logs, print: true } }) }),
         __AEROSTACK_PROJECT: project,
         __AEROSTACK_VERSION: version,
       },
