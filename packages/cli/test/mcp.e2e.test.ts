@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { CreateMessageRequestSchema, ListRootsRequestSchema, LoggingMessageNotificationSchema, ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { CLI, freePort, isAlive, killDevProcesses, runCli, startDevProcess } from "./helpers";
 
@@ -402,6 +403,36 @@ describe("aerostack mcp config", () => {
     const notMcp = await runCli(["mcp", "config", "--client", "cursor"], { cwd: fn });
     expect(notMcp.code).toBe(2);
     expect(notMcp.stderr).toContain("not an MCP server");
+  });
+});
+
+describe("aerostack mcp config, skill project", () => {
+  it("writes the entry for a skill's /mcp on the running `aerostack dev`, and an MCP client calls the skill there", async () => {
+    const dir = join(work, "summarize");
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, "aerostack.toml"), 'name = "summarize"\ntype = "skill"\n');
+    await writeFile(join(dir, "SKILL.md"), "---\nname: summarize\ndescription: Summarizes a text.\ninput_schema:\n  type: object\n  properties:\n    text: { type: string }\n  required: [text]\n---\nSummarize it.\n");
+    const port = await freePort();
+    const dev = await startDevProcess(["--port", String(port), "--no-persist"], dir);
+    try {
+      await dev.waitFor("Edit and save to reload");
+      const res = await runCli(["mcp", "config", "--client", "cursor", "--write"], { cwd: dir });
+      expect(res.code, res.stderr).toBe(0);
+      const written = JSON.parse(await readFile(join(dir, ".cursor/mcp.json"), "utf8")) as { mcpServers: { summarize: { url: string } } };
+      expect(written).toEqual({ mcpServers: { summarize: { url: `http://127.0.0.1:${port}/mcp` } } });
+      const client = new Client({ name: "skill-config", version: "1" });
+      await client.connect(new StreamableHTTPClientTransport(new URL(written.mcpServers.summarize.url)));
+      try {
+        expect((await client.listTools()).tools.map((t) => t.name)).toEqual(["summarize"]);
+        // The offline provider answers by default: its reply echoes what it was sent.
+        const result = (await client.callTool({ name: "summarize", arguments: { text: "the quick brown fox" } })) as { content: { text: string }[] };
+        expect(result.content.map((c) => c.text).join("")).toContain("the quick brown fox");
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await dev.stop();
+    }
   });
 });
 

@@ -91,7 +91,7 @@ describe("aerostack workspace: the management surface", { timeout: 120_000 }, ()
     expect(missing.stderr).toContain('no project "nowhere"');
 
     const project = await ok<Workspace>(["workspace", "add", "eng", "weather"]);
-    expect(project.members).toEqual([{ slug: "weather", kind: "project", target: "weather", enabled: true, disabledTools: [] }]);
+    expect(project.members).toEqual([{ slug: "weather", kind: "project", target: "weather", enabled: true, disabledTools: [], changedTools: [] }]);
 
     // Judged by the rule when added; nothing listens there and nothing dials it.
     const loopback = "http://127.0.0.1:9/mcp";

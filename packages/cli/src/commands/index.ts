@@ -38,6 +38,7 @@ import workspaceRemove from "./workspace/remove";
 import workspaceEnable from "./workspace/enable";
 import workspaceDisable from "./workspace/disable";
 import workspaceConnect from "./workspace/connect";
+import workspaceAccept from "./workspace/accept";
 import tokenCreate from "./token/create";
 import tokenList from "./token/list";
 import tokenRevoke from "./token/revoke";
@@ -94,6 +95,7 @@ export const commands: CommandDefinition<never>[] = [
   workspaceEnable,
   workspaceDisable,
   workspaceConnect,
+  workspaceAccept,
   tokenCreate,
   workflowRun,
   workflowList,

@@ -46,9 +46,10 @@ async function resolveTarget(options: ConfigFlags, globals: GlobalOptions, token
     }
     return { target: { url: `${base}/ws/dev`, token }, name: options.name ?? "aerostack-dev", root };
   }
-  if (config.type !== "mcp-server") {
+  // A skill is served as an MCP server too (its one tool, at /mcp), exactly as an mcp-server project is.
+  if (config.type !== "mcp-server" && config.type !== "skill") {
     const proxies = config.mcp?.proxy.length ?? 0;
-    throw new UsageError(`Project "${config.name}" is a ${config.type}, not an MCP server: it has no /mcp endpoint of its own.`, {
+    throw new UsageError(`Project "${config.name}" is a ${config.type}, not an MCP server or a skill: it has no /mcp endpoint of its own.`, {
       hint: proxies
         ? "Its [[mcp.proxy]] servers are reached through the dev gateway: pass --gateway --token <the token `aerostack dev` prints>."
         : "Pass --url <endpoint> for another server, or create one with `aerostack init --template mcp-server`.",

@@ -1,5 +1,5 @@
 /** What the workspace, token, secret, logs and analytics commands share: the workspace name, settings flags, rendering, a confirmation. */
-import { importModule, MEMBER_SLUG_PATTERN, UsageError, UserError, type WorkspaceInfo, type WorkspaceSettings } from "@aerostack/runtime";
+import { formatToolChanges, importModule, MEMBER_SLUG_PATTERN, UsageError, UserError, type WorkspaceInfo, type WorkspaceSettings } from "@aerostack/runtime";
 import type { OptionSpec } from "./command";
 import type { Output } from "./output";
 import { table } from "./table";
@@ -66,6 +66,17 @@ export function printWorkspace(out: Output, ws: WorkspaceInfo): void {
       })),
     ),
   );
+  // The rug-pull guard: what changed, field by field, and how to let it through.
+  const changed = ws.members.filter((m) => m.changedTools.length > 0);
+  for (const m of changed) {
+    out.info("");
+    out.info(c.yellow(`  ⚠ ${m.slug}: ${m.changedTools.length} tool${m.changedTools.length > 1 ? "s" : ""} changed since accepted, withheld from clients`));
+    for (const t of m.changedTools) {
+      out.info(`  ~ ${m.slug}__${t.tool} (changed ${t.changedAt})`);
+      for (const line of formatToolChanges([{ tool: t.tool, change: "changed", fields: t.fields }]).slice(1)) out.info(`  ${line}`);
+    }
+    out.info(c.dim(`  Review, then: \`aerostack workspace accept ${ws.name} ${m.slug}\` (or --tool <name>).`));
+  }
 }
 
 /** Asks on a terminal; without one the flag must say yes, and the error names it. */

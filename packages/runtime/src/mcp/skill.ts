@@ -69,5 +69,8 @@ export function serveSkill<Env extends ChatEnv>(skill: SkillDefinition, mod: { r
     0,
   );
   const info = { name: skill.name, version: "1.0.0" };
-  return { fetch: serveMcp<Env>((env) => createToolServer(info, [served], env)) };
+  // A prompt-only skill sends nothing while it runs (one chat call, then the answer), so its answers are plain JSON:
+  // an SSE stream per call cost the caller (the gateway above all) a stream to open, read and parse. A skill with a
+  // function keeps SSE, for the progress and log messages its code may send.
+  return { fetch: serveMcp<Env>((env) => createToolServer(info, [served], env), { jsonResponse: !run }) };
 }

@@ -166,6 +166,34 @@ describe("a skill with an output schema, and one with a function", () => {
   });
 });
 
+describe("how a skill answers tools/call", () => {
+  it("a prompt-only skill answers with plain JSON (it sends nothing while it runs); one with a function keeps SSE for its progress", async () => {
+    const skillMd = "---\nname: echo\ndescription: Echoes.\ninput_schema:\n  type: object\n  properties:\n    text: { type: string }\n---\nSay it back.\n";
+    const plain = await startProject(await project({ "aerostack.toml": toml("plain", "skill"), "SKILL.md": skillMd }));
+    const withFn = await startProject(await project({ "aerostack.toml": toml("withfn", "skill"), "SKILL.md": skillMd, "src/index.ts": "export const run = (input: { text: string }) => input.text;\n" }));
+    try {
+      const call = async (url: string) => {
+        const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+        const init = await fetch(`${url}/mcp`, { method: "POST", headers, body: JSON.stringify({ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } }) });
+        await init.text();
+        const session = { ...headers, "mcp-session-id": init.headers.get("mcp-session-id")!, "mcp-protocol-version": "2025-06-18" };
+        await (await fetch(`${url}/mcp`, { method: "POST", headers: session, body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }) })).text();
+        const res = await fetch(`${url}/mcp`, { method: "POST", headers: session, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "echo", arguments: { text: "hi" } } }) });
+        return { type: res.headers.get("content-type") ?? "", body: await res.text() };
+      };
+      const a = await call(plain.url);
+      expect(a.type).toContain("application/json");
+      expect(JSON.parse(a.body)).toMatchObject({ jsonrpc: "2.0", id: 1, result: { content: [{ type: "text" }] } });
+      const b = await call(withFn.url);
+      expect(b.type).toContain("text/event-stream");
+      expect(b.body).toContain('"text":"hi"');
+    } finally {
+      await plain.close();
+      await withFn.close();
+    }
+  });
+});
+
 describe("a SKILL.md with a bad schema", () => {
   it("fails the build naming the file, the line and the key", async () => {
     const root = await project({

@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   key_not_found: 404,
   workspace_not_found: 404,
   member_not_found: 404,
+  /** The rug-pull guard: no tool of that name awaits acceptance. */
+  changed_tool_not_found: 404,
   token_not_found: 404,
   workflow_not_found: 404,
   run_not_found: 404,

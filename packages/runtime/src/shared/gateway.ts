@@ -142,6 +142,12 @@ export const MemberSchema = z.union([
     deployment: z.string().check(z.regex(/^[A-Za-z0-9._-]{1,64}$/)),
     /** Secret names the code reads from env: this workspace's values are given to it at call time. */
     secrets: z._default(z.array(z.string().check(z.regex(SECRET_NAME))), []),
+    /**
+     * This install's own data (DB, CACHE, STORAGE, VECTORIZE), `account.workspace.publisher.package`: never the
+     * publisher's project storage, which every installer would share. Installs made before it existed have none and
+     * are refused until `aerostack hub update` gives them one.
+     */
+    tenant: z.optional(TenantIdSchema),
     timeoutMs: z.optional(timeout),
   }),
 ]);

@@ -114,6 +114,9 @@ export const HubVersionStateBodySchema = z.object({
   yanked: z.optional(z.boolean()),
 });
 
+/** `POST /hub/refresh` (admin): run the hourly manifest refresh now, as of `now` (ms; default the clock). */
+export const HubRefreshBodySchema = z.object({ now: z.optional(z.int().check(z.gte(0))) });
+
 // ── responses ───────────────────────────────────────────────────────────────────────────────────────────────────
 
 export const HubVersionInfoSchema = z.object({
@@ -169,3 +172,11 @@ export const HubInstallResultSchema = z.object({
   tools: z.array(z.string()),
 });
 export type HubInstallResult = z.output<typeof HubInstallResultSchema>;
+
+export const HubRefreshResultSchema = z.object({
+  checked: z.number(),
+  /** `@account/name@version` whose manifest changed. */
+  changed: z.array(z.string()),
+  failed: z.array(z.object({ version: z.string(), error: z.string() })),
+});
+export type HubRefreshResult = z.output<typeof HubRefreshResultSchema>;

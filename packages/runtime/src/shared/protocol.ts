@@ -7,10 +7,11 @@ export const ProjectIdSchema = z.string().check(z.regex(/^[a-z0-9](?:[a-z0-9-]{0
 
 /**
  * What scoped bindings are keyed by: a project's data instance. In `aerostack dev` the project's name; on the
- * platform `account.project.env`. Slugs joined by dots: never a "/", so one tenant's storage prefix is never
- * another's, and never a prefix of another's (the prefix ends in "/").
+ * platform `account.project.env`; a Hub install's own data `account.workspace.publisher.package` (four parts, so it
+ * is never a project's). Slugs joined by dots: never a "/", so one tenant's storage prefix is never another's, and
+ * never a prefix of another's (the prefix ends in "/").
  */
-export const TenantIdSchema = z.string().check(z.regex(/^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?){0,2}$/, "must be a tenant id"));
+export const TenantIdSchema = z.string().check(z.regex(/^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?){0,3}$/, "must be a tenant id"));
 
 export const VarValueSchema = z.union([z.string(), z.number(), z.boolean()]);
 

@@ -77,6 +77,17 @@ export const CreateTokenBodySchema = z.object({
   tools: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(200))).check(z.maxLength(1000))),
 });
 
+/** `aerostack workspace accept`: accept a proxied member's changed tools (all, or the one named). */
+export const AcceptToolsBodySchema = z.object({ tool: z.optional(z.string().check(z.minLength(1), z.maxLength(128))) });
+
+/** A proxied member's tool withheld by the rug-pull guard: what changed since it was first seen or accepted. */
+export const ChangedToolSchema = z.object({
+  tool: z.string(),
+  changedAt: z.string(),
+  fields: z.array(z.object({ field: z.string(), before: z.unknown(), after: z.unknown() })),
+});
+export type ChangedTool = z.output<typeof ChangedToolSchema>;
+
 export const WorkspaceInfoSchema = z.object({
   name: z.string(),
   account: z.string(),
@@ -90,6 +101,8 @@ export const WorkspaceInfoSchema = z.object({
       target: z.string(),
       enabled: z.boolean(),
       disabledTools: z.array(z.string()),
+      /** Tools withheld until an admin accepts them: changed under us without a version change (proxied members). */
+      changedTools: z._default(z.array(ChangedToolSchema), []),
     }),
   ),
 });

@@ -222,6 +222,9 @@ export class ApiClient {
   setMemberState(workspace: string, member: string, state: RouteBody<"setMemberState">) {
     return this.call("setMemberState", { params: { workspace, member }, body: state });
   }
+  acceptTools(workspace: string, member: string, body: RouteBody<"acceptTools">) {
+    return this.call("acceptTools", { params: { workspace, member }, body });
+  }
   syncWorkspace(workspace: string, body: RouteBody<"syncWorkspace">) {
     return this.call("syncWorkspace", { params: { workspace }, body });
   }

@@ -49,7 +49,7 @@ describe("workspaces API", () => {
 
   it("adds members: a deployed project, a proxy under the SSRF rule, a composed workspace without cycles", async () => {
     const project = await api(admin, "PUT", "/workspaces/eng/members/weather", { member: { kind: "project", slug: "weather", project: "weather" } });
-    expect(project.body.members).toEqual([{ slug: "weather", kind: "project", target: "weather", enabled: true, disabledTools: [] }]);
+    expect(project.body.members).toEqual([{ slug: "weather", kind: "project", target: "weather", enabled: true, disabledTools: [], changedTools: [] }]);
     expect((await api(admin, "PUT", "/workspaces/eng/members/ghost", { member: { kind: "project", slug: "ghost", project: "ghost" } })).body.error.message).toContain('no project "ghost"');
     expect((await api(bob, "PUT", "/workspaces/eng/members/x", { member: { kind: "project", slug: "x", project: "weather" } })).body.error.code).toBe("workspace_not_found");
 

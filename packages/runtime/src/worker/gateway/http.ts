@@ -52,7 +52,7 @@ function newSessionId(): string {
  * (token check, so revocation is immediate, and the rate limit); the config only travels when its revision moved.
  */
 // A cache, correct when empty: an unknown revision (-1) makes the workspace object send the config.
-const configs = new Map<string, { rev: number; config: WorkspaceConfig; disabledTools: Record<string, string[]> }>();
+const configs = new Map<string, { rev: number; config: WorkspaceConfig; disabledTools: Record<string, string[]>; toolPins: Record<string, Record<string, string>> }>();
 
 type Authorized = Pick<SessionCall, "workspace" | "tokenHash" | "rev" | "config" | "policy" | "depth"> & {
   session: SessionRecord | null;
@@ -103,7 +103,7 @@ function admit(env: PlatformEnv, workspace: string, access: WorkspaceAccess, cal
   }
   if (access.status === "no-session") return httpError(404, SESSION_NOT_FOUND, "Session not found");
   let cached = known;
-  if (access.config) configs.set(workspace, (cached = { rev: access.rev, config: access.config, disabledTools: access.disabledTools ?? {} }));
+  if (access.config) configs.set(workspace, (cached = { rev: access.rev, config: access.config, disabledTools: access.disabledTools ?? {}, toolPins: access.toolPins ?? {} }));
   if (!cached) return httpError(500, BAD_REQUEST, "workspace config unavailable");
   return {
     workspace,
@@ -112,7 +112,7 @@ function admit(env: PlatformEnv, workspace: string, access: WorkspaceAccess, cal
     rev: access.rev,
     config: cached.config,
     session: access.session,
-    policy: { tokenId: access.token.id, tokenName: access.token.name, role: access.token.role, tools: access.token.tools, disabledTools: cached.disabledTools },
+    policy: { tokenId: access.token.id, tokenName: access.token.name, role: access.token.role, tools: access.token.tools, disabledTools: cached.disabledTools, toolPins: cached.toolPins },
     rateHeaders: rateHeaders(access.rate),
   };
 }

@@ -10,6 +10,7 @@ import { MemberError, UpstreamRpcError, type Budget, type Upstream } from "./ups
 import type { MemberRuntime } from "./members";
 import { NO_REDACTION, type Redactor } from "./redact";
 import type { Relay } from "./relay";
+import { isGuarded, withheldTools, type ObservedTool } from "./tool-guard";
 
 export const SUPPORTED_PROTOCOL_VERSIONS = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"] as const;
 export const LATEST_PROTOCOL_VERSION = SUPPORTED_PROTOCOL_VERSIONS[0];
@@ -25,6 +26,8 @@ export interface MemberEntry {
   runtime: MemberRuntime;
   /** The member's tools by their own name, as last listed in this session (for policy checks on calls). */
   tools?: Map<string, JsonObject>;
+  /** A proxied member's tools withheld by the rug-pull guard at its last list in this session (tool-guard.ts). */
+  withheld?: Set<string>;
 }
 
 /** What the calling token may do: its role and allow-list, and the tools the workspace switched off. */
@@ -36,6 +39,8 @@ export interface GatewayPolicy {
   tools: string[] | null;
   /** Per member slug, its own tool names that are switched off. */
   disabledTools: Record<string, string[]>;
+  /** Per proxied member slug, the fingerprint of each tool as first seen or accepted (tool-guard.ts). */
+  toolPins: Record<string, Record<string, string>>;
 }
 
 /** What one client request runs with. */
@@ -53,6 +58,8 @@ export interface CallContext {
   /** Aborted when the client cancels the request. */
   signal: AbortSignal;
   log(line: string): void;
+  /** Tells the workspace of a proxied member's tools that differ from their pins; answers which to withhold. */
+  observeTools(slug: string, tools: ObservedTool[]): Promise<string[]>;
 }
 
 /**
@@ -127,8 +134,11 @@ async function fanOut(
       try {
         entry = await ctx.member(member);
         await entry.upstream.ensureReady(b);
-        if (!(capability in entry.upstream.capabilities)) return [];
-        const items: JsonObject[] = [];
+        if (!(capability in entry.upstream.capabilities)) {
+          if (key === "tools") entry.withheld = new Set();
+          return [];
+        }
+        const raw: JsonObject[] = [];
         const seen = new Set<string>();
         if (key === "tools") entry.tools = new Map();
         let cursor: string | undefined;
@@ -140,9 +150,9 @@ async function fanOut(
           const list = result[key];
           if (Array.isArray(list)) {
             for (const item of list) {
-              if (key === "tools" && isObject(item) && typeof item.name === "string") entry.tools?.set(item.name, item);
-              const rewritten = isObject(item) ? rewrite(member.slug, item) : null;
-              if (rewritten) items.push(rewritten);
+              if (!isObject(item)) continue;
+              if (key === "tools" && typeof item.name === "string") entry.tools?.set(item.name, item);
+              raw.push(item);
             }
           }
           const next = result.nextCursor;
@@ -150,7 +160,14 @@ async function fanOut(
           seen.add(next);
           cursor = next;
         }
-        return items;
+        if (key === "tools" && isGuarded(member)) {
+          const withheld = await withheldTools(raw, ctx.policy.toolPins[member.slug], (tools) => ctx.observeTools(member.slug, tools));
+          entry.withheld = withheld;
+          if (withheld.size > 0) ctx.log(`${method}: member "${member.slug}" withheld ${[...withheld].join(", ")}: changed since accepted`);
+          return rewriteAll(member.slug, raw.filter((item) => !withheld.has(item.name as string)), rewrite);
+        }
+        if (key === "tools") entry.withheld = new Set();
+        return rewriteAll(member.slug, raw, rewrite);
       } catch (err) {
         const error = failureText(err, entry?.runtime.redact ?? NO_REDACTION);
         failed.push({ member: member.slug, error });
@@ -164,6 +181,16 @@ async function fanOut(
   const result: JsonObject = { [key]: parts.flat() };
   if (failed.length > 0) result._meta = { [FAILED_MEMBERS_META]: failed };
   return result;
+}
+
+/** A member's items as the client sees them (those `rewrite` drops left out). */
+function rewriteAll(slug: string, items: JsonObject[], rewrite: (slug: string, item: JsonObject) => JsonObject | null): JsonObject[] {
+  const out: JsonObject[] = [];
+  for (const item of items) {
+    const rewritten = rewrite(slug, item);
+    if (rewritten) out.push(rewritten);
+  }
+  return out;
 }
 
 /** The members a composed workspace's gateway reported as failed (its `_meta`), as `{slug}__{their name}`. */
@@ -311,6 +338,30 @@ async function toolDefinition(ctx: CallContext, member: Member, name: string): P
   return entry.tools?.get(name) ?? { name };
 }
 
+/**
+ * The rug-pull guard on a call: a proxied member's tool that changed since it was accepted is refused. A session that
+ * has not listed the member yet lists it now (so a client cannot skip the check by calling without listing); a
+ * member whose tools cannot be listed cannot be checked, and is refused too.
+ */
+async function refuseChanged(ctx: CallContext, member: Member, name: string, composed: string): Promise<void> {
+  const entry = await ctx.member(member);
+  if (!entry.withheld) {
+    const listed = await fanOut({ ...ctx, config: { ...ctx.config, members: [member] } }, undefined, "tools", "tools/list", "tools", () => null);
+    // A member that failed to list fails the call the same way (its error, redacted, naming it).
+    const failed = isObject(listed._meta) ? (listed._meta[FAILED_MEMBERS_META] as { error: string }[] | undefined) : undefined;
+    if (failed?.[0]) throw new RpcError(INTERNAL_ERROR, `${member.slug}: ${failed[0].error}`, { member: member.slug });
+  }
+  const withheld = entry.withheld;
+  if (!withheld) throw new RpcError(FORBIDDEN, `Forbidden: ${composed} cannot be checked against the tool the workspace accepted: ${member.slug} did not list its tools`, { reason: "tool_unchecked" });
+  if (withheld.has(name)) {
+    throw new RpcError(
+      FORBIDDEN,
+      `Forbidden: ${composed} changed since the workspace accepted it (its description, schema or annotations differ); a workspace admin reviews it with \`aerostack workspace show ${ctx.workspace}\` and accepts it with \`aerostack workspace accept ${ctx.workspace} ${member.slug} --tool ${name}\``,
+      { reason: "tool_changed" },
+    );
+  }
+}
+
 const renamed = (slug: string, item: JsonObject): JsonObject | null =>
   typeof item.name === "string" ? { ...item, name: prefixName(slug, item.name) } : null;
 
@@ -358,6 +409,7 @@ export async function handleMethod(ctx: CallContext, method: string, params: Jso
       if (ctx.policy.disabledTools[member.slug]?.includes(name)) {
         throw new RpcError(INVALID_PARAMS, `Unknown tool ${JSON.stringify(value)}: it is switched off in workspace "${ctx.workspace}"`);
       }
+      if (isGuarded(member)) await refuseChanged(ctx, member, name, value);
       const refusal = mayCall(ctx.policy, member.slug, await toolDefinition(ctx, member, name));
       if (refusal) throw new RpcError(FORBIDDEN, `Forbidden: ${refusal}`);
       return routed(ctx, member, method, { ...p, name }, namespaceToolResult(member.slug));

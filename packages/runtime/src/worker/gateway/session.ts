@@ -447,6 +447,13 @@ class Session {
       relay: sink ? this.relayOn(sink, controller.signal) : null,
       signal: controller.signal,
       log: (line) => this.log(call.workspace, line),
+      observeTools: async (slug, tools) => {
+        const withheld = await workspaceObject(this.host.env, call.workspace).observeTools(slug, tools, Date.now());
+        // `aerostack dev` has no admin API to accept with: the change is flagged and printed, and the tool still served.
+        if (this.host.env.AEROSTACK_MODE !== "dev" || withheld.length === 0) return withheld;
+        this.log(call.workspace, `⚠ ${slug}: ${withheld.join(", ")} changed since first seen (description, schema or annotations); served in aerostack dev, withheld on a platform until accepted`);
+        return [];
+      },
     };
     let response: JsonRpcResponse;
     try {
@@ -489,7 +496,7 @@ class Session {
       tool: split?.name ?? (typeof request.params?.uri === "string" ? request.params.uri : null),
       latencyMs,
       outcome: outcomeOf(response),
-      errorClass: "error" in response ? errorClass(response.error.code) : null,
+      errorClass: "error" in response ? errorClass(response.error.code, response.error.data) : null,
       ...(request.method === "tools/call" && request.params?.arguments !== undefined ? { arguments: JSON.stringify(request.params.arguments) } : {}),
     };
     const ws = workspaceObject(this.host.env, call.workspace);
@@ -605,7 +612,9 @@ function outcomeOf(response: JsonRpcResponse): CallOutcome {
 }
 
 /** A stable name for a JSON-RPC error code, for the call log's error class (never its message: it may quote anything). */
-function errorClass(code: number): string {
+function errorClass(code: number, data?: unknown): string {
+  // The rug-pull guard's refusals say so in the log: an admin looks for them (tool-guard.ts).
+  if (code === FORBIDDEN && isObject(data) && (data.reason === "tool_changed" || data.reason === "tool_unchecked")) return data.reason;
   const known: Record<number, string> = {
     [-32700]: "parse_error",
     [-32600]: "invalid_request",

@@ -5,7 +5,7 @@
 import type { ManifestTool, ToolChange } from "../../shared/hub";
 
 /** JSON with object keys sorted, so the same schema written in another key order is not a change. */
-function canonical(value: unknown): string {
+export function canonical(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
     v !== null && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : v,
   ) ?? "undefined";

@@ -1,7 +1,7 @@
 /**
  * A Hub install as a workspace member: the publisher's code at the pinned deployment, run in an isolate of the
  * installing workspace's own, whose env secrets are that workspace's values of the names the package declares (never
- * the publisher's). The gateway reaches it as it reaches a project member; nothing here consults the registry, so a
+ * the publisher's) and whose DB, CACHE, STORAGE and VECTORIZE are the install's own tenant (never the publisher's). The gateway reaches it as it reaches a project member; nothing here consults the registry, so a
  * call never waits on the Hub's object.
  */
 import type { Member } from "../../shared/gateway";
@@ -27,12 +27,18 @@ export function hubMemberRuntime(member: HubMember, host: MemberHost, secrets: R
   }
   let isolateId: Promise<string> | undefined;
   // The id names the install and a digest of the values: a new secret value loads a fresh isolate.
+  const tenant = member.tenant;
+  // The id names the install's own tenant (account, workspace, package) and a digest of the values: a new secret
+  // value, or a workspace of the same name made anew by another account, loads a fresh isolate.
   const idOf = () =>
-    (isolateId ??= sha256Hex(JSON.stringify(values)).then((digest) => `hub:${member.project}@${member.deployment}~${host.composer.workspace}~${digest.slice(0, 16)}`));
-  const entry = async () => loadIsolate(host.env, host.exports, member.project, member.deployment, 0, { id: await idOf(), secrets: values });
+    (isolateId ??= sha256Hex(JSON.stringify(values)).then((digest) => `hub:${member.project}@${member.deployment}~${tenant}~${digest.slice(0, 16)}`));
+  const entry = async () => loadIsolate(host.env, host.exports, member.project, member.deployment, 0, { id: await idOf(), secrets: values, tenant: tenant! });
   return {
     redact: redactor(Object.values(values)),
     async fetch(method, headers, body, signal) {
+      if (!tenant) {
+        throw new MemberError(`was installed before Hub installs had data of their own; run \`aerostack hub update ${member.package} --workspace ${host.composer.workspace}\` to give it its own`);
+      }
       if (missing.length > 0) {
         throw new MemberError(`needs secret${missing.length > 1 ? "s" : ""} ${missing.join(", ")}; set ${missing.length > 1 ? "them" : "it"} with \`aerostack secret put ${missing[0]} --workspace ${host.composer.workspace}\``);
       }

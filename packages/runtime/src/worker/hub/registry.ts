@@ -9,6 +9,10 @@ import type { PlatformEnv } from "../env";
 import { migrateSchema, type SchemaMigration } from "../control/schema";
 import { compareSemver, type CapabilityManifest, type HubVisibility } from "../../shared/hub";
 import { SearchIndex } from "./search";
+import { captureManifest, packageSummary } from "./capabilities";
+import { canonical } from "./diff";
+import { embedPackage } from "./embedding";
+import { projectStore } from "../projects/project-store";
 
 const MIGRATIONS: readonly SchemaMigration[] = [
   {
@@ -23,7 +27,25 @@ const MIGRATIONS: readonly SchemaMigration[] = [
         PRIMARY KEY (name, version));
     `,
   },
+  {
+    version: 2,
+    name: "when each version's manifest was last read from its deployment",
+    sql: `
+      ALTER TABLE versions ADD COLUMN refreshed_at INTEGER NOT NULL DEFAULT 0;
+      UPDATE versions SET refreshed_at = published_at;
+    `,
+  },
 ];
+
+/** How often hosted versions' manifests are read again from their deployments (the registry's alarm). */
+export const REFRESH_INTERVAL_MS = 60 * 60 * 1000;
+
+/** What a refresh did: versions read, those whose manifest changed, those whose code could not be asked. */
+export interface RefreshOutcome {
+  checked: number;
+  changed: string[];
+  failed: { version: string; error: string }[];
+}
 
 export interface VersionRow {
   name: string;
@@ -84,17 +106,24 @@ export class HubRegistry extends DurableObject<PlatformEnv> {
   }
 
   /** Claims the name for `row.account` on first publish and stores the version; refuses a taken name or a version that exists. */
-  publish(row: Omit<VersionRow, "deprecated" | "yanked">): PublishOutcome {
+  async publish(row: Omit<VersionRow, "deprecated" | "yanked">): Promise<PublishOutcome> {
+    const outcome = this.store(row);
+    // The hourly refresh runs once something is hosted.
+    if (outcome.ok && (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(row.publishedAt + REFRESH_INTERVAL_MS);
+    return outcome;
+  }
+
+  private store(row: Omit<VersionRow, "deprecated" | "yanked">): PublishOutcome {
     return this.ctx.storage.transactionSync((): PublishOutcome => {
       const owner = this.owner(row.name);
       if (owner !== null && owner !== row.account) return { ok: false, reason: "owned", owner };
       if (this.hasVersion(row.name, row.version)) return { ok: false, reason: "exists" };
       if (owner === null) this.sql.exec("INSERT INTO packages (name, account, created_at) VALUES (?, ?, ?)", row.name, row.account, row.publishedAt);
       this.sql.exec(
-        `INSERT INTO versions (name, version, kind, visibility, project, deployment, description, summary, readme, manifest, published_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO versions (name, version, kind, visibility, project, deployment, description, summary, readme, manifest, published_at, refreshed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         row.name, row.version, row.kind, row.visibility, row.project, row.deployment, row.description, row.summary, row.readme,
-        JSON.stringify(row.manifest), row.publishedAt,
+        JSON.stringify(row.manifest), row.publishedAt, row.publishedAt,
       );
       this.reindex(row.name);
       return { ok: true };
@@ -127,6 +156,48 @@ export class HubRegistry extends DurableObject<PlatformEnv> {
         return { name: h.name, version: l.version, kind: l.kind, summary: l.summary, tools: l.tools, score: h.score, deprecated: l.deprecated };
       }),
     };
+  }
+
+  /**
+   * The hourly job: every hosted version (not yanked) whose manifest was last read an hour or more before `now` is
+   * asked again by its own deployment; a changed manifest (tools, resources, prompts) replaces the stored one, with a
+   * new summary, search entry and embedding. The required secrets are the publisher's declaration and are kept. `now`
+   * is a parameter so a test (or an admin, `POST /hub/refresh`) runs it at any time without waiting an hour.
+   */
+  async refresh(now = Date.now()): Promise<RefreshOutcome> {
+    const due = this.sql.exec<Raw>(`${SELECT} WHERE v.yanked = 0 AND v.refreshed_at <= ? ORDER BY v.name, v.version`, now - REFRESH_INTERVAL_MS).toArray().map(toRow);
+    const outcome: RefreshOutcome = { checked: due.length, changed: [], failed: [] };
+    for (const row of due) {
+      const id = `${row.name}@${row.version}`;
+      try {
+        const waitUntil = (p: Promise<unknown>) => this.ctx.waitUntil(p);
+        const pinned = { package: row.name, version: row.version, deployment: row.deployment };
+        const read = await captureManifest(this.env, this.ctx.exports, waitUntil, row.project, row.manifest.secrets, pinned);
+        const manifest = { ...read, secrets: row.manifest.secrets };
+        if (canonical(manifest) !== canonical(row.manifest)) {
+          const settings = await projectStore(this.env, row.project).getSettings(row.deployment);
+          const summary = await packageSummary(this.ctx.exports, row.project, settings, row.description, manifest);
+          this.sql.exec("UPDATE versions SET manifest = ?, summary = ? WHERE name = ? AND version = ?", JSON.stringify(manifest), summary, row.name, row.version);
+          this.reindex(row.name);
+          if (newestInstallable(this.versions(row.name))?.version === row.version) await embedPackage(this.ctx.exports, { name: row.name, description: row.description, summary, tools: manifest.tools });
+          outcome.changed.push(id);
+        }
+      } catch (err) {
+        // The stored manifest stays; the version is tried again at the next run.
+        outcome.failed.push({ version: id, error: (err instanceof Error ? err.message : String(err)).slice(0, 300) });
+      }
+      this.sql.exec("UPDATE versions SET refreshed_at = ? WHERE name = ? AND version = ?", now, row.name, row.version);
+    }
+    if (outcome.changed.length || outcome.failed.length) console.log(`hub: refreshed ${outcome.checked} manifest(s): ${outcome.changed.length} changed, ${outcome.failed.length} failed`);
+    return outcome;
+  }
+
+  override async alarm(): Promise<void> {
+    try {
+      await this.refresh(Date.now());
+    } finally {
+      await this.ctx.storage.setAlarm(Date.now() + REFRESH_INTERVAL_MS);
+    }
   }
 
   private searchIndex(): SearchIndex {

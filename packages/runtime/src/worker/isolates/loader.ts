@@ -41,7 +41,7 @@ export function loadIsolate(
    * A Hub install (worker/hub/member.ts): the installing workspace's secrets instead of the project's own, in an
    * isolate of its own (`id` names the install and a digest of the values, so new values load a fresh one).
    */
-  install?: { id: string; secrets: Record<string, string> },
+  install?: { id: string; secrets: Record<string, string>; tenant: string },
 ): Service<IsolateEntry & Rpc.WorkerEntrypointBranded> {
   const scoped = exports as BindingExports;
   // The secrets revision is part of the id: changed secrets load a fresh isolate with the new values.
@@ -52,6 +52,12 @@ export function loadIsolate(
     const [deployment, secrets] = await Promise.all([store.getDeployment(version), install ? install.secrets : store.getSecrets(project)]);
     if (!deployment) throw new DeploymentMissingError(project, version);
     const props: ProjectProps = { project };
+    // A Hub install's data is its own (hub/member.ts): the publisher's code must not reach the publisher's project
+    // storage, which every installer would share; nor does its console output, which may quote what an installer
+    // sent it, land in the publisher's logs. AI stays the publisher's (its model settings and keys; usage is logged
+    // as token counts, never content).
+    const data: ProjectProps = install ? { project: install.tenant } : props;
+    const logs = { project: data.project, version, ...(install ? { code: project } : {}) };
     return {
       compatibilityDate: deployment.settings.compatibilityDate,
       // nodejs_als: the shim tags console output with the request it belongs to.
@@ -64,20 +70,20 @@ export function loadIsolate(
         ...deployment.settings.vars,
         // Secrets are plain env values to user code, as on Workers; they never pass through logs.
         ...secrets,
-        DB: scoped.ScopedDB({ props }),
-        CACHE: scoped.ScopedCache({ props }),
-        QUEUE: scoped.ScopedQueue({ props }),
-        STORAGE: scoped.ScopedStorage({ props }),
+        DB: scoped.ScopedDB({ props: data }),
+        CACHE: scoped.ScopedCache({ props: data }),
+        QUEUE: scoped.ScopedQueue({ props: data }),
+        STORAGE: scoped.ScopedStorage({ props: data }),
         // Provider keys stay in the platform: ScopedAI reads them from the project's secrets per call.
         AI: scoped.ScopedAI({ props }),
         // After vars and secrets: a declared index wins over a secret of the same name.
-        ...vectorizeEnv(scoped, project, deployment.settings.vectorize),
+        ...vectorizeEnv(scoped, data.project, deployment.settings.vectorize),
         // The platform keeps console output for `aerostack logs`; `aerostack dev` prints it instead.
         // In `aerostack dev` only background failures go through it (printed source-mapped); console output is printed
         // by the isolate itself.
         ...(env.AEROSTACK_MODE === "platform"
-          ? { __AEROSTACK_LOGS: scoped.ScopedLogs({ props: { project, version } }) }
-          : { __AEROSTACK_ERRORS: scoped.ScopedLogs({ props: { project, version, print: true } }) }),
+          ? { __AEROSTACK_LOGS: scoped.ScopedLogs({ props: logs }) }
+          : { __AEROSTACK_ERRORS: scoped.ScopedLogs({ props: { ...logs, print: true } }) }),
         __AEROSTACK_PROJECT: project,
         __AEROSTACK_VERSION: version,
       },

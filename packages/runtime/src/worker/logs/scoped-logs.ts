@@ -11,6 +11,11 @@ export interface LogProps {
   version: string;
   /** `aerostack dev`: print to the terminal (source-mapped) instead of storing. */
   print?: boolean;
+  /**
+   * The tenant whose deployment the code is, for source maps, when it is not `project`: a Hub install logs to its
+   * own tenant (its console output may quote what the installer sent it), while its code is the publisher's.
+   */
+  code?: string;
 }
 
 /** Lines per call: a chatty loop cannot make one call unbounded. */
@@ -33,8 +38,8 @@ export class ScopedLogs extends WorkerEntrypoint<PlatformEnv, LogProps> {
 
   /** An error outside the response (a rejected `ctx.waitUntil` promise): logged like an uncaught exception. */
   async exception(report: ErrorReport, requestId: string | null, where: string): Promise<void> {
-    const { project, version, print } = this.ctx.props;
-    const mapped = await mapErrorReport(this.env, project, version, report);
+    const { project, version, print, code } = this.ctx.props;
+    const mapped = await mapErrorReport(this.env, code ?? project, version, report);
     if (print) {
       logUserError(project, (requestId ?? "--------").slice(0, 64), mapped, where);
       return;

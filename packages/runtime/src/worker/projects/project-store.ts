@@ -216,6 +216,12 @@ export class ProjectStore extends DurableObject<PlatformEnv> {
     };
   }
 
+  /** A deployment's settings alone (the Hub reads its `[ai]`): not its code, which can be megabytes. */
+  getSettings(version: string): DeploymentSettings | null {
+    const row = this.sql.exec<{ settings: string }>("SELECT settings FROM deployments WHERE version = ?", version).toArray()[0];
+    return row ? (JSON.parse(row.settings) as DeploymentSettings) : null;
+  }
+
   getDeployment(version: string): StoredDeployment | null {
     const row = this.sql.exec<{ settings: string }>("SELECT settings FROM deployments WHERE version = ?", version).toArray()[0];
     if (!row) return null;

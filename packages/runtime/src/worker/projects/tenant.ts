@@ -8,6 +8,18 @@ export function tenantId(account: string, project: string, env: string): string 
 }
 
 /**
+ * A Hub install's own data (DB, CACHE, STORAGE, VECTORIZE): the installing account and workspace and the package.
+ * The publisher's code runs once for everyone, so its bindings must never be the publisher's project storage (shared
+ * by every installer): four parts, where a project's tenant has three, so the two can never name the same data.
+ */
+export function installTenant(account: string, workspace: string, pkg: { account: string; name: string }): string {
+  return `${account}.${workspace}.${pkg.account}.${pkg.name}`;
+}
+
+/** Whether a tenant is a Hub install's (see installTenant). */
+export const isInstallTenant = (tenant: string): boolean => tenant.split(".").length === 4;
+
+/**
  * `<project>.<account>.<base>` serves the default environment, `<project>--<env>.<account>.<base>` another one
  * (one label, so a single wildcard certificate for `*.<account>.<base>` covers them all).
  */

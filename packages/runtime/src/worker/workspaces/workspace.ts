@@ -128,6 +128,17 @@ const MIGRATIONS: readonly SchemaMigration[] = [
       DROP TABLE latency_bins;
     `,
   },
+  {
+    version: 6,
+    name: "the rug-pull guard's tool fingerprints of proxied members",
+    // Per proxied member and tool: the fingerprint as first seen or last accepted, and a changed one awaiting an
+    // admin (gateway/tool-guard.ts). Definitions are kept so an admin sees what changed.
+    sql: `
+      CREATE TABLE tool_pins (
+        member TEXT NOT NULL, tool TEXT NOT NULL, hash TEXT NOT NULL, definition TEXT NOT NULL, accepted_at INTEGER NOT NULL,
+        changed_hash TEXT, changed_definition TEXT, changed_at INTEGER, PRIMARY KEY (member, tool)) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** How often a token's last-used time is written (not every call: that would turn each read into a write). */
@@ -150,6 +161,15 @@ export interface MemberRow {
   disabledTools: string[];
 }
 
+/** A proxied member's tool withheld by the rug-pull guard: its definition as accepted and as it reads now. */
+export interface ChangedToolRow {
+  tool: string;
+  changedAt: number;
+  /** Canonical JSON of the definitions (strings: RPC keeps no `unknown`). */
+  before: string;
+  after: string;
+}
+
 /** What the gateway learns per request: who is calling and, when its cached revision is stale, the config. */
 export type WorkspaceAccess =
   | {
@@ -160,6 +180,8 @@ export type WorkspaceAccess =
       /** The enabled members and, per member, its switched-off tools; only when `knownRev` is stale. */
       config?: WorkspaceConfig;
       disabledTools?: Record<string, string[]>;
+      /** Per proxied member, its tools' accepted fingerprints (gateway/tool-guard.ts); with `config`. */
+      toolPins?: Record<string, Record<string, string>>;
       /** The session the request named or opened (null when it named none). */
       session: SessionRecord | null;
     }
@@ -185,6 +207,9 @@ interface TokenEntry {
 }
 
 type MetaRow = { slug: string; account: string; created_at: number; rev: number; settings: string; timeout_ms: number | null; call_timeout_ms: number | null };
+
+/** What a member's tool pins are of: a proxied server's URL (another URL is another server, seen anew). */
+const urlOf = (m: Member): string | null => (m.kind === "proxy" ? m.url : null);
 
 /** Secrets are sealed to their workspace and name: an envelope copied elsewhere does not open. */
 const secretAad = (workspace: string, name: string) => `workspace|${workspace}|${name}`;
@@ -268,10 +293,26 @@ export class Workspace extends DurableObject<PlatformEnv> {
     });
   }
 
-  info(): { slug: string; account: string; createdAt: number; rev: number; settings: WorkspaceSettings; members: MemberRow[] } | null {
+  info(): {
+    slug: string;
+    account: string;
+    createdAt: number;
+    rev: number;
+    settings: WorkspaceSettings;
+    members: MemberRow[];
+    changedTools: Record<string, ChangedToolRow[]>;
+  } | null {
     const meta = this.meta();
     if (!meta) return null;
-    return { slug: meta.slug, account: meta.account, createdAt: meta.created_at, rev: meta.rev, settings: JSON.parse(meta.settings) as WorkspaceSettings, members: this.memberRows() };
+    return {
+      slug: meta.slug,
+      account: meta.account,
+      createdAt: meta.created_at,
+      rev: meta.rev,
+      settings: JSON.parse(meta.settings) as WorkspaceSettings,
+      members: this.memberRows(),
+      changedTools: this.changedTools(),
+    };
   }
 
   updateSettings(settings: Partial<WorkspaceSettings>): WorkspaceSettings {
@@ -307,7 +348,9 @@ export class Workspace extends DurableObject<PlatformEnv> {
   /** Adds or replaces a member (keeping its switches); returns the new revision, so sessions hear of the change. */
   putMember(member: Member): { rev: number; added: boolean } {
     return this.ctx.storage.transactionSync(() => {
-      const existing = this.sql.exec<{ position: number }>("SELECT position FROM members WHERE slug = ?", member.slug).toArray()[0];
+      const existing = this.sql.exec<{ position: number; spec: string }>("SELECT position, spec FROM members WHERE slug = ?", member.slug).toArray()[0];
+      // Another server under the same slug is seen anew; the same server keeps what was accepted of it.
+      if (existing && urlOf(JSON.parse(existing.spec) as Member) !== urlOf(member)) this.sql.exec("DELETE FROM tool_pins WHERE member = ?", member.slug);
       const position = existing?.position ?? (this.sql.exec<{ n: number | null }>("SELECT max(position) AS n FROM members").one().n ?? -1) + 1;
       this.sql.exec(
         `INSERT INTO members (slug, position, spec) VALUES (?, ?, ?) ON CONFLICT (slug) DO UPDATE SET spec = excluded.spec`,
@@ -324,6 +367,7 @@ export class Workspace extends DurableObject<PlatformEnv> {
   removeMember(slug: string): boolean {
     return this.ctx.storage.transactionSync(() => {
       const removed = this.sql.exec("DELETE FROM members WHERE slug = ?", slug).rowsWritten > 0;
+      this.sql.exec("DELETE FROM tool_pins WHERE member = ?", slug);
       if (removed) {
         this.bump();
         this.membersChanged();
@@ -351,8 +395,15 @@ export class Workspace extends DurableObject<PlatformEnv> {
     return this.ctx.storage.transactionSync(() => {
       const before = JSON.stringify(this.effectiveConfig());
       const keep = new Set(members.map((m) => m.slug));
-      for (const row of this.memberRows()) if (!keep.has(row.member.slug)) this.sql.exec("DELETE FROM members WHERE slug = ?", row.member.slug);
+      for (const row of this.memberRows()) {
+        if (keep.has(row.member.slug)) continue;
+        this.sql.exec("DELETE FROM members WHERE slug = ?", row.member.slug);
+        this.sql.exec("DELETE FROM tool_pins WHERE member = ?", row.member.slug);
+      }
+      const specs = new Map(this.memberRows().map((r) => [r.member.slug, r.member]));
       members.forEach((member, position) => {
+        const old = specs.get(member.slug);
+        if (old && urlOf(old) !== urlOf(member)) this.sql.exec("DELETE FROM tool_pins WHERE member = ?", member.slug);
         this.sql.exec(
           "INSERT INTO members (slug, position, spec) VALUES (?, ?, ?) ON CONFLICT (slug) DO UPDATE SET spec = excluded.spec, position = excluded.position",
           member.slug,
@@ -368,8 +419,88 @@ export class Workspace extends DurableObject<PlatformEnv> {
     });
   }
 
+  // ── the rug-pull guard (gateway/tool-guard.ts) ────────────────────────────────────────────────────────────────
+
+  /** Accepted fingerprints per member and tool: handed to the gateway with the config. */
+  private toolPins(): Record<string, Record<string, string>> {
+    const pins: Record<string, Record<string, string>> = {};
+    for (const r of this.sql.exec<{ member: string; tool: string; hash: string }>("SELECT member, tool, hash FROM tool_pins").toArray()) (pins[r.member] ??= {})[r.tool] = r.hash;
+    return pins;
+  }
+
+  /**
+   * The gateway saw tools of a proxied member that its pins did not match: a tool never seen is pinned as it is
+   * (first seen is accepted: the admin added the server as it was then); one that differs from its pin is flagged
+   * (a call-log record the first time each change is seen) and named in the answer, to be withheld.
+   */
+  observeTools(slug: string, tools: { name: string; hash: string; definition: string }[], now = Date.now()): string[] {
+    const withheld: string[] = [];
+    const flagged: Omit<CallRecord, "id">[] = [];
+    let pinned = false;
+    this.ctx.storage.transactionSync(() => {
+      if (this.sql.exec("SELECT 1 FROM members WHERE slug = ?", slug).toArray().length === 0) return;
+      for (const t of tools.slice(0, 1000)) {
+        const row = this.sql.exec<{ hash: string; changed_hash: string | null }>("SELECT hash, changed_hash FROM tool_pins WHERE member = ? AND tool = ?", slug, t.name).toArray()[0];
+        if (!row) {
+          this.sql.exec("INSERT INTO tool_pins (member, tool, hash, definition, accepted_at) VALUES (?, ?, ?, ?, ?)", slug, t.name, t.hash, t.definition, now);
+          pinned = true;
+        } else if (row.hash === t.hash) {
+          // Back to what was accepted: nothing awaits review any more.
+          if (row.changed_hash !== null) this.sql.exec("UPDATE tool_pins SET changed_hash = NULL, changed_definition = NULL, changed_at = NULL WHERE member = ? AND tool = ?", slug, t.name);
+        } else {
+          withheld.push(t.name);
+          if (row.changed_hash === t.hash) continue;
+          this.sql.exec("UPDATE tool_pins SET changed_hash = ?, changed_definition = ?, changed_at = ? WHERE member = ? AND tool = ?", t.hash, t.definition, now, slug, t.name);
+          flagged.push({ ts: now, tokenId: null, tokenName: "rug-pull guard", method: "tools/list", member: slug, tool: t.name, latencyMs: 0, outcome: "denied", errorClass: "tool_changed" });
+        }
+      }
+      // New pins reach the gateway with the next revision; a flag needs none (the pin it differs from is unchanged).
+      if (pinned) this.bump();
+    });
+    if (flagged.length > 0) this.recordCalls(flagged);
+    return withheld;
+  }
+
+  /** An admin accepts changed tools of a member (all, or the one named): their new definitions become the pins. */
+  acceptTools(slug: string, tool?: string): { accepted: string[] } | null {
+    const result = this.ctx.storage.transactionSync(() => {
+      if (this.sql.exec("SELECT 1 FROM members WHERE slug = ?", slug).toArray().length === 0) return null;
+      const rows = this.sql
+        .exec<{ tool: string }>("SELECT tool FROM tool_pins WHERE member = ? AND changed_hash IS NOT NULL ORDER BY tool", slug)
+        .toArray()
+        .filter((r) => tool === undefined || r.tool === tool);
+      for (const r of rows) {
+        this.sql.exec(
+          "UPDATE tool_pins SET hash = changed_hash, definition = changed_definition, accepted_at = ?, changed_hash = NULL, changed_definition = NULL, changed_at = NULL WHERE member = ? AND tool = ?",
+          Date.now(),
+          slug,
+          r.tool,
+        );
+      }
+      if (rows.length > 0) this.bump();
+      return { accepted: rows.map((r) => r.tool) };
+    });
+    // Clients listing again now see the accepted tools.
+    if (result && result.accepted.length > 0) this.ctx.waitUntil(this.notifyStreams());
+    return result;
+  }
+
+  /** Per member, its tools awaiting an admin, as accepted and as they read now. */
+  private changedTools(): Record<string, ChangedToolRow[]> {
+    const out: Record<string, ChangedToolRow[]> = {};
+    const rows = this.sql
+      .exec<{ member: string; tool: string; definition: string; changed_definition: string; changed_at: number }>(
+        "SELECT member, tool, definition, changed_definition, changed_at FROM tool_pins WHERE changed_hash IS NOT NULL ORDER BY member, tool",
+      )
+      .toArray();
+    for (const r of rows) {
+      (out[r.member] ??= []).push({ tool: r.tool, changedAt: r.changed_at, before: r.definition, after: r.changed_definition });
+    }
+    return out;
+  }
+
   /** What the gateway serves: enabled members only, in order. */
-  private effectiveConfig(): { config: WorkspaceConfig; disabledTools: Record<string, string[]> } {
+  private effectiveConfig(): { config: WorkspaceConfig; disabledTools: Record<string, string[]>; toolPins: Record<string, Record<string, string>> } {
     const meta = this.meta();
     const rows = this.memberRows().filter((r) => r.enabled);
     return {
@@ -379,6 +510,7 @@ export class Workspace extends DurableObject<PlatformEnv> {
         callTimeoutMs: meta?.call_timeout_ms ?? 300_000,
       },
       disabledTools: Object.fromEntries(rows.filter((r) => r.disabledTools.length > 0).map((r) => [r.member.slug, r.disabledTools])),
+      toolPins: this.toolPins(),
     };
   }
 

@@ -6,40 +6,26 @@ import {
   type HubInstallBodySchema,
   type HubInstallResult,
   type HubPublishBodySchema,
+  type HubRefreshBodySchema,
+  type HubRefreshResult,
   type HubSearchResult,
   type HubUpdateBodySchema,
   type HubVersionInfo,
   type HubVersionStateBodySchema,
 } from "../../../shared/hub";
-import { LOCAL_EMBEDDING_DIMENSIONS } from "../../../shared/ai";
 import { directory } from "../../accounts/directory";
 import { HttpError } from "../../http/http-error";
 import { projectStore } from "../../projects/project-store";
-import { tenantId } from "../../projects/tenant";
+import { installTenant, tenantId } from "../../projects/tenant";
 import { workspaceObject } from "../../workspaces/workspace";
-import { captureManifest, summarize } from "../../hub/capabilities";
+import { captureManifest, packageSummary } from "../../hub/capabilities";
 import { diffTools } from "../../hub/diff";
 import { hubRegistry, newestInstallable, visibleTo, type VersionRow } from "../../hub/registry";
-import { embeddingText } from "../../hub/search";
-import type { BindingExports } from "../../isolates/loader";
+import { embedPackage, hubBindings } from "../../hub/embedding";
 import { callerOf, type ApiContext } from "../context";
 import { intQuery, iso } from "../params";
 
-/** The Hub's own tenant for env.AI and env.VECTORIZE: embeddings of manifests, one vector per package. */
-const HUB_TENANT = "aerostack-hub";
-const HUB_INDEX = { binding: "VECTORIZE", index: "packages", dimensions: LOCAL_EMBEDDING_DIMENSIONS, metric: "cosine" as const };
 const MAX_TOOL_NAME = 64;
-
-function hubBindings(c: ApiContext) {
-  const exports = c.ctx.exports as unknown as BindingExports;
-  return {
-    ai: exports.ScopedAI({ props: { project: HUB_TENANT } }) as unknown as { embed(w: { input: string[] }): Promise<{ vectors: number[][] }> },
-    vectorize: exports.ScopedVectorize({ props: { project: HUB_TENANT, ...HUB_INDEX } }) as unknown as {
-      upsert(b: { ids: string[]; values: Float32Array; namespaces: (string | null)[]; metadata: (string | null)[] }): Promise<unknown>;
-      query(v: Float32Array, o: { topK: number }): Promise<{ matches: { id: string; score: number }[] }>;
-    },
-  };
-}
 
 /** `:scope/:name` of a route as `@scope/name`, checked. */
 function packageParam(c: ApiContext): string {
@@ -115,7 +101,7 @@ export async function publishPackage(c: ApiContext<z.output<typeof HubPublishBod
     project: tenant,
     deployment: active.version,
     description: body.description,
-    summary: summarize(body.description, manifest),
+    summary: await packageSummary(c.ctx.exports, tenant, active.settings, body.description, manifest),
     readme: body.readme,
     manifest,
     publishedAt: Date.now(),
@@ -127,13 +113,7 @@ export async function publishPackage(c: ApiContext<z.output<typeof HubPublishBod
       : new HttpError("hub_version_exists", `${name}@${body.version} is already published and versions are immutable`);
   }
   // The embedding search blends in; a failure here leaves word search working, so it does not undo the publish.
-  try {
-    const { ai, vectorize } = hubBindings(c);
-    const { vectors } = await ai.embed({ input: [embeddingText({ name, description: row.description, summary: row.summary, tools: manifest.tools })] });
-    await vectorize.upsert({ ids: [name], values: new Float32Array(vectors[0]!), namespaces: [null], metadata: [null] });
-  } catch (err) {
-    console.warn(`hub: embedding ${name} failed: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  await embedPackage(c.ctx.exports, { name, description: row.description, summary: row.summary, tools: manifest.tools });
   await audit(c, "hub.publish", `${name}@${body.version}`);
   return versionInfo({ ...row, deprecated: null, yanked: false }, await visibleVersions(c, name));
 }
@@ -144,7 +124,7 @@ export async function searchPackages(c: ApiContext): Promise<HubSearchResult> {
   let vectorScores: [string, number][] = [];
   if (q.trim() !== "") {
     try {
-      const { ai, vectorize } = hubBindings(c);
+      const { ai, vectorize } = hubBindings(c.ctx.exports);
       const { vectors } = await ai.embed({ input: [q] });
       const { matches } = await vectorize.query(new Float32Array(vectors[0]!), { topK: 50 });
       vectorScores = matches.map((m) => [m.id, m.score]);
@@ -153,6 +133,13 @@ export async function searchPackages(c: ApiContext): Promise<HubSearchResult> {
     }
   }
   return hubRegistry(c.env).search(q, callerOf(c).account, vectorScores, limit);
+}
+
+/** The hourly manifest refresh, run now (the registry's alarm runs it every hour on its own). */
+export async function refreshManifests(c: ApiContext<z.output<typeof HubRefreshBodySchema>>): Promise<HubRefreshResult> {
+  const outcome = await hubRegistry(c.env).refresh(c.body.now ?? Date.now());
+  await audit(c, "hub.refresh", `${outcome.changed.length} of ${outcome.checked} changed`);
+  return outcome;
 }
 
 export async function getPackage(c: ApiContext): Promise<HubVersionInfo> {
@@ -206,7 +193,10 @@ async function hubMember(c: ApiContext, ws: string, slug: string, row: VersionRo
   }
   const tooLong = row.manifest.tools.filter((t) => slug.length + NAME_SEPARATOR.length + t.name.length > MAX_TOOL_NAME);
   if (tooLong.length > 0) throw new HttpError("invalid_member", `${slug}${NAME_SEPARATOR}${tooLong[0]!.name} would be over ${MAX_TOOL_NAME} characters; install with a shorter --as`);
-  return { kind: "hub", slug, package: row.name, version: row.version, project: row.project, deployment: row.deployment, secrets: names };
+  // The install's own data, never the publisher's: the code runs once for everyone, so shared bindings would let it
+  // carry one installer's data to another (or keep it in the publisher's project).
+  const tenant = installTenant(callerOf(c).account, ws, parsePackageName(row.name)!);
+  return { kind: "hub", slug, package: row.name, version: row.version, project: row.project, deployment: row.deployment, secrets: names, tenant };
 }
 
 /** Where an install or update lands: the package, the caller's workspace, the member slug and what is there now. */
@@ -249,7 +239,11 @@ export async function updatePackage(c: ApiContext<z.output<typeof HubUpdateBodyS
     changes,
     tools: target.manifest.tools.map((t) => `${slug}${NAME_SEPARATOR}${t.name}`),
   };
-  if (target.version === current.version) return { ...result, changes: [] };
+  if (target.version === current.version) {
+    // An install made before installs had data of their own gets one (it is refused until then).
+    if (!current.tenant) await ws.putMember(await hubMember(c, workspace, slug, target));
+    return { ...result, changes: [] };
+  }
   // The rug-pull guard: any tool change is shown first, and the pinned version keeps serving until it is accepted.
   if (changes.length > 0 && !c.body.yes) return { ...result, needsConfirmation: true };
   await ws.putMember(await hubMember(c, workspace, slug, target));

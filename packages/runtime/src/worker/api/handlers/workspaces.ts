@@ -11,11 +11,13 @@ import {
   type WorkspaceTokenInfo,
 } from "../../../shared/workspaces";
 import type { CreateTokenBodySchema, PutMemberBodySchema, SyncWorkspaceBodySchema, CreateWorkspaceBodySchema ,
-  MemberStateBodySchema} from "../../../shared/workspaces";
+  MemberStateBodySchema, AcceptToolsBodySchema, ChangedTool} from "../../../shared/workspaces";
+import type { ManifestTool } from "../../../shared/hub";
+import { diffTools } from "../../hub/diff";
 import { sha256Hex } from "../../../shared/sha256";
 import { directory } from "../../accounts/directory";
 import { HttpError } from "../../http/http-error";
-import { workspaceObject, type MemberRow, type TokenRow } from "../../workspaces/workspace";
+import { workspaceObject, type ChangedToolRow, type MemberRow, type TokenRow } from "../../workspaces/workspace";
 import { judgeMemberUrl } from "../../workspaces/member-url";
 import { tenantId } from "../../projects/tenant";
 import { callerOf, type ApiContext } from "../context";
@@ -61,8 +63,21 @@ async function info(c: ApiContext, slug: string): Promise<WorkspaceInfo> {
     url: gatewayUrl(c, slug),
     createdAt: iso(data.createdAt),
     settings: data.settings,
-    members: data.members.map((r: MemberRow) => ({ slug: r.member.slug, kind: r.member.kind, target: memberTarget(r.member), enabled: r.enabled, disabledTools: r.disabledTools })),
+    members: data.members.map((r: MemberRow) => ({
+      slug: r.member.slug,
+      kind: r.member.kind,
+      target: memberTarget(r.member),
+      enabled: r.enabled,
+      disabledTools: r.disabledTools,
+      changedTools: (data.changedTools[r.member.slug] ?? []).map(changedTool),
+    })),
   };
+}
+
+/** A withheld tool as people review it: field by field, as the Hub's update diff shows a new version's tools. */
+function changedTool(row: ChangedToolRow): ChangedTool {
+  const fields = diffTools([JSON.parse(row.before) as ManifestTool], [JSON.parse(row.after) as ManifestTool]).flatMap((c) => c.fields);
+  return { tool: row.tool, changedAt: iso(row.changedAt), fields };
 }
 
 async function audit(c: ApiContext, action: string, target: string): Promise<void> {
@@ -178,6 +193,20 @@ export async function setMemberState(c: ApiContext<z.output<typeof MemberStateBo
   const row = await workspaceObject(c.env, slug).setMemberState(member, c.body);
   if (!row) throw new HttpError("member_not_found", `workspace "${slug}" has no member "${member}"`);
   await audit(c, "workspace.member.state", `${slug}/${member}`);
+  return info(c, slug);
+}
+
+/** The rug-pull guard: an admin accepts a proxied member's changed tools, and the gateway serves them again. */
+export async function acceptTools(c: ApiContext<z.output<typeof AcceptToolsBodySchema>>): Promise<WorkspaceInfo> {
+  const slug = await ownedWorkspace(c);
+  const member = c.params.member ?? "";
+  const tool = c.body.tool === undefined ? undefined : c.body.tool.startsWith(`${member}__`) ? c.body.tool.slice(member.length + 2) : c.body.tool;
+  const result = await workspaceObject(c.env, slug).acceptTools(member, tool);
+  if (!result) throw new HttpError("member_not_found", `workspace "${slug}" has no member "${member}"`);
+  if (tool !== undefined && result.accepted.length === 0) {
+    throw new HttpError("changed_tool_not_found", `no tool "${tool.slice(0, 128)}" of ${member} awaits acceptance; \`aerostack workspace show ${slug}\` lists the changed ones`);
+  }
+  await audit(c, "workspace.member.accept", `${slug}/${member}${result.accepted.length ? ` ${result.accepted.join(", ")}` : ""}`);
   return info(c, slug);
 }
 

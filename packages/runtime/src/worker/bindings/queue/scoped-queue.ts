@@ -1,6 +1,7 @@
 /** ScopedQueue: the `env.QUEUE` RPC entrypoint handed to a project's isolate, bound to that project's queue object. */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { PlatformEnv, ProjectProps } from "../../env";
+import { isInstallTenant } from "../../projects/tenant";
 import type { ListJobsOptions, QueueSendBatchOptions, QueueSendOptions, QueueSendRequest } from "../../../shared/wire/queue";
 
 /**
@@ -10,6 +11,9 @@ import type { ListJobsOptions, QueueSendBatchOptions, QueueSendOptions, QueueSen
 export class ScopedQueue extends WorkerEntrypoint<PlatformEnv, ProjectProps> {
   // Not named `queue`: on an entrypoint that name is the queue-consumer handler.
   private projectQueue() {
+    // A Hub install's queue would be delivered to a consumer the install does not have (queue delivery loads the
+    // tenant's own deployment): refused, clearly, rather than kept where no one reads it.
+    if (isInstallTenant(this.ctx.props.project)) throw new Error("QUEUE: a package installed from the Hub has no queue of its own yet; QUEUE works in your own deployed projects");
     return this.env.PROJECT_QUEUE.get(this.env.PROJECT_QUEUE.idFromName(this.ctx.props.project));
   }
 
