@@ -1,7 +1,7 @@
 /** Unit tests of the in-memory index and the filter compiler (plain TypeScript, run in Node). */
 import { describe, expect, it } from "vitest";
 import { compileFilter, parseMetadata, type Metadata } from "./filter";
-import { VectorMatrix, rowVariableBytes } from "./matrix";
+import { UNASSIGNED, VectorMatrix, rowVariableBytes } from "./matrix";
 import { vectorKernelWasm, type VectorKernel } from "./kernel-wasm";
 import { rng } from "./fixtures/random";
 
@@ -94,6 +94,42 @@ describe("VectorMatrix.search", () => {
     }
   });
 
+  it("a probed search (IVF partitions) with the kernel returns exactly the plain scan of the probed rows", () => {
+    const dims = 96;
+    const next = rng(11);
+    const js = new VectorMatrix(dims, 16);
+    const simd = new VectorMatrix(dims, 16, newKernel());
+    const parts = 16;
+    const centers = Array.from({ length: parts }, () => Float32Array.from({ length: dims }, () => next() * 2 - 1));
+    const rows: { id: string; v: Float32Array; part: number }[] = [];
+    for (let i = 0; i < 4000; i++) {
+      // Clustered rows (each near its partition's centre), some a hair apart, some not yet in any partition.
+      const part = i % 50 === 0 ? UNASSIGNED : i % parts;
+      const c = centers[part === UNASSIGNED ? 0 : part]!;
+      const v = c.map((x) => x + (i % 7 === 0 ? (next() - 0.5) * 1e-7 : (next() - 0.5) * 0.4));
+      rows.push({ id: `id${i}`, v, part });
+      js.put(`id${i}`, v, 0, null, null, 0, part);
+      simd.put(`id${i}`, v, 0, null, null, 0, part);
+    }
+    for (let i = 0; i < 300; i++) {
+      js.delete(`id${i * 13}`);
+      simd.delete(`id${i * 13}`);
+    }
+    for (const metric of ["cosine", "euclidean", "dot-product"] as const) {
+      for (let t = 0; t < 6; t++) {
+        const probe = new Uint8Array(parts);
+        for (let p = 0; p < parts; p++) probe[p] = next() < 0.3 ? 1 : 0;
+        const q = centers[t]!.map((x) => x + (next() - 0.5) * 0.4);
+        const a = js.searchProbed(q, metric, 20, probe);
+        const b = simd.searchProbed(q, metric, 20, probe);
+        expect(b.rows.map((r) => simd.idAt(r))).toEqual(a.rows.map((r) => js.idAt(r)));
+        expect(b.scores).toEqual(a.scores);
+        // Only probed (or unassigned) rows answer.
+        for (const r of b.rows) expect(simd.partAt(r) === UNASSIGNED || probe[simd.partAt(r)] === 1).toBe(true);
+      }
+    }
+  });
+
   it("bytesHeld counts the arrays held; bytesAfter predicts it for batches reserved under a budget, which fill most of it", () => {
     const budget = 200_000;
     for (const kernel of [null, newKernel()]) {
@@ -118,13 +154,18 @@ describe("VectorMatrix.search", () => {
   });
 
   it("returns fewer than k when fewer vectors qualify, and nothing for an unknown namespace", () => {
-    const m = new VectorMatrix(2);
-    m.put("x", Float32Array.of(1, 0), 0, "ns", null);
-    m.put("y", Float32Array.of(0, 1), 0, null, { a: 1 });
-    expect(m.search(Float32Array.of(1, 1), "dot-product", 10).rows.length).toBe(2);
-    expect(m.search(Float32Array.of(1, 1), "dot-product", 10, "other").rows).toEqual([]);
-    expect(m.namespaceAt(m.rowFor("x")!)).toBe("ns");
-    expect(m.metadataAt(m.rowFor("y")!)).toEqual({ a: 1 });
+    for (const kernel of [null, newKernel()]) {
+      const m = new VectorMatrix(2, 16, kernel);
+      m.put("x", Float32Array.of(1, 0), 0, "ns", null);
+      m.put("y", Float32Array.of(0, 1), 0, null, { a: 1 });
+      m.put("z", Float32Array.of(1, 1), 0, "other-ns", null);
+      expect(m.search(Float32Array.of(1, 1), "dot-product", 10).rows.length).toBe(3);
+      // Fewer rows in the namespace than k: only those, whatever their scores.
+      expect(m.search(Float32Array.of(1, 1), "dot-product", 10, "ns").rows.map((r) => m.idAt(r))).toEqual(["x"]);
+      expect(m.search(Float32Array.of(1, 1), "dot-product", 10, "other").rows).toEqual([]);
+      expect(m.namespaceAt(m.rowFor("x")!)).toBe("ns");
+      expect(m.metadataAt(m.rowFor("y")!)).toEqual({ a: 1 });
+    }
   });
 });
 
