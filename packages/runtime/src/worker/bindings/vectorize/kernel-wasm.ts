@@ -54,6 +54,8 @@ function name(text: string): number[] {
 }
 
 const I32 = 0x7f;
+const F32 = 0x7d;
+const F64 = 0x7c;
 const V128 = 0x7b;
 const op = {
   block: 0x02,
@@ -65,6 +67,8 @@ const op = {
   brIf: 0x0d,
   get: 0x20,
   set: 0x21,
+  tee: 0x22,
+  f64Add: 0xa0,
   i32Load: 0x28,
   i32Store: 0x36,
   i32Const: 0x41,
@@ -81,6 +85,25 @@ const i32x4Add = simd(0xae);
 const i32x4DotI16x8 = simd(0xba);
 const i16x8ExtendLowI8x16 = simd(0x87);
 const i16x8ExtendHighI8x16 = simd(0x88);
+const v128Store = [...simd(0x0b), 4, 0];
+const i32x4Splat = simd(0x11);
+const f32x4Splat = simd(0x13);
+const f64x2Splat = simd(0x14);
+const f64x2Extract = (lane: number) => [...simd(0x21), lane];
+const f32x4Mul = simd(0xe6);
+const f32x4Nearest = simd(0x6a);
+const i32x4TruncSatF32x4 = simd(0xf8);
+const i32x4MinS = simd(0xb6);
+const i32x4MaxS = simd(0xb8);
+const f64x2PromoteLowF32x4 = simd(0x5f);
+const f64x2ConvertLowI32x4 = simd(0xfe);
+const f64x2Add = simd(0xf0);
+const f64x2Sub = simd(0xf1);
+const f64x2Mul = simd(0xf2);
+const i16x8NarrowI32x4 = simd(0x85);
+const i8x16NarrowI16x8 = simd(0x65);
+/** Lanes 2 and 3 (bytes 8–15) of a vector moved to lanes 0 and 1, for the *_low conversions. */
+const highHalf = [...simd(0x0d), 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
 
 // Parameters and locals of dot8.
 const CODES = 0, QUERY = 1, IDX = 2, COUNT = 3, STRIDE = 4, OUT = 5; // params
@@ -141,15 +164,70 @@ function body(): number[] {
   return [...u32(fn.length), ...fn];
 }
 
+// Parameters and locals of code8.
+const SRC = 0, N = 1, DST = 2, INV = 3, SCALE = 4; // params: i32 × 3, f32, f64
+const CP = 5, CEND = 6, CQ = 7; // i32 locals
+const VINV = 8, VSCALE = 9, CV = 10, CC = 11, CACC = 12, CI0 = 13, LO = 17, HI = 18, CE = 19; // v128 locals (CI0 … CI0 + 3)
+
+/** The body of code8. */
+function codeBody(): number[] {
+  // Adds (x − scale·c)² of two lanes to the accumulator: `x` and `c` push the f64x2 of the lanes wanted.
+  const errorOf = (x: number[], c: number[]): number[] => [
+    op.get, CACC, ...x, op.get, VSCALE, ...c, ...f64x2Mul, ...f64x2Sub, op.tee, CE, op.get, CE, ...f64x2Mul, ...f64x2Add, op.set, CACC,
+  ];
+  // Four floats at byte `16k` past CP: their clamped codes into CI0 + k, their errors into the accumulator.
+  const step = (k: number): number[] => [
+    op.get, CP, ...v128Load(16 * k), op.set, CV,
+    op.get, CV, op.get, VINV, ...f32x4Mul, ...f32x4Nearest, ...i32x4TruncSatF32x4, op.get, HI, ...i32x4MinS, op.get, LO, ...i32x4MaxS,
+    op.tee, CC, op.set, CI0 + k,
+    ...errorOf([op.get, CV, ...f64x2PromoteLowF32x4], [op.get, CC, ...f64x2ConvertLowI32x4]),
+    ...errorOf([op.get, CV, op.get, CV, ...highHalf, ...f64x2PromoteLowF32x4], [op.get, CC, op.get, CC, ...highHalf, ...f64x2ConvertLowI32x4]),
+  ];
+  const code = [
+    op.get, INV, ...f32x4Splat, op.set, VINV,
+    op.get, SCALE, ...f64x2Splat, op.set, VSCALE,
+    op.i32Const, ...s32(-127), ...i32x4Splat, op.set, LO,
+    op.i32Const, ...s32(127), ...i32x4Splat, op.set, HI,
+    ...v128Zero, op.set, CACC,
+    // p = src; end = src + 4n; q = dst
+    op.get, SRC, op.set, CP,
+    op.get, SRC, op.get, N, op.i32Const, ...s32(2), op.i32Shl, op.i32Add, op.set, CEND,
+    op.get, DST, op.set, CQ,
+    op.block, 0x40,
+    op.loop, 0x40,
+    op.get, CP, op.get, CEND, op.i32GeU, op.brIf, 1,
+    ...step(0), ...step(1), ...step(2), ...step(3),
+    // 16 codes: int32 → int16 → int8 (saturating; they are within ±127 already)
+    op.get, CQ,
+    op.get, CI0, op.get, CI0 + 1, ...i16x8NarrowI32x4,
+    op.get, CI0 + 2, op.get, CI0 + 3, ...i16x8NarrowI32x4,
+    ...i8x16NarrowI16x8,
+    ...v128Store,
+    op.get, CP, op.i32Const, ...s32(64), op.i32Add, op.set, CP,
+    op.get, CQ, op.i32Const, ...s32(16), op.i32Add, op.set, CQ,
+    op.br, 0,
+    op.end,
+    op.end,
+    op.get, CACC, ...f64x2Extract(0), op.get, CACC, ...f64x2Extract(1), op.f64Add,
+    op.end,
+  ];
+  const locals = vec([[3, I32], [12, V128]]);
+  const fn = [...locals, ...code];
+  return [...u32(fn.length), ...fn];
+}
+
 /** The module's bytes. */
 export function vectorKernelWasm(): Uint8Array<ArrayBuffer> {
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([])]])),
-    ...section(3, vec([[0]])),
+    ...section(1, vec([
+      [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), ...vec([])],
+      [0x60, ...vec([[I32], [I32], [I32], [F32], [F64]]), ...vec([[F64]])],
+    ])),
+    ...section(3, vec([[0], [1]])),
     ...section(5, vec([[0x00, ...u32(1)]])),
-    ...section(7, vec([[...name("memory"), 0x02, 0], [...name("dot8"), 0x00, 0]])),
-    ...section(10, vec([body()])),
+    ...section(7, vec([[...name("memory"), 0x02, 0], [...name("dot8"), 0x00, 0], [...name("code8"), 0x00, 1]])),
+    ...section(10, vec([body(), codeBody()])),
   ];
   return Uint8Array.from(bytes);
 }
@@ -158,4 +236,5 @@ export function vectorKernelWasm(): Uint8Array<ArrayBuffer> {
 export interface VectorKernel {
   memory: WebAssembly.Memory;
   dot8(codes: number, query: number, idx: number, count: number, stride: number, out: number): void;
+  code8(src: number, n: number, dst: number, inv: number, scale: number): number;
 }

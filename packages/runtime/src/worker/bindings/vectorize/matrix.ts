@@ -25,11 +25,13 @@ const BLOCK = 256;
 const ANY = -2;
 const NONE = -1;
 /**
- * Kernel memory layout: the query's codes widened to int16 at 0 (at most 1536 of them), the rows' int8 codes from
- * CODES_OFFSET (they stay in place as the memory grows), then one int32 score and one int32 row index per row.
+ * Kernel memory layout: the query's int16 codes at 0 (at most 1536 of them), one row's float32 values being coded at
+ * VALUES_OFFSET (zero past dims), the rows' int8 codes from CODES_OFFSET (they stay in place as the memory grows),
+ * then one int32 score and one int32 row index per row.
  */
 const QUERY_OFFSET = 0;
-const CODES_OFFSET = 4096;
+const VALUES_OFFSET = 4096;
+const CODES_OFFSET = VALUES_OFFSET + 1536 * 4;
 const PAGE = 65536;
 /**
  * Relative slack added to every kernel bound: it covers the float64 rounding of the bound's own terms, of s_v·s_q·I
@@ -54,16 +56,12 @@ const ROW_LEVELS = 127;
 const ROUNDER = 1.5 * 2 ** 52;
 const QUERY_LEVELS = 8191;
 
-/** What quantize() measured of a vector: SCALE s, ERR |v − s·c|₂ and NORM |v|₂ (reused, never allocated per row). */
-const SCALE = 0, ERR = 1, NORM = 2;
-const quantized = new Float64Array(3);
+/** What measure() and quantize() found of a vector: SCALE s, ERR |v − s·c|₂, NORM |v|₂, MAX max|v| (reused). */
+const SCALE = 0, ERR = 1, NORM = 2, MAX = 3;
+const quantized = new Float64Array(4);
 
-/**
- * Writes the codes of values[offset … offset + d) to codes[0 … d) with the scale s = max|v|/levels, and sets
- * `quantized` (NaN scale for a non-finite vector: its kernel score is then never trusted). Always an Int16Array (rows
- * are copied on into int8), so the loop stays monomorphic. Two passes: max and norm, then codes and error.
- */
-function quantize(values: Float32Array, offset: number, d: number, codes: Int16Array, levels: number): void {
+/** Sets quantized[NORM] and quantized[MAX] for values[offset … offset + d) in one pass. */
+function measure(values: Float32Array, offset: number, d: number): void {
   let max = 0;
   let sq = 0;
   for (let j = 0; j < d; j++) {
@@ -73,6 +71,17 @@ function quantize(values: Float32Array, offset: number, d: number, codes: Int16A
     if (a > max) max = a;
   }
   quantized[NORM] = Math.sqrt(sq);
+  quantized[MAX] = max;
+}
+
+/**
+ * Writes a query's int16 codes to codes[0 … d) with the scale s = max|v|/levels, and sets `quantized` (NaN scale for
+ * a non-finite vector: its kernel bound is then never trusted). Rows are coded by the kernel's code8 instead, the same
+ * way (codes within ±levels, error measured exactly in float64).
+ */
+function quantize(values: Float32Array, offset: number, d: number, codes: Int16Array, levels: number): void {
+  measure(values, offset, d);
+  const max = quantized[MAX]!;
   if (max === 0 || !Number.isFinite(max)) {
     codes.fill(0, 0, d);
     quantized[SCALE] = max === 0 ? 0 : NaN;
@@ -313,8 +322,8 @@ export class VectorMatrix {
   private codes: Int8Array | null = null;
   private kernelScores: Int32Array | null = null;
   private kernelRows: Int32Array | null = null;
-  /** One row's codes before they are copied into `codes` (int16: see quantize()), zero past dims. */
-  private readonly rowCodes: Int16Array;
+  /** The kernel's input when it codes a row (zero past dims). */
+  private kernelValues: Float32Array | null = null;
 
   /**
    * `kernel`: an instance of the SIMD module (kernel-wasm.ts) whose memory this matrix may use alone. `maxRows`: the
@@ -325,7 +334,6 @@ export class VectorMatrix {
     this.kernel = kernel;
     this.maxRows = maxRows;
     this.codeStride = codeStride(dims);
-    this.rowCodes = new Int16Array(this.codeStride);
     this.capacity = Math.min(maxRows, Math.max(16, capacity));
     this.data = new Float32Array(0);
     this.scales = new Float64Array(kernel ? this.capacity : 0);
@@ -423,15 +431,7 @@ export class VectorMatrix {
     }
     const d = this.dims;
     this.data.set(values.subarray(offset, offset + d), row * d);
-    if (this.codes) {
-      const base = row * this.codeStride;
-      const scratch = this.rowCodes;
-      quantize(values, offset, d, scratch, ROW_LEVELS);
-      this.scales[row] = quantized[SCALE]!;
-      this.errs[row] = quantized[ERR]!;
-      // The padding too (scratch's tail is always zero): a grown memory may hold old scores where this row now goes.
-      this.codes.set(scratch, base);
-    }
+    if (this.codes) this.code(row, values, offset);
     const n = this.codes ? quantized[NORM]! : norm(values, offset, d);
     this.norms[row] = n;
     this.invNorms[row] = n > 0 ? 1 / n : 0;
@@ -441,6 +441,27 @@ export class VectorMatrix {
     const bytes = rowVariableBytes(id, metadataJsonBytes);
     this.variableBytes += bytes - this.varBytes[row]!;
     this.varBytes[row] = bytes;
+  }
+
+  /**
+   * Writes row `row`'s int8 codes (the kernel's code8: the whole code stride, so padding is zero even where a grown
+   * memory held old scores), its scale and error norm; leaves its norm in quantized[NORM].
+   */
+  private code(row: number, values: Float32Array, offset: number): void {
+    const d = this.dims;
+    const base = row * this.codeStride;
+    measure(values, offset, d);
+    const max = quantized[MAX]!;
+    if (max === 0 || !Number.isFinite(max)) {
+      this.codes!.fill(0, base, base + this.codeStride);
+      this.scales[row] = max === 0 ? 0 : NaN;
+      this.errs[row] = 0;
+      return;
+    }
+    const scale = max / ROW_LEVELS;
+    this.kernelValues!.set(values.subarray(offset, offset + d));
+    this.scales[row] = scale;
+    this.errs[row] = Math.sqrt(this.kernel!.code8(VALUES_OFFSET, this.codeStride, CODES_OFFSET + base, ROW_LEVELS / max, scale));
   }
 
   /** Removes the vector with this id by moving the last row into its place. False when absent. */
@@ -719,6 +740,7 @@ export class VectorMatrix {
     const needed = this.rowsOffset() + this.capacity * 4;
     if (memory.buffer.byteLength < needed) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / PAGE));
     this.kernelQuery = new Int16Array(memory.buffer, QUERY_OFFSET, this.codeStride);
+    this.kernelValues = new Float32Array(memory.buffer, VALUES_OFFSET, this.codeStride);
     this.codes = new Int8Array(memory.buffer, CODES_OFFSET, this.capacity * this.codeStride);
     this.kernelScores = new Int32Array(memory.buffer, this.scoresOffset(), this.capacity);
     this.kernelRows = new Int32Array(memory.buffer, this.rowsOffset(), this.capacity);
