@@ -23,6 +23,35 @@ function score(metric: Metric, v: Float32Array, q: Float32Array): number {
   return vv === 0 || qq === 0 ? 0 : dot / (Math.sqrt(vv) * Math.sqrt(qq));
 }
 
+describe("the kernel's code8", () => {
+  it("codes a row to int8 within one step of round(x·127/max), zero past dims, and returns Σ(x − s·c)² of the codes it wrote", () => {
+    const k = newKernel();
+    k.memory.grow(1);
+    const next = rng(21);
+    for (const dims of [1, 7, 32, 50, 384]) {
+      const n = Math.ceil(dims / 32) * 32;
+      const src = new Float32Array(k.memory.buffer, 1024, n);
+      const dst = new Int8Array(k.memory.buffer, 16384, n);
+      src.fill(0);
+      dst.fill(99);
+      for (let j = 0; j < dims; j++) src[j] = (next() * 2 - 1) * (j === 3 ? 1e30 : 1);
+      let max = 0;
+      for (let j = 0; j < dims; j++) max = Math.max(max, Math.abs(src[j]!));
+      const scale = max / 127;
+      const errsq = k.code8(1024, n, 16384, 127 / max, scale);
+      let want = 0;
+      for (let j = 0; j < n; j++) {
+        const c = dst[j]!;
+        expect(Math.abs(c)).toBeLessThanOrEqual(127);
+        expect(Math.abs(c - Math.round((src[j]! * 127) / max))).toBeLessThanOrEqual(1);
+        if (j >= dims) expect(c).toBe(0);
+        want += (src[j]! - scale * c) ** 2;
+      }
+      expect(Math.abs(errsq - want)).toBeLessThanOrEqual(want * 1e-12);
+    }
+  });
+});
+
 describe("VectorMatrix.search", () => {
   const modes = [["JavaScript scan", () => null], ["SIMD kernel + exact re-rank", newKernel]] as const;
   for (const [mode, kernel] of modes) {
