@@ -1,7 +1,7 @@
 /** Unit tests of the in-memory index and the filter compiler (plain TypeScript, run in Node). */
 import { describe, expect, it } from "vitest";
 import { compileFilter, parseMetadata, type Metadata } from "./filter";
-import { VectorMatrix, rowVariableBytes } from "./matrix";
+import { UNASSIGNED, VectorMatrix, rowVariableBytes } from "./matrix";
 import { vectorKernelWasm, type VectorKernel } from "./kernel-wasm";
 import { rng } from "./fixtures/random";
 
@@ -22,6 +22,35 @@ function score(metric: Metric, v: Float32Array, q: Float32Array): number {
   if (metric === "dot-product") return dot;
   return vv === 0 || qq === 0 ? 0 : dot / (Math.sqrt(vv) * Math.sqrt(qq));
 }
+
+describe("the kernel's code8", () => {
+  it("codes a row to int8 within one step of round(x·127/max), zero past dims, and returns Σ(x − s·c)² of the codes it wrote", () => {
+    const k = newKernel();
+    k.memory.grow(1);
+    const next = rng(21);
+    for (const dims of [1, 7, 32, 50, 384]) {
+      const n = Math.ceil(dims / 32) * 32;
+      const src = new Float32Array(k.memory.buffer, 1024, n);
+      const dst = new Int8Array(k.memory.buffer, 16384, n);
+      src.fill(0);
+      dst.fill(99);
+      for (let j = 0; j < dims; j++) src[j] = (next() * 2 - 1) * (j === 3 ? 1e30 : 1);
+      let max = 0;
+      for (let j = 0; j < dims; j++) max = Math.max(max, Math.abs(src[j]!));
+      const scale = max / 127;
+      const errsq = k.code8(1024, n, 16384, 127 / max, scale);
+      let want = 0;
+      for (let j = 0; j < n; j++) {
+        const c = dst[j]!;
+        expect(Math.abs(c)).toBeLessThanOrEqual(127);
+        expect(Math.abs(c - Math.round((src[j]! * 127) / max))).toBeLessThanOrEqual(1);
+        if (j >= dims) expect(c).toBe(0);
+        want += (src[j]! - scale * c) ** 2;
+      }
+      expect(Math.abs(errsq - want)).toBeLessThanOrEqual(want * 1e-12);
+    }
+  });
+});
 
 describe("VectorMatrix.search", () => {
   const modes = [["JavaScript scan", () => null], ["SIMD kernel + exact re-rank", newKernel]] as const;
@@ -94,6 +123,42 @@ describe("VectorMatrix.search", () => {
     }
   });
 
+  it("a probed search (IVF partitions) with the kernel returns exactly the plain scan of the probed rows", () => {
+    const dims = 96;
+    const next = rng(11);
+    const js = new VectorMatrix(dims, 16);
+    const simd = new VectorMatrix(dims, 16, newKernel());
+    const parts = 16;
+    const centers = Array.from({ length: parts }, () => Float32Array.from({ length: dims }, () => next() * 2 - 1));
+    const rows: { id: string; v: Float32Array; part: number }[] = [];
+    for (let i = 0; i < 4000; i++) {
+      // Clustered rows (each near its partition's centre), some a hair apart, some not yet in any partition.
+      const part = i % 50 === 0 ? UNASSIGNED : i % parts;
+      const c = centers[part === UNASSIGNED ? 0 : part]!;
+      const v = c.map((x) => x + (i % 7 === 0 ? (next() - 0.5) * 1e-7 : (next() - 0.5) * 0.4));
+      rows.push({ id: `id${i}`, v, part });
+      js.put(`id${i}`, v, 0, null, null, 0, part);
+      simd.put(`id${i}`, v, 0, null, null, 0, part);
+    }
+    for (let i = 0; i < 300; i++) {
+      js.delete(`id${i * 13}`);
+      simd.delete(`id${i * 13}`);
+    }
+    for (const metric of ["cosine", "euclidean", "dot-product"] as const) {
+      for (let t = 0; t < 6; t++) {
+        const probe = new Uint8Array(parts);
+        for (let p = 0; p < parts; p++) probe[p] = next() < 0.3 ? 1 : 0;
+        const q = centers[t]!.map((x) => x + (next() - 0.5) * 0.4);
+        const a = js.searchProbed(q, metric, 20, probe);
+        const b = simd.searchProbed(q, metric, 20, probe);
+        expect(b.rows.map((r) => simd.idAt(r))).toEqual(a.rows.map((r) => js.idAt(r)));
+        expect(b.scores).toEqual(a.scores);
+        // Only probed (or unassigned) rows answer.
+        for (const r of b.rows) expect(simd.partAt(r) === UNASSIGNED || probe[simd.partAt(r)] === 1).toBe(true);
+      }
+    }
+  });
+
   it("bytesHeld counts the arrays held; bytesAfter predicts it for batches reserved under a budget, which fill most of it", () => {
     const budget = 200_000;
     for (const kernel of [null, newKernel()]) {
@@ -118,13 +183,18 @@ describe("VectorMatrix.search", () => {
   });
 
   it("returns fewer than k when fewer vectors qualify, and nothing for an unknown namespace", () => {
-    const m = new VectorMatrix(2);
-    m.put("x", Float32Array.of(1, 0), 0, "ns", null);
-    m.put("y", Float32Array.of(0, 1), 0, null, { a: 1 });
-    expect(m.search(Float32Array.of(1, 1), "dot-product", 10).rows.length).toBe(2);
-    expect(m.search(Float32Array.of(1, 1), "dot-product", 10, "other").rows).toEqual([]);
-    expect(m.namespaceAt(m.rowFor("x")!)).toBe("ns");
-    expect(m.metadataAt(m.rowFor("y")!)).toEqual({ a: 1 });
+    for (const kernel of [null, newKernel()]) {
+      const m = new VectorMatrix(2, 16, kernel);
+      m.put("x", Float32Array.of(1, 0), 0, "ns", null);
+      m.put("y", Float32Array.of(0, 1), 0, null, { a: 1 });
+      m.put("z", Float32Array.of(1, 1), 0, "other-ns", null);
+      expect(m.search(Float32Array.of(1, 1), "dot-product", 10).rows.length).toBe(3);
+      // Fewer rows in the namespace than k: only those, whatever their scores.
+      expect(m.search(Float32Array.of(1, 1), "dot-product", 10, "ns").rows.map((r) => m.idAt(r))).toEqual(["x"]);
+      expect(m.search(Float32Array.of(1, 1), "dot-product", 10, "other").rows).toEqual([]);
+      expect(m.namespaceAt(m.rowFor("x")!)).toBe("ns");
+      expect(m.metadataAt(m.rowFor("y")!)).toEqual({ a: 1 });
+    }
   });
 });
 

@@ -4,11 +4,13 @@
  * with no workerd APIs: the Durable Object keeps SQLite and this in step, and unit tests run it in Node.
  *
  * A query is one pass over the matrix, in one of two ways, with the same results:
- * - With the SIMD kernel (kernel-wasm.ts; the matrix then lives in the kernel's WebAssembly memory): the kernel
- *   scores every row in float32, four lanes at a time. float32 sums are approximate, but their error is bounded
- *   (|error| ≤ γ·|v|·|q| for a dot product, γ·d² for a squared distance), so a second pass keeps only the rows whose
- *   score interval can still reach the K-th best lower bound and re-scores those few in float64. The answer is the
- *   one the plain scan gives.
+ * - With the SIMD kernel (kernel-wasm.ts): each row also keeps an int8 copy (its codes, in the kernel's WebAssembly
+ *   memory) with a per-row scale s: v = s·c + e (the query is coded likewise in int16). The kernel scores the query's
+ *   codes against every row's in exact
+ *   integer arithmetic, a quarter of the bytes a float32 scan reads (the scan is memory-bound). The integer score
+ *   gives v·q up to an error bounded by Cauchy–Schwarz: |v·q − s_v·s_q·(c_v·c_q)| ≤ |s_v·c_v|·|e_q| + |e_v|·|q|. A
+ *   second pass keeps only the rows whose score interval can still reach the K-th best lower bound and re-scores
+ *   those few in float64 from the float32 values. The answer is the one the plain scan gives.
  * - Without it: a tight, unrolled float64 loop over the float32 values, a block of rows at a time.
  * Either way a binary min-heap of size K keeps the best so far (nothing is sorted but the K results), and metadata
  * filters run only for rows that could enter it.
@@ -22,15 +24,87 @@ const BLOCK = 256;
 /** The namespace code of "any namespace" in a search, and of "no namespace" on a row. */
 const ANY = -2;
 const NONE = -1;
-/** Kernel memory layout: the query at 0 (at most 1536 floats), then the rows, then one float32 score per row. */
+/**
+ * Kernel memory layout: the query's int16 codes at 0 (at most 1536 of them), one row's float32 values being coded at
+ * VALUES_OFFSET (zero past dims), the rows' int8 codes from CODES_OFFSET (they stay in place as the memory grows),
+ * then one int32 score and one int32 row index per row.
+ */
 const QUERY_OFFSET = 0;
-const DATA_OFFSET = 8192;
+const VALUES_OFFSET = 4096;
+const CODES_OFFSET = VALUES_OFFSET + 1536 * 4;
 const PAGE = 65536;
-/** Unit roundoff of float32 and float64, for the kernel's error bound. */
-const U32 = 2 ** -24;
-const U64 = 2 ** -53;
+/**
+ * Relative slack added to every kernel bound: it covers the float64 rounding of the bound's own terms, of s_v·s_q·I
+ * and of the exact re-score (each ≤ ~d·2⁻⁵³ ≈ 2e-13 of |v|·|q| at 1536 dimensions), with a wide margin.
+ */
+const SLACK = 1e-9;
 /** Bytes of the fixed-size per-row arrays: norms, invNorms (float64), ns, part, varBytes (int32). */
 const PER_ROW = 28;
+/** And with the kernel: each row's code scale, |e| and upper bound (float64), its int32 score and index slots. */
+const PER_ROW_KERNEL = 24 + 8;
+
+/** Bytes per row of int8 codes: dims rounded up to the kernel's 32-code step (zero padding). */
+function codeStride(dims: number): number {
+  return Math.ceil(dims / 32) * 32;
+}
+
+/**
+ * Rows are coded in int8 (±127); a query in int16 up to ±QUERY_LEVELS, which keeps the kernel's int32 sums exact
+ * (127 · 8191 · 1536 < 2³¹) and makes the query's own coding error negligible beside the rows'.
+ */
+const ROW_LEVELS = 127;
+const ROUNDER = 1.5 * 2 ** 52;
+const QUERY_LEVELS = 8191;
+
+/** What measure() and quantize() found of a vector: SCALE s, ERR |v − s·c|₂, NORM |v|₂, MAX max|v| (reused). */
+const SCALE = 0, ERR = 1, NORM = 2, MAX = 3;
+const quantized = new Float64Array(4);
+
+/** Sets quantized[NORM] and quantized[MAX] for values[offset … offset + d) in one pass. */
+function measure(values: Float32Array, offset: number, d: number): void {
+  let max = 0;
+  let sq = 0;
+  for (let j = 0; j < d; j++) {
+    const x = values[offset + j]!;
+    sq += x * x;
+    const a = x < 0 ? -x : x;
+    if (a > max) max = a;
+  }
+  quantized[NORM] = Math.sqrt(sq);
+  quantized[MAX] = max;
+}
+
+/**
+ * Writes a query's int16 codes to codes[0 … d) with the scale s = max|v|/levels, and sets `quantized` (NaN scale for
+ * a non-finite vector: its kernel bound is then never trusted). Rows are coded by the kernel's code8 instead, the same
+ * way (codes within ±levels, error measured exactly in float64).
+ */
+function quantize(values: Float32Array, offset: number, d: number, codes: Int16Array, levels: number): void {
+  measure(values, offset, d);
+  const max = quantized[MAX]!;
+  if (max === 0 || !Number.isFinite(max)) {
+    codes.fill(0, 0, d);
+    quantized[SCALE] = max === 0 ? 0 : NaN;
+    quantized[ERR] = 0;
+    return;
+  }
+  const scale = max / levels;
+  const inv = levels / max;
+  let err = 0;
+  for (let j = 0; j < d; j++) {
+    const x = values[offset + j]!;
+    // Round to nearest by adding and removing 1.5·2⁵² (exact for |x·inv| < 2⁵¹; any rounding would do, since the
+    // error is measured below): a third of Math.round's cost here. |x·inv| ≤ levels up to rounding; clamp the rest.
+    let c = x * inv + ROUNDER - ROUNDER;
+    if (c > levels) c = levels;
+    else if (c < -levels) c = -levels;
+    codes[j] = c;
+    const e = x - scale * c;
+    err += e * e;
+  }
+  quantized[SCALE] = scale;
+  quantized[ERR] = Math.sqrt(err);
+}
 /** The partition of a row no partitioning has placed yet (always scanned by a probed search). */
 export const UNASSIGNED = -1;
 
@@ -49,11 +123,11 @@ export function rowVariableBytes(id: string, metadataJsonBytes: number): number 
 }
 
 /** out[r - start] = dot(row r, q) for rows in [start, end) whose namespace is `want` (or any when want is ANY). */
-function dotBlock(data: Float32Array, q: Float32Array, d: number, stride: number, start: number, end: number, out: Float64Array, ns: Int32Array, want: number): void {
+function dotBlock(data: Float32Array, q: Float32Array, d: number, start: number, end: number, out: Float64Array, ns: Int32Array, want: number): void {
   const d8 = d - (d % 8);
   for (let r = start; r < end; r++) {
     if (want !== ANY && ns[r] !== want) continue;
-    const o = r * stride;
+    const o = r * d;
     let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
     let j = 0;
     for (; j < d8; j += 8) {
@@ -73,11 +147,11 @@ function dotBlock(data: Float32Array, q: Float32Array, d: number, stride: number
 }
 
 /** out[r - start] = squared L2 distance between row r and q, for rows in the wanted namespace. */
-function l2Block(data: Float32Array, q: Float32Array, d: number, stride: number, start: number, end: number, out: Float64Array, ns: Int32Array, want: number): void {
+function l2Block(data: Float32Array, q: Float32Array, d: number, start: number, end: number, out: Float64Array, ns: Int32Array, want: number): void {
   const d4 = d - (d % 4);
   for (let r = start; r < end; r++) {
     if (want !== ANY && ns[r] !== want) continue;
-    const o = r * stride;
+    const o = r * d;
     let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     let j = 0;
     for (; j < d4; j += 4) {
@@ -212,13 +286,18 @@ function kthLargest(k: number): { offer(x: number): void; floor(): number; full(
 
 export class VectorMatrix {
   readonly dims: number;
-  /** Floats per row: dims, rounded up to a multiple of 8 (zero padding) when the SIMD kernel scans the rows. */
-  readonly stride: number;
+  /** Bytes of int8 codes per row (kernel only). */
+  private readonly codeStride: number;
   /** Number of vectors: rows [0, count) of the arrays below are live. */
   count = 0;
   /** Rows the arrays have room for. */
   private capacity: number;
   private data: Float32Array;
+  /** Per row, with the kernel: the scale of its codes and the norm of their error (see quantize()). */
+  private scales: Float64Array;
+  private errs: Float64Array;
+  /** Per row, with the kernel: a query's upper bound on its key (scratch kept between queries). */
+  private uppers: Float64Array;
   /** |v| and 1 / |v| (0 for a zero vector) per row. */
   private norms: Float64Array;
   private invNorms: Float64Array;
@@ -238,9 +317,13 @@ export class VectorMatrix {
   private readonly nsNames: string[] = [];
   private readonly scratch = new Float64Array(BLOCK);
   private readonly kernel: VectorKernel | null;
-  /** Views into the kernel's memory (refreshed when it grows): the query and the per-row float32 scores. */
-  private kernelQuery: Float32Array | null = null;
-  private kernelScores: Float32Array | null = null;
+  /** Views into the kernel's memory (refreshed when it grows): query codes, row codes, scores and row indexes. */
+  private kernelQuery: Int16Array | null = null;
+  private codes: Int8Array | null = null;
+  private kernelScores: Int32Array | null = null;
+  private kernelRows: Int32Array | null = null;
+  /** The kernel's input when it codes a row (zero past dims). */
+  private kernelValues: Float32Array | null = null;
 
   /**
    * `kernel`: an instance of the SIMD module (kernel-wasm.ts) whose memory this matrix may use alone. `maxRows`: the
@@ -250,9 +333,12 @@ export class VectorMatrix {
     this.dims = dims;
     this.kernel = kernel;
     this.maxRows = maxRows;
-    this.stride = kernel ? Math.ceil(dims / 8) * 8 : dims;
+    this.codeStride = codeStride(dims);
     this.capacity = Math.min(maxRows, Math.max(16, capacity));
     this.data = new Float32Array(0);
+    this.scales = new Float64Array(kernel ? this.capacity : 0);
+    this.errs = new Float64Array(kernel ? this.capacity : 0);
+    this.uppers = new Float64Array(kernel ? this.capacity : 0);
     this.norms = new Float64Array(this.capacity);
     this.invNorms = new Float64Array(this.capacity);
     this.ns = new Int32Array(this.capacity);
@@ -266,14 +352,14 @@ export class VectorMatrix {
    * plus the estimated size of ids and parsed metadata (rowVariableBytes).
    */
   get bytesHeld(): number {
-    const rows = this.kernel ? this.kernel.memory.buffer.byteLength : this.data.byteLength;
-    return rows + this.norms.byteLength + this.invNorms.byteLength + this.ns.byteLength + this.part.byteLength + this.varBytes.byteLength + this.variableBytes;
+    const kernel = this.kernel ? this.kernel.memory.buffer.byteLength + this.scales.byteLength + this.errs.byteLength + this.uppers.byteLength : 0;
+    return this.data.byteLength + kernel + this.norms.byteLength + this.invNorms.byteLength + this.ns.byteLength + this.part.byteLength + this.varBytes.byteLength + this.variableBytes;
   }
 
   /** The most rows whose arrays fit in `bytes` (before ids and metadata), for a matrix of `dims` with or without the kernel. */
   static rowsWithin(bytes: number, dims: number, simd: boolean): number {
-    const stride = simd ? Math.ceil(dims / 8) * 8 : dims;
-    return Math.max(0, Math.floor((bytes - DATA_OFFSET - PAGE) / (PER_ROW + stride * 4 + (simd ? 4 : 0))));
+    const kernel = simd ? { fixed: CODES_OFFSET + PAGE, perRow: codeStride(dims) + PER_ROW_KERNEL } : { fixed: 0, perRow: 0 };
+    return Math.max(0, Math.floor((bytes - kernel.fixed) / (PER_ROW + dims * 4 + kernel.perRow)));
   }
 
   /**
@@ -309,10 +395,11 @@ export class VectorMatrix {
   }
 
   private arrayBytes(capacity: number): number {
-    // norms, invNorms (8 + 8), ns, part and varBytes (4 + 4 + 4) per row; the rows themselves and (with the kernel)
-    // the query and per-row scores, in whole WebAssembly pages as memory.grow allocates them.
-    const perRow = PER_ROW + (this.kernel ? 0 : this.stride * 4);
-    const kernelBytes = this.kernel ? Math.ceil((DATA_OFFSET + capacity * this.stride * 4 + capacity * 4) / PAGE) * PAGE : 0;
+    // norms, invNorms (8 + 8), ns, part and varBytes (4 + 4 + 4) and the float32 values per row; with the kernel,
+    // scales, errs and uppers (3 × 8) and its memory in whole WebAssembly pages as memory.grow allocates them: the query,
+    // then per row its codes, score and index slot.
+    const perRow = PER_ROW + this.dims * 4 + (this.kernel ? 24 : 0);
+    const kernelBytes = this.kernel ? Math.ceil((CODES_OFFSET + capacity * (this.codeStride + 8)) / PAGE) * PAGE : 0;
     return capacity * perRow + kernelBytes;
   }
 
@@ -343,8 +430,9 @@ export class VectorMatrix {
       this.rowOf.set(id, row);
     }
     const d = this.dims;
-    this.data.set(values.subarray(offset, offset + d), row * this.stride);
-    const n = norm(values, offset, d);
+    this.data.set(values.subarray(offset, offset + d), row * d);
+    if (this.codes) this.code(row, values, offset);
+    const n = this.codes ? quantized[NORM]! : norm(values, offset, d);
     this.norms[row] = n;
     this.invNorms[row] = n > 0 ? 1 / n : 0;
     this.ns[row] = namespace === null ? NONE : this.namespaceCode(namespace);
@@ -355,17 +443,44 @@ export class VectorMatrix {
     this.varBytes[row] = bytes;
   }
 
+  /**
+   * Writes row `row`'s int8 codes (the kernel's code8: the whole code stride, so padding is zero even where a grown
+   * memory held old scores), its scale and error norm; leaves its norm in quantized[NORM].
+   */
+  private code(row: number, values: Float32Array, offset: number): void {
+    const d = this.dims;
+    const base = row * this.codeStride;
+    measure(values, offset, d);
+    const max = quantized[MAX]!;
+    if (max === 0 || !Number.isFinite(max)) {
+      this.codes!.fill(0, base, base + this.codeStride);
+      this.scales[row] = max === 0 ? 0 : NaN;
+      this.errs[row] = 0;
+      return;
+    }
+    const scale = max / ROW_LEVELS;
+    this.kernelValues!.set(values.subarray(offset, offset + d));
+    this.scales[row] = scale;
+    this.errs[row] = Math.sqrt(this.kernel!.code8(VALUES_OFFSET, this.codeStride, CODES_OFFSET + base, ROW_LEVELS / max, scale));
+  }
+
   /** Removes the vector with this id by moving the last row into its place. False when absent. */
   delete(id: string): boolean {
     const row = this.rowOf.get(id);
     if (row === undefined) return false;
     const last = this.count - 1;
-    const s = this.stride;
+    const d = this.dims;
     this.variableBytes -= this.varBytes[row]!;
     if (row !== last) {
       const lastId = this.ids[last]!;
-      // The whole stride, padding included (always zero), so padded rows stay zero-padded.
-      this.data.copyWithin(row * s, last * s, last * s + s);
+      this.data.copyWithin(row * d, last * d, last * d + d);
+      if (this.codes) {
+        // The whole code stride, padding included (always zero), so padded rows stay zero-padded.
+        const cs = this.codeStride;
+        this.codes.copyWithin(row * cs, last * cs, last * cs + cs);
+        this.scales[row] = this.scales[last]!;
+        this.errs[row] = this.errs[last]!;
+      }
       this.norms[row] = this.norms[last]!;
       this.invNorms[row] = this.invNorms[last]!;
       this.ns[row] = this.ns[last]!;
@@ -409,13 +524,13 @@ export class VectorMatrix {
 
   /** Row `row`'s values without a copy: valid only until the next put (the arrays may move as they grow). */
   view(row: number): Float32Array {
-    const start = row * this.stride;
+    const start = row * this.dims;
     return this.data.subarray(start, start + this.dims);
   }
 
   /** A copy of row `row`'s values. */
   valuesAt(row: number): Float32Array {
-    const start = row * this.stride;
+    const start = row * this.dims;
     return this.data.slice(start, start + this.dims);
   }
 
@@ -443,7 +558,19 @@ export class VectorMatrix {
    */
   searchProbed(query: Float32Array, metric: VectorizeDistanceMetric, k: number, probe: Uint8Array): SearchResult {
     const top = new TopK(k, this.ids);
-    const { part, invNorms, scratch } = this;
+    const { part } = this;
+    if (this.kernel) {
+      // The probed rows' indexes, for the kernel to gather: partitions are not contiguous in the matrix.
+      const list = this.kernelRows!;
+      let m = 0;
+      for (let r = 0; r < this.count; r++) {
+        const p = part[r]!;
+        if (p === UNASSIGNED || probe[p] === 1) list[m++] = r;
+      }
+      this.scanWithKernel(query, metric, ANY, null, top, m);
+      return this.results(query, metric, top);
+    }
+    const { invNorms, scratch } = this;
     const euclidean = metric === "euclidean";
     const cosine = metric === "cosine";
     for (let r = 0; r < this.count; r++) {
@@ -474,8 +601,8 @@ export class VectorMatrix {
 
   /** The exact (float64) ranking key of rows [start, end) into scratch: dot, dot/|v| or squared distance. */
   private exactBlock(query: Float32Array, euclidean: boolean, start: number, end: number, want: number): void {
-    if (euclidean) l2Block(this.data, query, this.dims, this.stride, start, end, this.scratch, this.ns, want);
-    else dotBlock(this.data, query, this.dims, this.stride, start, end, this.scratch, this.ns, want);
+    if (euclidean) l2Block(this.data, query, this.dims, start, end, this.scratch, this.ns, want);
+    else dotBlock(this.data, query, this.dims, start, end, this.scratch, this.ns, want);
   }
 
   private scanInJs(query: Float32Array, metric: VectorizeDistanceMetric, want: number, predicate: MetadataPredicate | null, top: TopK): void {
@@ -497,57 +624,91 @@ export class VectorMatrix {
   }
 
   /**
-   * Pass 1: the kernel's float32 score of every row, and the K-th best lower bound (key − error bound) among the
-   * rows that qualify. Pass 2: every qualifying row whose upper bound reaches it is scored exactly and offered to
-   * `top`. Any row of the exact top K has an exact key ≥ the K-th best exact key ≥ that lower bound, so none is missed.
+   * Pass 1: the kernel's integer score of every row (or of the first `listed` rows of kernelRows), turned into an
+   * interval that holds the row's exact key, and the K-th best lower bound among the rows that qualify. Pass 2: every
+   * qualifying row whose upper bound reaches it is scored exactly and offered to `top`. Any row of the exact top K has
+   * an exact key ≥ the K-th best exact key ≥ that lower bound, so none is missed.
    */
-  private scanWithKernel(query: Float32Array, metric: VectorizeDistanceMetric, want: number, predicate: MetadataPredicate | null, top: TopK): void {
+  private scanWithKernel(query: Float32Array, metric: VectorizeDistanceMetric, want: number, predicate: MetadataPredicate | null, top: TopK, listed = -1): void {
     const kernel = this.kernel!;
-    const n = this.count;
-    const { ns, norms, invNorms, metadata, scratch } = this;
+    const { ns, norms, invNorms, scales, errs, metadata } = this;
     const euclidean = metric === "euclidean";
     const cosine = metric === "cosine";
+    const d = this.dims;
     const q = this.kernelQuery!;
     q.fill(0);
-    q.set(query);
-    const scoresOffset = this.scoresOffset();
-    if (euclidean) kernel.l2(DATA_OFFSET, QUERY_OFFSET, n, this.stride, scoresOffset);
-    else kernel.dot(DATA_OFFSET, QUERY_OFFSET, n, this.stride, scoresOffset);
-    const approx = this.kernelScores!;
-    // γ_m = m·u / (1 − m·u) bounds the relative error of m rounded operations. Each kernel lane sums stride/8
-    // products, then three more additions: m = stride/8 + 4. Doubled for margin, plus the float64 re-score's own.
-    const depth = this.stride / 4 + 8;
-    const gamma32 = (depth * U32) / (1 - depth * U32);
-    const gamma64 = ((this.dims + 2) * U64) / (1 - (this.dims + 2) * U64);
-    const tiny = this.dims * 2 ** -120; // covers float32 underflow of tiny products
-    const qNorm = norm(query, 0, this.dims);
-    const relDot = 2 * (gamma32 + gamma64) * qNorm;
-    const relL2 = 2 * ((gamma32 * 4) / (1 - gamma32 * 4) + gamma64);
-    const bound = (r: number, a: number): number => (euclidean ? relL2 * a + tiny : (relDot * norms[r]! + tiny) * (cosine ? invNorms[r]! : 1));
-    const keyOf = (r: number, a: number): number => (euclidean ? -a : cosine ? a * invNorms[r]! : a);
-
+    quantize(query, 0, d, q, QUERY_LEVELS);
+    const qScale = quantized[SCALE]!;
+    const qErr = quantized[ERR]!;
+    const qNorm = quantized[NORM]!;
+    const rows = listed >= 0 ? this.kernelRows! : null;
+    const n = rows ? listed : this.count;
+    if (Number.isNaN(qScale)) {
+      // A non-finite query: no bound holds, so every row is scored exactly (as the plain scan would).
+      for (let i = 0; i < n; i++) this.offerExact(query, euclidean, cosine, rows ? rows[i]! : i, want, predicate, top);
+      return;
+    }
+    kernel.dot8(CODES_OFFSET, QUERY_OFFSET, rows ? this.rowsOffset() : 0, n, this.codeStride, this.scoresOffset());
+    const ints = this.kernelScores!;
+    const up = this.uppers;
+    // Row r's exact key lies in [key − bound, key + bound], where, with dot = s_r·s_q·int and b the dot product's
+    // bound (|v|+|e_v|)·|e_q| + |e_v|·|q| (plus SLACK): cosine key dot/|v| ± b/|v|; dot product dot ± b; euclidean
+    // −(|v|² + |q|² − 2·dot) ± 2b (the squared distance counts the dot product twice). One loop per metric, no calls:
+    // this pass touches every row.
+    const k1 = qErr + SLACK * (qNorm + qErr);
+    const qq = qNorm * qNorm;
     const lower = kthLargest(top.keys.length);
-    for (let r = 0; r < n; r++) {
-      if (want !== ANY && ns[r] !== want) continue;
-      const a = approx[r]!;
-      // A non-finite float32 score (overflow) bounds nothing: such a row is always re-scored in pass 2.
-      if (!Number.isFinite(a)) continue;
-      const low = keyOf(r, a) - bound(r, a);
-      if (lower.full() && !(low > lower.floor())) continue;
+    let floor = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const r = rows ? rows[i]! : i;
+      if (want !== ANY && ns[r] !== want) {
+        up[i] = -Infinity;
+        continue;
+      }
+      const dot = scales[r]! * qScale * ints[i]!;
+      if (!Number.isFinite(dot)) {
+        // A non-finite row bounds nothing: it is always re-scored.
+        up[i] = Infinity;
+        continue;
+      }
+      const v = norms[r]!;
+      const e = errs[r]!;
+      const b = (v + e) * k1 + e * qNorm + Number.MIN_VALUE;
+      let key: number, bound: number;
+      if (cosine) {
+        const inv = invNorms[r]!;
+        key = dot * inv;
+        bound = b * inv;
+      } else if (euclidean) {
+        key = -(v * v + qq - 2 * dot);
+        bound = 2 * b + SLACK * (v + qNorm) * (v + qNorm);
+      } else {
+        key = dot;
+        bound = b;
+      }
+      up[i] = key + bound;
+      const low = key - bound;
+      if (!(low > floor)) continue;
       if (predicate && !predicate(metadata[r] ?? null)) continue;
       lower.offer(low);
+      floor = lower.floor();
     }
-    const floor = lower.floor();
-    for (let r = 0; r < n; r++) {
-      if (want !== ANY && ns[r] !== want) continue;
-      const a = approx[r]!;
-      if (Number.isFinite(a) && keyOf(r, a) + bound(r, a) < floor) continue;
-      if (predicate && !predicate(metadata[r] ?? null)) continue;
-      this.exactBlock(query, euclidean, r, r + 1, ANY);
-      const raw = scratch[0]!;
-      const key = euclidean ? -raw : cosine ? raw * invNorms[r]! : raw;
-      if (top.accepts(key, r)) top.push(key, r);
+    // Rows outside the namespace have up = −∞, yet are not skipped while floor is −∞ too (fewer than K qualify):
+    // offerExact checks the namespace again.
+    for (let i = 0; i < n; i++) {
+      if (up[i]! < floor) continue;
+      this.offerExact(query, euclidean, cosine, rows ? rows[i]! : i, want, predicate, top);
     }
+  }
+
+  /** Scores row r exactly and offers it to `top`, if it is in the wanted namespace and passes the predicate. */
+  private offerExact(query: Float32Array, euclidean: boolean, cosine: boolean, r: number, want: number, predicate: MetadataPredicate | null, top: TopK): void {
+    if (want !== ANY && this.ns[r] !== want) return;
+    if (predicate && !predicate(this.metadata[r] ?? null)) return;
+    this.exactBlock(query, euclidean, r, r + 1, ANY);
+    const raw = this.scratch[0]!;
+    const key = euclidean ? -raw : cosine ? raw * this.invNorms[r]! : raw;
+    if (top.accepts(key, r)) top.push(key, r);
   }
 
   private namespaceCode(namespace: string): number {
@@ -561,25 +722,28 @@ export class VectorMatrix {
   }
 
   private scoresOffset(): number {
-    return DATA_OFFSET + this.capacity * this.stride * 4;
+    return CODES_OFFSET + this.capacity * this.codeStride;
+  }
+
+  private rowsOffset(): number {
+    return this.scoresOffset() + this.capacity * 4;
   }
 
   /** (Re)creates the row storage for `this.capacity` rows, keeping the first `keep` rows. */
   private allocate(keep: number): void {
-    const floats = this.capacity * this.stride;
-    if (!this.kernel) {
-      const data = new Float32Array(floats);
-      data.set(this.data.subarray(0, keep * this.stride));
-      this.data = data;
-      return;
-    }
-    // In the kernel's memory the rows start at the same offset whatever the capacity: growing it keeps them in place.
+    const data = new Float32Array(this.capacity * this.dims);
+    data.set(this.data.subarray(0, keep * this.dims));
+    this.data = data;
+    if (!this.kernel) return;
+    // In the kernel's memory the codes start at the same offset whatever the capacity: growing it keeps them in place.
     const memory = this.kernel.memory;
-    const needed = this.scoresOffset() + this.capacity * 4;
+    const needed = this.rowsOffset() + this.capacity * 4;
     if (memory.buffer.byteLength < needed) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / PAGE));
-    this.data = new Float32Array(memory.buffer, DATA_OFFSET, floats);
-    this.kernelQuery = new Float32Array(memory.buffer, QUERY_OFFSET, this.stride);
-    this.kernelScores = new Float32Array(memory.buffer, this.scoresOffset(), this.capacity);
+    this.kernelQuery = new Int16Array(memory.buffer, QUERY_OFFSET, this.codeStride);
+    this.kernelValues = new Float32Array(memory.buffer, VALUES_OFFSET, this.codeStride);
+    this.codes = new Int8Array(memory.buffer, CODES_OFFSET, this.capacity * this.codeStride);
+    this.kernelScores = new Int32Array(memory.buffer, this.scoresOffset(), this.capacity);
+    this.kernelRows = new Int32Array(memory.buffer, this.rowsOffset(), this.capacity);
   }
 
   private grow(): void {
@@ -598,6 +762,11 @@ export class VectorMatrix {
     this.ns = grow(this.ns, (n) => new Int32Array(n));
     this.part = grow(this.part, (n) => new Int32Array(n));
     this.varBytes = grow(this.varBytes, (n) => new Int32Array(n));
+    if (this.kernel) {
+      this.scales = grow(this.scales, (n) => new Float64Array(n));
+      this.errs = grow(this.errs, (n) => new Float64Array(n));
+      this.uppers = new Float64Array(rows);
+    }
     this.capacity = rows;
     this.allocate(this.count);
   }

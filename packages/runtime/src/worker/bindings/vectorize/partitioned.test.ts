@@ -200,5 +200,16 @@ describe("VECTORIZE past its exact threshold", () => {
     const after = await Promise.all(qs.map((q) => ok<Matches>(binding, "query", q, { topK: 10 })));
     expect(after.map((r) => r.matches.map((m) => m.id))).toEqual(before.map((r) => r.matches.map((m) => m.id)));
     expect(await ok<Info>(binding, "describe")).toMatchObject({ vectorCount: N, mode: "partitioned", partitions: infoBefore.partitions });
+    // Shards load their rows in chunks (values as one BLOB each): every value comes back as stored, bit for bit.
+    const byId = new Map(items.map((it) => [it.id, it]));
+    for (const q of qs.slice(0, 5)) {
+      const { matches } = await ok<Matches>(binding, "query", q, { topK: 20, returnValues: true, returnMetadata: "all" });
+      for (const m of matches) {
+        const item = byId.get(m.id)!;
+        expect(m.values).toEqual(Array.from(Float32Array.from(item.values)));
+        expect(m.metadata).toEqual(item.metadata);
+        expect(m.namespace).toBe(item.namespace);
+      }
+    }
   });
 });

@@ -9,8 +9,8 @@
  * top K is exact, so the merged top K is exact too, filters and namespaces included, however rare the matches.
  *
  * Up to an exact threshold (100,000 vectors, the issue's bar; AEROSTACK_VECTORIZE_EXACT_THRESHOLD lowers it for
- * tests) every query is that exact scan: a SIMD float32 scan with a float64 re-rank of near-ties (matrix.ts), no
- * training, no recall to tune. Past it, each shard trains IVF partitions of its own rows (ivf.ts), and unfiltered
+ * tests) every query is that exact scan: an int8 SIMD scan with a float64 re-rank of every row its proven error
+ * bound cannot rule out (matrix.ts), no training, no recall to tune. Past it, each shard trains IVF partitions of its own rows (ivf.ts), and unfiltered
  * queries probe the nearest few of every shard and rank their rows exactly; filtered and namespaced queries still
  * scan every row, so a 1-in-1,000 match is never missed. `exact = true` in [[vectorize]] keeps an index exact at any
  * size. Partitions are per shard so that crossing the threshold moves nothing between objects and the write path

@@ -60,6 +60,19 @@ export interface ShardSearch {
 
 type VectorRow = { id: string; namespace: string | null; vec: ArrayBuffer; metadata: string | null; part: number | null };
 
+/**
+ * Bytes of values per load chunk: well under SQLite's largest value (Cloudflare allows 2 MB a string or BLOB).
+ * group_concat() appends each BLOB's bytes as they are (its length, not a C string), and the CAST keeps them a BLOB.
+ */
+const LOAD_CHUNK_BYTES = 1 << 20;
+/** And at most this many rows, so small vectors too come in several chunks (which the restart tests then cover). */
+const LOAD_CHUNK_ROWS = 512;
+const LOAD_CHUNK_SQL = `
+  SELECT CAST(group_concat(vec, '') AS BLOB) AS vecs, json_group_array(id) AS ids, json_group_array(namespace) AS namespaces,
+         json_group_array(metadata) AS metadata, json_group_array(part) AS parts, max(rowid) AS last, count(*) AS n
+  FROM (SELECT rowid, id, namespace, vec, metadata, part FROM vectors WHERE rowid > ? ORDER BY rowid LIMIT ?)`;
+type LoadChunk = { vecs: ArrayBuffer; ids: string; namespaces: string; metadata: string; parts: string; last: number; n: number };
+
 export class VectorShard extends DurableObject<PlatformEnv> {
   private readonly sql: SqlStorage;
   /** The shard's vectors in memory; null until the first call that needs them. */
@@ -289,13 +302,27 @@ export class VectorShard extends DurableObject<PlatformEnv> {
         ? new Partitions(dims, info.get("metric") as VectorizeDistanceMetric, new Float32Array(stored.slice(0)), this.finderKernel(budget))
         : null;
     const widen = partitions?.metric === "dot-product";
-    for (const row of this.sql.exec<VectorRow>("SELECT id, namespace, vec, metadata, part FROM vectors")) {
-      const values = new Float32Array(row.vec);
-      if (values.length !== dims) throw new Error(`VECTORIZE: stored vector ${JSON.stringify(row.id)} has ${values.length} values, expected ${dims}`);
-      // A partition number from other centroids (never written so, but cheap to refuse) counts as unassigned.
-      const part = partitions && row.part !== null && row.part < partitions.count ? row.part : UNASSIGNED;
-      matrix.put(row.id, values, 0, row.namespace, row.metadata === null ? null : (JSON.parse(row.metadata) as Metadata), row.metadata?.length ?? 0, part);
-      if (widen && part !== UNASSIGNED) partitions.widen(part, values);
+    // Rows come in chunks, each one statement returning its values as one BLOB and the other columns as JSON arrays:
+    // a cursor row per vector cost ~8 µs (a JS object and an ArrayBuffer each), most of a cold start.
+    const perChunk = Math.max(1, Math.min(LOAD_CHUNK_ROWS, Math.floor(LOAD_CHUNK_BYTES / (dims * 4))));
+    for (let after = -1; ; ) {
+      const chunk = this.sql.exec<LoadChunk>(LOAD_CHUNK_SQL, after, perChunk).one();
+      if (chunk.n === 0) break;
+      const ids = JSON.parse(chunk.ids) as string[];
+      const namespaces = JSON.parse(chunk.namespaces) as (string | null)[];
+      const metadata = JSON.parse(chunk.metadata) as (string | null)[];
+      const parts = JSON.parse(chunk.parts) as (number | null)[];
+      const values = new Float32Array(chunk.vecs);
+      if (values.length !== chunk.n * dims) throw new Error(`VECTORIZE: a stored vector after row ${after} does not have ${dims} values`);
+      for (let i = 0; i < chunk.n; i++) {
+        const text = metadata[i] ?? null;
+        const stored = parts[i] ?? null;
+        // A partition number from other centroids (never written so, but cheap to refuse) counts as unassigned.
+        const part = partitions && stored !== null && stored < partitions.count ? stored : UNASSIGNED;
+        matrix.put(ids[i]!, values, i * dims, namespaces[i] ?? null, text === null ? null : (JSON.parse(text) as Metadata), text?.length ?? 0, part);
+        if (widen && part !== UNASSIGNED) partitions.widen(part, values.subarray(i * dims, (i + 1) * dims));
+      }
+      after = chunk.last;
     }
     this.matrix = matrix;
     this.partitions = partitions;
