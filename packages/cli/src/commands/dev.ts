@@ -65,6 +65,7 @@ function render(out: Output, cwd: string, root: string, event: DevEvent): void {
       // A workspace folder runs no code: it has no bindings to list.
       if (event.bindings.length) out.info(`  ${c.green("➜")}  Bindings: ${event.bindings.map((b) => `env.${b}`).join(", ")}`);
       if (event.mcpUrl) out.info(`  ${c.green("➜")}  MCP:      ${c.cyan(event.mcpUrl)}`);
+      if (event.chatUrl) out.info(`  ${c.green("➜")}  Chat:     ${c.cyan(event.chatUrl)}  ${c.dim("(talk to the bot here; no chat platform needed)")}`);
       // The gateway matters once it composes something; a plain function project does not need its token.
       if (event.gateway?.members.length) {
         // The dev token is shown once, here; only its hash is kept by the platform, and it changes on every start.

@@ -129,4 +129,15 @@ export const WebChatBodySchema = z.object({
   /** A button's data instead of text (the page's buttons). */
   button: z.optional(z.boolean()),
 });
-export const WebChatResultSchema = z.object({ replies: z.array(z.object({ text: z.string(), buttons: z.array(z.object({ label: z.string(), data: z.string() })) })) });
+const WebReplySchema = z.object({ id: z.number(), text: z.string(), buttons: z.array(z.object({ label: z.string(), data: z.string() })) });
+/** The message's replies (with their ids in the chat's web outbox), the tools it called, and why it failed if it did. */
+export const WebChatResultSchema = z.object({
+  replies: z.array(WebReplySchema),
+  /** Read later messages (a workflow's, sent after this answer) from here: `GET …/chat/<chat>/messages?after=<cursor>`. */
+  cursor: z.number(),
+  toolCalls: z.array(z.object({ name: z.string(), ok: z.boolean(), ms: z.number() })),
+  errors: z.array(z.string()),
+});
+export type WebChatResult = z.output<typeof WebChatResultSchema>;
+export const WebMessagesSchema = z.object({ replies: z.array(WebReplySchema), cursor: z.number() });
+export type WebMessages = z.output<typeof WebMessagesSchema>;

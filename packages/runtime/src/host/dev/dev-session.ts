@@ -1,6 +1,7 @@
 /**
  * `aerostack dev`: bundle, start the platform, deploy, then rebuild and flip versions on every save. In a workspace
  * folder (`type = "workspace"`, no code): serve its gateway at `/ws/<name>` and re-push it when its config changes.
+ * In a bot folder (no code): put the bot beside the dev gateway and serve its local chat page (bot-dev.ts).
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -18,6 +19,7 @@ import { UserError, StartupAborted } from "../errors";
 import { stopIfAborted, untilAborted } from "../lifecycle/abortable";
 import type { DevReporter } from "./reporter";
 import { SourceWatcher } from "./source-watcher";
+import { devChatUrl, pushDevBot } from "./bot-dev";
 
 export interface DevOptions {
   cwd: string;
@@ -70,6 +72,14 @@ export interface HeadlessLock extends HostLock {
   headless: true;
 }
 
+/**
+ * What dev serves, by `type`: the one place that decides it. "code": bundle, deploy, reload on save (functions, MCP
+ * servers, skills); "workspace": only the folder's gateway at /ws/<name>; "bot": no code, the bot and its chat page.
+ */
+type DevKind = "code" | "workspace" | "bot";
+const DEV_KINDS: Partial<Record<ProjectConfig["type"], DevKind>> = { workspace: "workspace", bot: "bot" };
+const devKind = (type: ProjectConfig["type"]): DevKind => DEV_KINDS[type] ?? "code";
+
 /** How long dev waits for a short command holding the state folder before it gives up. */
 const HEADLESS_WAIT_MS = 30_000;
 
@@ -96,8 +106,11 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   report({ type: "starting", phase: "config" });
   const loaded = await loadProjectConfig({ cwd: options.cwd, ...(options.configPath ? { configPath: options.configPath } : {}) });
   let config: ProjectConfig = loaded.config;
-  // A workspace folder has no code: no bundle, migrations or deploy; only its gateway, at /ws/<name>.
-  const isWorkspace = config.type === "workspace";
+  // Workspace and bot folders have no code: no bundle, migrations or deploy. A workspace serves only its gateway, at
+  // /ws/<name>; a bot is put beside /ws/dev and talked to on its chat page.
+  const kind = devKind(config.type);
+  const hasCode = kind === "code";
+  const isWorkspace = kind === "workspace";
   const { root } = loaded;
   const configFile = loaded.file;
   const project = config.name;
@@ -142,9 +155,9 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       // build follows once this thread is free, and overlaps workerd's start-up: both sit on the path to the first
       // response. The bundler is awaited (never raced with the signal) before any exit: a bundler left undisposed
       // would keep esbuild's process, and this one, alive.
-      creating = isWorkspace ? Promise.resolve(null) : createBundler({ root, entry: config.main, type: config.type });
+      creating = !hasCode ? Promise.resolve(null) : createBundler({ root, entry: config.main, type: config.type });
       const building = creating.then((bundler) => (bundler ? bundler.build() : null));
-      const reading = isWorkspace ? Promise.resolve([]) : readMigrations(root, config);
+      const reading = !hasCode ? Promise.resolve([]) : readMigrations(root, config);
       // Any may fail while workerd starts; their failures are met below (or not at all, if start-up stops).
       for (const pending of [creating, building, reading]) pending.catch(() => {});
       report({ type: "starting", phase: "workerd" });
@@ -202,6 +215,13 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   const slug = isWorkspace ? project : DEV_WORKSPACE;
   const gateway = { url: `${platform.url}/ws/${slug}`, token: devToken.token };
   let reportedSkipped = "";
+  let reportedBotNotice = "";
+  const pushBot = async () => {
+    if (kind !== "bot") return;
+    const notice = await pushDevBot(platform.control, config);
+    if (notice && notice !== reportedBotNotice) report({ type: "notice", message: notice });
+    reportedBotNotice = notice ?? "";
+  };
   const pushWorkspace = async () => {
     const ws = isWorkspace ? await readFolderDevWorkspace(root, config) : { ...(await readDevWorkspace(root, config)), settings: undefined, skipped: [] };
     await platform.control.putWorkspace(slug, { config: ws.config, secrets: ws.secrets, ...(ws.settings ? { settings: ws.settings } : {}) });
@@ -230,7 +250,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     // The code's deploy waits only for its secrets: the workspace (another Durable Object) is pushed beside it,
     // since each first call into a cold workerd costs tens of milliseconds and start-up is a goal.
     const deploying = (async () => {
-      if (!isWorkspace) await pushSecrets();
+      if (hasCode) await pushSecrets();
       if (!firstBuild) return;
       if (firstBuild.ok) await deploy(firstBuild);
       else {
@@ -242,7 +262,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       gatewayMembers = await pushWorkspace();
       await platform.control.putWorkspaceTokens(slug, { tokens: [{ hash: devToken.hash, role: "admin", label: "aerostack dev" }] });
     })();
-    const outcomes = await untilAborted(Promise.allSettled([migrating, deploying, workspacing]), signal);
+    const outcomes = await untilAborted(Promise.allSettled([migrating, deploying, workspacing, pushBot()]), signal);
     for (const outcome of outcomes) if (outcome.status === "rejected") throw outcome.reason;
     stopIfAborted(signal);
   } catch (err) {
@@ -259,9 +279,10 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     project,
     startupMs: performance.now() - started,
     persistTo,
-    bindings: isWorkspace ? [] : ["DB", "CACHE", "QUEUE", "STORAGE", "AI", ...(config.vectorize ?? []).map((v) => v.binding)],
+    bindings: !hasCode ? [] : ["DB", "CACHE", "QUEUE", "STORAGE", "AI", ...(config.vectorize ?? []).map((v) => v.binding)],
     gateway: { ...gateway, members: gatewayMembers },
     ...(config.type === "mcp-server" || config.type === "skill" ? { mcpUrl: `${platform.url}${PROJECT_MCP_PATH}` } : {}),
+    ...(kind === "bot" ? { chatUrl: devChatUrl(platform.url, project) } : {}),
   });
 
   // Rebuilds run one at a time; changes that arrive during one are folded into the next.
@@ -299,14 +320,14 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     if (rebuildSecrets || configChanged) {
       rebuildSecrets = false;
       try {
-        await Promise.all([isWorkspace ? null : pushSecrets(), pushWorkspace()]);
+        await Promise.all([hasCode ? pushSecrets() : null, pushWorkspace(), configChanged ? pushBot() : null]);
       } catch (err) {
         report({ type: "config-error", message: err instanceof Error ? err.message : String(err) });
       }
     }
-    // A workspace's "version" is its config: pushed above, nothing to build.
+    // A workspace's or bot's "version" is its config: pushed above, nothing to build.
     if (!bundler) {
-      report({ type: "reloaded", version: "workspace", reloadMs: performance.now() - t0, changed });
+      report({ type: "reloaded", version: kind, reloadMs: performance.now() - t0, changed });
       return;
     }
     if (rebuildMigrations) {

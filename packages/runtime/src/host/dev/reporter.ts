@@ -18,6 +18,8 @@ export type DevEvent =
       gateway?: { url: string; token: string; members: string[] };
       /** The project's own MCP endpoint (`type = "mcp-server"` only): stable across restarts and needs no token. */
       mcpUrl?: string;
+      /** A bot folder's local chat page: talk to the bot with no chat platform account. */
+      chatUrl?: string;
     }
   | { type: "reloaded"; version: string; reloadMs: number; changed: string[] }
   | { type: "build-failed"; message: string; coloredMessage: string }

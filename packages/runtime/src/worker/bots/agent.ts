@@ -8,6 +8,8 @@ import type { AiRpc, ChatMessage, ToolDefinition } from "../../shared/wire/ai";
 import type { BotDefinition } from "../../shared/bots";
 import type { PlatformEnv } from "../env";
 import { directory } from "../accounts/directory";
+import { LOCAL_ACCOUNT } from "../control/api";
+import { workspaceObject } from "../workspaces/workspace";
 import { openToolClient, type ToolClient } from "../workflows/tools/gateway-client";
 
 /**
@@ -25,7 +27,10 @@ const SESSION_TTL_MS = 60_000;
 
 async function openSession(env: PlatformEnv, account: string, workspace: string, bot: string): Promise<Session> {
   // The workspace must still be the bot's account's: a deleted workspace's slug taken by another account is not called.
-  if ((await directory(env).workspaceOwner(workspace)) !== account) throw new Error(`workspace "${workspace}" is not in account "${account}" any more; deploy the bot with one of your workspaces`);
+  // The dev account's workspaces (`aerostack dev`'s /ws/dev) are made through the control API and have no directory
+  // entry: the workspace object itself names its owner.
+  const owner = (await directory(env).workspaceOwner(workspace)) ?? (account === LOCAL_ACCOUNT ? ((await workspaceObject(env, workspace).info())?.account ?? null) : null);
+  if (owner !== account) throw new Error(`workspace "${workspace}" is not in account "${account}" any more; deploy the bot with one of your workspaces`);
   const client = await openToolClient(env, workspace, `bot-${bot}`);
   const listed = await client.list();
   const tools = listed.map((t) => ({ name: t.name, ...(t.description ? { description: t.description } : {}), ...(t.inputSchema ? { parameters: t.inputSchema } : {}) }));

@@ -42,7 +42,17 @@ const MIGRATIONS: readonly SchemaMigration[] = [
       CREATE TABLE runs (run TEXT PRIMARY KEY, workflow TEXT NOT NULL, sent_max INTEGER NOT NULL DEFAULT 0, status TEXT NOT NULL);
     `,
   },
+  {
+    version: 2,
+    name: "web outbox",
+    // The local chat page's messages: it reads them from here, so a workflow's later message (sent on the alarm,
+    // not while the page's request waits) reaches the page too.
+    sql: `CREATE TABLE web_out (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL, buttons TEXT NOT NULL, at INTEGER NOT NULL);`,
+  },
 ];
+
+/** The local chat page keeps this many of its newest messages to read. */
+const WEB_OUTBOX_KEEP = 500;
 
 /** Delivery ids are remembered this long (platforms redeliver within hours). */
 const DEDUPE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -81,8 +91,8 @@ export interface Turn {
 export class BotChat extends DurableObject<PlatformEnv> {
   readonly sql: SqlStorage;
   private draining: Promise<void> | null = null;
-  /** Replies to the local chat page (platform "web"), collected while `converse` handles its message. */
-  private webReplies: { text: string; buttons: Button[] }[] | null = null;
+  /** What `converse` reports of the message it handles: the tools called and any failure (the page shows them). */
+  private webTrace: { toolCalls: BotLogEntry["toolCalls"]; errors: string[] } | null = null;
 
   constructor(ctx: DurableObjectState, env: PlatformEnv) {
     super(ctx, env);
@@ -116,18 +126,33 @@ export class BotChat extends DurableObject<PlatformEnv> {
     return { duplicate: false };
   }
 
-  /** The local chat page: records the message, handles it now, and answers with the replies. */
-  async converse(args: ReceiveArgs): Promise<{ replies: { text: string; buttons: Button[] }[] }> {
+  /**
+   * The local chat page (and the chat API): records the message, handles it now, and answers with the replies it
+   * produced (the page's web outbox after `cursor`), the tools called and any failure. A workflow's later messages
+   * are read with `webMessages`.
+   */
+  async converse(args: ReceiveArgs): Promise<WebConverseResult> {
+    const cursor = this.webCursor();
     const { duplicate } = await this.receive(args);
-    if (duplicate) return { replies: [] };
-    const replies: { text: string; buttons: Button[] }[] = [];
-    this.webReplies = replies;
+    if (duplicate) return { replies: [], cursor, toolCalls: [], errors: [] };
+    const trace: NonNullable<BotChat["webTrace"]> = { toolCalls: [], errors: [] };
+    this.webTrace = trace;
     try {
       await this.drain();
     } finally {
-      this.webReplies = null;
+      this.webTrace = null;
     }
-    return { replies };
+    return { ...this.webMessages(cursor), ...trace };
+  }
+
+  /** The local chat page's messages after `after` (an id), oldest first, and the cursor to ask from next. */
+  webMessages(after: number): { replies: { id: number; text: string; buttons: Button[] }[]; cursor: number } {
+    const rows = this.sql.exec<{ id: number; text: string; buttons: string }>("SELECT id, text, buttons FROM web_out WHERE id > ? ORDER BY id LIMIT 200", after).toArray();
+    return { replies: rows.map((r) => ({ id: r.id, text: r.text, buttons: JSON.parse(r.buttons) as Button[] })), cursor: rows.at(-1)?.id ?? Math.max(after, 0) };
+  }
+
+  private webCursor(): number {
+    return this.sql.exec<{ n: number | null }>("SELECT max(id) AS n FROM web_out").one().n ?? 0;
   }
 
   /** Sends a message to this chat on another chat's behalf (a workflow's approval request in the approvers' channel). */
@@ -244,6 +269,10 @@ export class BotChat extends DurableObject<PlatformEnv> {
     }
     this.sql.exec("UPDATE inbox SET state = 'done' WHERE id = ?", row.id);
     turn.log.reply = replies.join("\n").slice(0, 500);
+    if (this.webTrace) {
+      this.webTrace.toolCalls.push(...turn.log.toolCalls);
+      if (turn.log.error) this.webTrace.errors.push(turn.log.error);
+    }
     turn.log.latencyMs = Date.now() - row.received_at;
     this.ctx.waitUntil(botRegistry(this.env, meta.bot).log(turn.log).catch(() => {}));
     return null;
@@ -274,7 +303,10 @@ export class BotChat extends DurableObject<PlatformEnv> {
       if (this.sql.exec("SELECT 1 FROM sent WHERE key = ?", partKey).toArray().length) continue;
       // Buttons ride on the last part, under the text they answer.
       const part: OutboundMessage = { text, ...(i === parts.length - 1 && message.buttons ? { buttons: message.buttons } : {}) };
-      if (meta.platform === "web") this.webReplies?.push({ text: part.text, buttons: part.buttons ?? [] });
+      if (meta.platform === "web") {
+        const id = this.sql.exec<{ id: number }>("INSERT INTO web_out (text, buttons, at) VALUES (?, ?, ?) RETURNING id", part.text, JSON.stringify(part.buttons ?? []), Date.now()).one().id;
+        if (id % 50 === 0) this.sql.exec("DELETE FROM web_out WHERE id <= ?", id - WEB_OUTBOX_KEEP);
+      }
       else {
         if (meta.platform === "whatsapp" && Date.now() - meta.last_inbound > BOT_LIMITS.whatsappWindowMs) {
           throw new SendError("WhatsApp allows free-form messages only within 24 hours of the user's last message; outside it only approved template messages may be sent, so this message was not sent", false);
@@ -358,7 +390,14 @@ export class BotChat extends DurableObject<PlatformEnv> {
   }
 }
 
-export type BotChatStub = Rpc<BotChat, "receive" | "converse" | "sendOut" | "poke">;
+export type BotChatStub = Rpc<BotChat, "receive" | "converse" | "webMessages" | "sendOut" | "poke">;
+
+export interface WebConverseResult {
+  replies: { id: number; text: string; buttons: Button[] }[];
+  cursor: number;
+  toolCalls: BotLogEntry["toolCalls"];
+  errors: string[];
+}
 
 /** The chat's object: named by account too, so a bot name taken over by another account never sees old memory. */
 export function botChat(env: PlatformEnv, account: string, bot: string, platform: string, chat: string): BotChatStub {

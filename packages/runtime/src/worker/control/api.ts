@@ -4,8 +4,8 @@ import type { PlatformEnv } from "../env";
 import { controlPlane } from "./control-plane";
 import { workspaceObject } from "../workspaces/workspace";
 
-/** The owner of workspaces `aerostack dev` (and the control API) makes: no account exists there. */
-const LOCAL_ACCOUNT = "local";
+/** The owner of workspaces and bots `aerostack dev` (and the control API) makes: no account exists there. */
+export const LOCAL_ACCOUNT = "local";
 import { projectStore } from "../projects/project-store";
 import { directory } from "../accounts/directory";
 import { rememberActive } from "../isolates/active";
@@ -30,6 +30,8 @@ import { MEMBER_SLUG_PATTERN, WorkspaceTokensSchema } from "../../shared/gateway
 import { CallRecordsBodySchema, DevWorkspacePutSchema } from "../../shared/workspaces";
 import { ClockAdvanceSchema, RUN_ID_PATTERN } from "../../shared/workflows";
 import { workflowRun } from "../workflows/engine/workflow-run";
+import { DeployBotBodySchema } from "../../shared/bots";
+import { botRegistry } from "../bots/registry";
 
 export const CONTROL_PREFIX = "/__aerostack/";
 
@@ -105,6 +107,14 @@ async function serveControl(request: Request, env: PlatformEnv, ctx: ExecutionCo
         return json({ count: body.records.length });
       }
       throw new HttpError("not_found", `no control route ${request.method} /${path.join("/")}`);
+    }
+    if (path[0] === "bots" && path.length === 2 && request.method === "PUT") {
+      // `aerostack dev` in a bot folder: the bot, for the dev account, behind the local chat page (bots/dev-chat.ts).
+      const body = await readBody(request, DeployBotBodySchema);
+      if (body.bot.name !== path[1]) throw new HttpError("invalid_bot", `the definition is named "${body.bot.name}" but is put as "${path[1] ?? ""}"`);
+      const result = await botRegistry(env, body.bot.name).deploy(LOCAL_ACCOUNT, body.bot, false);
+      if (!result.ok) throw new HttpError("forbidden", result.message);
+      return json({ version: result.meta.version, unchanged: result.unchanged });
     }
     if (path[0] !== "projects" || path.length < 3) throw new HttpError("not_found", `no control route ${request.method} /${path.join("/")}`);
     const parsed = TenantIdSchema.safeParse(path[1]);
