@@ -301,6 +301,58 @@ describe("the chat API (no chat platform)", () => {
 });
 
 describe("workflow mode", () => {
+  it("runs on the chat page's API: the one-time code and the approval arrive as later messages, the Approve button decides", async () => {
+    // The support-flow workflow of the next test, deployed here under another name so the tests stay independent.
+    const workflow = {
+      name: "web-flow",
+      workspace: "bot-tools",
+      nodes: [
+        { id: "start", type: "trigger" },
+        { id: "verify", type: "auth_gate", config: { identity: "{{ trigger.user }}" } },
+        { id: "lookup", type: "mcp_tool", config: { tool: "shop__lookup_order", arguments: { query: "{{ trigger.text }}" } } },
+        { id: "approve", type: "human_handoff", config: { message: "Refund {{ nodes.lookup.output }}?" } },
+        { id: "done", type: "send_message", config: { text: "Your refund is on its way." } },
+      ],
+      edges: [
+        { from: "start", to: "verify" },
+        { from: "verify", to: "lookup", on: "verified" },
+        { from: "lookup", to: "approve" },
+        { from: "approve", to: "done", on: "approved" },
+      ],
+    };
+    expect((await api("PUT", "/workflows/web-flow", { definition: workflow })).status).toBe(200);
+    expect((await api("PUT", "/bots/webdesk", { bot: definition("webdesk", { mode: "workflow", workflow: "web-flow", platforms: ["telegram"] }) })).status).toBe(200);
+    let cursor = 0;
+    const said: { text: string; buttons: Json[] }[] = [];
+    const read = async () => {
+      const page = await api("GET", `/bots/webdesk/chat/page-7?after=${cursor}`);
+      expect(page.status).toBe(200);
+      said.push(...(page.body.replies as { text: string; buttons: Json[] }[]));
+      cursor = page.body.cursor as number;
+      return said;
+    };
+    const first = await api("POST", "/bots/webdesk/chat", { chat: "page-7", text: "refund order 42" });
+    expect(first.status).toBe(200);
+    expect(first.body.errors).toEqual([]);
+    cursor = first.body.cursor as number;
+    await expect.poll(async () => (await read()).length, { timeout: 15_000 }).toBe(1);
+    const code = /\b(\d{6})\b/.exec(said[0]!.text)![1]!;
+    expect((await api("POST", "/bots/webdesk/chat", { chat: "page-7", text: code })).status).toBe(200);
+    await expect.poll(async () => (await read()).some((m) => m.buttons.length > 0), { timeout: 15_000 }).toBe(true);
+    const ask = said.find((m) => m.buttons.length > 0)!;
+    expect(ask.text).toContain("order 42: total 650 USD");
+    expect(ask.buttons.map((b) => b.label)).toEqual(["Approve", "Reject"]);
+    // The page presses a button as a button event with the button's data.
+    const pressed = await api("POST", "/bots/webdesk/chat", { chat: "page-7", text: ask.buttons[0]!.data, button: true });
+    expect(pressed.status).toBe(200);
+    expect(pressed.body.replies.map((r: Json) => r.text)).toEqual(["✔ Approved by web"]);
+    cursor = pressed.body.cursor as number;
+    await expect.poll(async () => (await read()).map((m) => m.text), { timeout: 15_000 }).toContain("Your refund is on its way.");
+    // Another account's view of the chat, or a bot that is not there, reads nothing.
+    expect((await api("GET", "/bots/nobody/chat/page-7")).body.error.code).toBe("bot_not_found");
+  });
+
+
   it("runs the support workflow from Telegram: a one-time code, a tool, approval as a Slack button, the answer back in Telegram", async () => {
     const workflow = {
       name: "support-flow",
