@@ -141,3 +141,12 @@ export const WebChatResultSchema = z.object({
 export type WebChatResult = z.output<typeof WebChatResultSchema>;
 export const WebMessagesSchema = z.object({ replies: z.array(WebReplySchema), cursor: z.number() });
 export type WebMessages = z.output<typeof WebMessagesSchema>;
+
+/** The control API's `POST /__aerostack/bot-chats/clock`: moves one chat's clock forward (tests; no real waiting). */
+export const BotChatClockSchema = z.object({
+  account: z.string().check(z.minLength(1)),
+  bot: slug,
+  platform: z.enum([...BOT_PLATFORMS, "web"]),
+  chat: z.string().check(z.minLength(1), z.maxLength(200)),
+  advanceMs: z.int().check(z.gte(1), z.lte(366 * 24 * 60 * 60 * 1000)),
+});

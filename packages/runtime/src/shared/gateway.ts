@@ -21,6 +21,8 @@ export const MEMBER_SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 export const NAME_SEPARATOR = "__";
 /** The workspace `aerostack dev` serves at `/ws/dev`. */
 export const DEV_WORKSPACE = "dev";
+/** The owner of the workspaces and bots `aerostack dev` (and the control API) makes: no account exists there. */
+export const LOCAL_ACCOUNT = "local";
 /** Where a project's own MCP server answers inside its isolate. */
 export const PROJECT_MCP_PATH = "/mcp";
 /** Member tokens are `mwt_…`; the dev token is `mwt_dev_…`, random per `aerostack dev` start. */

@@ -1,6 +1,7 @@
 /** The router: control API for the host, otherwise the project named by the request's host (or the dev default). */
 import type { PlatformEnv } from "./env";
-import { CONTROL_PREFIX, handleControl, LOCAL_ACCOUNT } from "./control/api";
+import { CONTROL_PREFIX, handleControl } from "./control/api";
+import { LOCAL_ACCOUNT } from "../shared/gateway";
 import { dispatch } from "./dispatch/dispatch";
 import { ProjectIdSchema } from "../shared/protocol";
 import { GATEWAY_PREFIX, handleGateway } from "./gateway/http";

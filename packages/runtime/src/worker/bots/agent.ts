@@ -8,7 +8,7 @@ import type { AiRpc, ChatMessage, ToolDefinition } from "../../shared/wire/ai";
 import type { BotDefinition } from "../../shared/bots";
 import type { PlatformEnv } from "../env";
 import { directory } from "../accounts/directory";
-import { LOCAL_ACCOUNT } from "../control/api";
+import { LOCAL_ACCOUNT } from "../../shared/gateway";
 import { workspaceObject } from "../workspaces/workspace";
 import { openToolClient, type ToolClient } from "../workflows/tools/gateway-client";
 

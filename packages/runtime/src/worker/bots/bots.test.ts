@@ -289,6 +289,94 @@ describe("agent loop", () => {
   });
 });
 
+/** Moves one chat's clock forward through the control API: a platform's time window passes with no waiting. */
+async function advanceChat(bot: string, platform: string, chat: string, ms: number) {
+  const account = (await api("GET", `/bots/${bot}`)).body.account as string;
+  const res = await server.platform.fetch(`${server.url}/__aerostack/bot-chats/clock`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${server.platform.token}`, "content-type": "application/json" },
+    body: JSON.stringify({ account, bot, platform, chat, advanceMs: ms }),
+  });
+  expect(res.status, await res.clone().text()).toBe(200);
+}
+
+describe("time windows (the chat's clock moved, no real waiting)", () => {
+  it("Discord: an answer later than the interaction token's 15 minutes goes to the channel with the bot token", async () => {
+    expect((await api("PUT", "/projects/support/secrets/DISCORD_BOT_TOKEN", { value: "discord-bot-token" })).status).toBe(200);
+    await advanceChat("support", "discord", "ch15", 16 * 60 * 1000);
+    const before = { followUps: sentTo("/webhooks/app1/").length, channel: sentTo("/channels/ch15/messages").length };
+    const command = hook("support", "discord", { text: "refund order 42", chat: "ch15" });
+    const deferred = await post("support", "discord", command.request);
+    expect(deferred.status).toBe(200);
+    expect(JSON.parse(deferred.body)).toEqual({ type: 5 });
+    await expect.poll(() => sentTo("/channels/ch15/messages").length, { timeout: 15_000 }).toBe(before.channel + 1);
+    const message = sentTo("/channels/ch15/messages").at(-1)!;
+    expect(message.auth).toBe("Bot discord-bot-token");
+    expect(message.body.content).toContain("order 42");
+    // The expired token was not used.
+    expect(sentTo("/webhooks/app1/").length).toBe(before.followUps);
+  });
+
+  it("WhatsApp: a workflow's answer after the 24-hour window is refused with a clear error in the log, not sent", async () => {
+    const workflow = {
+      name: "wa-flow",
+      workspace: "bot-tools",
+      nodes: [
+        { id: "start", type: "trigger" },
+        { id: "approve", type: "human_handoff", config: { message: "Refund for {{ trigger.user }}?" } },
+        { id: "done", type: "send_message", config: { text: "Your refund is on its way." } },
+      ],
+      edges: [
+        { from: "start", to: "approve" },
+        { from: "approve", to: "done", on: "approved" },
+      ],
+    };
+    expect((await api("PUT", "/workflows/wa-flow", { definition: workflow })).status).toBe(200);
+    const bot = definition("wadesk", { mode: "workflow", workflow: "wa-flow", platforms: ["whatsapp", "slack"], approvals: { platform: "slack", chat: "CWA" } });
+    expect((await api("PUT", "/bots/wadesk", { bot })).status).toBe(200);
+    await putSecrets("wadesk");
+
+    const toCustomer = () => sentTo("/pn1/messages").filter((s) => s.body.to === "15550001");
+    expect((await post("wadesk", "whatsapp", hook("wadesk", "whatsapp", { text: "refund order 42", chat: "15550001", id: "wamid.win1" }).request)).status).toBe(200);
+    const toManager = () => sentTo("/chat.postMessage").filter((s) => s.body.channel === "CWA");
+    await expect.poll(() => toManager().length, { timeout: 15_000 }).toBe(1);
+    const approve = toManager()[0]!.body.blocks[1].elements.find((e: Json) => e.text.text === "Approve").value as string;
+
+    // The manager answers a day and a bit later: the customer's window has closed.
+    await advanceChat("wadesk", "whatsapp", "15550001", 25 * 60 * 60 * 1000);
+    expect((await post("wadesk", "slack", hook("wadesk", "slack", { text: approve, chat: "CWA", user: "UMGR", button: true }).request)).status).toBe(200);
+    await expect.poll(async () => (await logs("wadesk")).filter((e) => e.kind === "error" && e.chat === "15550001").length, { timeout: 15_000 }).toBe(1);
+    const refused = (await logs("wadesk")).find((e) => e.kind === "error" && e.chat === "15550001")!;
+    expect(refused.error).toContain("24 hours");
+    expect(refused.error).toContain("template");
+    expect(refused.reply).toBe("Your refund is on its way.");
+    expect(toCustomer()).toEqual([]);
+    // Refused once, not tried again and again.
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await logs("wadesk")).filter((e) => e.kind === "error" && e.chat === "15550001")).toHaveLength(1);
+  });
+});
+
+describe("memory", () => {
+  it("keeps recent turns word for word and folds older ones into a summary the model still sees; another chat sees none of it", async () => {
+    expect((await api("PUT", "/bots/memo", { bot: definition("memo", { workspace: null, memoryTurns: 2, systemPrompt: "" }) })).status).toBe(200);
+    const say = async (chat: string, text: string) => {
+      const res = await api("POST", "/bots/memo/chat", { chat, text });
+      expect(res.status).toBe(200);
+      expect(res.body.errors).toEqual([]);
+      return (res.body.replies as Json[]).map((r) => r.text as string).join("\n");
+    };
+    await say("m1", "My order number is 9137 and it never arrived.");
+    await say("m1", "The weather is nice today.");
+    await say("m1", "I like green tea.");
+    // The offline model answers a question from its system messages (rule 4): the first turn is no longer in the
+    // recent turns, so only the summary can carry its order number.
+    const answer = await say("m1", "Question: what is my order number?");
+    expect(answer).toContain("9137");
+    expect(await say("m2", "Question: what is my order number?")).not.toContain("9137");
+  });
+});
+
 describe("the chat API (no chat platform)", () => {
   it("answers a message inline with the tool's result, and refuses another account's bot and bad input", async () => {
     const answer = await api("POST", "/bots/support/chat", { chat: "page-1", text: "refund order 42" });

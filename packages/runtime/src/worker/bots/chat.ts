@@ -47,7 +47,10 @@ const MIGRATIONS: readonly SchemaMigration[] = [
     name: "web outbox",
     // The local chat page's messages: it reads them from here, so a workflow's later message (sent on the alarm,
     // not while the page's request waits) reaches the page too.
-    sql: `CREATE TABLE web_out (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL, buttons TEXT NOT NULL, at INTEGER NOT NULL);`,
+    // The chat's clock offset: tests (through the control API) move a chat past WhatsApp's 24 hours or Discord's
+    // 15 minutes without waiting for them.
+    sql: `CREATE TABLE web_out (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL, buttons TEXT NOT NULL, at INTEGER NOT NULL);
+      CREATE TABLE clock (one INTEGER PRIMARY KEY CHECK (one = 1), offset INTEGER NOT NULL);`,
   },
 ];
 
@@ -91,6 +94,8 @@ export interface Turn {
 export class BotChat extends DurableObject<PlatformEnv> {
   readonly sql: SqlStorage;
   private draining: Promise<void> | null = null;
+  /** The clock offset, cached (advanceClock is its only writer). */
+  private offset: number | undefined;
   /** What `converse` reports of the message it handles: the tools called and any failure (the page shows them). */
   private webTrace: { toolCalls: BotLogEntry["toolCalls"]; errors: string[] } | null = null;
 
@@ -104,7 +109,7 @@ export class BotChat extends DurableObject<PlatformEnv> {
 
   /** Records a verified delivery (once per id) and schedules its handling; answers at once. */
   async receive(args: ReceiveArgs): Promise<{ duplicate: boolean }> {
-    const now = Date.now();
+    const now = this.now();
     const known = this.sql.exec("SELECT 1 FROM inbox WHERE id = ?", args.event.id).toArray().length > 0;
     if (known) {
       this.ctx.waitUntil(this.logOf(args, "duplicate", now).catch(() => {}));
@@ -122,7 +127,8 @@ export class BotChat extends DurableObject<PlatformEnv> {
         args.bot, args.account, args.platform, args.event.chat, JSON.stringify(args.event.context), now,
       );
     });
-    await this.ctx.storage.setAlarm(now);
+    // Alarms run on the wall clock (the chat clock is only ahead in tests).
+    await this.ctx.storage.setAlarm(Date.now());
     return { duplicate: false };
   }
 
@@ -164,6 +170,18 @@ export class BotChat extends DurableObject<PlatformEnv> {
     const meta = await botRegistry(this.env, args.bot).get(args.account);
     if (!meta) return;
     await this.deliver(meta, args.key, args.message);
+  }
+
+  /** Moves this chat's clock forward (the control API, for tests): the platforms' time windows pass at once. */
+  advanceClock(ms: number): void {
+    this.sql.exec("INSERT INTO clock (one, offset) VALUES (1, ?) ON CONFLICT (one) DO UPDATE SET offset = offset + excluded.offset", ms);
+    this.offset = undefined;
+  }
+
+  /** The chat's time: the wall clock plus any advance (time windows, rate windows, received_at). */
+  private now(): number {
+    this.offset ??= this.sql.exec<{ offset: number }>("SELECT offset FROM clock").toArray()[0]?.offset ?? 0;
+    return Date.now() + this.offset;
   }
 
   /** Something changed for this chat's runs (a decision from another chat): look at them soon. */
@@ -221,7 +239,7 @@ export class BotChat extends DurableObject<PlatformEnv> {
   /** Handles one inbox message; returns a retry delay when it should be tried again later, else null. */
   private async handle(row: InboxRow): Promise<number | null> {
     const meta = this.meta()!;
-    const started = Date.now();
+    const started = this.now();
     const bot = await botRegistry(this.env, meta.bot).get(meta.account);
     const event = { id: row.id, user: row.user, text: row.text, button: row.button === 1 };
     if (!bot) {
@@ -273,7 +291,7 @@ export class BotChat extends DurableObject<PlatformEnv> {
       this.webTrace.toolCalls.push(...turn.log.toolCalls);
       if (turn.log.error) this.webTrace.errors.push(turn.log.error);
     }
-    turn.log.latencyMs = Date.now() - row.received_at;
+    turn.log.latencyMs = this.now() - row.received_at;
     this.ctx.waitUntil(botRegistry(this.env, meta.bot).log(turn.log).catch(() => {}));
     return null;
   }
@@ -308,7 +326,7 @@ export class BotChat extends DurableObject<PlatformEnv> {
         if (id % 50 === 0) this.sql.exec("DELETE FROM web_out WHERE id <= ?", id - WEB_OUTBOX_KEEP);
       }
       else {
-        if (meta.platform === "whatsapp" && Date.now() - meta.last_inbound > BOT_LIMITS.whatsappWindowMs) {
+        if (meta.platform === "whatsapp" && this.now() - meta.last_inbound > BOT_LIMITS.whatsappWindowMs) {
           throw new SendError("WhatsApp allows free-form messages only within 24 hours of the user's last message; outside it only approved template messages may be sent, so this message was not sent", false);
         }
         await ADAPTERS[meta.platform as BotPlatform].send(await this.sendContext(bot, context ?? (JSON.parse(meta.context) as Record<string, string>)), part);
@@ -328,7 +346,7 @@ export class BotChat extends DurableObject<PlatformEnv> {
       fetch: (url, init) => egress.fetch(url, init),
       chat: meta.chat,
       context,
-      now: Date.now(),
+      now: this.now(),
     };
   }
 
@@ -368,10 +386,14 @@ export class BotChat extends DurableObject<PlatformEnv> {
     const transcript = old.map((t) => `${t.role}: ${t.content}`).join("\n");
     let summary: string;
     try {
+      // One user message, the instruction first and the older summary before the turns: a model (the offline one
+      // too, which summarises the text after the colon from its first sentence) keeps what came first.
       const answer = await this.ai(bot).chat({
         messages: [
-          { role: "system", content: "Summarise this conversation in at most five sentences, keeping names, numbers and open requests." },
-          { role: "user", content: `${previous ? `Earlier summary: ${previous}\n\n` : ""}${transcript}` },
+          {
+            role: "user",
+            content: `Summarize the conversation below in at most five sentences, keeping names, numbers and open requests:\n${previous ? `${previous}\n` : ""}${transcript}`,
+          },
         ],
         ...(bot.definition.model ? { model: bot.definition.model } : {}),
       });
@@ -390,7 +412,7 @@ export class BotChat extends DurableObject<PlatformEnv> {
   }
 }
 
-export type BotChatStub = Rpc<BotChat, "receive" | "converse" | "webMessages" | "sendOut" | "poke">;
+export type BotChatStub = Rpc<BotChat, "receive" | "converse" | "webMessages" | "sendOut" | "poke" | "advanceClock">;
 
 export interface WebConverseResult {
   replies: { id: number; text: string; buttons: Button[] }[];

@@ -13,6 +13,7 @@ import { workflowRun } from "../workflows/engine/workflow-run";
 import { botChat, type Turn } from "./chat";
 import { botRegistry } from "./registry";
 import type { BotPlatform } from "../../shared/bots";
+import { SendError } from "./types";
 
 const DECISION = /^(approve|reject):(run_[0-9a-f]{24})$/;
 const FINISHED = ["succeeded", "failed", "cancelled"];
@@ -100,13 +101,20 @@ export async function pullRuns(turn: Turn): Promise<"running" | "waiting" | "idl
     for (const message of fresh) {
       const handoff = message.node !== null && types.get(row.workflow)?.get(message.node) === "human_handoff";
       const key = `${row.run}/m${message.id}`;
-      if (handoff) {
-        const buttons = [{ label: "Approve", data: `approve:${row.run}` }, { label: "Reject", data: `reject:${row.run}` }];
-        const target = meta.definition.approvals;
-        if (target && (target.platform !== turn.platform || target.chat !== turn.chatId)) {
-          await botChat(env, account, meta.name, target.platform, target.chat).sendOut({ bot: meta.name, account, platform: target.platform as BotPlatform, chat: target.chat, key, message: { text: message.text, buttons } });
-        } else await turn.chat.deliver(meta, key, { text: message.text, buttons });
-      } else await turn.chat.deliver(meta, key, { text: message.text });
+      try {
+        if (handoff) {
+          const buttons = [{ label: "Approve", data: `approve:${row.run}` }, { label: "Reject", data: `reject:${row.run}` }];
+          const target = meta.definition.approvals;
+          if (target && (target.platform !== turn.platform || target.chat !== turn.chatId)) {
+            await botChat(env, account, meta.name, target.platform, target.chat).sendOut({ bot: meta.name, account, platform: target.platform as BotPlatform, chat: target.chat, key, message: { text: message.text, buttons } });
+          } else await turn.chat.deliver(meta, key, { text: message.text, buttons });
+        } else await turn.chat.deliver(meta, key, { text: message.text });
+      } catch (err) {
+        // A send the platform will never take (WhatsApp's 24-hour window closed): logged, and the run's next
+        // message is looked at; trying again would only fail again. Anything else is tried again on the next pull.
+        if (!(err instanceof SendError) || err.retryable) throw err;
+        await botRegistry(env, meta.name).log({ ...turn.log, ts: Date.now(), kind: "error", run: row.run, reply: message.text.slice(0, 500), error: err.message.slice(0, 1000) });
+      }
       turn.chat.sql.exec("UPDATE runs SET sent_max = ? WHERE run = ?", message.id, row.run);
     }
     const status = trace.run.status;

@@ -3,9 +3,6 @@ import type * as z from "zod/mini";
 import type { PlatformEnv } from "../env";
 import { controlPlane } from "./control-plane";
 import { workspaceObject } from "../workspaces/workspace";
-
-/** The owner of workspaces and bots `aerostack dev` (and the control API) makes: no account exists there. */
-export const LOCAL_ACCOUNT = "local";
 import { projectStore } from "../projects/project-store";
 import { directory } from "../accounts/directory";
 import { rememberActive } from "../isolates/active";
@@ -26,12 +23,13 @@ import {
   SecretsSchema,
   type ScheduledTriggerResult,
 } from "../../shared/protocol";
-import { MEMBER_SLUG_PATTERN, WorkspaceTokensSchema } from "../../shared/gateway";
+import { LOCAL_ACCOUNT, MEMBER_SLUG_PATTERN, WorkspaceTokensSchema } from "../../shared/gateway";
 import { CallRecordsBodySchema, DevWorkspacePutSchema } from "../../shared/workspaces";
 import { ClockAdvanceSchema, RUN_ID_PATTERN } from "../../shared/workflows";
 import { workflowRun } from "../workflows/engine/workflow-run";
-import { DeployBotBodySchema } from "../../shared/bots";
+import { BotChatClockSchema, DeployBotBodySchema } from "../../shared/bots";
 import { botRegistry } from "../bots/registry";
+import { botChat } from "../bots/chat";
 
 export const CONTROL_PREFIX = "/__aerostack/";
 
@@ -107,6 +105,12 @@ async function serveControl(request: Request, env: PlatformEnv, ctx: ExecutionCo
         return json({ count: body.records.length });
       }
       throw new HttpError("not_found", `no control route ${request.method} /${path.join("/")}`);
+    }
+    if (path[0] === "bot-chats" && path[1] === "clock" && path.length === 2 && request.method === "POST") {
+      // A chat's injectable clock (tests): WhatsApp's 24-hour window or Discord's 15-minute token passes at once.
+      const body = await readBody(request, BotChatClockSchema);
+      await botChat(env, body.account, body.bot, body.platform, body.chat).advanceClock(body.advanceMs);
+      return json({ ok: true });
     }
     if (path[0] === "bots" && path.length === 2 && request.method === "PUT") {
       // `aerostack dev` in a bot folder: the bot, for the dev account, behind the local chat page (bots/dev-chat.ts).
