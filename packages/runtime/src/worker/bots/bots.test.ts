@@ -493,3 +493,44 @@ describe("workflow mode", () => {
     expect(new Set(texts).size).toBe(texts.length);
   });
 });
+
+describe("delegate_to_bot", () => {
+  it("a workflow bot hands the conversation to the support bot (agent mode, with a tool) and relays its answer in Telegram", async () => {
+    const concierge = {
+      name: "concierge",
+      nodes: [
+        { id: "start", type: "trigger" },
+        { id: "ask", type: "delegate_to_bot", config: { bot: "support", text: "{{ trigger.text }}", send: false } },
+        { id: "done", type: "send_message", config: { text: "Support says: {{ nodes.ask.output.text }}" } },
+      ],
+      edges: [
+        { from: "start", to: "ask" },
+        { from: "ask", to: "done" },
+      ],
+    };
+    expect((await api("PUT", "/workflows/concierge", { definition: concierge })).status).toBe(200);
+    expect((await api("PUT", "/bots/frontdesk", { bot: definition("frontdesk", { mode: "workflow", workflow: "concierge", platforms: ["telegram"] }) })).status).toBe(200);
+    await putSecrets("frontdesk");
+    const tools = toolCalls;
+    const inChat = () => sentTo("/sendMessage").filter((s) => s.body.chat_id === "4004");
+    expect((await post("frontdesk", "telegram", hook("frontdesk", "telegram", { text: "refund order 42", chat: "4004" }).request)).status).toBe(200);
+    await expect.poll(() => inChat().length, { timeout: 15_000 }).toBe(1);
+    expect(inChat()[0]!.body.text).toMatch(/^Support says: .*order 42: total 650 USD/s);
+    expect(toolCalls).toBe(tools + 1);
+    // The support bot logged the hand-off as its own turn, with the tool call.
+    const turn = (await logs("support")).find((e) => e.platform === "web" && e.user === "workflow:concierge")!;
+    expect(turn.toolCalls.map((t: Json) => t.name)).toEqual(["shop__lookup_order"]);
+  });
+
+  it("fails the run with a clear error for a bot that is not there or is not in agent mode", async () => {
+    for (const [bot, expected] of [["nobody", 'no bot "nobody"'], ["helpdesk", "workflow mode"]] as const) {
+      const name = `hand-${bot}`;
+      const definitionOf = { name, nodes: [{ id: "start", type: "trigger" }, { id: "ask", type: "delegate_to_bot", config: { bot, text: "hello" } }], edges: [{ from: "start", to: "ask" }] };
+      expect((await api("PUT", `/workflows/${name}`, { definition: definitionOf })).status).toBe(200);
+      const run = await api("POST", `/workflows/${name}/runs`, { input: {} });
+      expect(run.status).toBe(200);
+      await expect.poll(async () => (await api("GET", `/runs/${run.body.id as string}`)).body.status, { timeout: 15_000 }).toBe("failed");
+      expect((await api("GET", `/runs/${run.body.id as string}`)).body.error).toContain(expected);
+    }
+  });
+});
