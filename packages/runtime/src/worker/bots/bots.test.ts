@@ -264,17 +264,57 @@ describe("adapters", () => {
 });
 
 describe("agent loop", () => {
-  it("splits a long answer at Telegram's 4096 characters", async () => {
-    const before = sentTo("/sendMessage").length;
-    const long = hook("support", "telegram", { text: "show the catalog listing", chat: "777" });
-    expect((await post("support", "telegram", long.request)).status).toBe(200);
-    const inChat = () => sentTo("/sendMessage").slice(before).filter((s) => s.body.chat_id === "777");
-    // The last part ends the answer: wait for it, then look at every part.
-    await expect.poll(() => inChat().map((p) => p.body.text).join("\n"), { timeout: 15_000 }).toContain("item-399 costs 399 USD");
-    const parts = inChat();
+  it("streams a long answer as message edits, split at each platform's limit: Telegram, Slack and Discord", async () => {
+    // The fixture answers message ids in order (Telegram's message_id, Discord's id = its index in `sent` + 1).
+    const before = sent.length;
+    const catalog = Array.from({ length: 400 }, (_, i) => `item-${i} costs ${i} USD`);
+    const final = (post: (s: (typeof sent)[number]) => boolean, edit: (s: (typeof sent)[number]) => string | null, text: (s: (typeof sent)[number]) => string) => {
+      const messages = new Map<string, string>();
+      sent.slice(before).forEach((s, i) => {
+        if (post(s)) messages.set(String(before + i + 1), text(s));
+        const id = edit(s);
+        if (id !== null) messages.set(id, text(s));
+      });
+      return [...messages.values()];
+    };
+
+    expect((await post("support", "telegram", hook("support", "telegram", { text: "show the catalog listing", chat: "777" }).request)).status).toBe(200);
+    const tgPosts = () => sent.slice(before).filter((s) => s.path.endsWith("/sendMessage") && s.body.chat_id === "777");
+    const tgEdits = () => sent.slice(before).filter((s) => s.path.endsWith("/editMessageText") && s.body.chat_id === "777");
+    const telegramText = () => final((s) => s.path.endsWith("/sendMessage") && s.body.chat_id === "777", (s) => (s.path.endsWith("/editMessageText") && s.body.chat_id === "777" ? String(s.body.message_id) : null), (s) => s.body.text as string);
+    await expect.poll(() => telegramText().join("\n"), { timeout: 15_000 }).toContain("item-399 costs 399 USD");
+    // The first message went out partial and was edited to its final text; the later parts follow it.
+    expect(tgEdits().length).toBeGreaterThanOrEqual(1);
+    expect((tgPosts()[0]!.body.text as string).length).toBeLessThan((telegramText()[0] ?? "").length);
+    const parts = telegramText();
+    expect(parts.length).toBe(tgPosts().length);
     expect(parts.length).toBeGreaterThanOrEqual(2);
-    for (const p of parts) expect((p.body.text as string).length).toBeLessThanOrEqual(4096);
-    expect(parts.map((p) => p.body.text).join("\n")).toContain("item-399 costs 399 USD");
+    for (const p of parts) expect(p.length).toBeLessThanOrEqual(4096);
+    const joined = parts.join("\n");
+    for (const item of catalog) expect(joined).toContain(item);
+
+    expect((await post("support", "slack", hook("support", "slack", { text: "show the catalog listing", chat: "CSTREAM" }).request)).status).toBe(200);
+    const updates = () => sent.slice(before).filter((s) => s.path === "/chat.update" && s.body.channel === "CSTREAM");
+    await expect.poll(() => updates().map((u) => u.body.text as string).join("\n"), { timeout: 15_000 }).toContain("costs");
+    await expect.poll(() => sent.slice(before).filter((s) => s.path === "/chat.postMessage" && s.body.channel === "CSTREAM").map((s) => s.body.text as string).join("\n"), { timeout: 15_000 }).toContain("item-399");
+    expect(updates()[0]!.body.ts).toBe("1.1");
+    for (const s of sent.slice(before).filter((x) => x.body.channel === "CSTREAM")) expect((s.body.text as string).length).toBeLessThanOrEqual(3000);
+
+    const command = hook("support", "discord", { text: "show the catalog listing", chat: "chstream" });
+    expect((await post("support", "discord", command.request)).status).toBe(200);
+    const webhook = `/webhooks/app1/tok${command.input.id}`;
+    const discordText = () => final((s) => s.path === `${webhook}?wait=true`, (s) => (s.path.startsWith(`${webhook}/messages/`) ? s.path.slice(`${webhook}/messages/`.length) : null), (s) => s.body.content as string);
+    await expect.poll(() => discordText().join("\n"), { timeout: 15_000 }).toContain("item-399 costs 399 USD");
+    expect(sent.slice(before).some((s) => s.path.startsWith(`${webhook}/messages/`))).toBe(true);
+    for (const p of discordText()) expect(p.length).toBeLessThanOrEqual(2000);
+  });
+
+  it("sends a short answer whole: no edits", async () => {
+    const before = sent.length;
+    expect((await post("support", "telegram", hook("support", "telegram", { text: "hello there", chat: "778" }).request)).status).toBe(200);
+    await expect.poll(() => sent.slice(before).filter((s) => s.body.chat_id === "778").length, { timeout: 15_000 }).toBe(1);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(sent.slice(before).filter((s) => s.body.chat_id === "778").map((s) => s.path.split("/").at(-1))).toEqual(["sendMessage"]);
   });
 
   it("limits each user's messages per minute, in their own chat only", async () => {

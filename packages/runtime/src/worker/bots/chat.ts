@@ -22,6 +22,7 @@ import { ADAPTERS } from "./adapters/index";
 import { runAgent } from "./agent";
 import { botRegistry, type BotMeta } from "./registry";
 import { splitMessage } from "./split";
+import { ReplyStream } from "./stream";
 import { SendError, type Button, type InboundEvent, type OutboundMessage, type SendContext } from "./types";
 import { pullRuns, workflowTurn } from "./workflow-mode";
 
@@ -44,13 +45,14 @@ const MIGRATIONS: readonly SchemaMigration[] = [
   },
   {
     version: 2,
-    name: "web outbox",
+    name: "web outbox, clock, streamed messages",
     // The local chat page's messages: it reads them from here, so a workflow's later message (sent on the alarm,
     // not while the page's request waits) reaches the page too.
     // The chat's clock offset: tests (through the control API) move a chat past WhatsApp's 24 hours or Discord's
     // 15 minutes without waiting for them.
     sql: `CREATE TABLE web_out (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL, buttons TEXT NOT NULL, at INTEGER NOT NULL);
-      CREATE TABLE clock (one INTEGER PRIMARY KEY CHECK (one = 1), offset INTEGER NOT NULL);`,
+      CREATE TABLE clock (one INTEGER PRIMARY KEY CHECK (one = 1), offset INTEGER NOT NULL);
+      CREATE TABLE streams (key TEXT PRIMARY KEY, ref TEXT NOT NULL, text TEXT NOT NULL);`,
   },
 ];
 
@@ -88,6 +90,8 @@ export interface Turn {
   row: { id: string; user: string; text: string; button: boolean };
   send(message: OutboundMessage): Promise<void>;
   acknowledgeButton(result: string): Promise<void>;
+  /** The reply streamed as message edits, where the platform has them (null: send it whole). */
+  openStream(): ReplyStream | null;
   log: Omit<BotLogEntry, "id">;
 }
 
@@ -257,6 +261,12 @@ export class BotChat extends DurableObject<PlatformEnv> {
       replies.push(message.text);
       await this.deliver(bot, `${row.id}:${part++}`, message, JSON.parse(row.context) as Record<string, string>);
     };
+    turn.openStream = () => {
+      const adapter = meta.platform === "web" ? undefined : ADAPTERS[meta.platform as BotPlatform];
+      if (!adapter?.post || !adapter.edit) return null;
+      // The key of the turn's next reply (what `turn.send` would use), so its parts are sent once either way.
+      return new ReplyStream(this.sql, `${row.id}:${part}`, MESSAGE_LIMITS[meta.platform as BotPlatform], { post: adapter.post, edit: adapter.edit }, () => this.sendContext(bot, JSON.parse(row.context) as Record<string, string>));
+    };
     turn.acknowledgeButton = async (result) => {
       const adapter = meta.platform === "web" ? undefined : ADAPTERS[meta.platform as BotPlatform];
       if (!adapter?.acknowledgeButton) return;
@@ -308,6 +318,7 @@ export class BotChat extends DurableObject<PlatformEnv> {
       row: { id: "", user: "", text: "", button: false },
       send: (message) => this.deliver(bot, `out:${crypto.randomUUID()}`, message, context),
       acknowledgeButton: async () => {},
+      openStream: () => null,
       log: { ts: Date.now(), platform: meta.platform, chat: meta.chat, user: "", kind: "message", text: "", reply: "", toolCalls: [], tokens: { input: 0, output: 0 }, iterations: 0, latencyMs: 0 },
     };
   }
@@ -370,8 +381,20 @@ export class BotChat extends DurableObject<PlatformEnv> {
     const system = [bot.definition.systemPrompt, summary ? `Summary of the conversation so far: ${summary}` : ""].filter(Boolean).join("\n\n");
     const turns = this.sql.exec<{ role: "user" | "assistant"; content: string }>("SELECT role, content FROM turns ORDER BY id").toArray();
     const history: ChatMessage[] = [...(system ? [{ role: "system" as const, content: system }] : []), ...turns.map((t) => ({ role: t.role, content: t.content }))];
-    const result = await runAgent({ env: this.env, ai: this.ai(bot), account: bot.account, definition: bot.definition, history, text: turn.row.text, idempotencyKey: await sha256Hex(`${this.ctx.id.toString()}/${turn.row.id}`) });
+    const stream = turn.openStream();
+    const result = await runAgent({
+      env: this.env,
+      ai: this.ai(bot),
+      account: bot.account,
+      definition: bot.definition,
+      history,
+      text: turn.row.text,
+      idempotencyKey: await sha256Hex(`${this.ctx.id.toString()}/${turn.row.id}`),
+      ...(stream ? { onText: (text: string) => stream.update(text) } : {}),
+    });
     Object.assign(turn.log, { toolCalls: result.toolCalls, tokens: result.tokens, iterations: result.iterations });
+    // A streamed answer is edited to its final text (its parts then count as sent); `send` records it for the log.
+    await stream?.finish(result.text || "(no answer)");
     await turn.send({ text: result.text || "(no answer)" });
     this.sql.exec("INSERT INTO turns (role, content) VALUES ('user', ?), ('assistant', ?)", turn.row.text, result.text);
     await this.fold(bot);

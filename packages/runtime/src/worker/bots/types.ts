@@ -49,6 +49,12 @@ export interface Adapter {
   platform: BotPlatform;
   verify(request: Request, body: string, secrets: Record<string, string>, now: number): Promise<Verified>;
   send(ctx: SendContext, message: OutboundMessage): Promise<void>;
+  /**
+   * Long answers streamed as message edits: `post` sends a text message and returns its reference, `edit` replaces
+   * its text. Absent on a platform without edits (WhatsApp): its answers are sent whole.
+   */
+  post?(ctx: SendContext, text: string): Promise<string>;
+  edit?(ctx: SendContext, ref: string, text: string): Promise<void>;
   /** After a button press is handled: what the platform wants (Telegram: answerCallbackQuery and the keyboard removed). */
   acknowledgeButton?(ctx: SendContext, result: string): Promise<void>;
 }
