@@ -5,7 +5,7 @@
  * HTTP API checked against hostile input (a foreign Origin, a bad chat id, a non-JSON body). No chat platform.
  */
 import { existsSync } from "node:fs";
-import { appendFile, mkdtemp, rm } from "node:fs/promises";
+import { appendFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -93,6 +93,20 @@ describe("aerostack dev in a bot folder", () => {
     expect(toolQueries).toHaveLength(1);
     // Another bot name is not this dev session's: the path stays the (absent) project's.
     expect((await fetch(`${dev.url}/bots/other/`)).status).not.toBe(200);
+
+    // Saving aerostack.toml puts the bot again: its new system prompt is what the model reads (the offline model
+    // answers a question from its system messages).
+    const ask = async (chat: string) => ((await (await post({ chat, text: "Question: when does the store open?" })).json()) as { replies: { text: string }[] }).replies.map((r) => r.text).join("\n");
+    const toml = join(project, "aerostack.toml");
+    const setPrompt = async (prompt: string) => writeFile(toml, (await readFile(toml, "utf8")).replace(/^system_prompt = .*$/m, `system_prompt = "${prompt}"`));
+    await setPrompt("The store opens at 9 am on weekdays.");
+    let mark = dev.output().length;
+    await dev.waitFor(/reloaded/, mark);
+    expect(await ask("api-3")).toContain("9 am");
+    await setPrompt("The store opens at 10 am on weekdays.");
+    mark = dev.output().length;
+    await dev.waitFor(/reloaded/, mark);
+    expect(await ask("api-4")).toContain("10 am");
 
     if (!HAVE_CHROMIUM) return;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-background-networking"] });
