@@ -108,6 +108,21 @@ describe("aerostack dev in a bot folder", () => {
     await dev.waitFor(/reloaded/, mark);
     expect(await ask("api-4")).toContain("10 am");
 
+    // Workflow mode before its workflow is on the dev platform: a notice at the save, and each message answered at
+    // once with the error naming the workflow (not retried for seconds while the page waits).
+    await writeFile(toml, (await readFile(toml, "utf8")).replace(/^mode = "agent".*$/m, 'mode = "workflow"\nworkflow = "refunds"'));
+    mark = dev.output().length;
+    await dev.waitFor(/reloaded/, mark);
+    expect(dev.output().slice(mark)).toContain('workflow "refunds"');
+    const t0 = Date.now();
+    const missing = (await (await post({ chat: "api-5", text: "refund order 42" })).json()) as { replies: { text: string }[]; errors: string[] };
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(missing.errors.join("\n")).toContain('workflow "refunds", which is not deployed');
+    expect(missing.replies.map((r) => r.text)).toEqual(["Sorry, I could not handle that message. Please try again later."]);
+    await writeFile(toml, (await readFile(toml, "utf8")).replace(/^mode = "workflow"\nworkflow = "refunds"$/m, 'mode = "agent"'));
+    mark = dev.output().length;
+    await dev.waitFor(/reloaded/, mark);
+
     if (!HAVE_CHROMIUM) return;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-background-networking"] });
     const page = await browser.newPage();

@@ -23,7 +23,7 @@ import { runAgent } from "./agent";
 import { botRegistry, type BotMeta } from "./registry";
 import { splitMessage } from "./split";
 import { ReplyStream } from "./stream";
-import { SendError, type Button, type InboundEvent, type OutboundMessage, type SendContext } from "./types";
+import { SendError, TurnError, type Button, type InboundEvent, type OutboundMessage, type SendContext } from "./types";
 import { pullRuns, workflowTurn } from "./workflow-mode";
 
 const MIGRATIONS: readonly SchemaMigration[] = [
@@ -285,7 +285,7 @@ export class BotChat extends DurableObject<PlatformEnv> {
       }
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      const retryable = !(err instanceof SendError) || err.retryable;
+      const retryable = err instanceof SendError ? err.retryable : !(err instanceof TurnError);
       if (retryable && row.attempts + 1 < MAX_ATTEMPTS) {
         this.sql.exec("UPDATE inbox SET attempts = attempts + 1 WHERE id = ?", row.id);
         return 500 * 2 ** row.attempts;

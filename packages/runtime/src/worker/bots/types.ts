@@ -59,6 +59,14 @@ export interface Adapter {
   acknowledgeButton?(ctx: SendContext, result: string): Promise<void>;
 }
 
+/** A message that cannot be handled now or later (the bot's workflow is missing): no retries, the reason in the log. */
+export class TurnError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TurnError";
+  }
+}
+
 /** A platform API call that failed: the message names the platform, the method and the status, never a token. */
 export class SendError extends Error {
   constructor(message: string, readonly retryable: boolean) {

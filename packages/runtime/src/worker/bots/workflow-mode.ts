@@ -13,7 +13,7 @@ import { workflowRun } from "../workflows/engine/workflow-run";
 import { botChat, type Turn } from "./chat";
 import { botRegistry } from "./registry";
 import type { BotPlatform } from "../../shared/bots";
-import { SendError } from "./types";
+import { SendError, TurnError } from "./types";
 
 const DECISION = /^(approve|reject):(run_[0-9a-f]{24})$/;
 const FINISHED = ["succeeded", "failed", "cancelled"];
@@ -21,7 +21,7 @@ const FINISHED = ["succeeded", "failed", "cancelled"];
 export async function workflowTurn(turn: Turn): Promise<void> {
   const { env, account, meta } = turn;
   const workflow = meta.definition.workflow;
-  if (!workflow) throw new Error(`bot "${meta.name}" is in workflow mode but names no workflow; set [bot] workflow in aerostack.toml and deploy`);
+  if (!workflow) throw new TurnError(`bot "${meta.name}" is in workflow mode but names no workflow; set [bot] workflow in aerostack.toml and deploy`);
   if (turn.row.button) {
     const decision = DECISION.exec(turn.row.text);
     if (!decision || !RUN_ID_PATTERN.test(decision[2]!)) return;
@@ -72,7 +72,8 @@ export async function workflowTurn(turn: Turn): Promise<void> {
   });
   if (!started.ok) {
     turn.chat.sql.exec("DELETE FROM runs WHERE run = ?", runId);
-    throw new Error(`bot "${meta.name}": ${started.message}`);
+    // A missing workflow stays missing for the seconds retries would take: the user hears at once.
+    throw new TurnError(`bot "${meta.name}" runs workflow "${workflow}", which is not deployed in account "${account}"; deploy it with \`aerostack deploy\` in its folder`);
   }
   turn.log.run = runId;
 }
