@@ -128,6 +128,8 @@ export const WebChatBodySchema = z.object({
   user: z._default(z.string().check(z.minLength(1), z.maxLength(100)), "web"),
   /** A button's data instead of text (the page's buttons). */
   button: z.optional(z.boolean()),
+  /** The client's id for this message: the same id again is answered with the first answer, not handled twice. */
+  id: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,100}$/, "letters, digits, - and _ (1-100)"))),
 });
 const WebReplySchema = z.object({ id: z.number(), text: z.string(), buttons: z.array(z.object({ label: z.string(), data: z.string() })) });
 /** The message's replies (with their ids in the chat's web outbox), the tools it called, and why it failed if it did. */

@@ -423,6 +423,16 @@ describe("the chat API (no chat platform)", () => {
     expect(answer.status).toBe(200);
     expect(answer.body.replies).toHaveLength(1);
     expect(answer.body.replies[0].text).toContain("order 42: total 650 USD");
+    // The same client id again (a retried POST): the first answer, and the bot did not run again.
+    const tools = toolCalls;
+    const first = await api("POST", "/bots/support/chat", { chat: "page-1", text: "refund order 77", id: "msg-1" });
+    expect(first.body.replies[0].text).toContain("order 77");
+    expect(toolCalls).toBe(tools + 1);
+    const again = await api("POST", "/bots/support/chat", { chat: "page-1", text: "refund order 77", id: "msg-1" });
+    expect(again.status).toBe(200);
+    expect(again.body.replies).toEqual(first.body.replies);
+    expect(toolCalls).toBe(tools + 1);
+    expect((await api("POST", "/bots/support/chat", { chat: "page-1", text: "hi", id: "../../x" })).status).toBe(400);
     expect((await api("POST", "/bots/support/chat", { chat: "page-1", text: "" })).status).toBe(400);
     expect((await api("POST", "/bots/nobody/chat", { chat: "c", text: "hi" })).body.error.code).toBe("bot_not_found");
   });

@@ -50,7 +50,7 @@ const MIGRATIONS: readonly SchemaMigration[] = [
     // not while the page's request waits) reaches the page too.
     // The chat's clock offset: tests (through the control API) move a chat past WhatsApp's 24 hours or Discord's
     // 15 minutes without waiting for them.
-    sql: `CREATE TABLE web_out (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL, buttons TEXT NOT NULL, at INTEGER NOT NULL);
+    sql: `CREATE TABLE web_out (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL, buttons TEXT NOT NULL, at INTEGER NOT NULL, source TEXT);
       CREATE TABLE clock (one INTEGER PRIMARY KEY CHECK (one = 1), offset INTEGER NOT NULL);
       CREATE TABLE streams (key TEXT PRIMARY KEY, ref TEXT NOT NULL, text TEXT NOT NULL);`,
   },
@@ -144,7 +144,13 @@ export class BotChat extends DurableObject<PlatformEnv> {
   async converse(args: ReceiveArgs): Promise<WebConverseResult> {
     const cursor = this.webCursor();
     const { duplicate } = await this.receive(args);
-    if (duplicate) return { replies: [], cursor, toolCalls: [], errors: [] };
+    if (duplicate) {
+      // The same message again (a page retrying its POST, a workflow's step repeated after a crash): handled once,
+      // answered with what it said then (after a drain, in case a crash cut its handling off).
+      await this.drain();
+      const replies = this.sql.exec<{ id: number; text: string; buttons: string }>("SELECT id, text, buttons FROM web_out WHERE source = ? ORDER BY id", args.event.id).toArray();
+      return { replies: replies.map((r) => ({ id: r.id, text: r.text, buttons: JSON.parse(r.buttons) as Button[] })), cursor: this.webCursor(), toolCalls: [], errors: [] };
+    }
     const trace: NonNullable<BotChat["webTrace"]> = { toolCalls: [], errors: [] };
     this.webTrace = trace;
     try {
@@ -259,7 +265,7 @@ export class BotChat extends DurableObject<PlatformEnv> {
     const replies: string[] = [];
     turn.send = async (message) => {
       replies.push(message.text);
-      await this.deliver(bot, `${row.id}:${part++}`, message, JSON.parse(row.context) as Record<string, string>);
+      await this.deliver(bot, `${row.id}:${part++}`, message, JSON.parse(row.context) as Record<string, string>, row.id);
     };
     turn.openStream = () => {
       const adapter = meta.platform === "web" ? undefined : ADAPTERS[meta.platform as BotPlatform];
@@ -323,8 +329,11 @@ export class BotChat extends DurableObject<PlatformEnv> {
     };
   }
 
-  /** Sends one message to this chat, split at the platform's limit; each part once (its key is recorded as sent). */
-  async deliver(bot: BotMeta, key: string, message: OutboundMessage, context?: Record<string, string>): Promise<void> {
+  /**
+   * Sends one message to this chat, split at the platform's limit; each part once (its key is recorded as sent).
+   * `source`: the delivery it answers (the chat page finds a repeated message's replies by it).
+   */
+  async deliver(bot: BotMeta, key: string, message: OutboundMessage, context?: Record<string, string>, source?: string): Promise<void> {
     const meta = this.meta()!;
     const parts = splitMessage(message.text, MESSAGE_LIMITS[meta.platform as BotPlatform | "web"]);
     for (const [i, text] of parts.entries()) {
@@ -333,7 +342,7 @@ export class BotChat extends DurableObject<PlatformEnv> {
       // Buttons ride on the last part, under the text they answer.
       const part: OutboundMessage = { text, ...(i === parts.length - 1 && message.buttons ? { buttons: message.buttons } : {}) };
       if (meta.platform === "web") {
-        const id = this.sql.exec<{ id: number }>("INSERT INTO web_out (text, buttons, at) VALUES (?, ?, ?) RETURNING id", part.text, JSON.stringify(part.buttons ?? []), Date.now()).one().id;
+        const id = this.sql.exec<{ id: number }>("INSERT INTO web_out (text, buttons, at, source) VALUES (?, ?, ?, ?) RETURNING id", part.text, JSON.stringify(part.buttons ?? []), Date.now(), source ?? null).one().id;
         if (id % 50 === 0) this.sql.exec("DELETE FROM web_out WHERE id <= ?", id - WEB_OUTBOX_KEEP);
       }
       else {

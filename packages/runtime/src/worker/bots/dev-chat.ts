@@ -54,7 +54,7 @@ export async function handleDevBots(request: Request, env: PlatformEnv, account:
     if (sub === "chat" && chat === undefined && rest.length === 0) {
       if (request.method !== "POST") throw new HttpError("method_not_allowed", `${url.pathname} takes POST with {"chat", "text"}`);
       const body = await readJsonBody(request, DevChatBodySchema, MAX_BODY_BYTES);
-      const event = { id: `web:${crypto.randomUUID()}`, chat: body.chat, user: body.user, text: body.text, ...(body.button ? { button: true } : {}), context: {} };
+      const event = { id: `web:${body.id ?? crypto.randomUUID()}`, chat: body.chat, user: body.user, text: body.text, ...(body.button ? { button: true } : {}), context: {} };
       const result: WebChatResult = await botChat(env, account, name, "web", body.chat).converse({ bot: name, account, platform: "web", event });
       return json(result, 200, { "cache-control": "no-store" });
     }

@@ -113,7 +113,7 @@ export async function botChatMessage(c: ApiContext<z.output<typeof WebChatBodySc
   const name = botName(c);
   const account = callerOf(c).account;
   if (!(await botRegistry(c.env, name).get(account))) throw notFound(c, name);
-  const event = { id: `web:${crypto.randomUUID()}`, chat: c.body.chat, user: c.body.user, text: c.body.text, ...(c.body.button ? { button: true } : {}), context: {} };
+  const event = { id: `web:${c.body.id ?? crypto.randomUUID()}`, chat: c.body.chat, user: c.body.user, text: c.body.text, ...(c.body.button ? { button: true } : {}), context: {} };
   return botChat(c.env, account, name, "web", c.body.chat).converse({ bot: name, account, platform: "web", event });
 }
 
