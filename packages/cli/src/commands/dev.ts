@@ -70,6 +70,7 @@ function render(out: Output, cwd: string, root: string, event: DevEvent): void {
         out.info(`  ${c.green("➜")}  Agent:    ${c.cyan(`POST ${event.workflow.agentUrl}`)}  ${c.dim("(server-sent events)")}`);
         out.info(`  ${c.green("➜")}  Runs:     ${c.dim(`aerostack workflow run ${event.project} --input '{…}' (in this folder, it reaches this dev server)`)}`);
       }
+      if (event.chatUrl) out.info(`  ${c.green("➜")}  Chat:     ${c.cyan(event.chatUrl)}  ${c.dim("(talk to the bot here; no chat platform needed)")}`);
       // The gateway matters once it composes something; a plain function project does not need its token.
       if (event.gateway?.members.length) {
         // The dev token is shown once, here; only its hash is kept by the platform, and it changes on every start.

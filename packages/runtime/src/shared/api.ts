@@ -42,7 +42,7 @@ import {
   HubVersionInfoSchema,
   HubVersionStateBodySchema,
 } from "./hub";
-import { BotInfoSchema, BotLogsSchema, DeployBotBodySchema, DeployBotResultSchema, WebChatBodySchema, WebChatResultSchema } from "./bots";
+import { BotInfoSchema, BotLogsSchema, DeployBotBodySchema, DeployBotResultSchema, WebChatBodySchema, WebChatResultSchema, WebMessagesSchema } from "./bots";
 
 export const API_PREFIX = "/api/v1";
 
@@ -361,6 +361,7 @@ export const API_ROUTES = {
   getBot: { method: "GET", path: "/bots/:bot", summary: "A bot: mode, platforms, webhook URLs, secrets still missing (names)", auth: "account", response: BotInfoSchema },
   botLogs: { method: "GET", path: "/bots/:bot/logs", summary: "The bot's conversations: turns, tool calls, tokens, latency, refused webhooks", auth: "account", response: BotLogsSchema, query: { after: "only entries with a larger id (continue a tail)", limit: "at most this many (1-1000, default 100)" } },
   botChat: { method: "POST", path: "/bots/:bot/chat", summary: "Talk to the bot with no chat platform (the local chat page): the message is handled now and the replies answered", auth: "account", body: WebChatBodySchema, response: WebChatResultSchema },
+  botChatMessages: { method: "GET", path: "/bots/:bot/chat/:chat", summary: "The chat's later messages (a workflow's, sent after the answer), oldest first", auth: "account", response: WebMessagesSchema, query: { after: "only messages with a larger id (the cursor of the last answer)" } },
   audit: { method: "GET", path: "/audit", summary: "The account's audit log: who changed what, when", auth: "account", response: z.object({ entries: z.array(AuditEntrySchema) }), query: { limit: "at most this many entries (default 100)" } },
 } as const satisfies Record<string, RouteSpec>;
 

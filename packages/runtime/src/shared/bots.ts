@@ -128,5 +128,27 @@ export const WebChatBodySchema = z.object({
   user: z._default(z.string().check(z.minLength(1), z.maxLength(100)), "web"),
   /** A button's data instead of text (the page's buttons). */
   button: z.optional(z.boolean()),
+  /** The client's id for this message: the same id again is answered with the first answer, not handled twice. */
+  id: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,100}$/, "letters, digits, - and _ (1-100)"))),
 });
-export const WebChatResultSchema = z.object({ replies: z.array(z.object({ text: z.string(), buttons: z.array(z.object({ label: z.string(), data: z.string() })) })) });
+const WebReplySchema = z.object({ id: z.number(), text: z.string(), buttons: z.array(z.object({ label: z.string(), data: z.string() })) });
+/** The message's replies (with their ids in the chat's web outbox), the tools it called, and why it failed if it did. */
+export const WebChatResultSchema = z.object({
+  replies: z.array(WebReplySchema),
+  /** Read later messages (a workflow's, sent after this answer) from here: `GET …/chat/<chat>/messages?after=<cursor>`. */
+  cursor: z.number(),
+  toolCalls: z.array(z.object({ name: z.string(), ok: z.boolean(), ms: z.number() })),
+  errors: z.array(z.string()),
+});
+export type WebChatResult = z.output<typeof WebChatResultSchema>;
+export const WebMessagesSchema = z.object({ replies: z.array(WebReplySchema), cursor: z.number() });
+export type WebMessages = z.output<typeof WebMessagesSchema>;
+
+/** The control API's `POST /__aerostack/bot-chats/clock`: moves one chat's clock forward (tests; no real waiting). */
+export const BotChatClockSchema = z.object({
+  account: z.string().check(z.minLength(1)),
+  bot: slug,
+  platform: z.enum([...BOT_PLATFORMS, "web"]),
+  chat: z.string().check(z.minLength(1), z.maxLength(200)),
+  advanceMs: z.int().check(z.gte(1), z.lte(366 * 24 * 60 * 60 * 1000)),
+});

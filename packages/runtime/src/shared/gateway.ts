@@ -21,7 +21,7 @@ export const MEMBER_SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 export const NAME_SEPARATOR = "__";
 /** The workspace `aerostack dev` serves at `/ws/dev`. */
 export const DEV_WORKSPACE = "dev";
-/** The account that owns what `aerostack dev` serves (its workspace, a workflow project's workflow): dev has no others. */
+/** The account that owns what `aerostack dev` (and the control API) makes: its workspace, a workflow project's workflow, a bot. Dev has no others. */
 export const LOCAL_ACCOUNT = "local";
 /** Where a project's own MCP server answers inside its isolate. */
 export const PROJECT_MCP_PATH = "/mcp";

@@ -125,6 +125,15 @@ export const NODE_CONFIG_SCHEMAS = {
   schedule_message: z.object({ text, delayMs: positiveMs(WORKFLOW_LIMITS.maxWaitMs) }),
   /** Runs another workflow of the same account and waits for its output. */
   delegate_to_workflow: z.object({ workflow: z.string().check(z.regex(WORKFLOW_NAME_PATTERN, "must be a workflow name")), input: z._default(value, {}) }),
+  /**
+   * Hands the conversation to another bot of the account (agent mode) and takes its answer: `text` is its message,
+   * the answer is the node's output (`{ bot, text }`) and, with `send`, a message to the run's conversation.
+   */
+  delegate_to_bot: z.object({
+    bot: z.string().check(z.regex(WORKFLOW_NAME_PATTERN, "must be a bot name (a lowercase slug)")),
+    text,
+    send: z._default(z.boolean(), true),
+  }),
   /** Catches the failure of the nodes it names (every node when omitted); its output is the error. Reached by no edge. */
   error_handler: z.object({ catch: z.optional(z.array(z.string())) }),
   /** Ends the run with this output (default: the previous node's). */

@@ -1,6 +1,7 @@
 /** The router: control API for the host, otherwise the project named by the request's host (or the dev default). */
 import type { PlatformEnv } from "./env";
 import { CONTROL_PREFIX, handleControl } from "./control/api";
+import { LOCAL_ACCOUNT } from "../shared/gateway";
 import { dispatch } from "./dispatch/dispatch";
 import { ProjectIdSchema } from "../shared/protocol";
 import { GATEWAY_PREFIX, handleGateway } from "./gateway/http";
@@ -11,6 +12,7 @@ import { handleTriggers, isTriggerPath } from "./workflows/http/triggers";
 import { handleOAuth, isOAuthPath } from "./oauth/http";
 import { handlePlatformMcp, PLATFORM_MCP_PATH } from "./platform-mcp/server";
 import { handleBots, isBotPath } from "./bots/http";
+import { handleDevBots } from "./bots/dev-chat";
 import { handleDashboard, isDashboardPath } from "./dashboard/routes";
 
 /** `{project}.localhost` (and `{project}.localhost:port`) names a project; anything else gets the default one. */
@@ -29,6 +31,11 @@ export async function route(request: Request, env: PlatformEnv, ctx: ExecutionCo
   const devServed = devSurface(url, env);
   if (devServed === "api") return handleApi(request, env, ctx);
   if (devServed === "workflows") return handleTriggers(request, env);
+  // A bot `aerostack dev` serves: its local chat page (any other /bots/… path stays the project's).
+  if (isBotPath(url.pathname) && !/\.localhost$/.test(url.hostname)) {
+    const chat = await handleDevBots(request, env, LOCAL_ACCOUNT);
+    if (chat) return chat;
+  }
   const project = projectForRequest(url, env);
   if (!project) {
     return new Response("No project is served at this address. Use http://<project>.localhost:<port>/.\n", {

@@ -2,6 +2,7 @@
  * `aerostack dev`: bundle, start the platform, deploy, then rebuild and flip versions on every save. In a workspace
  * folder (`type = "workspace"`, no code): serve its gateway at `/ws/<name>` and re-push it when its config changes.
  * In a workflow folder: store the definition on every save and serve its API and triggers (dev-workflow.ts).
+ * In a bot folder (no code): put the bot beside the dev gateway and serve its local chat page (bot-dev.ts).
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -20,17 +21,7 @@ import { stopIfAborted, untilAborted } from "../lifecycle/abortable";
 import type { DevReporter } from "./reporter";
 import { SourceWatcher } from "./source-watcher";
 import { workflowDev, WORKFLOW_DEV_SURFACES, type WorkflowPush } from "./dev-workflow";
-
-/**
- * What dev does for each project type: "code" bundles and deploys `main` (function, mcp-server, skill, …);
- * "workspace" serves a workspace folder's gateway; "workflow" stores a definition. Types not named here are code.
- */
-type DevKind = "code" | "workspace" | "workflow";
-const DEV_KINDS: Partial<Record<ProjectConfig["type"], DevKind>> = {
-  workspace: "workspace",
-  workflow: "workflow",
-};
-const devKindOf = (type: ProjectConfig["type"]): DevKind => DEV_KINDS[type] ?? "code";
+import { devChatUrl, pushDevBot } from "./bot-dev";
 
 export interface DevOptions {
   cwd: string;
@@ -85,6 +76,15 @@ export interface HeadlessLock extends HostLock {
   headless: true;
 }
 
+/**
+ * What dev serves, by `type`: the one place that decides it. "code": bundle, deploy, reload on save (functions, MCP
+ * servers, skills); "workspace": only the folder's gateway at /ws/<name>; "workflow": its definition stored on every
+ * save, with its API and triggers (dev-workflow.ts); "bot": no code, the bot and its chat page (bot-dev.ts).
+ */
+type DevKind = "code" | "workspace" | "workflow" | "bot";
+const DEV_KINDS: Partial<Record<ProjectConfig["type"], DevKind>> = { workspace: "workspace", workflow: "workflow", bot: "bot" };
+const devKind = (type: ProjectConfig["type"]): DevKind => DEV_KINDS[type] ?? "code";
+
 /** How long dev waits for a short command holding the state folder before it gives up. */
 const HEADLESS_WAIT_MS = 30_000;
 
@@ -111,10 +111,11 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   report({ type: "starting", phase: "config" });
   const loaded = await loadProjectConfig({ cwd: options.cwd, ...(options.configPath ? { configPath: options.configPath } : {}) });
   let config: ProjectConfig = loaded.config;
-  // A workspace folder has no code: no bundle, migrations or deploy; only its gateway, at /ws/<name>.
-  const kind = devKindOf(config.type);
-  const isWorkspace = kind === "workspace";
+  // Workspace, workflow and bot folders have no code to bundle: no bundle, migrations or deploy. A workspace serves
+  // only its gateway, at /ws/<name>; a workflow stores its definition; a bot is put beside /ws/dev with a chat page.
+  const kind = devKind(config.type);
   const hasCode = kind === "code";
+  const isWorkspace = kind === "workspace";
   const { root } = loaded;
   const configFile = loaded.file;
   const project = config.name;
@@ -232,6 +233,13 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   };
   const gateway = { url: `${platform.url}/ws/${slug}`, token: devToken.token };
   let reportedSkipped = "";
+  let reportedBotNotice = "";
+  const pushBot = async () => {
+    if (kind !== "bot") return;
+    const notice = await pushDevBot(platform.control, config);
+    if (notice && notice !== reportedBotNotice) report({ type: "notice", message: notice });
+    reportedBotNotice = notice ?? "";
+  };
   const pushWorkspace = async () => {
     const ws = isWorkspace ? await readFolderDevWorkspace(root, config) : { ...(await readDevWorkspace(root, config)), settings: undefined, skipped: [] };
     await platform.control.putWorkspace(slug, { config: ws.config, secrets: ws.secrets, ...(ws.settings ? { settings: ws.settings } : {}) });
@@ -266,7 +274,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
         await pushWorkflow();
         return;
       }
-      if (!isWorkspace) await pushSecrets();
+      if (hasCode) await pushSecrets();
       if (!firstBuild) return;
       if (firstBuild.ok) await deploy(firstBuild);
       else {
@@ -278,7 +286,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       gatewayMembers = await pushWorkspace();
       await platform.control.putWorkspaceTokens(slug, { tokens: [{ hash: devToken.hash, role: "admin", label: "aerostack dev" }] });
     })();
-    const outcomes = await untilAborted(Promise.allSettled([migrating, deploying, workspacing]), signal);
+    const outcomes = await untilAborted(Promise.allSettled([migrating, deploying, workspacing, pushBot()]), signal);
     for (const outcome of outcomes) if (outcome.status === "rejected") throw outcome.reason;
     stopIfAborted(signal);
   } catch (err) {
@@ -299,6 +307,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     gateway: { ...gateway, members: gatewayMembers },
     ...(config.type === "mcp-server" || config.type === "skill" ? { mcpUrl: `${platform.url}${PROJECT_MCP_PATH}` } : {}),
     ...(workflow ? { workflow: { hookUrl: workflow.hookUrl, agentUrl: workflow.agentUrl } } : {}),
+    ...(kind === "bot" ? { chatUrl: devChatUrl(platform.url, project) } : {}),
   });
 
   // Rebuilds run one at a time; changes that arrive during one are folded into the next.
@@ -336,7 +345,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     if (rebuildSecrets || configChanged) {
       rebuildSecrets = false;
       try {
-        await Promise.all([hasCode || workflow ? pushSecrets() : null, pushWorkspace()]);
+        await Promise.all([hasCode || workflow ? pushSecrets() : null, pushWorkspace(), configChanged ? pushBot() : null]);
       } catch (err) {
         report({ type: "config-error", message: err instanceof Error ? err.message : String(err) });
       }
@@ -349,9 +358,9 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
       if (pushed.ok) report({ type: "reloaded", version: `v${pushed.version}${pushed.unchanged ? " (unchanged)" : ""}`, reloadMs: performance.now() - t0, changed });
       return;
     }
-    // A workspace's "version" is its config: pushed above, nothing to build.
+    // A workspace's or bot's "version" is its config: pushed above, nothing to build.
     if (!bundler) {
-      report({ type: "reloaded", version: "workspace", reloadMs: performance.now() - t0, changed });
+      report({ type: "reloaded", version: kind, reloadMs: performance.now() - t0, changed });
       return;
     }
     if (rebuildMigrations) {

@@ -20,6 +20,8 @@ export type DevEvent =
       mcpUrl?: string;
       /** A workflow project's trigger endpoints. */
       workflow?: { hookUrl: string; agentUrl: string };
+      /** A bot folder's local chat page: talk to the bot with no chat platform account. */
+      chatUrl?: string;
     }
   | { type: "reloaded"; version: string; reloadMs: number; changed: string[] }
   | { type: "build-failed"; message: string; coloredMessage: string }

@@ -3,6 +3,7 @@ import type { Deployment, Migration, ScheduledTriggerResult, WireError } from ".
 import type { WorkspaceTokens } from "../../shared/gateway";
 import type { DevWorkspacePut } from "../../shared/workspaces";
 import type { AiUsageReport } from "../../shared/ai";
+import type { BotDefinition } from "../../shared/bots";
 import { UserError } from "../errors";
 
 export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
@@ -81,6 +82,10 @@ export class ControlClient {
   /** Replaces a workspace's member tokens; pass SHA-256 hashes, never the tokens. */
   putWorkspaceTokens(workspace: string, body: WorkspaceTokens): Promise<{ count: number }> {
     return this.call("PUT", `workspaces/${workspace}/tokens`, body);
+  }
+  /** `aerostack dev` in a bot folder: the bot's definition, for the dev account (its local chat page talks to it). */
+  putBot(name: string, bot: BotDefinition): Promise<{ version: number; unchanged: boolean }> {
+    return this.call("PUT", `bots/${name}`, { bot, dryRun: false });
   }
   /** Fires the project's scheduled() handler as a cron trigger with this expression would. */
   triggerScheduled(project: string, cron: string, scheduledTime?: number): Promise<ScheduledTriggerResult> {

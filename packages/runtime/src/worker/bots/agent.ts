@@ -4,10 +4,12 @@
  * (workflows/tools/gateway-client.ts: the gateway's rules, secret injection and call log apply), up to the bot's
  * iteration cap. The user's text is only ever a message's content: never a template, code, or a tool name.
  */
-import type { AiRpc, ChatMessage, ToolDefinition } from "../../shared/wire/ai";
+import type { AiRpc, ChatMessage, ChatRequestWire, ChatResult, ChatStreamLine, ToolCall, ToolDefinition } from "../../shared/wire/ai";
 import type { BotDefinition } from "../../shared/bots";
 import type { PlatformEnv } from "../env";
 import { directory } from "../accounts/directory";
+import { LOCAL_ACCOUNT } from "../../shared/gateway";
+import { workspaceObject } from "../workspaces/workspace";
 import { openToolClient, type ToolClient } from "../workflows/tools/gateway-client";
 
 /**
@@ -25,7 +27,10 @@ const SESSION_TTL_MS = 60_000;
 
 async function openSession(env: PlatformEnv, account: string, workspace: string, bot: string): Promise<Session> {
   // The workspace must still be the bot's account's: a deleted workspace's slug taken by another account is not called.
-  if ((await directory(env).workspaceOwner(workspace)) !== account) throw new Error(`workspace "${workspace}" is not in account "${account}" any more; deploy the bot with one of your workspaces`);
+  // The dev account's workspaces (`aerostack dev`'s /ws/dev) are made through the control API and have no directory
+  // entry: the workspace object itself names its owner.
+  const owner = (await directory(env).workspaceOwner(workspace)) ?? (account === LOCAL_ACCOUNT ? ((await workspaceObject(env, workspace).info())?.account ?? null) : null);
+  if (owner !== account) throw new Error(`workspace "${workspace}" is not in account "${account}" any more; deploy the bot with one of your workspaces`);
   const client = await openToolClient(env, workspace, `bot-${bot}`);
   const listed = await client.list();
   const tools = listed.map((t) => ({ name: t.name, ...(t.description ? { description: t.description } : {}), ...(t.inputSchema ? { parameters: t.inputSchema } : {}) }));
@@ -76,6 +81,8 @@ export interface AgentInput {
   text: string;
   /** Sent with each tool call so a tool can recognise a repeated attempt after a crash. */
   idempotencyKey: string;
+  /** Given: the model's answers are streamed, and this hears each model turn's text so far (message edits). */
+  onText?: (text: string) => Promise<void>;
 }
 
 export async function runAgent(input: AgentInput): Promise<AgentResult> {
@@ -100,7 +107,8 @@ async function loop(input: AgentInput, client: ToolClient | null, tools: ToolDef
   const messages: ChatMessage[] = [...input.history, { role: "user", content: input.text }];
   const result: AgentResult = { text: "", iterations: 0, toolCalls: [], tokens: { input: 0, output: 0 }, stopped: "answer" };
   for (let turn = 0; turn < definition.maxIterations; turn++) {
-    const answer = await input.ai.chat({ messages, ...(tools.length ? { tools } : {}), ...(definition.model ? { model: definition.model } : {}) });
+    const request: ChatRequestWire = { messages, ...(tools.length ? { tools } : {}), ...(definition.model ? { model: definition.model } : {}) };
+    const answer = input.onText ? await streamChat(input.ai, request, input.onText) : await input.ai.chat(request);
     result.iterations = turn + 1;
     result.tokens.input += answer.usage.inputTokens;
     result.tokens.output += answer.usage.outputTokens;
@@ -126,4 +134,32 @@ async function loop(input: AgentInput, client: ToolClient | null, tools: ToolDef
   result.stopped = "maxIterations";
   if (!result.text) result.text = `I could not finish this within ${definition.maxIterations} steps.`;
   return result;
+}
+
+/** One model turn streamed (JSON lines over RPC): each text delta reported with the text so far, the result at the end. */
+async function streamChat(ai: AiRpc, request: ChatRequestWire, onText: (text: string) => Promise<void>): Promise<ChatResult> {
+  const reader = (await ai.chatStream(request)).pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  let text = "";
+  const toolCalls: ToolCall[] = [];
+  let done: Extract<ChatStreamLine, { type: "done" }> | null = null;
+  for (;;) {
+    const chunk = await reader.read();
+    if (chunk.done) break;
+    buffer += chunk.value;
+    for (let nl = buffer.indexOf("\n"); nl >= 0; nl = buffer.indexOf("\n")) {
+      const line = buffer.slice(0, nl).trim();
+      buffer = buffer.slice(nl + 1);
+      if (!line) continue;
+      const delta = JSON.parse(line) as ChatStreamLine;
+      if (delta.type === "text") {
+        text += delta.text;
+        await onText(text);
+      } else if (delta.type === "tool_call") toolCalls.push(delta.toolCall);
+      else if (delta.type === "done") done = delta;
+      else throw new Error(delta.message);
+    }
+  }
+  if (!done) throw new Error("the model's answer stream ended before it finished");
+  return { text, toolCalls, usage: done.usage, model: done.model, finishReason: done.finishReason };
 }

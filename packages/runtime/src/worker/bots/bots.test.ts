@@ -264,17 +264,57 @@ describe("adapters", () => {
 });
 
 describe("agent loop", () => {
-  it("splits a long answer at Telegram's 4096 characters", async () => {
-    const before = sentTo("/sendMessage").length;
-    const long = hook("support", "telegram", { text: "show the catalog listing", chat: "777" });
-    expect((await post("support", "telegram", long.request)).status).toBe(200);
-    const inChat = () => sentTo("/sendMessage").slice(before).filter((s) => s.body.chat_id === "777");
-    // The last part ends the answer: wait for it, then look at every part.
-    await expect.poll(() => inChat().map((p) => p.body.text).join("\n"), { timeout: 15_000 }).toContain("item-399 costs 399 USD");
-    const parts = inChat();
+  it("streams a long answer as message edits, split at each platform's limit: Telegram, Slack and Discord", async () => {
+    // The fixture answers message ids in order (Telegram's message_id, Discord's id = its index in `sent` + 1).
+    const before = sent.length;
+    const catalog = Array.from({ length: 400 }, (_, i) => `item-${i} costs ${i} USD`);
+    const final = (post: (s: (typeof sent)[number]) => boolean, edit: (s: (typeof sent)[number]) => string | null, text: (s: (typeof sent)[number]) => string) => {
+      const messages = new Map<string, string>();
+      sent.slice(before).forEach((s, i) => {
+        if (post(s)) messages.set(String(before + i + 1), text(s));
+        const id = edit(s);
+        if (id !== null) messages.set(id, text(s));
+      });
+      return [...messages.values()];
+    };
+
+    expect((await post("support", "telegram", hook("support", "telegram", { text: "show the catalog listing", chat: "777" }).request)).status).toBe(200);
+    const tgPosts = () => sent.slice(before).filter((s) => s.path.endsWith("/sendMessage") && s.body.chat_id === "777");
+    const tgEdits = () => sent.slice(before).filter((s) => s.path.endsWith("/editMessageText") && s.body.chat_id === "777");
+    const telegramText = () => final((s) => s.path.endsWith("/sendMessage") && s.body.chat_id === "777", (s) => (s.path.endsWith("/editMessageText") && s.body.chat_id === "777" ? String(s.body.message_id) : null), (s) => s.body.text as string);
+    await expect.poll(() => telegramText().join("\n"), { timeout: 15_000 }).toContain("item-399 costs 399 USD");
+    // The first message went out partial and was edited to its final text; the later parts follow it.
+    expect(tgEdits().length).toBeGreaterThanOrEqual(1);
+    expect((tgPosts()[0]!.body.text as string).length).toBeLessThan((telegramText()[0] ?? "").length);
+    const parts = telegramText();
+    expect(parts.length).toBe(tgPosts().length);
     expect(parts.length).toBeGreaterThanOrEqual(2);
-    for (const p of parts) expect((p.body.text as string).length).toBeLessThanOrEqual(4096);
-    expect(parts.map((p) => p.body.text).join("\n")).toContain("item-399 costs 399 USD");
+    for (const p of parts) expect(p.length).toBeLessThanOrEqual(4096);
+    const joined = parts.join("\n");
+    for (const item of catalog) expect(joined).toContain(item);
+
+    expect((await post("support", "slack", hook("support", "slack", { text: "show the catalog listing", chat: "CSTREAM" }).request)).status).toBe(200);
+    const updates = () => sent.slice(before).filter((s) => s.path === "/chat.update" && s.body.channel === "CSTREAM");
+    await expect.poll(() => updates().map((u) => u.body.text as string).join("\n"), { timeout: 15_000 }).toContain("costs");
+    await expect.poll(() => sent.slice(before).filter((s) => s.path === "/chat.postMessage" && s.body.channel === "CSTREAM").map((s) => s.body.text as string).join("\n"), { timeout: 15_000 }).toContain("item-399");
+    expect(updates()[0]!.body.ts).toBe("1.1");
+    for (const s of sent.slice(before).filter((x) => x.body.channel === "CSTREAM")) expect((s.body.text as string).length).toBeLessThanOrEqual(3000);
+
+    const command = hook("support", "discord", { text: "show the catalog listing", chat: "chstream" });
+    expect((await post("support", "discord", command.request)).status).toBe(200);
+    const webhook = `/webhooks/app1/tok${command.input.id}`;
+    const discordText = () => final((s) => s.path === `${webhook}?wait=true`, (s) => (s.path.startsWith(`${webhook}/messages/`) ? s.path.slice(`${webhook}/messages/`.length) : null), (s) => s.body.content as string);
+    await expect.poll(() => discordText().join("\n"), { timeout: 15_000 }).toContain("item-399 costs 399 USD");
+    expect(sent.slice(before).some((s) => s.path.startsWith(`${webhook}/messages/`))).toBe(true);
+    for (const p of discordText()) expect(p.length).toBeLessThanOrEqual(2000);
+  });
+
+  it("sends a short answer whole: no edits", async () => {
+    const before = sent.length;
+    expect((await post("support", "telegram", hook("support", "telegram", { text: "hello there", chat: "778" }).request)).status).toBe(200);
+    await expect.poll(() => sent.slice(before).filter((s) => s.body.chat_id === "778").length, { timeout: 15_000 }).toBe(1);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(sent.slice(before).filter((s) => s.body.chat_id === "778").map((s) => s.path.split("/").at(-1))).toEqual(["sendMessage"]);
   });
 
   it("limits each user's messages per minute, in their own chat only", async () => {
@@ -289,18 +329,168 @@ describe("agent loop", () => {
   });
 });
 
+/** Moves one chat's clock forward through the control API: a platform's time window passes with no waiting. */
+async function advanceChat(bot: string, platform: string, chat: string, ms: number) {
+  const account = (await api("GET", `/bots/${bot}`)).body.account as string;
+  const res = await server.platform.fetch(`${server.url}/__aerostack/bot-chats/clock`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${server.platform.token}`, "content-type": "application/json" },
+    body: JSON.stringify({ account, bot, platform, chat, advanceMs: ms }),
+  });
+  expect(res.status, await res.clone().text()).toBe(200);
+}
+
+describe("time windows (the chat's clock moved, no real waiting)", () => {
+  it("Discord: an answer later than the interaction token's 15 minutes goes to the channel with the bot token", async () => {
+    expect((await api("PUT", "/projects/support/secrets/DISCORD_BOT_TOKEN", { value: "discord-bot-token" })).status).toBe(200);
+    await advanceChat("support", "discord", "ch15", 16 * 60 * 1000);
+    const before = { followUps: sentTo("/webhooks/app1/").length, channel: sentTo("/channels/ch15/messages").length };
+    const command = hook("support", "discord", { text: "refund order 42", chat: "ch15" });
+    const deferred = await post("support", "discord", command.request);
+    expect(deferred.status).toBe(200);
+    expect(JSON.parse(deferred.body)).toEqual({ type: 5 });
+    await expect.poll(() => sentTo("/channels/ch15/messages").length, { timeout: 15_000 }).toBe(before.channel + 1);
+    const message = sentTo("/channels/ch15/messages").at(-1)!;
+    expect(message.auth).toBe("Bot discord-bot-token");
+    expect(message.body.content).toContain("order 42");
+    // The expired token was not used.
+    expect(sentTo("/webhooks/app1/").length).toBe(before.followUps);
+  });
+
+  it("WhatsApp: a workflow's answer after the 24-hour window is refused with a clear error in the log, not sent", async () => {
+    const workflow = {
+      name: "wa-flow",
+      workspace: "bot-tools",
+      nodes: [
+        { id: "start", type: "trigger" },
+        { id: "approve", type: "human_handoff", config: { message: "Refund for {{ trigger.user }}?" } },
+        { id: "done", type: "send_message", config: { text: "Your refund is on its way." } },
+      ],
+      edges: [
+        { from: "start", to: "approve" },
+        { from: "approve", to: "done", on: "approved" },
+      ],
+    };
+    expect((await api("PUT", "/workflows/wa-flow", { definition: workflow })).status).toBe(200);
+    const bot = definition("wadesk", { mode: "workflow", workflow: "wa-flow", platforms: ["whatsapp", "slack"], approvals: { platform: "slack", chat: "CWA" } });
+    expect((await api("PUT", "/bots/wadesk", { bot })).status).toBe(200);
+    await putSecrets("wadesk");
+
+    const toCustomer = () => sentTo("/pn1/messages").filter((s) => s.body.to === "15550001");
+    expect((await post("wadesk", "whatsapp", hook("wadesk", "whatsapp", { text: "refund order 42", chat: "15550001", id: "wamid.win1" }).request)).status).toBe(200);
+    const toManager = () => sentTo("/chat.postMessage").filter((s) => s.body.channel === "CWA");
+    await expect.poll(() => toManager().length, { timeout: 15_000 }).toBe(1);
+    const approve = toManager()[0]!.body.blocks[1].elements.find((e: Json) => e.text.text === "Approve").value as string;
+
+    // The manager answers a day and a bit later: the customer's window has closed.
+    await advanceChat("wadesk", "whatsapp", "15550001", 25 * 60 * 60 * 1000);
+    expect((await post("wadesk", "slack", hook("wadesk", "slack", { text: approve, chat: "CWA", user: "UMGR", button: true }).request)).status).toBe(200);
+    await expect.poll(async () => (await logs("wadesk")).filter((e) => e.kind === "error" && e.chat === "15550001").length, { timeout: 15_000 }).toBe(1);
+    const refused = (await logs("wadesk")).find((e) => e.kind === "error" && e.chat === "15550001")!;
+    expect(refused.error).toContain("24 hours");
+    expect(refused.error).toContain("template");
+    expect(refused.reply).toBe("Your refund is on its way.");
+    expect(toCustomer()).toEqual([]);
+    // Refused once, not tried again and again.
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await logs("wadesk")).filter((e) => e.kind === "error" && e.chat === "15550001")).toHaveLength(1);
+  });
+});
+
+describe("memory", () => {
+  it("keeps recent turns word for word and folds older ones into a summary the model still sees; another chat sees none of it", async () => {
+    expect((await api("PUT", "/bots/memo", { bot: definition("memo", { workspace: null, memoryTurns: 2, systemPrompt: "" }) })).status).toBe(200);
+    const say = async (chat: string, text: string) => {
+      const res = await api("POST", "/bots/memo/chat", { chat, text });
+      expect(res.status).toBe(200);
+      expect(res.body.errors).toEqual([]);
+      return (res.body.replies as Json[]).map((r) => r.text as string).join("\n");
+    };
+    await say("m1", "My order number is 9137 and it never arrived.");
+    await say("m1", "The weather is nice today.");
+    await say("m1", "I like green tea.");
+    // The offline model answers a question from its system messages (rule 4): the first turn is no longer in the
+    // recent turns, so only the summary can carry its order number.
+    const answer = await say("m1", "Question: what is my order number?");
+    expect(answer).toContain("9137");
+    expect(await say("m2", "Question: what is my order number?")).not.toContain("9137");
+  });
+});
+
 describe("the chat API (no chat platform)", () => {
   it("answers a message inline with the tool's result, and refuses another account's bot and bad input", async () => {
     const answer = await api("POST", "/bots/support/chat", { chat: "page-1", text: "refund order 42" });
     expect(answer.status).toBe(200);
     expect(answer.body.replies).toHaveLength(1);
     expect(answer.body.replies[0].text).toContain("order 42: total 650 USD");
+    // The same client id again (a retried POST): the first answer, and the bot did not run again.
+    const tools = toolCalls;
+    const first = await api("POST", "/bots/support/chat", { chat: "page-1", text: "refund order 77", id: "msg-1" });
+    expect(first.body.replies[0].text).toContain("order 77");
+    expect(toolCalls).toBe(tools + 1);
+    const again = await api("POST", "/bots/support/chat", { chat: "page-1", text: "refund order 77", id: "msg-1" });
+    expect(again.status).toBe(200);
+    expect(again.body.replies).toEqual(first.body.replies);
+    expect(toolCalls).toBe(tools + 1);
+    expect((await api("POST", "/bots/support/chat", { chat: "page-1", text: "hi", id: "../../x" })).status).toBe(400);
     expect((await api("POST", "/bots/support/chat", { chat: "page-1", text: "" })).status).toBe(400);
     expect((await api("POST", "/bots/nobody/chat", { chat: "c", text: "hi" })).body.error.code).toBe("bot_not_found");
   });
 });
 
 describe("workflow mode", () => {
+  it("runs on the chat page's API: the one-time code and the approval arrive as later messages, the Approve button decides", async () => {
+    // The support-flow workflow of the next test, deployed here under another name so the tests stay independent.
+    const workflow = {
+      name: "web-flow",
+      workspace: "bot-tools",
+      nodes: [
+        { id: "start", type: "trigger" },
+        { id: "verify", type: "auth_gate", config: { identity: "{{ trigger.user }}" } },
+        { id: "lookup", type: "mcp_tool", config: { tool: "shop__lookup_order", arguments: { query: "{{ trigger.text }}" } } },
+        { id: "approve", type: "human_handoff", config: { message: "Refund {{ nodes.lookup.output }}?" } },
+        { id: "done", type: "send_message", config: { text: "Your refund is on its way." } },
+      ],
+      edges: [
+        { from: "start", to: "verify" },
+        { from: "verify", to: "lookup", on: "verified" },
+        { from: "lookup", to: "approve" },
+        { from: "approve", to: "done", on: "approved" },
+      ],
+    };
+    expect((await api("PUT", "/workflows/web-flow", { definition: workflow })).status).toBe(200);
+    expect((await api("PUT", "/bots/webdesk", { bot: definition("webdesk", { mode: "workflow", workflow: "web-flow", platforms: ["telegram"] }) })).status).toBe(200);
+    let cursor = 0;
+    const said: { text: string; buttons: Json[] }[] = [];
+    const read = async () => {
+      const page = await api("GET", `/bots/webdesk/chat/page-7?after=${cursor}`);
+      expect(page.status).toBe(200);
+      said.push(...(page.body.replies as { text: string; buttons: Json[] }[]));
+      cursor = page.body.cursor as number;
+      return said;
+    };
+    const first = await api("POST", "/bots/webdesk/chat", { chat: "page-7", text: "refund order 42" });
+    expect(first.status).toBe(200);
+    expect(first.body.errors).toEqual([]);
+    cursor = first.body.cursor as number;
+    await expect.poll(async () => (await read()).length, { timeout: 15_000 }).toBe(1);
+    const code = /\b(\d{6})\b/.exec(said[0]!.text)![1]!;
+    expect((await api("POST", "/bots/webdesk/chat", { chat: "page-7", text: code })).status).toBe(200);
+    await expect.poll(async () => (await read()).some((m) => m.buttons.length > 0), { timeout: 15_000 }).toBe(true);
+    const ask = said.find((m) => m.buttons.length > 0)!;
+    expect(ask.text).toContain("order 42: total 650 USD");
+    expect(ask.buttons.map((b) => b.label)).toEqual(["Approve", "Reject"]);
+    // The page presses a button as a button event with the button's data.
+    const pressed = await api("POST", "/bots/webdesk/chat", { chat: "page-7", text: ask.buttons[0]!.data, button: true });
+    expect(pressed.status).toBe(200);
+    expect(pressed.body.replies.map((r: Json) => r.text)).toEqual(["✔ Approved by web"]);
+    cursor = pressed.body.cursor as number;
+    await expect.poll(async () => (await read()).map((m) => m.text), { timeout: 15_000 }).toContain("Your refund is on its way.");
+    // Another account's view of the chat, or a bot that is not there, reads nothing.
+    expect((await api("GET", "/bots/nobody/chat/page-7")).body.error.code).toBe("bot_not_found");
+  });
+
+
   it("runs the support workflow from Telegram: a one-time code, a tool, approval as a Slack button, the answer back in Telegram", async () => {
     const workflow = {
       name: "support-flow",
@@ -351,5 +541,46 @@ describe("workflow mode", () => {
     // Nothing was sent twice.
     const texts = inChat().map((s) => s.body.text as string);
     expect(new Set(texts).size).toBe(texts.length);
+  });
+});
+
+describe("delegate_to_bot", () => {
+  it("a workflow bot hands the conversation to the support bot (agent mode, with a tool) and relays its answer in Telegram", async () => {
+    const concierge = {
+      name: "concierge",
+      nodes: [
+        { id: "start", type: "trigger" },
+        { id: "ask", type: "delegate_to_bot", config: { bot: "support", text: "{{ trigger.text }}", send: false } },
+        { id: "done", type: "send_message", config: { text: "Support says: {{ nodes.ask.output.text }}" } },
+      ],
+      edges: [
+        { from: "start", to: "ask" },
+        { from: "ask", to: "done" },
+      ],
+    };
+    expect((await api("PUT", "/workflows/concierge", { definition: concierge })).status).toBe(200);
+    expect((await api("PUT", "/bots/frontdesk", { bot: definition("frontdesk", { mode: "workflow", workflow: "concierge", platforms: ["telegram"] }) })).status).toBe(200);
+    await putSecrets("frontdesk");
+    const tools = toolCalls;
+    const inChat = () => sentTo("/sendMessage").filter((s) => s.body.chat_id === "4004");
+    expect((await post("frontdesk", "telegram", hook("frontdesk", "telegram", { text: "refund order 42", chat: "4004" }).request)).status).toBe(200);
+    await expect.poll(() => inChat().length, { timeout: 15_000 }).toBe(1);
+    expect(inChat()[0]!.body.text).toMatch(/^Support says: .*order 42: total 650 USD/s);
+    expect(toolCalls).toBe(tools + 1);
+    // The support bot logged the hand-off as its own turn, with the tool call.
+    const turn = (await logs("support")).find((e) => e.platform === "web" && e.user === "workflow:concierge")!;
+    expect(turn.toolCalls.map((t: Json) => t.name)).toEqual(["shop__lookup_order"]);
+  });
+
+  it("fails the run with a clear error for a bot that is not there or is not in agent mode", async () => {
+    for (const [bot, expected] of [["nobody", 'no bot "nobody"'], ["helpdesk", "workflow mode"]] as const) {
+      const name = `hand-${bot}`;
+      const definitionOf = { name, nodes: [{ id: "start", type: "trigger" }, { id: "ask", type: "delegate_to_bot", config: { bot, text: "hello" } }], edges: [{ from: "start", to: "ask" }] };
+      expect((await api("PUT", `/workflows/${name}`, { definition: definitionOf })).status).toBe(200);
+      const run = await api("POST", `/workflows/${name}/runs`, { input: {} });
+      expect(run.status).toBe(200);
+      await expect.poll(async () => (await api("GET", `/runs/${run.body.id as string}`)).body.status, { timeout: 15_000 }).toBe("failed");
+      expect((await api("GET", `/runs/${run.body.id as string}`)).body.error).toContain(expected);
+    }
   });
 });

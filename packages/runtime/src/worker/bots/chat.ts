@@ -22,7 +22,8 @@ import { ADAPTERS } from "./adapters/index";
 import { runAgent } from "./agent";
 import { botRegistry, type BotMeta } from "./registry";
 import { splitMessage } from "./split";
-import { SendError, type Button, type InboundEvent, type OutboundMessage, type SendContext } from "./types";
+import { ReplyStream } from "./stream";
+import { SendError, TurnError, type Button, type InboundEvent, type OutboundMessage, type SendContext } from "./types";
 import { pullRuns, workflowTurn } from "./workflow-mode";
 
 const MIGRATIONS: readonly SchemaMigration[] = [
@@ -42,7 +43,21 @@ const MIGRATIONS: readonly SchemaMigration[] = [
       CREATE TABLE runs (run TEXT PRIMARY KEY, workflow TEXT NOT NULL, sent_max INTEGER NOT NULL DEFAULT 0, status TEXT NOT NULL);
     `,
   },
+  {
+    version: 2,
+    name: "web outbox, clock, streamed messages",
+    // The local chat page's messages: it reads them from here, so a workflow's later message (sent on the alarm,
+    // not while the page's request waits) reaches the page too.
+    // The chat's clock offset: tests (through the control API) move a chat past WhatsApp's 24 hours or Discord's
+    // 15 minutes without waiting for them.
+    sql: `CREATE TABLE web_out (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL, buttons TEXT NOT NULL, at INTEGER NOT NULL, source TEXT);
+      CREATE TABLE clock (one INTEGER PRIMARY KEY CHECK (one = 1), offset INTEGER NOT NULL);
+      CREATE TABLE streams (key TEXT PRIMARY KEY, ref TEXT NOT NULL, text TEXT NOT NULL);`,
+  },
 ];
+
+/** The local chat page keeps this many of its newest messages to read. */
+const WEB_OUTBOX_KEEP = 500;
 
 /** Delivery ids are remembered this long (platforms redeliver within hours). */
 const DEDUPE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -75,14 +90,18 @@ export interface Turn {
   row: { id: string; user: string; text: string; button: boolean };
   send(message: OutboundMessage): Promise<void>;
   acknowledgeButton(result: string): Promise<void>;
+  /** The reply streamed as message edits, where the platform has them (null: send it whole). */
+  openStream(): ReplyStream | null;
   log: Omit<BotLogEntry, "id">;
 }
 
 export class BotChat extends DurableObject<PlatformEnv> {
   readonly sql: SqlStorage;
   private draining: Promise<void> | null = null;
-  /** Replies to the local chat page (platform "web"), collected while `converse` handles its message. */
-  private webReplies: { text: string; buttons: Button[] }[] | null = null;
+  /** The clock offset, cached (advanceClock is its only writer). */
+  private offset: number | undefined;
+  /** What `converse` reports of the message it handles: the tools called and any failure (the page shows them). */
+  private webTrace: { toolCalls: BotLogEntry["toolCalls"]; errors: string[] } | null = null;
 
   constructor(ctx: DurableObjectState, env: PlatformEnv) {
     super(ctx, env);
@@ -94,7 +113,7 @@ export class BotChat extends DurableObject<PlatformEnv> {
 
   /** Records a verified delivery (once per id) and schedules its handling; answers at once. */
   async receive(args: ReceiveArgs): Promise<{ duplicate: boolean }> {
-    const now = Date.now();
+    const now = this.now();
     const known = this.sql.exec("SELECT 1 FROM inbox WHERE id = ?", args.event.id).toArray().length > 0;
     if (known) {
       this.ctx.waitUntil(this.logOf(args, "duplicate", now).catch(() => {}));
@@ -112,22 +131,44 @@ export class BotChat extends DurableObject<PlatformEnv> {
         args.bot, args.account, args.platform, args.event.chat, JSON.stringify(args.event.context), now,
       );
     });
-    await this.ctx.storage.setAlarm(now);
+    // Alarms run on the wall clock (the chat clock is only ahead in tests).
+    await this.ctx.storage.setAlarm(Date.now());
     return { duplicate: false };
   }
 
-  /** The local chat page: records the message, handles it now, and answers with the replies. */
-  async converse(args: ReceiveArgs): Promise<{ replies: { text: string; buttons: Button[] }[] }> {
+  /**
+   * The local chat page (and the chat API): records the message, handles it now, and answers with the replies it
+   * produced (the page's web outbox after `cursor`), the tools called and any failure. A workflow's later messages
+   * are read with `webMessages`.
+   */
+  async converse(args: ReceiveArgs): Promise<WebConverseResult> {
+    const cursor = this.webCursor();
     const { duplicate } = await this.receive(args);
-    if (duplicate) return { replies: [] };
-    const replies: { text: string; buttons: Button[] }[] = [];
-    this.webReplies = replies;
+    if (duplicate) {
+      // The same message again (a page retrying its POST, a workflow's step repeated after a crash): handled once,
+      // answered with what it said then (after a drain, in case a crash cut its handling off).
+      await this.drain();
+      const replies = this.sql.exec<{ id: number; text: string; buttons: string }>("SELECT id, text, buttons FROM web_out WHERE source = ? ORDER BY id", args.event.id).toArray();
+      return { replies: replies.map((r) => ({ id: r.id, text: r.text, buttons: JSON.parse(r.buttons) as Button[] })), cursor: this.webCursor(), toolCalls: [], errors: [] };
+    }
+    const trace: NonNullable<BotChat["webTrace"]> = { toolCalls: [], errors: [] };
+    this.webTrace = trace;
     try {
       await this.drain();
     } finally {
-      this.webReplies = null;
+      this.webTrace = null;
     }
-    return { replies };
+    return { ...this.webMessages(cursor), ...trace };
+  }
+
+  /** The local chat page's messages after `after` (an id), oldest first, and the cursor to ask from next. */
+  webMessages(after: number): { replies: { id: number; text: string; buttons: Button[] }[]; cursor: number } {
+    const rows = this.sql.exec<{ id: number; text: string; buttons: string }>("SELECT id, text, buttons FROM web_out WHERE id > ? ORDER BY id LIMIT 200", after).toArray();
+    return { replies: rows.map((r) => ({ id: r.id, text: r.text, buttons: JSON.parse(r.buttons) as Button[] })), cursor: rows.at(-1)?.id ?? Math.max(after, 0) };
+  }
+
+  private webCursor(): number {
+    return this.sql.exec<{ n: number | null }>("SELECT max(id) AS n FROM web_out").one().n ?? 0;
   }
 
   /** Sends a message to this chat on another chat's behalf (a workflow's approval request in the approvers' channel). */
@@ -139,6 +180,18 @@ export class BotChat extends DurableObject<PlatformEnv> {
     const meta = await botRegistry(this.env, args.bot).get(args.account);
     if (!meta) return;
     await this.deliver(meta, args.key, args.message);
+  }
+
+  /** Moves this chat's clock forward (the control API, for tests): the platforms' time windows pass at once. */
+  advanceClock(ms: number): void {
+    this.sql.exec("INSERT INTO clock (one, offset) VALUES (1, ?) ON CONFLICT (one) DO UPDATE SET offset = offset + excluded.offset", ms);
+    this.offset = undefined;
+  }
+
+  /** The chat's time: the wall clock plus any advance (time windows, rate windows, received_at). */
+  private now(): number {
+    this.offset ??= this.sql.exec<{ offset: number }>("SELECT offset FROM clock").toArray()[0]?.offset ?? 0;
+    return Date.now() + this.offset;
   }
 
   /** Something changed for this chat's runs (a decision from another chat): look at them soon. */
@@ -196,7 +249,7 @@ export class BotChat extends DurableObject<PlatformEnv> {
   /** Handles one inbox message; returns a retry delay when it should be tried again later, else null. */
   private async handle(row: InboxRow): Promise<number | null> {
     const meta = this.meta()!;
-    const started = Date.now();
+    const started = this.now();
     const bot = await botRegistry(this.env, meta.bot).get(meta.account);
     const event = { id: row.id, user: row.user, text: row.text, button: row.button === 1 };
     if (!bot) {
@@ -212,7 +265,13 @@ export class BotChat extends DurableObject<PlatformEnv> {
     const replies: string[] = [];
     turn.send = async (message) => {
       replies.push(message.text);
-      await this.deliver(bot, `${row.id}:${part++}`, message, JSON.parse(row.context) as Record<string, string>);
+      await this.deliver(bot, `${row.id}:${part++}`, message, JSON.parse(row.context) as Record<string, string>, row.id);
+    };
+    turn.openStream = () => {
+      const adapter = meta.platform === "web" ? undefined : ADAPTERS[meta.platform as BotPlatform];
+      if (!adapter?.post || !adapter.edit) return null;
+      // The key of the turn's next reply (what `turn.send` would use), so its parts are sent once either way.
+      return new ReplyStream(this.sql, `${row.id}:${part}`, MESSAGE_LIMITS[meta.platform as BotPlatform], { post: adapter.post, edit: adapter.edit }, () => this.sendContext(bot, JSON.parse(row.context) as Record<string, string>));
     };
     turn.acknowledgeButton = async (result) => {
       const adapter = meta.platform === "web" ? undefined : ADAPTERS[meta.platform as BotPlatform];
@@ -232,7 +291,7 @@ export class BotChat extends DurableObject<PlatformEnv> {
       }
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      const retryable = !(err instanceof SendError) || err.retryable;
+      const retryable = err instanceof SendError ? err.retryable : !(err instanceof TurnError);
       if (retryable && row.attempts + 1 < MAX_ATTEMPTS) {
         this.sql.exec("UPDATE inbox SET attempts = attempts + 1 WHERE id = ?", row.id);
         return 500 * 2 ** row.attempts;
@@ -244,7 +303,11 @@ export class BotChat extends DurableObject<PlatformEnv> {
     }
     this.sql.exec("UPDATE inbox SET state = 'done' WHERE id = ?", row.id);
     turn.log.reply = replies.join("\n").slice(0, 500);
-    turn.log.latencyMs = Date.now() - row.received_at;
+    if (this.webTrace) {
+      this.webTrace.toolCalls.push(...turn.log.toolCalls);
+      if (turn.log.error) this.webTrace.errors.push(turn.log.error);
+    }
+    turn.log.latencyMs = this.now() - row.received_at;
     this.ctx.waitUntil(botRegistry(this.env, meta.bot).log(turn.log).catch(() => {}));
     return null;
   }
@@ -261,12 +324,16 @@ export class BotChat extends DurableObject<PlatformEnv> {
       row: { id: "", user: "", text: "", button: false },
       send: (message) => this.deliver(bot, `out:${crypto.randomUUID()}`, message, context),
       acknowledgeButton: async () => {},
+      openStream: () => null,
       log: { ts: Date.now(), platform: meta.platform, chat: meta.chat, user: "", kind: "message", text: "", reply: "", toolCalls: [], tokens: { input: 0, output: 0 }, iterations: 0, latencyMs: 0 },
     };
   }
 
-  /** Sends one message to this chat, split at the platform's limit; each part once (its key is recorded as sent). */
-  async deliver(bot: BotMeta, key: string, message: OutboundMessage, context?: Record<string, string>): Promise<void> {
+  /**
+   * Sends one message to this chat, split at the platform's limit; each part once (its key is recorded as sent).
+   * `source`: the delivery it answers (the chat page finds a repeated message's replies by it).
+   */
+  async deliver(bot: BotMeta, key: string, message: OutboundMessage, context?: Record<string, string>, source?: string): Promise<void> {
     const meta = this.meta()!;
     const parts = splitMessage(message.text, MESSAGE_LIMITS[meta.platform as BotPlatform | "web"]);
     for (const [i, text] of parts.entries()) {
@@ -274,9 +341,12 @@ export class BotChat extends DurableObject<PlatformEnv> {
       if (this.sql.exec("SELECT 1 FROM sent WHERE key = ?", partKey).toArray().length) continue;
       // Buttons ride on the last part, under the text they answer.
       const part: OutboundMessage = { text, ...(i === parts.length - 1 && message.buttons ? { buttons: message.buttons } : {}) };
-      if (meta.platform === "web") this.webReplies?.push({ text: part.text, buttons: part.buttons ?? [] });
+      if (meta.platform === "web") {
+        const id = this.sql.exec<{ id: number }>("INSERT INTO web_out (text, buttons, at, source) VALUES (?, ?, ?, ?) RETURNING id", part.text, JSON.stringify(part.buttons ?? []), Date.now(), source ?? null).one().id;
+        if (id % 50 === 0) this.sql.exec("DELETE FROM web_out WHERE id <= ?", id - WEB_OUTBOX_KEEP);
+      }
       else {
-        if (meta.platform === "whatsapp" && Date.now() - meta.last_inbound > BOT_LIMITS.whatsappWindowMs) {
+        if (meta.platform === "whatsapp" && this.now() - meta.last_inbound > BOT_LIMITS.whatsappWindowMs) {
           throw new SendError("WhatsApp allows free-form messages only within 24 hours of the user's last message; outside it only approved template messages may be sent, so this message was not sent", false);
         }
         await ADAPTERS[meta.platform as BotPlatform].send(await this.sendContext(bot, context ?? (JSON.parse(meta.context) as Record<string, string>)), part);
@@ -296,7 +366,7 @@ export class BotChat extends DurableObject<PlatformEnv> {
       fetch: (url, init) => egress.fetch(url, init),
       chat: meta.chat,
       context,
-      now: Date.now(),
+      now: this.now(),
     };
   }
 
@@ -320,8 +390,20 @@ export class BotChat extends DurableObject<PlatformEnv> {
     const system = [bot.definition.systemPrompt, summary ? `Summary of the conversation so far: ${summary}` : ""].filter(Boolean).join("\n\n");
     const turns = this.sql.exec<{ role: "user" | "assistant"; content: string }>("SELECT role, content FROM turns ORDER BY id").toArray();
     const history: ChatMessage[] = [...(system ? [{ role: "system" as const, content: system }] : []), ...turns.map((t) => ({ role: t.role, content: t.content }))];
-    const result = await runAgent({ env: this.env, ai: this.ai(bot), account: bot.account, definition: bot.definition, history, text: turn.row.text, idempotencyKey: await sha256Hex(`${this.ctx.id.toString()}/${turn.row.id}`) });
+    const stream = turn.openStream();
+    const result = await runAgent({
+      env: this.env,
+      ai: this.ai(bot),
+      account: bot.account,
+      definition: bot.definition,
+      history,
+      text: turn.row.text,
+      idempotencyKey: await sha256Hex(`${this.ctx.id.toString()}/${turn.row.id}`),
+      ...(stream ? { onText: (text: string) => stream.update(text) } : {}),
+    });
     Object.assign(turn.log, { toolCalls: result.toolCalls, tokens: result.tokens, iterations: result.iterations });
+    // A streamed answer is edited to its final text (its parts then count as sent); `send` records it for the log.
+    await stream?.finish(result.text || "(no answer)");
     await turn.send({ text: result.text || "(no answer)" });
     this.sql.exec("INSERT INTO turns (role, content) VALUES ('user', ?), ('assistant', ?)", turn.row.text, result.text);
     await this.fold(bot);
@@ -336,10 +418,14 @@ export class BotChat extends DurableObject<PlatformEnv> {
     const transcript = old.map((t) => `${t.role}: ${t.content}`).join("\n");
     let summary: string;
     try {
+      // One user message, the instruction first and the older summary before the turns: a model (the offline one
+      // too, which summarises the text after the colon from its first sentence) keeps what came first.
       const answer = await this.ai(bot).chat({
         messages: [
-          { role: "system", content: "Summarise this conversation in at most five sentences, keeping names, numbers and open requests." },
-          { role: "user", content: `${previous ? `Earlier summary: ${previous}\n\n` : ""}${transcript}` },
+          {
+            role: "user",
+            content: `Summarize the conversation below in at most five sentences, keeping names, numbers and open requests:\n${previous ? `${previous}\n` : ""}${transcript}`,
+          },
         ],
         ...(bot.definition.model ? { model: bot.definition.model } : {}),
       });
@@ -358,7 +444,14 @@ export class BotChat extends DurableObject<PlatformEnv> {
   }
 }
 
-export type BotChatStub = Rpc<BotChat, "receive" | "converse" | "sendOut" | "poke">;
+export type BotChatStub = Rpc<BotChat, "receive" | "converse" | "webMessages" | "sendOut" | "poke" | "advanceClock">;
+
+export interface WebConverseResult {
+  replies: { id: number; text: string; buttons: Button[] }[];
+  cursor: number;
+  toolCalls: BotLogEntry["toolCalls"];
+  errors: string[];
+}
 
 /** The chat's object: named by account too, so a bot name taken over by another account never sees old memory. */
 export function botChat(env: PlatformEnv, account: string, bot: string, platform: string, chat: string): BotChatStub {

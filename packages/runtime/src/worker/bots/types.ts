@@ -49,8 +49,22 @@ export interface Adapter {
   platform: BotPlatform;
   verify(request: Request, body: string, secrets: Record<string, string>, now: number): Promise<Verified>;
   send(ctx: SendContext, message: OutboundMessage): Promise<void>;
+  /**
+   * Long answers streamed as message edits: `post` sends a text message and returns its reference, `edit` replaces
+   * its text. Absent on a platform without edits (WhatsApp): its answers are sent whole.
+   */
+  post?(ctx: SendContext, text: string): Promise<string>;
+  edit?(ctx: SendContext, ref: string, text: string): Promise<void>;
   /** After a button press is handled: what the platform wants (Telegram: answerCallbackQuery and the keyboard removed). */
   acknowledgeButton?(ctx: SendContext, result: string): Promise<void>;
+}
+
+/** A message that cannot be handled now or later (the bot's workflow is missing): no retries, the reason in the log. */
+export class TurnError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TurnError";
+  }
 }
 
 /** A platform API call that failed: the message names the platform, the method and the status, never a token. */

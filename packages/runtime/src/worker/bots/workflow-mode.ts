@@ -13,6 +13,7 @@ import { workflowRun } from "../workflows/engine/workflow-run";
 import { botChat, type Turn } from "./chat";
 import { botRegistry } from "./registry";
 import type { BotPlatform } from "../../shared/bots";
+import { SendError, TurnError } from "./types";
 
 const DECISION = /^(approve|reject):(run_[0-9a-f]{24})$/;
 const FINISHED = ["succeeded", "failed", "cancelled"];
@@ -20,7 +21,7 @@ const FINISHED = ["succeeded", "failed", "cancelled"];
 export async function workflowTurn(turn: Turn): Promise<void> {
   const { env, account, meta } = turn;
   const workflow = meta.definition.workflow;
-  if (!workflow) throw new Error(`bot "${meta.name}" is in workflow mode but names no workflow; set [bot] workflow in aerostack.toml and deploy`);
+  if (!workflow) throw new TurnError(`bot "${meta.name}" is in workflow mode but names no workflow; set [bot] workflow in aerostack.toml and deploy`);
   if (turn.row.button) {
     const decision = DECISION.exec(turn.row.text);
     if (!decision || !RUN_ID_PATTERN.test(decision[2]!)) return;
@@ -71,7 +72,8 @@ export async function workflowTurn(turn: Turn): Promise<void> {
   });
   if (!started.ok) {
     turn.chat.sql.exec("DELETE FROM runs WHERE run = ?", runId);
-    throw new Error(`bot "${meta.name}": ${started.message}`);
+    // A missing workflow stays missing for the seconds retries would take: the user hears at once.
+    throw new TurnError(`bot "${meta.name}" runs workflow "${workflow}", which is not deployed in account "${account}"; deploy it with \`aerostack deploy\` in its folder`);
   }
   turn.log.run = runId;
 }
@@ -100,13 +102,20 @@ export async function pullRuns(turn: Turn): Promise<"running" | "waiting" | "idl
     for (const message of fresh) {
       const handoff = message.node !== null && types.get(row.workflow)?.get(message.node) === "human_handoff";
       const key = `${row.run}/m${message.id}`;
-      if (handoff) {
-        const buttons = [{ label: "Approve", data: `approve:${row.run}` }, { label: "Reject", data: `reject:${row.run}` }];
-        const target = meta.definition.approvals;
-        if (target && (target.platform !== turn.platform || target.chat !== turn.chatId)) {
-          await botChat(env, account, meta.name, target.platform, target.chat).sendOut({ bot: meta.name, account, platform: target.platform as BotPlatform, chat: target.chat, key, message: { text: message.text, buttons } });
-        } else await turn.chat.deliver(meta, key, { text: message.text, buttons });
-      } else await turn.chat.deliver(meta, key, { text: message.text });
+      try {
+        if (handoff) {
+          const buttons = [{ label: "Approve", data: `approve:${row.run}` }, { label: "Reject", data: `reject:${row.run}` }];
+          const target = meta.definition.approvals;
+          if (target && (target.platform !== turn.platform || target.chat !== turn.chatId)) {
+            await botChat(env, account, meta.name, target.platform, target.chat).sendOut({ bot: meta.name, account, platform: target.platform as BotPlatform, chat: target.chat, key, message: { text: message.text, buttons } });
+          } else await turn.chat.deliver(meta, key, { text: message.text, buttons });
+        } else await turn.chat.deliver(meta, key, { text: message.text });
+      } catch (err) {
+        // A send the platform will never take (WhatsApp's 24-hour window closed): logged, and the run's next
+        // message is looked at; trying again would only fail again. Anything else is tried again on the next pull.
+        if (!(err instanceof SendError) || err.retryable) throw err;
+        await botRegistry(env, meta.name).log({ ...turn.log, ts: Date.now(), kind: "error", run: row.run, reply: message.text.slice(0, 500), error: err.message.slice(0, 1000) });
+      }
       turn.chat.sql.exec("UPDATE runs SET sent_max = ? WHERE run = ?", message.id, row.run);
     }
     const status = trace.run.status;

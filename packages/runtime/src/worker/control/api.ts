@@ -28,6 +28,9 @@ import { CallRecordsBodySchema, DevWorkspacePutSchema } from "../../shared/works
 import { ClockAdvanceSchema, RUN_ID_PATTERN } from "../../shared/workflows";
 import { workflowRun } from "../workflows/engine/workflow-run";
 import { serveWorkflowControl } from "../workflows/http/dev-control";
+import { BotChatClockSchema, DeployBotBodySchema } from "../../shared/bots";
+import { botRegistry } from "../bots/registry";
+import { botChat } from "../bots/chat";
 
 export const CONTROL_PREFIX = "/__aerostack/";
 
@@ -105,6 +108,20 @@ async function serveControl(request: Request, env: PlatformEnv, ctx: ExecutionCo
         return json({ count: body.records.length });
       }
       throw new HttpError("not_found", `no control route ${request.method} /${path.join("/")}`);
+    }
+    if (path[0] === "bot-chats" && path[1] === "clock" && path.length === 2 && request.method === "POST") {
+      // A chat's injectable clock (tests): WhatsApp's 24-hour window or Discord's 15-minute token passes at once.
+      const body = await readBody(request, BotChatClockSchema);
+      await botChat(env, body.account, body.bot, body.platform, body.chat).advanceClock(body.advanceMs);
+      return json({ ok: true });
+    }
+    if (path[0] === "bots" && path.length === 2 && request.method === "PUT") {
+      // `aerostack dev` in a bot folder: the bot, for the dev account, behind the local chat page (bots/dev-chat.ts).
+      const body = await readBody(request, DeployBotBodySchema);
+      if (body.bot.name !== path[1]) throw new HttpError("invalid_bot", `the definition is named "${body.bot.name}" but is put as "${path[1] ?? ""}"`);
+      const result = await botRegistry(env, body.bot.name).deploy(LOCAL_ACCOUNT, body.bot, false);
+      if (!result.ok) throw new HttpError("forbidden", result.message);
+      return json({ version: result.meta.version, unchanged: result.unchanged });
     }
     if (path[0] !== "projects" || path.length < 3) throw new HttpError("not_found", `no control route ${request.method} /${path.join("/")}`);
     const parsed = TenantIdSchema.safeParse(path[1]);

@@ -113,6 +113,16 @@ export async function botChatMessage(c: ApiContext<z.output<typeof WebChatBodySc
   const name = botName(c);
   const account = callerOf(c).account;
   if (!(await botRegistry(c.env, name).get(account))) throw notFound(c, name);
-  const event = { id: `web:${crypto.randomUUID()}`, chat: c.body.chat, user: c.body.user, text: c.body.text, ...(c.body.button ? { button: true } : {}), context: {} };
+  const event = { id: `web:${c.body.id ?? crypto.randomUUID()}`, chat: c.body.chat, user: c.body.user, text: c.body.text, ...(c.body.button ? { button: true } : {}), context: {} };
   return botChat(c.env, account, name, "web", c.body.chat).converse({ bot: name, account, platform: "web", event });
+}
+
+/** The local chat page's later messages of one chat (a workflow's, after the answer): `?after=<cursor>`. */
+export async function botChatMessages(c: ApiContext) {
+  const name = botName(c);
+  const account = callerOf(c).account;
+  if (!(await botRegistry(c.env, name).get(account))) throw notFound(c, name);
+  const chat = c.params.chat ?? "";
+  if (chat.length < 1 || chat.length > 100) throw new HttpError("bad_query", "the chat id must be 1-100 characters");
+  return botChat(c.env, account, name, "web", chat).webMessages(intQuery(c, "after", 0, Number.MAX_SAFE_INTEGER) ?? 0);
 }

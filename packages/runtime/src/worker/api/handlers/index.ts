@@ -76,4 +76,5 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
   getBot: bots.getBot,
   botLogs: bots.botLogs,
   botChat: bots.botChatMessage,
+  botChatMessages: bots.botChatMessages,
 };

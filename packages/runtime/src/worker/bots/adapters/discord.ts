@@ -6,12 +6,15 @@
  */
 import { BOT_LIMITS } from "../../../shared/bots";
 import { callApi, ed25519Valid, jsonResponse, parseObject, refuse } from "../crypto";
-import type { Adapter } from "../types";
+import type { Adapter, SendContext } from "../types";
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (v !== null && typeof v === "object" ? (v as Json) : {});
 /** Interaction tokens last 15 minutes; a follow-up later than this goes to the channel instead. */
 const TOKEN_LIFETIME_MS = 14 * 60 * 1000;
+
+/** Whether the interaction's token still answers (its 15 minutes, with a minute's margin). */
+const fresh = (ctx: SendContext) => Boolean(ctx.context.token) && ctx.now - Number(ctx.context.at ?? 0) < TOKEN_LIFETIME_MS;
 
 /** A slash command's text: its options' values, in order (`/ask question: refund order 42`). */
 function commandText(data: Json): string {
@@ -42,13 +45,32 @@ export const discord: Adapter = {
     }
     return { ok: true, response: jsonResponse({ type: 5 }), events: [] };
   },
+  async post(ctx, text) {
+    // ?wait=true: Discord answers with the message, whose id the edits name.
+    const body = JSON.stringify({ content: text });
+    if (fresh(ctx)) {
+      const message = await callApi(ctx, "Discord follow-up", `${ctx.apiBase}/webhooks/${ctx.context.applicationId}/${ctx.context.token}?wait=true`, { method: "POST", headers: { "content-type": "application/json" }, body });
+      return `webhook:${String(message.id ?? "")}`;
+    }
+    const message = await callApi(ctx, "Discord create message", `${ctx.apiBase}/channels/${ctx.chat}/messages`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bot ${ctx.secrets.DISCORD_BOT_TOKEN ?? ""}` }, body });
+    return `channel:${String(message.id ?? "")}`;
+  },
+  async edit(ctx, ref, text) {
+    const [kind, id] = ref.split(":") as [string, string];
+    const body = JSON.stringify({ content: text });
+    // A follow-up is edited through the interaction token while it lasts; after that (or a channel message) with the bot token.
+    if (kind === "webhook" && fresh(ctx)) {
+      await callApi(ctx, "Discord edit follow-up", `${ctx.apiBase}/webhooks/${ctx.context.applicationId}/${ctx.context.token}/messages/${id}`, { method: "PATCH", headers: { "content-type": "application/json" }, body });
+      return;
+    }
+    await callApi(ctx, "Discord edit message", `${ctx.apiBase}/channels/${ctx.chat}/messages/${id}`, { method: "PATCH", headers: { "content-type": "application/json", authorization: `Bot ${ctx.secrets.DISCORD_BOT_TOKEN ?? ""}` }, body });
+  },
   async send(ctx, message) {
     const components = message.buttons?.length
       ? [{ type: 1, components: message.buttons.slice(0, 5).map((b, i) => ({ type: 2, style: i === 0 ? 1 : 2, label: b.label.slice(0, 80), custom_id: b.data.slice(0, 100) })) }]
       : undefined;
     const body = JSON.stringify({ content: message.text, ...(components ? { components } : {}) });
-    const fresh = ctx.context.token && ctx.now - Number(ctx.context.at ?? 0) < TOKEN_LIFETIME_MS;
-    if (fresh) {
+    if (fresh(ctx)) {
       await callApi(ctx, "Discord follow-up", `${ctx.apiBase}/webhooks/${ctx.context.applicationId}/${ctx.context.token}`, { method: "POST", headers: { "content-type": "application/json" }, body });
       return;
     }

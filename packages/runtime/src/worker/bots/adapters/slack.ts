@@ -6,7 +6,7 @@
  */
 import { BOT_LIMITS } from "../../../shared/bots";
 import { callApi, hmacSha256Valid, jsonResponse, parseObject, refuse } from "../crypto";
-import { SendError, type Adapter, type InboundEvent } from "../types";
+import { SendError, type Adapter, type InboundEvent, type SendContext } from "../types";
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (v !== null && typeof v === "object" ? (v as Json) : {});
@@ -48,14 +48,24 @@ export const slack: Adapter = {
           { type: "actions", elements: message.buttons.map((b, i) => ({ type: "button", action_id: `b${i}`, text: { type: "plain_text", text: b.label.slice(0, 75) }, value: b.data, ...(i === 0 ? { style: "primary" } : {}) })) },
         ]
       : undefined;
-    const answer = await callApi(ctx, "Slack chat.postMessage", `${ctx.apiBase}/chat.postMessage`, {
-      method: "POST",
-      headers: { "content-type": "application/json; charset=utf-8", authorization: `Bearer ${ctx.secrets.SLACK_BOT_TOKEN ?? ""}` },
-      body: JSON.stringify({ channel: ctx.chat, text: message.text, ...(blocks ? { blocks } : {}) }),
-    });
-    // Slack answers 200 with ok: false for its own errors (not_in_channel, invalid_auth).
-    if (answer.ok === false) {
-      throw new SendError(`Slack chat.postMessage refused the message: ${String(answer.error ?? "unknown error")}`, false);
-    }
+    await slackMethod(ctx, "chat.postMessage", { channel: ctx.chat, text: message.text, ...(blocks ? { blocks } : {}) });
+  },
+  async post(ctx, text) {
+    const answer = await slackMethod(ctx, "chat.postMessage", { channel: ctx.chat, text });
+    return String(answer.ts ?? "");
+  },
+  async edit(ctx, ref, text) {
+    await slackMethod(ctx, "chat.update", { channel: ctx.chat, ts: ref, text });
   },
 };
+
+async function slackMethod(ctx: SendContext, name: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const answer = await callApi(ctx, `Slack ${name}`, `${ctx.apiBase}/${name}`, {
+    method: "POST",
+    headers: { "content-type": "application/json; charset=utf-8", authorization: `Bearer ${ctx.secrets.SLACK_BOT_TOKEN ?? ""}` },
+    body: JSON.stringify(body),
+  });
+  // Slack answers 200 with ok: false for its own errors (not_in_channel, invalid_auth).
+  if (answer.ok === false) throw new SendError(`Slack ${name} refused the message: ${String(answer.error ?? "unknown error")}`, false);
+  return answer;
+}

@@ -48,6 +48,13 @@ export const telegram: Adapter = {
       ...(message.buttons?.length ? { reply_markup: { inline_keyboard: [message.buttons.map((b) => ({ text: b.label, callback_data: b.data.slice(0, 64) }))] } } : {}),
     });
   },
+  async post(ctx, text) {
+    const answer = await method(ctx, "sendMessage", { chat_id: ctx.chat, text });
+    return String(obj(answer.result).message_id ?? "");
+  },
+  async edit(ctx, ref, text) {
+    await method(ctx, "editMessageText", { chat_id: ctx.chat, message_id: Number(ref), text });
+  },
   async acknowledgeButton(ctx, result) {
     if (ctx.context.callbackId) await method(ctx, "answerCallbackQuery", { callback_query_id: ctx.context.callbackId, text: result.slice(0, 200) });
     if (ctx.context.messageId) {

@@ -18,6 +18,7 @@ import { humanHandoff } from "./human-handoff";
 import { sendMessage } from "./send-message";
 import { scheduleMessage } from "./schedule-message";
 import { delegateToWorkflow } from "./delegate-to-workflow";
+import { delegateToBot } from "./delegate-to-bot";
 import { errorHandler } from "./error-handler";
 import { end } from "./end";
 
@@ -39,6 +40,7 @@ export const NODE_EXECUTORS: { [T in NodeType]: NodeExecutor<T> } = {
   send_message: sendMessage,
   schedule_message: scheduleMessage,
   delegate_to_workflow: delegateToWorkflow,
+  delegate_to_bot: delegateToBot,
   error_handler: errorHandler,
   end,
 };
