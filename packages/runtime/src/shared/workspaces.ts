@@ -156,6 +156,11 @@ export const CallRecordSchema = z.object({
 });
 export type CallRecord = z.output<typeof CallRecordSchema>;
 export const CallLogSchema = z.object({ entries: z.array(CallRecordSchema), cursor: z.number() });
+/** Control API (host token only): `aerostack dev`'s dashboard link for this start (the token's SHA-256) and its workspace. */
+export const DevDashboardSchema = z.object({
+  workspace: z.string().check(z.regex(MEMBER_SLUG_PATTERN)),
+  linkHash: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+});
 /** Control API (host token only): call records loaded into a workspace's log as the gateway writes them (an imported log, the dashboard bench's synthetic million). */
 export const CallRecordsBodySchema = z.object({ records: z.array(z.omit(CallRecordSchema, { id: true })).check(z.maxLength(20_000)) });
 

@@ -18,6 +18,7 @@ import { UserError, StartupAborted } from "../errors";
 import { stopIfAborted, untilAborted } from "../lifecycle/abortable";
 import type { DevReporter } from "./reporter";
 import { SourceWatcher } from "./source-watcher";
+import { openDevDashboard } from "./dev-dashboard";
 
 export interface DevOptions {
   cwd: string;
@@ -44,6 +45,8 @@ export interface DevSession {
   readonly platform: Platform;
   /** The workspace gateway (`/ws/dev`) and its dev token (`mwt_dev_…`, random per start; the platform keeps its hash). */
   readonly gateway: { url: string; token: string };
+  /** The dashboard's sign-in link for this start (dev-dashboard.ts), or null when dev listens beyond loopback. */
+  readonly dashboard: string | null;
   /** Rebuilds and redeploys now (what a save does). */
   reload(changed?: string[]): Promise<void>;
   close(): Promise<void>;
@@ -172,6 +175,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   let bundler: Bundler | null = booted.bundler;
   const devToken = newDevToken();
   let gatewayMembers: string[] = [];
+  let dashboard: string | null = null;
   let pushedSecrets = false;
   let reportedMissing = "";
 
@@ -241,6 +245,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     const workspacing = (async () => {
       gatewayMembers = await pushWorkspace();
       await platform.control.putWorkspaceTokens(slug, { tokens: [{ hash: devToken.hash, role: "admin", label: "aerostack dev" }] });
+      dashboard = await openDevDashboard(platform, slug, host);
     })();
     const outcomes = await untilAborted(Promise.allSettled([migrating, deploying, workspacing]), signal);
     for (const outcome of outcomes) if (outcome.status === "rejected") throw outcome.reason;
@@ -261,6 +266,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     persistTo,
     bindings: isWorkspace ? [] : ["DB", "CACHE", "QUEUE", "STORAGE", "AI", ...(config.vectorize ?? []).map((v) => v.binding)],
     gateway: { ...gateway, members: gatewayMembers },
+    ...(dashboard ? { dashboard } : {}),
     ...(config.type === "mcp-server" || config.type === "skill" ? { mcpUrl: `${platform.url}${PROJECT_MCP_PATH}` } : {}),
   });
 
@@ -384,6 +390,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     root,
     platform,
     gateway,
+    dashboard,
     reload: (changed = []) => schedule(changed),
     async close() {
       if (closed) return;

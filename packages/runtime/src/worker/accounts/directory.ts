@@ -103,6 +103,21 @@ export class Directory extends DurableObject<PlatformEnv> {
     });
   }
 
+  /**
+   * `aerostack dev`'s dashboard: the local user as an account of its own, with one key for this start (keys of earlier
+   * starts are revoked, which ends their dashboard sessions) and the dev workspace's slug claimed for it. Never reached
+   * on a platform: only the dev mode's control route calls it.
+   */
+  devAccount(account: string, keyId: string, keyHash: string, workspace: string): void {
+    this.ctx.storage.transactionSync(() => {
+      const now = Date.now();
+      this.sql.exec("INSERT INTO accounts (name, admin, created_at) VALUES (?, 0, ?) ON CONFLICT (name) DO NOTHING", account, now);
+      this.sql.exec("UPDATE keys SET revoked_at = ? WHERE account = ? AND revoked_at IS NULL", now, account);
+      this.sql.exec("INSERT INTO keys (id, account, name, hash, created_at) VALUES (?, ?, ?, ?, ?)", keyId, account, "aerostack dev", keyHash, now);
+      this.sql.exec("INSERT INTO workspaces (slug, account, created_at) VALUES (?, ?, ?) ON CONFLICT (slug) DO UPDATE SET account = excluded.account", workspace, account, now);
+    });
+  }
+
   /** The caller a key hash belongs to, or null (unknown or revoked: revocation counts from the next request). */
   authenticate(keyHash: string): Caller | null {
     const row = this.sql

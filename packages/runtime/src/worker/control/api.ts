@@ -4,8 +4,6 @@ import type { PlatformEnv } from "../env";
 import { controlPlane } from "./control-plane";
 import { workspaceObject } from "../workspaces/workspace";
 
-/** The owner of workspaces `aerostack dev` (and the control API) makes: no account exists there. */
-const LOCAL_ACCOUNT = "local";
 import { projectStore } from "../projects/project-store";
 import { directory } from "../accounts/directory";
 import { rememberActive } from "../isolates/active";
@@ -27,9 +25,11 @@ import {
   type ScheduledTriggerResult,
 } from "../../shared/protocol";
 import { MEMBER_SLUG_PATTERN, WorkspaceTokensSchema } from "../../shared/gateway";
-import { CallRecordsBodySchema, DevWorkspacePutSchema } from "../../shared/workspaces";
+import { CallRecordsBodySchema, DevDashboardSchema, DevWorkspacePutSchema } from "../../shared/workspaces";
 import { ClockAdvanceSchema, RUN_ID_PATTERN } from "../../shared/workflows";
 import { workflowRun } from "../workflows/engine/workflow-run";
+// The owner of workspaces `aerostack dev` (and the control API) makes; dev's dashboard signs in as it.
+import { LOCAL_ACCOUNT, setUpDevDashboard } from "../dashboard/dev";
 
 export const CONTROL_PREFIX = "/__aerostack/";
 
@@ -74,6 +74,12 @@ async function serveControl(request: Request, env: PlatformEnv, ctx: ExecutionCo
       if (!RUN_ID_PATTERN.test(id)) throw new HttpError("bad_query", `run id ${JSON.stringify(id.slice(0, 64))} is not valid`);
       const body = await readBody(request, ClockAdvanceSchema);
       await workflowRun(env, id).advanceClock(body.advanceMs);
+      return json({ ok: true });
+    }
+    if (path[0] === "dev-dashboard" && path.length === 1 && request.method === "POST") {
+      // `aerostack dev` started: its dashboard link's token (hash only) and the workspace it shows (dashboard/dev.ts).
+      const body = await readBody(request, DevDashboardSchema);
+      await setUpDevDashboard(env, body.workspace, body.linkHash);
       return json({ ok: true });
     }
     if (path[0] === "workspaces") {
