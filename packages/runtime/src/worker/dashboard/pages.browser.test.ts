@@ -161,5 +161,10 @@ describe.skipIf(!HAVE_CHROMIUM)("dashboard pages in chromium: projects, workflow
     await page.getByRole("status").filter({ hasText: "Updated in eng." }).waitFor();
     await expect.poll(async () => (await member()).target).toBe(`${name}@1.1.0`);
     expect(await diff.count()).toBe(0);
+
+    // The installed package's tools get their switches on the workspace page (asked of the pinned deployment).
+    await page.goto(`${server.url}/dashboard#/workspaces/eng`);
+    await expect.poll(() => page.getByRole("switch", { name: "add", exact: true }).isChecked(), { timeout: 10_000 }).toBe(true);
+    expect(await page.getByRole("switch", { name: "headers", exact: true }).count()).toBe(1);
   });
 });
