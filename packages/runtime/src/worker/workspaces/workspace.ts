@@ -725,7 +725,8 @@ export class Workspace extends DurableObject<PlatformEnv> {
    * from the hourly histograms (call_hist, call_token_hist), the part of an hour before the first whole one from the
    * log itself (at most an hour of rows, by its ts index): counts and error rates are exact, and the percentiles are
    * the upper bound of the ~19%-wide latency bin they fall in (never below the exact value, at most one bin above).
-   * A million calls cost a few thousand histogram rows, not a million log rows.
+   * A million calls cost a few thousand histogram rows, not a million log rows. (Asked from before the retention
+   * cutoff, the histograms still hold the whole hour the cutoff falls in, whose older calls the log has dropped.)
    */
   analytics(since: number): Analytics {
     const firstHour = Math.ceil(since / 3_600_000);
