@@ -40,6 +40,12 @@ describe("aerostack dev, end to end", () => {
     await dev.waitFor("Edit and save to reload");
     expect(dev.output()).toContain("Bindings: env.DB, env.CACHE, env.QUEUE, env.STORAGE, env.AI");
     expect(dev.output()).not.toContain("mwt_dev_");
+    // The dashboard's sign-in link for this start: it signs a browser in (a session cookie under /__aerostack/).
+    const link = /Dashboard: (http:\/\/127\.0\.0\.1:\d+\/__aerostack\/dashboard\/sign-in\?token=[A-Za-z0-9_-]{43}&workspace=dev)/.exec(dev.output())?.[1];
+    expect(link, dev.output()).toBeDefined();
+    const signedIn = await fetch(link!, { redirect: "manual" });
+    expect(signedIn.status).toBe(303);
+    expect(signedIn.headers.get("set-cookie")).toMatch(/^aerostack_session=ads_[^;]+; Path=\/__aerostack\/; HttpOnly; SameSite=Strict/);
 
     // 1. The template serves, with bindings working.
     const hello = await getJson(`${url}/`);

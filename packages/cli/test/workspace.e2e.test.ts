@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, startPlatformProcess, type PlatformProcess, type RunResult } from "./helpers";
+import { echoServer, startMcpFixture } from "../../runtime/src/worker/gateway/fixtures/servers";
 
 const SECRET_VALUE = "sk_live_workspace_e2e_51c0ffee";
 
@@ -110,6 +111,35 @@ describe("aerostack workspace: the management surface", { timeout: 120_000 }, ()
       ["weather", "project", "weather"],
       ["local", "proxy", loopback],
     ]);
+  });
+
+  it("workspace show --tools asks each member for its tools, with their switches", async () => {
+    const docs = await startMcpFixture(echoServer("docs"));
+    try {
+      await ok(["workspace", "create", "tooled"]);
+      await ok(["workspace", "add", "tooled", "docs", "--url", docs.url.endsWith("/mcp") ? docs.url : `${docs.url}/mcp`, "--allow-private"]);
+      await ok(["workspace", "add", "tooled", "down", "--url", "http://127.0.0.1:9/mcp", "--allow-private", "--timeout", "2000"]);
+      await ok(["workspace", "disable", "tooled", "docs", "--tool", "fails"]);
+      const shown = await ok<Workspace & { tools: { member: string; error: string | null; tools: { name: string; enabled: boolean }[] }[] }>(["workspace", "show", "tooled", "--tools"]);
+      expect(shown.members.map((m) => m.slug)).toEqual(["docs", "down"]);
+      const docsTools = shown.tools.find((m) => m.member === "docs")!;
+      expect(docsTools.error).toBeNull();
+      expect(docsTools.tools.filter((t) => ["echo", "fails"].includes(t.name))).toEqual([
+        expect.objectContaining({ name: "echo", enabled: true }),
+        expect.objectContaining({ name: "fails", enabled: false }),
+      ]);
+      expect(shown.tools.find((m) => m.member === "down")!.error).toMatch(/could not be reached/);
+      const human = await cli(["workspace", "show", "tooled", "--tools"]);
+      expect(human.code, human.stderr).toBe(0);
+      expect(human.stdout).toMatch(/docs__echo\s+│\s+on\b/);
+      expect(human.stdout).toMatch(/docs__fails\s+│\s+off\b/);
+      expect(human.stdout).toContain("could not list its tools");
+      // Without --tools nothing is asked of the members: the JSON is the workspace as before.
+      expect(await show("tooled")).not.toHaveProperty("tools");
+      await ok(["workspace", "delete", "tooled", "--yes"]);
+    } finally {
+      await docs.close();
+    }
   });
 
   it("refuses bad member input with a usage error, never echoing a credential, and changes nothing", async () => {

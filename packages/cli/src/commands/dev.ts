@@ -78,6 +78,8 @@ function render(out: Output, cwd: string, root: string, event: DevEvent): void {
         out.info(`  ${c.green("➜")}  Gateway:  ${c.cyan(g.url)}  ${c.dim(`(${g.members.join(", ")})`)}`);
         out.info(`  ${c.green("➜")}  Token:    ${g.token}`);
       }
+      // A link made for this start: it signs this machine's browser in to the dashboard of the dev workspace.
+      if (event.dashboard) out.info(`  ${c.green("➜")}  Dashboard: ${c.cyan(event.dashboard)}`);
       renderClientConfigs(out, root, event);
       out.info(c.dim(`\n  Edit and save to reload. Press Ctrl-C to stop.\n`));
       break;

@@ -1,5 +1,5 @@
 /** What the workspace, token, secret, logs and analytics commands share: the workspace name, settings flags, rendering, a confirmation. */
-import { formatToolChanges, importModule, MEMBER_SLUG_PATTERN, UsageError, UserError, type WorkspaceInfo, type WorkspaceSettings } from "@aerostack/runtime";
+import { formatToolChanges, importModule, MEMBER_SLUG_PATTERN, UsageError, UserError, type MemberTools, type WorkspaceInfo, type WorkspaceSettings } from "@aerostack/runtime";
 import type { OptionSpec } from "./command";
 import type { Output } from "./output";
 import { table } from "./table";
@@ -76,6 +76,29 @@ export function printWorkspace(out: Output, ws: WorkspaceInfo): void {
       for (const line of formatToolChanges([{ tool: t.tool, change: "changed", fields: t.fields }]).slice(1)) out.info(`  ${line}`);
     }
     out.info(c.dim(`  Review, then: \`aerostack workspace accept ${ws.name} ${m.slug}\` (or --tool <name>).`));
+  }
+}
+
+/** Each member's tools as it lists them now, with the workspace's switch; a member that could not be asked says why. */
+export function printMemberTools(out: Output, members: MemberTools[]): void {
+  const c = out.color;
+  for (const m of members) {
+    out.info(`\n${c.bold(m.member)} ${c.dim(`(${m.kind}${m.enabled ? "" : ", disabled"})`)}`);
+    if (m.error) out.info(c.red(`  could not list its tools: ${m.error}`));
+    if (m.tools.length === 0) {
+      if (!m.error) out.info(c.dim("  No tools."));
+      continue;
+    }
+    out.info(
+      table(
+        m.tools.map((t) => ({
+          tool: `${m.member}__${t.name}`,
+          state: t.enabled ? "on" : "off",
+          hints: [t.readOnly ? "read-only" : "", t.destructive ? "destructive" : "", t.listed ? "" : "not listed by the member"].filter(Boolean).join(", "),
+          description: t.description.length > 60 ? `${t.description.slice(0, 59)}…` : t.description,
+        })),
+      ),
+    );
   }
 }
 

@@ -20,6 +20,14 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Put before every path: "" on a platform, "/__aerostack" in `aerostack dev` (whose project keeps every other path).
+ * The server writes it into the shell page.
+ */
+export const BASE = document.querySelector<HTMLMetaElement>('meta[name="aerostack-base"]')?.content ?? "";
+/** In `aerostack dev`: signed in by the link the dev banner prints, not by a key. */
+export const IN_DEV = BASE !== "";
+
 let csrf = "";
 /** Called when the platform says the session is gone, so the app shows the sign-in form. */
 let onSignedOut: () => void = () => {};
@@ -29,7 +37,7 @@ export function setSignedOutHandler(handler: () => void): void {
 }
 
 async function send<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(path, {
+  const res = await fetch(`${BASE}${path}`, {
     method,
     credentials: "same-origin",
     headers: { ...(csrf ? { "x-aerostack-csrf": csrf } : {}), ...(body !== undefined ? { "content-type": "application/json" } : {}) },

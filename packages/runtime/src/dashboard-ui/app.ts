@@ -6,7 +6,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { ComponentType } from "preact";
 import { html } from "./html";
-import { currentSession, setSignedOutHandler, signIn, signOut, type Session } from "./api";
+import { currentSession, IN_DEV, setSignedOutHandler, signIn, signOut, type Session } from "./api";
 import { message } from "./ui";
 import { ProjectsPage, WorkspacesPage, TokensPage, SecretsPage } from "./pages/manage";
 import { LogsPage, AnalyticsPage } from "./pages/observe";
@@ -71,6 +71,13 @@ function SignIn({ onSignedIn, next }: { onSignedIn: (s: Session) => void; next: 
       setBusy(false);
     }
   };
+  if (IN_DEV) {
+    // aerostack dev's local account has no key to paste: its banner prints a sign-in link made for this start.
+    return html`<main class="signin" id="main">
+      <h1>Aerostack dev</h1>
+      <p role="alert">Not signed in. Open the dashboard link <code>aerostack dev</code> printed in its terminal (it changes on every start).</p>
+    </main>`;
+  }
   return html`<main class="signin" id="main">
     <h1>Aerostack</h1>
     <form onSubmit=${submit} aria-describedby="signin-help">

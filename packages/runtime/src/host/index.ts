@@ -51,6 +51,8 @@ export {
   type CallRecord,
   type Analytics,
   type UsageRow,
+  type MemberTools,
+  type WorkspaceTools,
 } from "../shared/workspaces";
 export { MEMBER_SLUG_PATTERN, type Member } from "../shared/gateway";
 export { DEFAULT_ENV, MAX_BUNDLE_BYTES, type DeployResult, type LogEntry, type Whoami, type KeyInfo, type DeploymentInfo, type SecretInfo } from "../shared/api";

@@ -17,6 +17,7 @@ import {
   WorkspaceInfoSchema,
   WorkspaceTokenCreatedSchema,
   WorkspaceTokenInfoSchema,
+  WorkspaceToolsSchema,
 } from "./workspaces";
 import {
   DecisionBodySchema,
@@ -277,6 +278,14 @@ export const API_ROUTES = {
   deleteWorkspace: { method: "DELETE", path: "/workspaces/:workspace", summary: "Delete a workspace, its tokens, secrets and log", auth: "account", response: OkSchema },
   putMember: { method: "PUT", path: "/workspaces/:workspace/members/:member", summary: "Add or replace a member (a deployed project, a proxied URL, or another workspace)", auth: "workspace", body: PutMemberBodySchema, response: WorkspaceInfoSchema },
   removeMember: { method: "DELETE", path: "/workspaces/:workspace/members/:member", summary: "Remove a member", auth: "workspace", response: WorkspaceInfoSchema },
+  workspaceTools: {
+    method: "GET",
+    path: "/workspaces/:workspace/tools",
+    summary: "Each member's tools, asked of the member now (tools/list), with their switches; switched-off members and tools included",
+    auth: "workspace",
+    response: WorkspaceToolsSchema,
+    query: { member: "only this member" },
+  },
   setMemberState: { method: "PUT", path: "/workspaces/:workspace/members/:member/state", summary: "Enable or disable a member, or some of its tools", auth: "workspace", body: MemberStateBodySchema, response: WorkspaceInfoSchema },
   acceptTools: {
     method: "POST",

@@ -49,6 +49,32 @@ export const MemberStateBodySchema = z.object({
   disabledTools: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(128))).check(z.maxLength(1000))),
 });
 
+/** One of a member's tools as the member lists it, with its switch in this workspace. */
+export const MemberToolInfoSchema = z.object({
+  /** The member's own name for it (clients see `member__name`). */
+  name: z.string(),
+  title: z.optional(z.string()),
+  description: z.string(),
+  readOnly: z.boolean(),
+  destructive: z.boolean(),
+  /** False when switched off in this workspace (clients neither see nor call it). */
+  enabled: z.boolean(),
+  /** False for a tool switched off by name that the member does not list (any more). */
+  listed: z.boolean(),
+});
+export type MemberToolInfo = z.output<typeof MemberToolInfoSchema>;
+/** A member's tools/list, asked now; `error` says why it could not be asked (the list is then only the switched-off names). */
+export const MemberToolsSchema = z.object({
+  member: z.string(),
+  kind: z.string(),
+  enabled: z.boolean(),
+  tools: z.array(MemberToolInfoSchema),
+  error: z.nullable(z.string()),
+});
+export type MemberTools = z.output<typeof MemberToolsSchema>;
+export const WorkspaceToolsSchema = z.object({ members: z.array(MemberToolsSchema) });
+export type WorkspaceTools = z.output<typeof WorkspaceToolsSchema>;
+
 /** A workspace project's members (from aerostack.toml), applied by `aerostack deploy`. */
 export const SyncWorkspaceBodySchema = z.object({
   members: z.array(MemberSchema).check(z.maxLength(MAX_WORKSPACE_MEMBERS)),
@@ -143,6 +169,11 @@ export const CallRecordSchema = z.object({
 });
 export type CallRecord = z.output<typeof CallRecordSchema>;
 export const CallLogSchema = z.object({ entries: z.array(CallRecordSchema), cursor: z.number() });
+/** Control API (host token only): `aerostack dev`'s dashboard link for this start (the token's SHA-256) and its workspace. */
+export const DevDashboardSchema = z.object({
+  workspace: z.string().check(z.regex(MEMBER_SLUG_PATTERN)),
+  linkHash: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+});
 /** Control API (host token only): call records loaded into a workspace's log as the gateway writes them (an imported log, the dashboard bench's synthetic million). */
 export const CallRecordsBodySchema = z.object({ records: z.array(z.omit(CallRecordSchema, { id: true })).check(z.maxLength(20_000)) });
 

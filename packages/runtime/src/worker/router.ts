@@ -14,6 +14,7 @@ import { handlePlatformMcp, PLATFORM_MCP_PATH } from "./platform-mcp/server";
 import { handleBots, isBotPath } from "./bots/http";
 import { handleDevBots } from "./bots/dev-chat";
 import { handleDashboard, isDashboardPath } from "./dashboard/routes";
+import { handleDevDashboard, isDevDashboardPath } from "./dashboard/dev";
 
 /** `{project}.localhost` (and `{project}.localhost:port`) names a project; anything else gets the default one. */
 export function projectForRequest(url: URL, env: PlatformEnv): string | undefined {
@@ -25,6 +26,8 @@ export function projectForRequest(url: URL, env: PlatformEnv): string | undefine
 export async function route(request: Request, env: PlatformEnv, ctx: ExecutionContext): Promise<Response> {
   const url = new URL(request.url);
   if (env.AEROSTACK_MODE === "platform") return routePlatform(request, env, ctx, url);
+  // `aerostack dev`'s dashboard and its API, under the reserved prefix (dashboard/dev.ts); the rest is the control API.
+  if (isDevDashboardPath(url.pathname) && !/\.localhost$/.test(url.hostname)) return handleDevDashboard(request, env, ctx);
   if (url.pathname.startsWith(CONTROL_PREFIX)) return handleControl(request, env, ctx);
   // Workspace gateways live on the platform's own host; `{project}.localhost` keeps every path for the project.
   if (url.pathname.startsWith(GATEWAY_PREFIX) && !/\.localhost$/.test(url.hostname)) return handleGateway(request, env);

@@ -30,6 +30,13 @@ export interface WorkspaceMember {
   enabled: boolean;
   disabledTools: string[];
 }
+/** GET /workspaces/:ws/tools: a member's own tools/list, asked now. */
+interface MemberTools {
+  member: string;
+  enabled: boolean;
+  tools: { name: string; description: string; enabled: boolean; listed: boolean }[];
+  error: string | null;
+}
 export interface Workspace {
   name: string;
   account: string;
@@ -179,8 +186,8 @@ export function WorkspacesPage({ route }: PageProps) {
 
 function WorkspaceDetail({ slug }: { slug: string }) {
   const ws = useLoad(() => get<Workspace>(`/workspaces/${seg(slug)}`), [slug]);
-  // Tools seen in the call log (7 days): the workspace knows its members, not their tool lists.
-  const seen = useLoad(() => get<{ byTool: { key: string }[] }>(`/workspaces/${seg(slug)}/analytics`), [slug]);
+  // Each member's own tools/list, asked now (every tool gets its switch, called yet or not).
+  const listed = useLoad(() => get<{ members: MemberTools[] }>(`/workspaces/${seg(slug)}/tools`), [slug]);
   const [status, run] = useAction();
   const [member, setMember] = useState({ slug: "", url: "", allowPrivate: false });
   const add = async (e: Event) => {
@@ -188,6 +195,7 @@ function WorkspaceDetail({ slug }: { slug: string }) {
     if (await run(`Member ${member.slug} added.`, () => api("PUT", `/workspaces/${seg(slug)}/members/${seg(member.slug)}`, { member: { kind: "proxy", slug: member.slug, url: member.url, ...(member.allowPrivate ? { allowPrivate: true } : {}) } }))) {
       setMember({ slug: "", url: "", allowPrivate: false });
       ws.reload();
+      listed.reload();
     }
   };
   const setState = async (m: WorkspaceMember, patch: { enabled?: boolean; disabledTools?: string[] }, label: string) => {
@@ -195,15 +203,18 @@ function WorkspaceDetail({ slug }: { slug: string }) {
   };
   const remove = async (m: WorkspaceMember) => {
     if (!confirm(`Remove ${m.slug} from ${slug}? Clients stop seeing its tools.`)) return;
-    if (await run(`Member ${m.slug} removed.`, () => api("DELETE", `/workspaces/${seg(slug)}/members/${seg(m.slug)}`))) ws.reload();
+    if (await run(`Member ${m.slug} removed.`, () => api("DELETE", `/workspaces/${seg(slug)}/members/${seg(m.slug)}`))) {
+      ws.reload();
+      listed.reload();
+    }
   };
   if (ws.error) return html`<h1 tabindex="-1">Workspace ${slug}</h1><${Status} error=${ws.error} />`;
   if (!ws.data) return html`<h1 tabindex="-1">Workspace ${slug}</h1><${Loading} what="the workspace" />`;
   const w = ws.data;
-  const toolsOf = (m: WorkspaceMember) => {
-    const fromLog = (seen.data?.byTool ?? []).map((t) => t.key).filter((k) => k.startsWith(`${m.slug}__`)).map((k) => k.slice(m.slug.length + 2));
-    return [...new Set([...fromLog, ...m.disabledTools])].sort();
-  };
+  const listOf = (m: WorkspaceMember) => listed.data?.members.find((x) => x.member === m.slug);
+  // Names from the member's list (and any switched off by name); the switch's state from the workspace as stored.
+  const toolsOf = (m: WorkspaceMember) => [...new Set([...(listOf(m)?.tools.map((t) => t.name) ?? []), ...m.disabledTools])].sort();
+  const describe = (m: WorkspaceMember, tool: string) => listOf(m)?.tools.find((t) => t.name === tool)?.description ?? "";
   return html`<h1 tabindex="-1">Workspace ${w.name}</h1>
     <p><a href="#/workspaces">All workspaces</a> · <a href=${`#/tokens/${seg(w.name)}`}>Tokens</a> · <a href=${`#/secrets/${seg(w.name)}`}>Secrets</a> · <a href=${`#/logs/${seg(w.name)}`}>Call log</a> · <a href=${`#/analytics/${seg(w.name)}`}>Analytics</a></p>
     <${Status} ...${status} />
@@ -224,11 +235,15 @@ function WorkspaceDetail({ slug }: { slug: string }) {
               Member ${m.slug} enabled</label>
             <fieldset>
               <legend>Tools of ${m.slug}</legend>
-              ${toolsOf(m).length === 0 ? html`<p class="muted">No tool called yet; switch one off by name below.</p>` : null}
+              ${listed.data === undefined && !listed.error ? html`<p class="muted" role="status">Listing the tools of ${m.slug}…</p>` : null}
+              ${listed.error ? html`<p class="error">Could not list tools: ${listed.error}</p>` : null}
+              ${listOf(m)?.error ? html`<p class="error" data-testid=${`tools-error-${m.slug}`}>${m.slug} could not be asked for its tools: ${listOf(m)!.error}</p>` : null}
+              ${listed.data !== undefined && toolsOf(m).length === 0 && !listOf(m)?.error ? html`<p class="muted">${m.slug} lists no tools.</p>` : null}
               ${toolsOf(m).map((t) => {
                 const on = !m.disabledTools.includes(t);
                 const next = on ? [...m.disabledTools, t] : m.disabledTools.filter((x) => x !== t);
-                return html`<label class="switch"><input type="checkbox" role="switch" checked=${on}
+                const about = describe(m, t);
+                return html`<label class="switch" title=${about || undefined}><input type="checkbox" role="switch" checked=${on}
                   onChange=${() => setState(m, { disabledTools: next }, `${m.slug}__${t} ${on ? "off" : "on"}.`)} /> ${t}</label>`;
               })}
               <${ToolOff} member=${m} onOff=${(t: string) => setState(m, { disabledTools: [...new Set([...m.disabledTools, t])] }, `${m.slug}__${t} off.`)} />

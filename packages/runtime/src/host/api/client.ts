@@ -253,6 +253,9 @@ export class ApiClient {
   workspaceAnalytics(workspace: string, since?: number) {
     return this.call("workspaceAnalytics", { params: { workspace }, query: { since } });
   }
+  workspaceTools(workspace: string, member?: string) {
+    return this.call("workspaceTools", { params: { workspace }, query: { member } });
+  }
 
   // ── errors ────────────────────────────────────────────────────────────────────────────────────────────────────
 

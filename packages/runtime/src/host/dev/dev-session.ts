@@ -22,6 +22,7 @@ import type { DevReporter } from "./reporter";
 import { SourceWatcher } from "./source-watcher";
 import { workflowDev, WORKFLOW_DEV_SURFACES, type WorkflowPush } from "./dev-workflow";
 import { devChatUrl, pushDevBot } from "./bot-dev";
+import { openDevDashboard } from "./dev-dashboard";
 
 export interface DevOptions {
   cwd: string;
@@ -48,6 +49,8 @@ export interface DevSession {
   readonly platform: Platform;
   /** The workspace gateway (`/ws/dev`) and its dev token (`mwt_dev_…`, random per start; the platform keeps its hash). */
   readonly gateway: { url: string; token: string };
+  /** The dashboard's sign-in link for this start (dev-dashboard.ts), or null when dev listens beyond loopback. */
+  readonly dashboard: string | null;
   /** Rebuilds and redeploys now (what a save does). */
   reload(changed?: string[]): Promise<void>;
   close(): Promise<void>;
@@ -193,6 +196,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   const workflow = kind === "workflow" ? await workflowDev(platform, { root, project, ...(options.configPath ? { configPath: options.configPath } : {}) }) : null;
   const devToken = newDevToken();
   let gatewayMembers: string[] = [];
+  let dashboard: string | null = null;
   let pushedSecrets = false;
   let reportedMissing = "";
 
@@ -285,6 +289,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     const workspacing = (async () => {
       gatewayMembers = await pushWorkspace();
       await platform.control.putWorkspaceTokens(slug, { tokens: [{ hash: devToken.hash, role: "admin", label: "aerostack dev" }] });
+      dashboard = await openDevDashboard(platform, slug, host);
     })();
     const outcomes = await untilAborted(Promise.allSettled([migrating, deploying, workspacing, pushBot()]), signal);
     for (const outcome of outcomes) if (outcome.status === "rejected") throw outcome.reason;
@@ -305,6 +310,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     persistTo,
     bindings: !hasCode ? [] : ["DB", "CACHE", "QUEUE", "STORAGE", "AI", ...(config.vectorize ?? []).map((v) => v.binding)],
     gateway: { ...gateway, members: gatewayMembers },
+    ...(dashboard ? { dashboard } : {}),
     ...(config.type === "mcp-server" || config.type === "skill" ? { mcpUrl: `${platform.url}${PROJECT_MCP_PATH}` } : {}),
     ...(workflow ? { workflow: { hookUrl: workflow.hookUrl, agentUrl: workflow.agentUrl } } : {}),
     ...(kind === "bot" ? { chatUrl: devChatUrl(platform.url, project) } : {}),
@@ -438,6 +444,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     root,
     platform,
     gateway,
+    dashboard,
     reload: (changed = []) => schedule(changed),
     async close() {
       if (closed) return;

@@ -16,6 +16,8 @@ export type DevEvent =
       bindings: string[];
       /** The workspace gateway: URL, the dev token (printed once, here) and the members it composes. */
       gateway?: { url: string; token: string; members: string[] };
+      /** The dashboard's sign-in link for this start (the local user only; absent beyond loopback). */
+      dashboard?: string;
       /** The project's own MCP endpoint (`type = "mcp-server"` only): stable across restarts and needs no token. */
       mcpUrl?: string;
       /** A workflow project's trigger endpoints. */

@@ -87,6 +87,12 @@ export class ControlClient {
   putBot(name: string, bot: BotDefinition): Promise<{ version: number; unchanged: boolean }> {
     return this.call("PUT", `bots/${name}`, { bot, dryRun: false });
   }
+
+  /** `aerostack dev`'s dashboard link for this start: the token's SHA-256 and the workspace it shows. */
+  setUpDevDashboard(workspace: string, linkHash: string): Promise<{ ok: true }> {
+    return this.call("POST", "dev-dashboard", { workspace, linkHash });
+  }
+
   /** Fires the project's scheduled() handler as a cron trigger with this expression would. */
   triggerScheduled(project: string, cron: string, scheduledTime?: number): Promise<ScheduledTriggerResult> {
     return this.call("POST", `projects/${project}/scheduled`, { cron, ...(scheduledTime !== undefined ? { scheduledTime } : {}) });

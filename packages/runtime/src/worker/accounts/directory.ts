@@ -88,7 +88,8 @@ const MIGRATIONS: readonly SchemaMigration[] = [
 ];
 
 /** The key `aerostack dev` makes for its local account on each start (the previous one is revoked). */
-const DEV_KEY_NAME = "aerostack dev";
+/** What a key `aerostack dev` makes for its local account is for (each start replaces that purpose's key). */
+export type DevKeyPurpose = "workflow commands" | "dashboard";
 
 /** How often a key's last-used time is written: every call would make each read a write. */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -116,14 +117,21 @@ export class Directory extends DurableObject<PlatformEnv> {
 
   /**
    * `aerostack dev` (dev mode only, through the control API): the local account, created on first use, with this
-   * start's key; the keys of earlier starts are revoked, so a key left in an old lock file opens nothing.
+   * start's key for one purpose (`purpose`: the workflow commands' key in the lock file, the dashboard's sign-in key).
+   * That purpose's keys from earlier starts are revoked, so a key left in an old lock file, or an old dashboard
+   * session, opens nothing; the other purpose's key of this start keeps working. With `workspace`, that slug (the dev
+   * gateway's) is claimed for the account. Never reached on a platform: only dev's control routes call it.
    */
-  devAccount(account: string, keyId: string, keyHash: string): void {
+  devAccount(account: string, keyId: string, keyHash: string, purpose: DevKeyPurpose, workspace?: string): void {
+    const name = `aerostack dev: ${purpose}`;
     this.ctx.storage.transactionSync(() => {
       const now = Date.now();
-      this.sql.exec("INSERT INTO accounts (name, admin, created_at) VALUES (?, 0, ?) ON CONFLICT DO NOTHING", account, now);
-      this.sql.exec("UPDATE keys SET revoked_at = ? WHERE account = ? AND name = ? AND revoked_at IS NULL", now, account, DEV_KEY_NAME);
-      this.sql.exec("INSERT INTO keys (id, account, name, hash, created_at) VALUES (?, ?, ?, ?, ?)", keyId, account, DEV_KEY_NAME, keyHash, now);
+      this.sql.exec("INSERT INTO accounts (name, admin, created_at) VALUES (?, 0, ?) ON CONFLICT (name) DO NOTHING", account, now);
+      this.sql.exec("UPDATE keys SET revoked_at = ? WHERE account = ? AND name = ? AND revoked_at IS NULL", now, account, name);
+      this.sql.exec("INSERT INTO keys (id, account, name, hash, created_at) VALUES (?, ?, ?, ?, ?)", keyId, account, name, keyHash, now);
+      if (workspace !== undefined) {
+        this.sql.exec("INSERT INTO workspaces (slug, account, created_at) VALUES (?, ?, ?) ON CONFLICT (slug) DO UPDATE SET account = excluded.account", workspace, account, now);
+      }
     });
   }
 

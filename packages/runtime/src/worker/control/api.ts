@@ -24,13 +24,14 @@ import {
   type ScheduledTriggerResult,
 } from "../../shared/protocol";
 import { LOCAL_ACCOUNT, MEMBER_SLUG_PATTERN, WorkspaceTokensSchema } from "../../shared/gateway";
-import { CallRecordsBodySchema, DevWorkspacePutSchema } from "../../shared/workspaces";
+import { CallRecordsBodySchema, DevDashboardSchema, DevWorkspacePutSchema } from "../../shared/workspaces";
 import { ClockAdvanceSchema, RUN_ID_PATTERN } from "../../shared/workflows";
 import { workflowRun } from "../workflows/engine/workflow-run";
 import { serveWorkflowControl } from "../workflows/http/dev-control";
 import { BotChatClockSchema, DeployBotBodySchema } from "../../shared/bots";
 import { botRegistry } from "../bots/registry";
 import { botChat } from "../bots/chat";
+import { setUpDevDashboard } from "../dashboard/dev";
 
 export const CONTROL_PREFIX = "/__aerostack/";
 
@@ -79,6 +80,12 @@ async function serveControl(request: Request, env: PlatformEnv, ctx: ExecutionCo
     }
     const workflows = await serveWorkflowControl(request, env, path, LOCAL_ACCOUNT, readBody);
     if (workflows) return workflows;
+    if (path[0] === "dev-dashboard" && path.length === 1 && request.method === "POST") {
+      // `aerostack dev` started: its dashboard link's token (hash only) and the workspace it shows (dashboard/dev.ts).
+      const body = await readBody(request, DevDashboardSchema);
+      await setUpDevDashboard(env, body.workspace, body.linkHash);
+      return json({ ok: true });
+    }
     if (path[0] === "workspaces") {
       // Workspaces (the gateway at /ws/:slug): config + member secrets in one call, tokens (hashes only) in another.
       const workspace = path[1] ?? "";

@@ -85,6 +85,8 @@ describe.skipIf(!HAVE_CHROMIUM)("dashboard in chromium: the team story", () => {
     await page.getByLabel("The server is on this machine or a private network").check();
     await page.getByRole("button", { name: "Add member" }).click();
     await page.getByRole("heading", { name: /^docs/ }).waitFor();
+    // Every tool the member lists gets its switch at once, none called yet (GET …/tools asks the member).
+    for (const tool of ["echo", "fails", "whoami"]) await expect.poll(() => page.getByRole("switch", { name: tool, exact: true }).isChecked(), { timeout: 10_000 }).toBe(true);
     await shot("02-workspace");
 
     // A secret, from the masked field: saved, listed by name, its value nowhere on the page.
@@ -124,17 +126,10 @@ describe.skipIf(!HAVE_CHROMIUM)("dashboard in chromium: the team story", () => {
     await page.locator('tr[data-token="alice-laptop"]').waitFor();
     expect(await page.content()).not.toContain(token);
 
-    // The called tool shows on the workspace page with a switch; switching it off hides it from clients.
+    // The tool's switch on the workspace page; switching it off hides it from clients.
     await page.goto(`${server.url}/dashboard#/workspaces/team`);
-    const toolSwitch = page.getByRole("switch", { name: "echo" });
-    await expect
-      .poll(async () => {
-        if (await toolSwitch.count()) return true;
-        await page.reload();
-        await page.getByRole("heading", { name: "Workspace team" }).waitFor();
-        return toolSwitch.count().then((n) => n > 0);
-      }, { timeout: 15_000 })
-      .toBe(true);
+    const toolSwitch = page.getByRole("switch", { name: "echo", exact: true });
+    await expect.poll(() => toolSwitch.isChecked(), { timeout: 10_000 }).toBe(true);
     await toolSwitch.click();
     await page.getByRole("status").filter({ hasText: "docs__echo off." }).waitFor();
     // The status line can show before the page re-renders with the workspace as stored: wait for the switch itself.

@@ -18,6 +18,17 @@ import { checkCsrf, dashboardSession, newSessionValue, randomToken, sameOrigin, 
 
 export const DASHBOARD_PREFIX = "/dashboard";
 
+/** Where the dashboard is served: the platform's `/dashboard`, or `aerostack dev`'s `/__aerostack/dashboard` (dev.ts). */
+export interface DashboardMount {
+  /** The dashboard's own path. */
+  prefix: string;
+  /** Put before `/api/v1` and `/dashboard/session` by the page's script (read from the shell's meta tag). */
+  base: string;
+  /** The session cookie's Path. */
+  cookiePath: string;
+}
+export const PLATFORM_MOUNT: DashboardMount = { prefix: DASHBOARD_PREFIX, base: "", cookiePath: "/" };
+
 export function isDashboardPath(pathname: string): boolean {
   return pathname === DASHBOARD_PREFIX || pathname.startsWith(`${DASHBOARD_PREFIX}/`);
 }
@@ -36,15 +47,16 @@ const NO_STORE = { "cache-control": "no-store" };
 
 const SURFACE: Surface = { name: "dashboard", error: (err, headers) => err.toResponse({ ...headers, ...NO_STORE }) };
 
-function shell(): string {
+function shell(mount: DashboardMount): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="aerostack-base" content="${mount.base}">
 <title>Aerostack dashboard</title>
-<link rel="stylesheet" href="${DASHBOARD_PREFIX}/assets/app.css?v=${assets.hash}">
-<script type="module" src="${DASHBOARD_PREFIX}/assets/app.js?v=${assets.hash}"></script>
+<link rel="stylesheet" href="${mount.prefix}/assets/app.css?v=${assets.hash}">
+<script type="module" src="${mount.prefix}/assets/app.js?v=${assets.hash}"></script>
 </head>
 <body>
 <div id="app"><p>Loading the dashboard…</p></div>
@@ -54,17 +66,17 @@ function shell(): string {
 `;
 }
 
-export function handleDashboard(request: Request, env: PlatformEnv): Promise<Response> {
+export function handleDashboard(request: Request, env: PlatformEnv, mount: DashboardMount = PLATFORM_MOUNT): Promise<Response> {
   return serveHttp(request, SURFACE, async () => {
     const url = new URL(request.url);
-    const path = url.pathname.slice(DASHBOARD_PREFIX.length) || "/";
-    if (path === "/session") return sessionEndpoint(request, env, url);
+    const path = url.pathname.slice(mount.prefix.length) || "/";
+    if (path === "/session") return sessionEndpoint(request, env, url, mount);
     if (request.method !== "GET" && request.method !== "HEAD") throw new HttpError("method_not_allowed", `${request.method} is not allowed on ${url.pathname}`);
     if (path === "/assets/app.js") return asset(assets.js, "text/javascript; charset=utf-8", url);
     if (path === "/assets/app.css") return asset(assets.css, "text/css; charset=utf-8", url);
     if (path.startsWith("/assets/")) throw new HttpError("not_found", `no dashboard asset ${url.pathname}`);
     // Every other path is the single-page app: it reads its page from the location hash.
-    return new Response(shell(), { headers: { "content-type": "text/html; charset=utf-8", ...PAGE_HEADERS, ...NO_STORE } });
+    return new Response(shell(mount), { headers: { "content-type": "text/html; charset=utf-8", ...PAGE_HEADERS, ...NO_STORE } });
   });
 }
 
@@ -74,7 +86,7 @@ function asset(body: string, type: string, url: URL): Response {
   return new Response(body, { headers: { "content-type": type, "cache-control": cache, "x-content-type-options": "nosniff" } });
 }
 
-async function sessionEndpoint(request: Request, env: PlatformEnv, url: URL): Promise<Response> {
+async function sessionEndpoint(request: Request, env: PlatformEnv, url: URL, mount: DashboardMount): Promise<Response> {
   if (request.method === "POST") {
     // Login CSRF: another site must not sign a visitor in to an account of its choosing.
     if (!sameOrigin(request)) throw new HttpError("forbidden", "sign in from the dashboard's own page");
@@ -89,7 +101,7 @@ async function sessionEndpoint(request: Request, env: PlatformEnv, url: URL): Pr
     return json(
       { account: caller.account, admin: caller.admin, csrf: row.csrf, expiresAt: new Date(row.expiresAt).toISOString() },
       200,
-      { ...NO_STORE, "set-cookie": sessionCookie(url, value, Math.floor(SESSION_TTL_MS / 1000)) },
+      { ...NO_STORE, "set-cookie": sessionCookie(url, value, Math.floor(SESSION_TTL_MS / 1000), mount.cookiePath) },
     );
   }
   const session = await dashboardSession(request, env);
@@ -104,7 +116,7 @@ async function sessionEndpoint(request: Request, env: PlatformEnv, url: URL): Pr
     );
   }
   if (request.method === "DELETE") {
-    const clear = { ...NO_STORE, "set-cookie": sessionCookie(url, "", 0) };
+    const clear = { ...NO_STORE, "set-cookie": sessionCookie(url, "", 0, mount.cookiePath) };
     if (!session) return json({ ok: true }, 200, clear);
     checkCsrf(request, session);
     await dashboardSessions(env).revoke(session.hash);

@@ -31,9 +31,10 @@ export function newSessionValue(): string {
   return `${SESSION_PREFIX}${randomToken()}`;
 }
 
-export function sessionCookie(url: URL, value: string, maxAgeSeconds: number): string {
+/** `path`: `/` on a platform; `aerostack dev` keeps it under `/__aerostack/`, so the project's own pages never get it. */
+export function sessionCookie(url: URL, value: string, maxAgeSeconds: number, path = "/"): string {
   const secure = url.protocol === "https:" ? "; Secure" : "";
-  return `${sessionCookieName(url)}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure}`;
+  return `${sessionCookieName(url)}=${value}; Path=${path}; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure}`;
 }
 
 /** The session cookie's value when it has the right shape; anything else is treated as no cookie at all. */

@@ -26,6 +26,12 @@ const MIGRATIONS: readonly SchemaMigration[] = [
       CREATE INDEX sessions_key ON sessions (key_hash);
     `,
   },
+  {
+    version: 2,
+    name: "aerostack dev's sign-in link",
+    // One row at most: the hash of the per-start token in the link `aerostack dev` prints, and the key it signs in as.
+    sql: `CREATE TABLE dev_link (id INTEGER PRIMARY KEY CHECK (id = 1), link_hash TEXT NOT NULL, key_hash TEXT NOT NULL);`,
+  },
 ];
 
 export class DashboardSessions extends DurableObject<PlatformEnv> {
@@ -56,6 +62,16 @@ export class DashboardSessions extends DurableObject<PlatformEnv> {
       return null;
     }
     return { keyHash: row.key_hash, csrf: row.csrf, createdAt: row.created_at, expiresAt: row.expires_at };
+  }
+
+  /** `aerostack dev` started: its link's token hash and the local key, replacing the previous start's. */
+  setDevLink(linkHash: string, keyHash: string): void {
+    this.sql.exec("INSERT OR REPLACE INTO dev_link (id, link_hash, key_hash) VALUES (1, ?, ?)", linkHash, keyHash);
+  }
+
+  /** The key the dev link with this token hash signs in as, or null (no link, or one of an earlier start). */
+  devLinkKey(linkHash: string): string | null {
+    return this.sql.exec<{ key_hash: string }>("SELECT key_hash FROM dev_link WHERE link_hash = ?", linkHash).toArray()[0]?.key_hash ?? null;
   }
 
   /** Sign-out: the row goes, so the same cookie replayed later names nothing. */

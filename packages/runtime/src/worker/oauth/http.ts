@@ -32,7 +32,8 @@ import {
 } from "../../shared/oauth";
 import { oauthServer, type ConsentParams } from "./store";
 import { ClientError, hex, registerClient, resolveClient } from "./clients";
-import { choosePage, errorPage, signInPage, type ConsentView } from "./consent";
+import { choosePage, errorPage, hopPage, signInPage, type ConsentView } from "./consent";
+import { constantTimeEqual, dashboardSession, hasSessionCookie, sameOrigin } from "../dashboard/session";
 
 const GATEWAY_PATH = /^\/ws\/([^/]+)\/?$/;
 const MAX_FORM_BYTES = 64 * 1024;
@@ -103,7 +104,7 @@ async function serveOAuth(request: Request, env: PlatformEnv): Promise<Response>
   if (path === OAUTH_PATHS.register) return register(request, env);
   if (path === OAUTH_PATHS.token) return token(request, env);
   if (path === OAUTH_PATHS.revoke) return revoke(request, env);
-  return request.method === "GET" ? authorize(url, env) : consent(request, url, env);
+  return request.method === "GET" ? authorize(request, url, env) : consent(request, url, env);
 }
 
 function serverMetadata(origin: string) {
@@ -183,7 +184,7 @@ function redirectBack(redirectUri: string, params: Record<string, string | null>
   return new Response(null, { status: 302, headers: { location: target.toString(), ...NO_STORE, "referrer-policy": "no-referrer" } });
 }
 
-async function authorize(url: URL, env: PlatformEnv): Promise<Response> {
+async function authorize(request: Request, url: URL, env: PlatformEnv): Promise<Response> {
   const q = url.searchParams;
   const clientId = q.get("client_id");
   const redirectUri = q.get("redirect_uri");
@@ -211,11 +212,19 @@ async function authorize(url: URL, env: PlatformEnv): Promise<Response> {
     if (err instanceof OAuthError) return back(err.code, err.message);
     throw err;
   }
+  // Arriving from another site (an MCP client's page), the browser leaves the dashboard's SameSite=Strict cookie
+  // behind: go round once through a page of our own, whose navigation is same-origin and carries it. Nothing is
+  // opened before; a same-site arrival, or one with the cookie, is served at once (so there is no loop).
+  if (request.headers.get("sec-fetch-site") === "cross-site" && !hasSessionCookie(request)) return hopPage(`${url.pathname}${url.search}`);
   const params: ConsentParams = { clientId, clientName: client.client_name, redirectUri, codeChallenge: challenge, state, resource: q.get("resource"), workspace };
   const requestId = hex(16);
   const binding = hex(32);
   await oauthServer(env).openRequest(requestId, await sha256Hex(binding), params, Date.now() + CONSENT_TTL_S * 1000);
-  const res = signInPage(view(requestId, params));
+  // Signed in to the dashboard: no key to paste; Allow must carry the session's CSRF token back (checked in consent()).
+  const session = await dashboardSession(request, env);
+  const res = session
+    ? await chooseFor(env, view(requestId, params), { kind: "account", account: session.caller.account }, undefined, session.csrf)
+    : signInPage(view(requestId, params));
   res.headers.append("set-cookie", consentCookie(url, binding));
   return res;
 }
@@ -235,13 +244,20 @@ function cookie(request: Request, name: string): string | null {
 
 function view(requestId: string, params: ConsentParams): ConsentView {
   let redirectHost = params.redirectUri;
+  let redirectSource = "";
   try {
     const u = new URL(params.redirectUri);
     redirectHost = u.host || `${u.protocol}//`;
+    // A CSP source: an http(s) origin as it is, a native app's custom scheme as `scheme:`.
+    redirectSource = u.protocol === "http:" || u.protocol === "https:" ? u.origin : u.protocol;
   } catch {
     // Registered URIs parse; the raw text is shown otherwise.
   }
-  return { requestId, clientName: params.clientName, redirectHost, workspace: params.workspace };
+  // The authorization request again (all of it is in params), to come back to after a dashboard sign-in.
+  const query = new URLSearchParams({ response_type: "code", client_id: params.clientId, redirect_uri: params.redirectUri, code_challenge: params.codeChallenge, code_challenge_method: "S256" });
+  if (params.state !== null) query.set("state", params.state);
+  if (params.resource !== null) query.set("resource", params.resource);
+  return { requestId, clientName: params.clientName, redirectHost, workspace: params.workspace, returnTo: `${OAUTH_PATHS.authorize}?${query.toString()}`, redirectSource };
 }
 
 async function consent(request: Request, url: URL, env: PlatformEnv): Promise<Response> {
@@ -270,11 +286,24 @@ async function consent(request: Request, url: URL, env: PlatformEnv): Promise<Re
     await store.signIn(requestId, bindingHash, principal);
     return chooseFor(env, pageView, principal);
   }
-  if (action !== "allow" || !found.principal) return signInPage(pageView, "Sign in first.");
-  const principal = found.principal;
+  if (action === "switch") return signInPage(pageView);
+  if (action !== "allow") return signInPage(pageView, "Sign in first.");
+  let principal = found.principal;
+  let csrf: string | undefined;
+  if (!principal) {
+    // The page was opened signed in to the dashboard: the session must still be live, this form must be our own
+    // page's (same origin) and carry that session's CSRF token, so another site cannot make a signed-in person allow.
+    const sent = form.get("csrf");
+    const session = sent ? await dashboardSession(request, env) : null;
+    if (!session || !sent || !sameOrigin(request) || !constantTimeEqual(sent, session.csrf)) {
+      return signInPage(pageView, "Sign in first: the dashboard session has ended or does not match this page.");
+    }
+    principal = { kind: "account", account: session.caller.account };
+    csrf = session.csrf;
+  }
   const workspace = params.workspace ?? form.get("workspace") ?? "";
   const grant = await grantFor(env, principal, workspace, form.get("role"), params.clientName);
-  if (typeof grant === "string") return chooseFor(env, pageView, principal, grant);
+  if (typeof grant === "string") return chooseFor(env, pageView, principal, grant, csrf);
   // One consent, one code: the request is gone before the code exists, so a second Allow finds nothing.
   if (!(await store.closeRequest(requestId, bindingHash))) return errorPage("This consent page was already used. Start again from the application.");
   const code = hex(32);
@@ -297,14 +326,15 @@ async function signIn(env: PlatformEnv, credential: string, workspace: string): 
   return "Paste an account key (ak_…) or a member token (mwt_…).";
 }
 
-async function chooseFor(env: PlatformEnv, pageView: ConsentView, principal: OAuthPrincipal, error?: string): Promise<Response> {
+async function chooseFor(env: PlatformEnv, pageView: ConsentView, principal: OAuthPrincipal, error?: string, csrf?: string): Promise<Response> {
   if (principal.kind === "member") {
     const member = await workspaceObject(env, principal.workspace).memberGrant({ id: principal.tokenId });
     return choosePage(pageView, `member token ${principal.tokenName}`, { workspaces: [principal.workspace], role: member?.role ?? "read-only" }, error);
   }
   const owned = (await directory(env).listWorkspaces(principal.account)).map((w) => w.slug);
   const workspaces = pageView.workspace ? owned.filter((w) => w === pageView.workspace) : owned;
-  return choosePage(pageView, `account ${principal.account}`, { workspaces, role: null }, error ?? (pageView.workspace && workspaces.length === 0 ? `Account ${principal.account} does not own workspace "${pageView.workspace}".` : undefined));
+  const who = csrf ? `account ${principal.account} (your dashboard session)` : `account ${principal.account}`;
+  return choosePage(pageView, who, { workspaces, role: null, ...(csrf ? { csrf } : {}) }, error ?? (pageView.workspace && workspaces.length === 0 ? `Account ${principal.account} does not own workspace "${pageView.workspace}".` : undefined));
 }
 
 /** The grant a principal may make for a workspace now (checked at Allow, not only at sign-in), or why not. */

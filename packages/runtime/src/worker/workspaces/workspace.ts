@@ -139,6 +139,28 @@ const MIGRATIONS: readonly SchemaMigration[] = [
         changed_hash TEXT, changed_definition TEXT, changed_at INTEGER, PRIMARY KEY (member, tool)) WITHOUT ROWID;
     `,
   },
+  {
+    version: 7,
+    name: "hourly latency histograms of tools/call per token, for the exact analytics",
+    // `aerostack analytics` (GET …/analytics) also reports per token: beside call_hist, one row per hour and token
+    // name, so that report too reads a few thousand rows instead of every call. Filled from the log as version 5 was.
+    sql: `
+      CREATE TABLE call_token_hist (
+        hour INTEGER NOT NULL, token TEXT NOT NULL, calls INTEGER NOT NULL, errors INTEGER NOT NULL, hist TEXT NOT NULL,
+        PRIMARY KEY (hour, token)) WITHOUT ROWID;
+      CREATE TABLE latency_bins AS
+        WITH RECURSIVE b(bin, upper) AS (SELECT 0, 1.0 UNION ALL SELECT bin + 1, upper * ${LATENCY_BIN_RATIO} FROM b WHERE bin < ${LATENCY_BINS - 1})
+        SELECT bin, upper FROM b;
+      INSERT INTO call_token_hist (hour, token, calls, errors, hist)
+        SELECT hour, token, sum(n), sum(e), '[' || group_concat(bin || ',' || n) || ']' FROM (
+          SELECT c.ts / 3600000 AS hour, coalesce(c.token_name, '') AS token,
+            coalesce((SELECT min(bin) FROM latency_bins WHERE upper >= c.latency_ms), ${LATENCY_BINS - 1}) AS bin,
+            count(*) AS n, sum(c.outcome != 'ok') AS e
+          FROM calls c WHERE c.method = 'tools/call' GROUP BY 1, 2, 3)
+        GROUP BY hour, token;
+      DROP TABLE latency_bins;
+    `,
+  },
 ];
 
 /** How often a token's last-used time is written (not every call: that would turn each read into a write). */
@@ -757,7 +779,8 @@ export class Workspace extends DurableObject<PlatformEnv> {
     const meta = this.meta();
     if (!meta) return;
     const settings = this.settings(meta);
-    const hist = new Map<string, { hour: number; member: string; tool: string; calls: number; errors: number; bins: Record<number, number> }>();
+    const byTool = new HistBatch<[number, string, string]>();
+    const byToken = new HistBatch<[number, string]>();
     this.ctx.storage.transactionSync(() => {
       for (const r of records) {
         const args = settings.logArguments && r.arguments !== undefined ? r.arguments.slice(0, MAX_LOGGED_ARGUMENT_CHARS) : null;
@@ -777,37 +800,31 @@ export class Workspace extends DurableObject<PlatformEnv> {
         );
         if (r.method === "tools/call") {
           const hour = Math.floor(r.ts / 3_600_000);
-          const key = `${hour}\u0000${r.member ?? ""}\u0000${r.tool ?? ""}`;
-          let g = hist.get(key);
-          if (!g) hist.set(key, (g = { hour, member: r.member ?? "", tool: r.tool ?? "", calls: 0, errors: 0, bins: {} }));
           const bin = latencyBin(Math.round(r.latencyMs));
-          g.calls++;
-          if (r.outcome !== "ok") g.errors++;
-          g.bins[bin] = (g.bins[bin] ?? 0) + 1;
+          const error = r.outcome !== "ok";
+          byTool.add([hour, r.member ?? "", r.tool ?? ""], bin, error);
+          byToken.add([hour, r.tokenName ?? ""], bin, error);
         }
       }
-      // One read and one write per hour, member and tool of the batch, not per call.
-      for (const g of hist.values()) {
+      // One read and one write per hour, member and tool (and per hour and token) of the batch, not per call.
+      for (const g of byTool.groups()) {
+        const [hour, member, tool] = g.key;
         const old = this.sql
-          .exec<{ calls: number; errors: number; hist: string }>("SELECT calls, errors, hist FROM call_hist WHERE hour = ? AND member = ? AND tool = ?", g.hour, g.member, g.tool)
+          .exec<{ calls: number; errors: number; hist: string }>("SELECT calls, errors, hist FROM call_hist WHERE hour = ? AND member = ? AND tool = ?", hour, member, tool)
           .toArray()[0];
-        if (old) {
-          const flat = JSON.parse(old.hist) as number[];
-          for (let i = 0; i < flat.length; i += 2) g.bins[flat[i]!] = (g.bins[flat[i]!] ?? 0) + flat[i + 1]!;
-        }
-        this.sql.exec(
-          "INSERT OR REPLACE INTO call_hist (hour, member, tool, calls, errors, hist) VALUES (?, ?, ?, ?, ?, ?)",
-          g.hour,
-          g.member,
-          g.tool,
-          g.calls + (old?.calls ?? 0),
-          g.errors + (old?.errors ?? 0),
-          JSON.stringify(Object.entries(g.bins).flatMap(([bin, n]) => [Number(bin), n])),
-        );
+        const merged = g.merged(old);
+        this.sql.exec("INSERT OR REPLACE INTO call_hist (hour, member, tool, calls, errors, hist) VALUES (?, ?, ?, ?, ?, ?)", hour, member, tool, merged.calls, merged.errors, merged.hist);
+      }
+      for (const g of byToken.groups()) {
+        const [hour, token] = g.key;
+        const old = this.sql.exec<{ calls: number; errors: number; hist: string }>("SELECT calls, errors, hist FROM call_token_hist WHERE hour = ? AND token = ?", hour, token).toArray()[0];
+        const merged = g.merged(old);
+        this.sql.exec("INSERT OR REPLACE INTO call_token_hist (hour, token, calls, errors, hist) VALUES (?, ?, ?, ?, ?)", hour, token, merged.calls, merged.errors, merged.hist);
       }
       const cutoff = Date.now() - settings.logRetentionDays * 86_400_000;
       this.sql.exec("DELETE FROM calls WHERE ts < ?", cutoff);
       this.sql.exec("DELETE FROM call_hist WHERE hour < ?", Math.floor(cutoff / 3_600_000));
+      this.sql.exec("DELETE FROM call_token_hist WHERE hour < ?", Math.floor(cutoff / 3_600_000));
     });
   }
 
@@ -835,32 +852,59 @@ export class Workspace extends DurableObject<PlatformEnv> {
     return { entries: rows.map(toCallRecord), cursor: rows.at(-1)?.id ?? options.after ?? last };
   }
 
-  /** Per member, per tool and per token since `since`: calls, errors, error rate, p50/p95 latency. */
+  /**
+   * Per member, per tool and per token since `since`: calls, errors, error rate, p50/p95 latency. Whole hours come
+   * from the hourly histograms (call_hist, call_token_hist), the part of an hour before the first whole one from the
+   * log itself (at most an hour of rows, by its ts index): counts and error rates are exact, and the percentiles are
+   * the upper bound of the ~19%-wide latency bin they fall in (never below the exact value, at most one bin above).
+   * A million calls cost a few thousand histogram rows, not a million log rows. (Asked from before the retention
+   * cutoff, the histograms still hold the whole hour the cutoff falls in, whose older calls the log has dropped.)
+   */
   analytics(since: number): Analytics {
-    const rows = this.sql
+    const firstHour = Math.ceil(since / 3_600_000);
+    const total = new Usage();
+    const members = new Map<string, Usage>();
+    const tools = new Map<string, Usage>();
+    const tokens = new Map<string, Usage>();
+    const into = (map: Map<string, Usage>, key: string) => {
+      let u = map.get(key);
+      if (!u) map.set(key, (u = new Usage()));
+      return u;
+    };
+    const toolKey = (member: string, tool: string) => (member && tool ? `${member}__${tool}` : tool);
+    // The partial hour before the first whole one (empty when `since` is on an hour), call by call.
+    const head = this.sql
       .exec<{ member: string | null; tool: string | null; token_name: string | null; latency_ms: number; outcome: string }>(
-        "SELECT member, tool, token_name, latency_ms, outcome FROM calls WHERE ts >= ? AND method = 'tools/call'",
+        "SELECT member, tool, token_name, latency_ms, outcome FROM calls WHERE ts >= ? AND ts < ? AND method = 'tools/call'",
         since,
+        firstHour * 3_600_000,
       )
       .toArray();
-    const group = (key: (r: (typeof rows)[number]) => string | null): UsageRow[] => {
-      const groups = new Map<string, typeof rows>();
-      for (const r of rows) {
-        const k = key(r);
-        if (k === null) continue;
-        const list = groups.get(k) ?? [];
-        list.push(r);
-        groups.set(k, list);
-      }
-      return [...groups.entries()].map(([k, list]) => usage(k, list)).sort((a, b) => b.calls - a.calls || a.key.localeCompare(b.key));
-    };
-    return {
-      since,
-      total: usage("total", rows),
-      byMember: group((r) => r.member),
-      byTool: group((r) => (r.member && r.tool ? `${r.member}__${r.tool}` : r.tool)),
-      byToken: group((r) => r.token_name),
-    };
+    for (const r of head) {
+      const bin = latencyBin(r.latency_ms);
+      const error = r.outcome !== "ok" ? 1 : 0;
+      total.one(bin, error);
+      if (r.member) into(members, r.member).one(bin, error);
+      const tool = toolKey(r.member ?? "", r.tool ?? "");
+      if (tool) into(tools, tool).one(bin, error);
+      if (r.token_name) into(tokens, r.token_name).one(bin, error);
+    }
+    for (const r of this.sql
+      .exec<{ member: string; tool: string; calls: number; errors: number; hist: string }>("SELECT member, tool, calls, errors, hist FROM call_hist WHERE hour >= ?", firstHour)
+      .toArray()) {
+      const flat = JSON.parse(r.hist) as number[];
+      total.add(r.calls, r.errors, flat);
+      if (r.member) into(members, r.member).add(r.calls, r.errors, flat);
+      const tool = toolKey(r.member, r.tool);
+      if (tool) into(tools, tool).add(r.calls, r.errors, flat);
+    }
+    for (const r of this.sql
+      .exec<{ token: string; calls: number; errors: number; hist: string }>("SELECT token, calls, errors, hist FROM call_token_hist WHERE hour >= ? AND token != ''", firstHour)
+      .toArray()) {
+      into(tokens, r.token).add(r.calls, r.errors, JSON.parse(r.hist) as number[]);
+    }
+    const rows = (map: Map<string, Usage>): UsageRow[] => [...map.entries()].map(([k, u]) => u.row(k)).sort((a, b) => b.calls - a.calls || a.key.localeCompare(b.key));
+    return { since, total: total.row("total"), byMember: rows(members), byTool: rows(tools), byToken: rows(tokens) };
   }
 
   /**
@@ -997,16 +1041,64 @@ function toCallRecord(r: CallRow): CallRecord {
   };
 }
 
-/** Nearest-rank percentile of sorted values. */
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+/** Calls, errors and a latency histogram of one group of the exact analytics. */
+class Usage {
+  calls = 0;
+  errors = 0;
+  readonly hist = new Float64Array(LATENCY_BINS);
+
+  one(bin: number, error: number): void {
+    this.calls++;
+    this.errors += error;
+    this.hist[bin]!++;
+  }
+
+  add(calls: number, errors: number, flat: number[]): void {
+    this.calls += calls;
+    this.errors += errors;
+    for (let i = 0; i < flat.length; i += 2) this.hist[flat[i]!]! += flat[i + 1]!;
+  }
+
+  row(key: string): UsageRow {
+    return {
+      key,
+      calls: this.calls,
+      errors: this.errors,
+      errorRate: this.calls ? this.errors / this.calls : 0,
+      p50Ms: histPercentile(this.hist, this.calls, 50),
+      p95Ms: histPercentile(this.hist, this.calls, 95),
+    };
+  }
 }
 
-function usage(key: string, rows: { latency_ms: number; outcome: string }[]): UsageRow {
-  const latencies = rows.map((r) => r.latency_ms).sort((a, b) => a - b);
-  const errors = rows.filter((r) => r.outcome !== "ok").length;
-  return { key, calls: rows.length, errors, errorRate: rows.length ? errors / rows.length : 0, p50Ms: percentile(latencies, 50), p95Ms: percentile(latencies, 95) };
+/** A batch's histogram rows before they are merged into the stored ones, keyed by (hour, …names). */
+class HistBatch<K extends [number, ...string[]] = [number, ...string[]]> {
+  private readonly map = new Map<string, { key: K; calls: number; errors: number; bins: Map<number, number> }>();
+
+  add(key: K, bin: number, error: boolean): void {
+    const id = key.join("\u0000");
+    let g = this.map.get(id);
+    if (!g) this.map.set(id, (g = { key, calls: 0, errors: 0, bins: new Map() }));
+    g.calls++;
+    if (error) g.errors++;
+    g.bins.set(bin, (g.bins.get(bin) ?? 0) + 1);
+  }
+
+  *groups(): Iterable<{ key: K; merged(old: { calls: number; errors: number; hist: string } | undefined): { calls: number; errors: number; hist: string } }> {
+    for (const g of this.map.values()) {
+      yield {
+        key: g.key,
+        merged(old) {
+          const bins = new Map(g.bins);
+          if (old) {
+            const flat = JSON.parse(old.hist) as number[];
+            for (let i = 0; i < flat.length; i += 2) bins.set(flat[i]!, (bins.get(flat[i]!) ?? 0) + flat[i + 1]!);
+          }
+          return { calls: g.calls + (old?.calls ?? 0), errors: g.errors + (old?.errors ?? 0), hist: JSON.stringify([...bins.entries()].flat()) };
+        },
+      };
+    }
+  }
 }
 
 /** The object of one workspace, by its slug (slugs are unique on a platform). */

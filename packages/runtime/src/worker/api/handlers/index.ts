@@ -53,6 +53,7 @@ export const HANDLERS: { [K in RouteName]: Handler<K> } = {
   revokeWorkspaceToken: workspaces.revokeWorkspaceToken,
   workspaceLogs: workspaces.workspaceLogs,
   workspaceAnalytics: workspaces.workspaceAnalytics,
+  workspaceTools: workspaces.workspaceTools,
   workspaceTimeline: workspaces.workspaceTimeline,
   deployWorkflow: workflows.deployWorkflow,
   listWorkflows: workflows.listWorkflows,

@@ -9,6 +9,7 @@ import {
   type WorkspaceSettingsPatch,
   type WorkspaceTokenCreated,
   type WorkspaceTokenInfo,
+  type WorkspaceTools,
 } from "../../../shared/workspaces";
 import type { CreateTokenBodySchema, PutMemberBodySchema, SyncWorkspaceBodySchema, CreateWorkspaceBodySchema ,
   MemberStateBodySchema, AcceptToolsBodySchema, ChangedTool} from "../../../shared/workspaces";
@@ -19,6 +20,7 @@ import { directory } from "../../accounts/directory";
 import { HttpError } from "../../http/http-error";
 import { workspaceObject, type ChangedToolRow, type MemberRow, type TokenRow } from "../../workspaces/workspace";
 import { judgeMemberUrl } from "../../workspaces/member-url";
+import { listMemberTools } from "../../workspaces/member-tools";
 import { tenantId } from "../../projects/tenant";
 import { callerOf, type ApiContext } from "../context";
 import { intQuery, iso, isoOrNull, logPage, secretNameParam } from "../params";
@@ -331,4 +333,15 @@ export async function workspaceTimeline(c: ApiContext) {
 export async function workspaceAnalytics(c: ApiContext) {
   const slug = await ownedWorkspace(c);
   return workspaceObject(c.env, slug).analytics(intQuery(c, "since", 0, Number.MAX_SAFE_INTEGER) ?? Date.now() - 7 * 86_400_000);
+}
+
+/** Each member's own tools/list, asked now, with the workspace's switches (the dashboard's per-tool switches). */
+export async function workspaceTools(c: ApiContext): Promise<WorkspaceTools> {
+  const slug = await ownedWorkspace(c);
+  const only = c.url.searchParams.get("member") ?? undefined;
+  if (only !== undefined && !MEMBER_SLUG_PATTERN.test(only)) throw new HttpError("invalid_query", `member ${JSON.stringify(only.slice(0, 64))} is not a member name (a lowercase slug)`);
+  const members = await listMemberTools({ env: c.env, exports: c.ctx.exports, waitUntil: (p) => c.ctx.waitUntil(p) }, slug, only);
+  if (members === null) throw new HttpError("workspace_not_found", `workspace "${slug}" has no data; delete and create it again`);
+  if (only !== undefined && members.length === 0) throw new HttpError("member_not_found", `no member "${only}" in workspace "${slug}"; \`aerostack workspace show ${slug}\` lists them`);
+  return { members };
 }

@@ -20,7 +20,7 @@ export async function serveWorkflowControl(request: Request, env: PlatformEnv, p
     // A platform's accounts are made through the API by its admin; only dev has this one, keyed per start.
     if (!dev) throw new HttpError("not_found", "no control route POST /dev-account on a platform");
     const body = await readBody(request, DevAccountSchema);
-    await directory(env).devAccount(account, body.keyId, body.keyHash);
+    await directory(env).devAccount(account, body.keyId, body.keyHash, "workflow commands");
     return json({ account });
   }
   if (path[0] !== "workflows") return null;
