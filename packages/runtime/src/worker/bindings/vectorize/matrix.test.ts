@@ -159,6 +159,29 @@ describe("VectorMatrix.search", () => {
     }
   });
 
+  it("a row put with its stored coding (codeInto) answers exactly as one coded on put", () => {
+    const dims = 40;
+    const next = rng(31);
+    const fresh = new VectorMatrix(dims, 16, newKernel());
+    const stored = new VectorMatrix(dims, 16, newKernel());
+    const coded = new Uint8Array(stored.codedBytes);
+    expect(stored.codedBytes).toBe(64 + 24);
+    for (let i = 0; i < 600; i++) {
+      const v = Float32Array.from({ length: dims }, () => (i % 50 === 0 ? 0 : next() * 2 - 1));
+      fresh.put(`id${i}`, v, 0, null, null);
+      stored.codeInto(v, 0, coded, 0);
+      stored.put(`id${i}`, v, 0, null, null, 0, UNASSIGNED, coded);
+    }
+    for (const metric of ["cosine", "euclidean", "dot-product"] as const) {
+      const q = Float32Array.from({ length: dims }, () => next() * 2 - 1);
+      const a = fresh.search(q, metric, 15);
+      const b = stored.search(q, metric, 15);
+      expect(b.rows.map((r) => stored.idAt(r))).toEqual(a.rows.map((r) => fresh.idAt(r)));
+      expect(b.scores).toEqual(a.scores);
+    }
+    expect(new VectorMatrix(dims).codedBytes).toBe(0); // no kernel, no codes to store
+  });
+
   it("bytesHeld counts the arrays held; bytesAfter predicts it for batches reserved under a budget, which fill most of it", () => {
     const budget = 200_000;
     for (const kernel of [null, newKernel()]) {

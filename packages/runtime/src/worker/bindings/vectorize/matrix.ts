@@ -26,12 +26,16 @@ const ANY = -2;
 const NONE = -1;
 /**
  * Kernel memory layout: the query's int16 codes at 0 (at most 1536 of them), one row's float32 values being coded at
- * VALUES_OFFSET (zero past dims), the rows' int8 codes from CODES_OFFSET (they stay in place as the memory grows),
- * then one int32 score and one int32 row index per row.
+ * VALUES_OFFSET (zero past dims) and its codes at CODED_OFFSET when they are coded for storage, the rows' int8 codes
+ * from CODES_OFFSET (they stay in place as the memory grows), then one int32 score and one int32 row index per row.
  */
 const QUERY_OFFSET = 0;
 const VALUES_OFFSET = 4096;
-const CODES_OFFSET = VALUES_OFFSET + 1536 * 4;
+const CODED_OFFSET = VALUES_OFFSET + 1536 * 4;
+const CODES_OFFSET = CODED_OFFSET + 1536;
+/** A stored coding's three float64s (scale, error norm, norm), through bytes: see codeInto(). */
+const codedFloats = new Float64Array(3);
+const codedFloatBytes = new Uint8Array(codedFloats.buffer);
 const PAGE = 65536;
 /**
  * Relative slack added to every kernel bound: it covers the float64 rounding of the bound's own terms, of s_v·s_q·I
@@ -420,7 +424,7 @@ export class VectorMatrix {
    * Adds a vector or replaces the one with the same id. `values[offset … offset + dims)` are its values;
    * `metadataJsonBytes`, the length of the metadata's JSON, only feeds the byte accounting.
    */
-  put(id: string, values: Float32Array, offset: number, namespace: string | null, metadata: Metadata, metadataJsonBytes = 0, part = UNASSIGNED): void {
+  put(id: string, values: Float32Array, offset: number, namespace: string | null, metadata: Metadata, metadataJsonBytes = 0, part = UNASSIGNED, coded: Uint8Array | null = null): void {
     let row = this.rowOf.get(id);
     if (row === undefined) {
       if (this.count >= this.capacity) this.grow();
@@ -431,8 +435,21 @@ export class VectorMatrix {
     }
     const d = this.dims;
     this.data.set(values.subarray(offset, offset + d), row * d);
-    if (this.codes) this.code(row, values, offset);
-    const n = this.codes ? quantized[NORM]! : norm(values, offset, d);
+    let n: number;
+    if (this.codes && coded && coded.length === this.codedBytes) {
+      // Coded when it was stored (codeInto()): copied, not computed again, which is most of a cold load's work.
+      const cs = this.codeStride;
+      this.codes.set(coded.subarray(0, cs), row * cs);
+      codedFloatBytes.set(coded.subarray(cs, cs + 24));
+      this.scales[row] = codedFloats[0]!;
+      this.errs[row] = codedFloats[1]!;
+      n = codedFloats[2]!;
+    } else if (this.codes) {
+      this.code(values, offset, CODES_OFFSET + row * this.codeStride);
+      this.scales[row] = quantized[SCALE]!;
+      this.errs[row] = quantized[ERR]!;
+      n = quantized[NORM]!;
+    } else n = norm(values, offset, d);
     this.norms[row] = n;
     this.invNorms[row] = n > 0 ? 1 / n : 0;
     this.ns[row] = namespace === null ? NONE : this.namespaceCode(namespace);
@@ -443,25 +460,43 @@ export class VectorMatrix {
     this.varBytes[row] = bytes;
   }
 
+  /** Bytes of a row's stored coding (codeInto()); 0 without the kernel, which keeps no codes. */
+  get codedBytes(): number {
+    return this.kernel ? this.codeStride + 24 : 0;
+  }
+
   /**
-   * Writes row `row`'s int8 codes (the kernel's code8: the whole code stride, so padding is zero even where a grown
-   * memory held old scores), its scale and error norm; leaves its norm in quantized[NORM].
+   * Codes values[offset … offset + dims) for storage beside the vector: out[at …] gets its codes (the whole code
+   * stride) then its scale, error norm and norm as float64s. put() takes them back instead of coding the row again.
    */
-  private code(row: number, values: Float32Array, offset: number): void {
+  codeInto(values: Float32Array, offset: number, out: Uint8Array, at: number): void {
+    const cs = this.codeStride;
+    this.code(values, offset, CODED_OFFSET);
+    out.set(new Uint8Array(this.kernel!.memory.buffer, CODED_OFFSET, cs), at);
+    codedFloats[0] = quantized[SCALE]!;
+    codedFloats[1] = quantized[ERR]!;
+    codedFloats[2] = quantized[NORM]!;
+    out.set(codedFloatBytes, at + cs);
+  }
+
+  /**
+   * Writes the int8 codes of values[offset …] at byte `dst` of the kernel's memory (the kernel's code8: the whole code
+   * stride, so padding is zero even where a grown memory held old scores), and sets quantized[SCALE, ERR, NORM].
+   */
+  private code(values: Float32Array, offset: number, dst: number): void {
     const d = this.dims;
-    const base = row * this.codeStride;
     measure(values, offset, d);
     const max = quantized[MAX]!;
     if (max === 0 || !Number.isFinite(max)) {
-      this.codes!.fill(0, base, base + this.codeStride);
-      this.scales[row] = max === 0 ? 0 : NaN;
-      this.errs[row] = 0;
+      new Uint8Array(this.kernel!.memory.buffer, dst, this.codeStride).fill(0);
+      quantized[SCALE] = max === 0 ? 0 : NaN;
+      quantized[ERR] = 0;
       return;
     }
     const scale = max / ROW_LEVELS;
     this.kernelValues!.set(values.subarray(offset, offset + d));
-    this.scales[row] = scale;
-    this.errs[row] = Math.sqrt(this.kernel!.code8(VALUES_OFFSET, this.codeStride, CODES_OFFSET + base, ROW_LEVELS / max, scale));
+    quantized[SCALE] = scale;
+    quantized[ERR] = Math.sqrt(this.kernel!.code8(VALUES_OFFSET, this.codeStride, dst, ROW_LEVELS / max, scale));
   }
 
   /** Removes the vector with this id by moving the last row into its place. False when absent. */

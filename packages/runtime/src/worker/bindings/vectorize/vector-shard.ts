@@ -69,9 +69,21 @@ const LOAD_CHUNK_BYTES = 1 << 20;
 const LOAD_CHUNK_ROWS = 512;
 const LOAD_CHUNK_SQL = `
   SELECT CAST(group_concat(vec, '') AS BLOB) AS vecs, json_group_array(id) AS ids, json_group_array(namespace) AS namespaces,
-         json_group_array(metadata) AS metadata, json_group_array(part) AS parts, max(rowid) AS last, count(*) AS n
-  FROM (SELECT rowid, id, namespace, vec, metadata, part FROM vectors WHERE rowid > ? ORDER BY rowid LIMIT ?)`;
-type LoadChunk = { vecs: ArrayBuffer; ids: string; namespaces: string; metadata: string; parts: string; last: number; n: number };
+         json_group_array(metadata) AS metadata, json_group_array(part) AS parts, max(rowid) AS last, count(*) AS n,
+         CAST(group_concat(code, '') AS BLOB) AS codes, json_group_array(length(code)) AS codeLengths
+  FROM (SELECT rowid, id, namespace, vec, metadata, part, code FROM vectors WHERE rowid > ? ORDER BY rowid LIMIT ?)`;
+type LoadChunk = {
+  vecs: ArrayBuffer;
+  ids: string;
+  namespaces: string;
+  metadata: string;
+  parts: string;
+  last: number;
+  n: number;
+  /** The rows' codings end to end (group_concat leaves out NULLs; codeLengths says which rows have one), or NULL. */
+  codes: ArrayBuffer | null;
+  codeLengths: string;
+};
 
 export class VectorShard extends DurableObject<PlatformEnv> {
   private readonly sql: SqlStorage;
@@ -91,7 +103,8 @@ export class VectorShard extends DurableObject<PlatformEnv> {
         namespace TEXT,          -- NULL when the vector has none
         vec BLOB NOT NULL,       -- float32 values, little-endian, dimensions × 4 bytes
         metadata TEXT,           -- JSON object, or NULL
-        part INTEGER             -- its partition (ivf.ts) once the shard is partitioned, else NULL
+        part INTEGER,            -- its partition (ivf.ts) once the shard is partitioned, else NULL
+        code BLOB                -- its int8 coding for the SIMD scan (VectorMatrix.codeInto), or NULL: coded at load
       );
       -- The shard's partitions: 'centroids' (float32 BLOB), 'metric' they were trained for, 'rows' held then.
       CREATE TABLE IF NOT EXISTS partitions (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
@@ -99,6 +112,8 @@ export class VectorShard extends DurableObject<PlatformEnv> {
     // Shards created before partitions existed lack the column; it is NULL (unassigned) for their rows.
     const schema = this.sql.exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'vectors'").one().sql;
     if (!/\bpart INTEGER/.test(schema)) this.sql.exec("ALTER TABLE vectors ADD COLUMN part INTEGER");
+    // Rows stored before codings were kept have none (NULL): they are coded when the shard loads, as before.
+    if (!/\bcode BLOB/.test(schema)) this.sql.exec("ALTER TABLE vectors ADD COLUMN code BLOB");
   }
 
   /**
@@ -127,6 +142,8 @@ export class VectorShard extends DurableObject<PlatformEnv> {
     // A partitioned shard places each new row in its nearest partition as it stores it.
     const partitions = this.partitions;
     const parts = accepted.map((i) => (partitions ? partitions.nearest(batch.values.subarray(i * dims, (i + 1) * dims)) : null));
+    const codedBytes = matrix.codedBytes;
+    let coded: Uint8Array | null = null;
     if (accepted.length > 0) {
       // One statement for the whole batch (a statement per row cost a third of an insert's time): the accepted rows'
       // values as one BLOB cut with substr() (byte offsets on a BLOB), their ids, namespaces and metadata as JSON.
@@ -135,14 +152,20 @@ export class VectorShard extends DurableObject<PlatformEnv> {
       if (!whole) accepted.forEach((i, k) => packed.set(batch.values.subarray(i * dims, (i + 1) * dims), k * dims));
       const blob = packed.buffer.slice(packed.byteOffset, packed.byteOffset + packed.byteLength);
       const rows = JSON.stringify(accepted.map((i, k) => [batch.ids[i], batch.namespaces[i] ?? null, batch.metadata[i] ?? null, parts[k]]));
+      // Each row's coding is stored beside it, so a cold load copies it rather than computing it again.
+      coded = new Uint8Array(accepted.length * codedBytes);
+      if (codedBytes > 0) accepted.forEach((i, k) => matrix.codeInto(batch.values, i * dims, coded!, k * codedBytes));
       this.sql.exec(
-        `INSERT INTO vectors (id, namespace, vec, metadata, part)
-         SELECT json_extract(r.value, '$[0]'), json_extract(r.value, '$[1]'), substr(?1, r.key * ?2 + 1, ?2), json_extract(r.value, '$[2]'), json_extract(r.value, '$[3]')
+        `INSERT INTO vectors (id, namespace, vec, metadata, part, code)
+         SELECT json_extract(r.value, '$[0]'), json_extract(r.value, '$[1]'), substr(?1, r.key * ?2 + 1, ?2), json_extract(r.value, '$[2]'), json_extract(r.value, '$[3]'),
+                CASE WHEN ?4 > 0 THEN substr(?5, r.key * ?4 + 1, ?4) END
          FROM json_each(?3) AS r WHERE true
-         ON CONFLICT (id) DO UPDATE SET namespace = excluded.namespace, vec = excluded.vec, metadata = excluded.metadata, part = excluded.part`,
+         ON CONFLICT (id) DO UPDATE SET namespace = excluded.namespace, vec = excluded.vec, metadata = excluded.metadata, part = excluded.part, code = excluded.code`,
         blob,
         dims * 4,
         rows,
+        codedBytes,
+        coded.buffer,
       );
     }
     // SQLite has it; now memory (never before: a failed transaction must leave memory as it was).
@@ -150,7 +173,8 @@ export class VectorShard extends DurableObject<PlatformEnv> {
     accepted.forEach((i, k) => {
       const text = batch.metadata[i] ?? null;
       const part = parts[k] ?? UNASSIGNED;
-      matrix.put(batch.ids[i]!, batch.values, i * dims, batch.namespaces[i] ?? null, text === null ? null : (JSON.parse(text) as Metadata), text?.length ?? 0, part);
+      const rowCoded = codedBytes > 0 && coded ? coded.subarray(k * codedBytes, (k + 1) * codedBytes) : null;
+      matrix.put(batch.ids[i]!, batch.values, i * dims, batch.namespaces[i] ?? null, text === null ? null : (JSON.parse(text) as Metadata), text?.length ?? 0, part, rowCoded);
       if (partitions && part !== UNASSIGNED && partitions.metric === "dot-product") partitions.widen(part, batch.values.subarray(i * dims, (i + 1) * dims));
     });
     if (partition !== null) this.partitionIfDue(dims, budget, partition);
@@ -314,12 +338,19 @@ export class VectorShard extends DurableObject<PlatformEnv> {
       const parts = JSON.parse(chunk.parts) as (number | null)[];
       const values = new Float32Array(chunk.vecs);
       if (values.length !== chunk.n * dims) throw new Error(`VECTORIZE: a stored vector after row ${after} does not have ${dims} values`);
+      const codes = chunk.codes ? new Uint8Array(chunk.codes) : null;
+      const codeLengths = JSON.parse(chunk.codeLengths) as (number | null)[];
+      let codeAt = 0;
       for (let i = 0; i < chunk.n; i++) {
+        // A coding of another size (written without the kernel, or none) is left out: put() codes that row itself.
+        const length = codeLengths[i] ?? 0;
+        const coded = codes && length > 0 && length === matrix.codedBytes ? codes.subarray(codeAt, codeAt + length) : null;
+        codeAt += length;
         const text = metadata[i] ?? null;
         const stored = parts[i] ?? null;
         // A partition number from other centroids (never written so, but cheap to refuse) counts as unassigned.
         const part = partitions && stored !== null && stored < partitions.count ? stored : UNASSIGNED;
-        matrix.put(ids[i]!, values, i * dims, namespaces[i] ?? null, text === null ? null : (JSON.parse(text) as Metadata), text?.length ?? 0, part);
+        matrix.put(ids[i]!, values, i * dims, namespaces[i] ?? null, text === null ? null : (JSON.parse(text) as Metadata), text?.length ?? 0, part, coded);
         if (widen && part !== UNASSIGNED) partitions.widen(part, values.subarray(i * dims, (i + 1) * dims));
       }
       after = chunk.last;
