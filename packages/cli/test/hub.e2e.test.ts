@@ -3,7 +3,8 @@
  * accounts: alice publishes an MCP server; bob finds it by what it does, installs it into his workspace with his own
  * secret and calls it through the gateway with the MCP SDK's client; alice changes a tool's description and bob's
  * update shows the difference and needs --yes (the pinned version serves until then). Skills (with and without a
- * function) and a function's tools are called through a workspace. Every refusal changes nothing.
+ * function) and a function's tools are called through a workspace. An install's own database is built from the
+ * publisher's migrations at install and update. Every refusal changes nothing.
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
