@@ -3,7 +3,8 @@
  * accounts: alice publishes an MCP server; bob finds it by what it does, installs it into his workspace with his own
  * secret and calls it through the gateway with the MCP SDK's client; alice changes a tool's description and bob's
  * update shows the difference and needs --yes (the pinned version serves until then). Skills (with and without a
- * function) and a function's tools are called through a workspace. Every refusal changes nothing.
+ * function) and a function's tools are called through a workspace. An install's own database is built from the
+ * publisher's migrations at install and update. Every refusal changes nothing.
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
@@ -79,6 +80,27 @@ export default {
     server.registerTool("get_menu", { description: "Reads the menu.", inputSchema: {} }, async () => ({ content: [{ type: "text", text: "soup" }] }));
     const special = await env.CACHE.get("special");
     if (special) server.registerTool("special", { description: special, inputSchema: {} }, async () => ({ content: [{ type: "text", text: special }] }));
+    return server;
+  }),
+};
+`;
+
+/** A notes server whose tools read and write a table its migrations make (`tagged`: version 2, with a tag column). */
+const notesServer = (tagged: boolean) => `
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { serveMcp } from "@aerostack/runtime/mcp";
+import { z } from "zod";
+export default {
+  fetch: serveMcp((env: any) => {
+    const server = new McpServer({ name: "notes", version: "1.0.0" });
+    server.registerTool("add_note", { description: "Keeps a note.", inputSchema: { text: z.string()${tagged ? ", tag: z.string()" : ""} } }, async (args: any) => {
+      ${tagged ? 'await env.DB.prepare("INSERT INTO notes (text, tag) VALUES (?, ?)").bind(args.text, args.tag).run();' : 'await env.DB.prepare("INSERT INTO notes (text) VALUES (?)").bind(args.text).run();'}
+      return { content: [{ type: "text", text: "added" }] };
+    });
+    server.registerTool("list_notes", { description: "Lists the notes.", inputSchema: {} }, async () => {
+      const { results } = await env.DB.prepare("SELECT ${tagged ? "text, tag" : "text"} FROM notes ORDER BY id").all();
+      return { content: [{ type: "text", text: JSON.stringify(results) }] };
+    });
     return server;
   }),
 };
@@ -433,5 +455,105 @@ export default { fetch: () => new Response("orders api") };\n`,
     const projects = await ok<{ name: string }[] | { projects: { name: string }[] }>("alice", ["projects"]);
     const names = (Array.isArray(projects) ? projects : projects.projects).map((p) => p.name);
     expect(names).not.toContain("broken");
+  });
+
+  describe("an installed package's database: the publisher's migrations, applied to each install's own", () => {
+    const NOTES_TOML = (version: string) => `name = "notes"\ntype = "mcp-server"\nversion = "${version}"\n`;
+    let notesDir: string;
+    type Installed = { version: string; previousVersion: string | null; migrations?: { applied: string[]; skipped: string[] } };
+    const call = async (ws: string, tool: string, args: Record<string, unknown>) => {
+      const client = await gatewayClient("bob", ws);
+      try {
+        const result = await client.callTool({ name: tool, arguments: args });
+        expect(result.isError ?? false, textOf(result)).toBe(false);
+        return textOf(result);
+      } finally {
+        await client.close();
+      }
+    };
+    const members = async (ws: string) => (await ok<{ members: { slug: string; target: string }[] }>("bob", ["workspace", "show", ws])).members;
+
+    it("after install, the installer's tool reads and writes the table the publisher's migration makes", async () => {
+      notesDir = await project("notes", {
+        "aerostack.toml": NOTES_TOML("1.0.0"),
+        "migrations/0001_notes.sql": "CREATE TABLE notes (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL);\n",
+        "src/index.ts": notesServer(false),
+      });
+      await ok("alice", ["deploy"], notesDir);
+      await ok("alice", ["hub", "publish"], notesDir);
+      await ok("bob", ["workspace", "create", "notebook"]);
+      const installed = await ok<Installed>("bob", ["hub", "install", "@alice/notes", "--workspace", "notebook"]);
+      expect(installed).toMatchObject({ version: "1.0.0", migrations: { applied: ["0001_notes.sql"], skipped: [] } });
+      expect(await call("notebook", "notes__add_note", { text: "buy milk" })).toBe("added");
+      expect(JSON.parse(await call("notebook", "notes__list_notes", {}))).toEqual([{ text: "buy milk" }]);
+      // The human output says what was applied.
+      await ok("bob", ["workspace", "create", "notebook2"]);
+      const human = await cli("bob", ["hub", "install", "@alice/notes", "--workspace", "notebook2"]);
+      expect(human.code, human.stderr).toBe(0);
+      expect(human.stdout).toContain("database: applied 0001_notes.sql");
+      // Its own database: the other install starts empty.
+      expect(JSON.parse(await call("notebook2", "notes__list_notes", {}))).toEqual([]);
+    });
+
+    it("version 2 adds a migration: applied to the install's database on `hub update --yes`, its data kept", async () => {
+      await writeFile(join(notesDir, "migrations/0002_tags.sql"), "ALTER TABLE notes ADD COLUMN tag TEXT NOT NULL DEFAULT 'none';\n");
+      await writeFile(join(notesDir, "src/index.ts"), notesServer(true));
+      await writeFile(join(notesDir, "aerostack.toml"), NOTES_TOML("2.0.0"));
+      await ok("alice", ["deploy"], notesDir);
+      await ok("alice", ["hub", "publish"], notesDir);
+      // add_note's schema changed: held until --yes, and nothing applied meanwhile (1.0.0 still reads its table).
+      const held = await cli("bob", ["hub", "update", "@alice/notes", "--workspace", "notebook"]);
+      expect(held.code).toBe(1);
+      expect(JSON.parse(await call("notebook", "notes__list_notes", {}))).toEqual([{ text: "buy milk" }]);
+
+      const moved = await ok<Installed>("bob", ["hub", "update", "@alice/notes", "--workspace", "notebook", "--yes"]);
+      expect(moved).toMatchObject({ version: "2.0.0", previousVersion: "1.0.0", migrations: { applied: ["0002_tags.sql"], skipped: ["0001_notes.sql"] } });
+      expect(await call("notebook", "notes__add_note", { text: "call mum", tag: "home" })).toBe("added");
+      expect(JSON.parse(await call("notebook", "notes__list_notes", {}))).toEqual([{ text: "buy milk", tag: "none" }, { text: "call mum", tag: "home" }]);
+      // Another update to the version it has applies nothing again.
+      const again = await ok<Installed>("bob", ["hub", "update", "@alice/notes", "--workspace", "notebook", "--yes"]);
+      expect(again.migrations).toEqual({ applied: [], skipped: ["0001_notes.sql", "0002_tags.sql"] });
+    });
+
+    it("an update whose migration fails on the install's data is refused; the old version keeps serving on its database", async () => {
+      // Bob's notes have a duplicate, alice's database has none: the unique index applies at her deploy, not for bob.
+      expect(await call("notebook", "notes__add_note", { text: "call mum", tag: "again" })).toBe("added");
+      await writeFile(join(notesDir, "migrations/0003_unique.sql"), "CREATE TABLE archive (text TEXT);\nCREATE UNIQUE INDEX notes_text ON notes (text);\n");
+      await writeFile(join(notesDir, "aerostack.toml"), NOTES_TOML("3.0.0"));
+      await ok("alice", ["deploy"], notesDir);
+      await ok("alice", ["hub", "publish"], notesDir);
+      const refused = await cli("bob", ["hub", "update", "@alice/notes", "--workspace", "notebook", "--yes"]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain("@alice/notes@3.0.0 could not build its database: migration 0003_unique.sql failed");
+      expect(refused.stderr).toContain("notebook keeps serving 2.0.0");
+      expect((await members("notebook")).map((m) => m.target)).toEqual(["@alice/notes@2.0.0"]);
+      // 2.0.0 still serves on the database as it was: the failing file's first statement rolled back with it.
+      expect(JSON.parse(await call("notebook", "notes__list_notes", {}))).toHaveLength(3);
+      // Nor is 0003 recorded as applied: the install's database still has exactly 2.0.0's migrations.
+      const same = await ok<Installed>("bob", ["hub", "update", "@alice/notes@2.0.0", "--workspace", "notebook"]);
+      expect(same.migrations).toEqual({ applied: [], skipped: ["0001_notes.sql", "0002_tags.sql"] });
+    });
+
+    it("a package whose migration fails on a fresh database is refused at install, naming the migration, and nothing changes", async () => {
+      // The publisher made the table with a migration file she later deleted: her database has it, a fresh one does not.
+      const dir = await project("ledger", {
+        "aerostack.toml": 'name = "ledger"\ntype = "mcp-server"\nversion = "1.0.0"\n',
+        "migrations/0001_entries.sql": "CREATE TABLE entries (id INTEGER PRIMARY KEY, amount INTEGER NOT NULL);\n",
+        "src/index.ts": notesServer(false),
+      });
+      await ok("alice", ["deploy"], dir);
+      await rm(join(dir, "migrations/0001_entries.sql"));
+      await writeFile(join(dir, "migrations/0002_memo.sql"), "CREATE TABLE notes (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL);\nALTER TABLE entries ADD COLUMN memo TEXT;\n");
+      await ok("alice", ["deploy"], dir);
+      await ok("alice", ["hub", "publish"], dir);
+
+      await ok("bob", ["workspace", "create", "books"]);
+      const refused = await cli("bob", ["hub", "install", "@alice/ledger", "--workspace", "books"]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain("@alice/ledger@1.0.0 could not build its database: migration 0002_memo.sql failed: no such table: entries");
+      expect(refused.stderr).toContain("nothing was installed in books");
+      expect(refused.stderr).toContain("its publisher in a new version");
+      expect(await members("books")).toEqual([]);
+    });
   });
 });

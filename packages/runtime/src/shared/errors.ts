@@ -49,6 +49,8 @@ export const ERROR_CODES = {
   missing_secret: 422,
   module_load_failed: 422,
   migration_failed: 422,
+  /** A Hub package's migrations failed on an install's own database: the install or update was refused, nothing applied. */
+  install_migration_failed: 422,
   invalid_member: 422,
   /** A workflow definition failed its checks: the message lists each node and reason. */
   invalid_workflow: 422,

@@ -170,6 +170,8 @@ export const HubInstallResultSchema = z.object({
   needsConfirmation: z.boolean(),
   changes: z.array(ToolChangeSchema),
   tools: z.array(z.string()),
+  /** The version's migrations applied to the install's own database now, and those it already had. */
+  migrations: z.optional(z.object({ applied: z.array(z.string()), skipped: z.array(z.string()) })),
 });
 export type HubInstallResult = z.output<typeof HubInstallResultSchema>;
 

@@ -21,6 +21,7 @@ export default defineCommand<{ workspace?: string; as?: string }>({
     out.result(result, () => {
       out.info(`${out.color.green("✔")} Installed ${out.color.bold(`${result.name}@${result.version}`)} in ${workspace} as ${result.member}`);
       out.info(`  tools: ${result.tools.join(", ")}`);
+      if (result.migrations?.applied.length) out.info(`  database: applied ${result.migrations.applied.join(", ")}`);
     });
   },
 });

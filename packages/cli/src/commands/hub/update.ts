@@ -19,12 +19,20 @@ export default defineCommand<{ workspace?: string; as?: string; yes?: boolean }>
     const body = { workspace, yes: options.yes === true, ...(version ? { version } : {}), ...(options.as ? { as: options.as } : {}) };
     const result = await (await connect()).call("hubUpdate", { params: { scope, name }, body });
     out.result(result, () => {
-      if (result.previousVersion === result.version) return out.info(`${result.name} is already at ${result.version} in ${workspace}.`);
+      const applied = result.migrations?.applied ?? [];
+      if (result.previousVersion === result.version) {
+        out.info(`${result.name} is already at ${result.version} in ${workspace}.`);
+        if (applied.length) out.info(`  database: applied ${applied.join(", ")}`);
+        return;
+      }
       for (const line of formatToolChanges(result.changes)) out.info(line);
       if (result.needsConfirmation) {
         out.warn(`${result.name} ${result.previousVersion} → ${result.version} changes the tools above; ${workspace} keeps serving ${result.previousVersion}.`);
         out.info(`Review them, then run: aerostack hub update ${result.name}@${result.version} --workspace ${workspace} --yes`);
-      } else out.info(`${out.color.green("✔")} ${result.name} ${result.previousVersion} → ${result.version} in ${workspace}`);
+      } else {
+        out.info(`${out.color.green("✔")} ${result.name} ${result.previousVersion} → ${result.version} in ${workspace}`);
+        if (applied.length) out.info(`  database: applied ${applied.join(", ")}`);
+      }
     });
     // Nothing moved: the command did not do what was asked, whatever the output mode.
     return result.needsConfirmation ? 1 : 0;

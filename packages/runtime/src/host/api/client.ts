@@ -340,6 +340,8 @@ export class ApiClient {
         return "Nothing changed: the old version still serves. Run the code with `aerostack dev` to see the error, fix it and deploy again.";
       case "migration_failed":
         return "Nothing changed: fix the migration (try it with `aerostack dev` or `aerostack db migrate`) and deploy again.";
+      case "install_migration_failed":
+        return "Nothing changed. `aerostack hub info <package>` lists its versions; a broken migration is fixed by its publisher in a new version.";
       case "payload_too_large":
         return "Make the bundle smaller (drop large dependencies or inlined assets).";
       case "invalid_body":

@@ -8,6 +8,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { PlatformEnv } from "../env";
 import { migrateSchema, type SchemaMigration } from "../control/schema";
 import { compareSemver, type CapabilityManifest, type HubVisibility } from "../../shared/hub";
+import type { Migration } from "../../shared/protocol";
 import { SearchIndex } from "./search";
 import { captureManifest, packageSummary } from "./capabilities";
 import { canonical } from "./diff";
@@ -33,6 +34,15 @@ const MIGRATIONS: readonly SchemaMigration[] = [
     sql: `
       ALTER TABLE versions ADD COLUMN refreshed_at INTEGER NOT NULL DEFAULT 0;
       UPDATE versions SET refreshed_at = published_at;
+    `,
+  },
+  {
+    version: 3,
+    name: "each version's D1 migrations, applied to every install's own database",
+    sql: `
+      CREATE TABLE version_migrations (
+        name TEXT NOT NULL, version TEXT NOT NULL, seq INTEGER NOT NULL, migration TEXT NOT NULL, sql TEXT NOT NULL,
+        PRIMARY KEY (name, version, seq));
     `,
   },
 ];
@@ -105,15 +115,18 @@ export class HubRegistry extends DurableObject<PlatformEnv> {
     return this.sql.exec("SELECT 1 FROM versions WHERE name = ? AND version = ?", name, version).toArray().length > 0;
   }
 
-  /** Claims the name for `row.account` on first publish and stores the version; refuses a taken name or a version that exists. */
-  async publish(row: Omit<VersionRow, "deprecated" | "yanked">): Promise<PublishOutcome> {
-    const outcome = this.store(row);
+  /**
+   * Claims the name for `row.account` on first publish and stores the version with its migrations (immutable, as the
+   * version is); refuses a taken name or a version that exists.
+   */
+  async publish(row: Omit<VersionRow, "deprecated" | "yanked">, migrations: Migration[] = []): Promise<PublishOutcome> {
+    const outcome = this.store(row, migrations);
     // The hourly refresh runs once something is hosted.
     if (outcome.ok && (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(row.publishedAt + REFRESH_INTERVAL_MS);
     return outcome;
   }
 
-  private store(row: Omit<VersionRow, "deprecated" | "yanked">): PublishOutcome {
+  private store(row: Omit<VersionRow, "deprecated" | "yanked">, migrations: Migration[]): PublishOutcome {
     return this.ctx.storage.transactionSync((): PublishOutcome => {
       const owner = this.owner(row.name);
       if (owner !== null && owner !== row.account) return { ok: false, reason: "owned", owner };
@@ -125,6 +138,9 @@ export class HubRegistry extends DurableObject<PlatformEnv> {
         row.name, row.version, row.kind, row.visibility, row.project, row.deployment, row.description, row.summary, row.readme,
         JSON.stringify(row.manifest), row.publishedAt, row.publishedAt,
       );
+      migrations.forEach((m, seq) =>
+        this.sql.exec("INSERT INTO version_migrations (name, version, seq, migration, sql) VALUES (?, ?, ?, ?, ?)", row.name, row.version, seq, m.name, m.sql),
+      );
       this.reindex(row.name);
       return { ok: true };
     });
@@ -132,6 +148,14 @@ export class HubRegistry extends DurableObject<PlatformEnv> {
 
   versions(name: string): VersionRow[] {
     return this.sql.exec<Raw>(`${SELECT} WHERE v.name = ?`, name).toArray().map(toRow).sort((a, b) => compareSemver(b.version, a.version));
+  }
+
+  /** A version's migrations in the order they were deployed (none for a version published before they were kept). */
+  migrations(name: string, version: string): Migration[] {
+    return this.sql
+      .exec<{ migration: string; sql: string }>("SELECT migration, sql FROM version_migrations WHERE name = ? AND version = ? ORDER BY seq", name, version)
+      .toArray()
+      .map((r) => ({ name: r.migration, sql: r.sql }));
   }
 
   setState(name: string, version: string, state: { deprecated?: string; yanked?: boolean }): VersionRow | null {

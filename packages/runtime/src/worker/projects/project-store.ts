@@ -5,7 +5,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { PlatformEnv } from "../env";
-import type { DeploymentSettings } from "../../shared/protocol";
+import type { DeploymentSettings, Migration } from "../../shared/protocol";
 import { SecretTable, type SecretInfoRow } from "../secrets/secret-table";
 import { migrateSchema, type SchemaMigration } from "../control/schema";
 
@@ -27,6 +27,11 @@ export interface StoredDeployment {
   code: string;
   sourceMap: string | null;
   settings: DeploymentSettings;
+  /**
+   * The migrations deployed with it (names and SQL, in order): kept so a Hub install of this deployment can build
+   * its own database from them. Absent on deployments made before they were kept.
+   */
+  migrations?: Migration[] | undefined;
 }
 
 export interface DeploymentMeta {
@@ -42,6 +47,9 @@ export interface DeploymentRow {
   by: string | null;
   active: boolean;
 }
+
+/** What a deployment's chunks hold: its code, its source map, its migrations (JSON). */
+type ChunkPart = "code" | "map" | "migrations";
 
 /** How many deployments of a tenant are kept for rollback (every dev save is one); the active one is never pruned. */
 const KEEP_DEPLOYMENTS = 10;
@@ -109,6 +117,7 @@ export class ProjectStore extends DurableObject<PlatformEnv> {
       this.sql.exec("DELETE FROM deployment_chunks WHERE version = ?", deployment.version);
       this.putChunks(deployment.version, "code", deployment.code);
       if (deployment.sourceMap !== null) this.putChunks(deployment.version, "map", deployment.sourceMap);
+      if (deployment.migrations !== undefined) this.putChunks(deployment.version, "migrations", JSON.stringify(deployment.migrations));
       return { stored: !existed };
     });
   }
@@ -237,11 +246,17 @@ export class ProjectStore extends DurableObject<PlatformEnv> {
     return this.getChunks(version, "map");
   }
 
+  /** The migrations stored with a deployment, or null when it has none stored (deployed before they were kept). */
+  getMigrations(version: string): Migration[] | null {
+    const text = this.getChunks(version, "migrations");
+    return text === null ? null : (JSON.parse(text) as Migration[]);
+  }
+
   private state(): { active_version: string | null; build_error: string | null } {
     return this.sql.exec<{ active_version: string | null; build_error: string | null }>("SELECT active_version, build_error FROM state WHERE id = 1").one();
   }
 
-  private putChunks(version: string, part: "code" | "map", text: string): void {
+  private putChunks(version: string, part: ChunkPart, text: string): void {
     for (let seq = 0, at = 0; at < text.length || seq === 0; seq++) {
       let end = Math.min(at + CHUNK_CHARS, text.length);
       // Never split a surrogate pair: half of one does not survive the trip through UTF-8.
@@ -252,7 +267,7 @@ export class ProjectStore extends DurableObject<PlatformEnv> {
     }
   }
 
-  private getChunks(version: string, part: "code" | "map"): string | null {
+  private getChunks(version: string, part: ChunkPart): string | null {
     const rows = this.sql.exec<{ data: string }>("SELECT data FROM deployment_chunks WHERE version = ? AND part = ? ORDER BY seq", version, part).toArray();
     return rows.length === 0 ? null : rows.map((r) => r.data).join("");
   }

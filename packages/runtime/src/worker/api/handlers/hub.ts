@@ -21,6 +21,7 @@ import { workspaceObject } from "../../workspaces/workspace";
 import { captureManifest, packageSummary } from "../../hub/capabilities";
 import { diffTools } from "../../hub/diff";
 import { hubRegistry, newestInstallable, visibleTo, type VersionRow } from "../../hub/registry";
+import type { MigrationOutcome } from "../../bindings/db/project-database";
 import { embedPackage, hubBindings } from "../../hub/embedding";
 import { callerOf, type ApiContext } from "../context";
 import { intQuery, iso } from "../params";
@@ -86,6 +87,15 @@ export async function publishPackage(c: ApiContext<z.output<typeof HubPublishBod
   const tenant = tenantId(account, body.project, "production");
   const active = await projectStore(c.env, tenant).getActive();
   if (active.version === null) throw new HttpError("not_deployed", `project "${body.project}" has no active deployment; run \`aerostack deploy\` first`);
+  // The migrations that built the publisher's database at this deployment go with the version: every install builds
+  // its own database from them (the code runs once for everyone, but each install's data is its own).
+  const migrations = await projectStore(c.env, tenant).getMigrations(active.version);
+  if (migrations === null) {
+    throw new HttpError(
+      "not_deployed",
+      `${body.project}@${active.version} was deployed before the platform kept a deployment's migrations, so installs could not build their database; run \`aerostack deploy\` and publish again`,
+    );
+  }
   let manifest;
   try {
     manifest = await captureManifest(c.env, c.ctx.exports, (p) => c.ctx.waitUntil(p), tenant, body.secrets);
@@ -106,7 +116,7 @@ export async function publishPackage(c: ApiContext<z.output<typeof HubPublishBod
     manifest,
     publishedAt: Date.now(),
   };
-  const outcome = await registry.publish(row);
+  const outcome = await registry.publish(row, migrations);
   if (!outcome.ok) {
     throw outcome.reason === "owned"
       ? new HttpError("hub_name_owned", `${name} belongs to account "${outcome.owner}"`)
@@ -199,6 +209,25 @@ async function hubMember(c: ApiContext, ws: string, slug: string, row: VersionRo
   return { kind: "hub", slug, package: row.name, version: row.version, project: row.project, deployment: row.deployment, secrets: names, tenant };
 }
 
+/**
+ * Applies `row`'s pending migrations to the install's own database, all in one transaction: a failing one leaves the
+ * database as it was and refuses the install or update (`unchanged` says what stays as it was).
+ */
+async function migrateInstall(c: ApiContext, member: Member, row: VersionRow, unchanged: string): Promise<MigrationOutcome> {
+  if (member.kind !== "hub" || !member.tenant) throw new Error(`migrateInstall: ${member.slug} is not a Hub install with data of its own`);
+  const migrations = await hubRegistry(c.env).migrations(row.name, row.version);
+  if (migrations.length === 0) return { applied: [], skipped: [] };
+  try {
+    return await c.env.PROJECT_DB.get(c.env.PROJECT_DB.idFromName(member.tenant)).applyMigrationsAtomically(migrations, false);
+  } catch (err) {
+    const reason = (err instanceof Error ? err.message : String(err)).slice(0, 500);
+    throw new HttpError(
+      "install_migration_failed",
+      `${row.name}@${row.version} could not build its database: ${reason}. Nothing was applied and ${unchanged}; the publisher (${row.account}) must publish a version whose migrations apply, or pick another version with ${row.name}@<version>`,
+    );
+  }
+}
+
 /** Where an install or update lands: the package, the caller's workspace, the member slug and what is there now. */
 async function installSite(c: ApiContext<{ workspace: string; as?: string | undefined }>) {
   const name = packageParam(c);
@@ -215,9 +244,10 @@ export async function installPackage(c: ApiContext<z.output<typeof HubInstallBod
   if (current) throw new HttpError("member_exists", `workspace ${workspace} already has a member "${slug}"; move an install with \`aerostack hub update ${name} --workspace ${workspace}\`, or install with --as <other>`);
   const row = targetVersion(name, await visibleVersions(c, name), c.body.version);
   const member = await hubMember(c, workspace, slug, row);
+  const migrations = await migrateInstall(c, member, row, `nothing was installed in ${workspace}`);
   await ws.putMember(member);
   await audit(c, "hub.install", `${name}@${row.version} → ${workspace}/${slug}`);
-  return { workspace, member: slug, name, version: row.version, previousVersion: null, needsConfirmation: false, changes: [], tools: row.manifest.tools.map((t) => `${slug}${NAME_SEPARATOR}${t.name}`) };
+  return { workspace, member: slug, name, version: row.version, previousVersion: null, needsConfirmation: false, changes: [], tools: row.manifest.tools.map((t) => `${slug}${NAME_SEPARATOR}${t.name}`), migrations };
 }
 
 export async function updatePackage(c: ApiContext<z.output<typeof HubUpdateBodySchema>>): Promise<HubInstallResult> {
@@ -239,14 +269,22 @@ export async function updatePackage(c: ApiContext<z.output<typeof HubUpdateBodyS
     changes,
     tools: target.manifest.tools.map((t) => `${slug}${NAME_SEPARATOR}${t.name}`),
   };
+  const keeps = `${workspace} keeps serving ${current.version}`;
   if (target.version === current.version) {
-    // An install made before installs had data of their own gets one (it is refused until then).
-    if (!current.tenant) await ws.putMember(await hubMember(c, workspace, slug, target));
-    return { ...result, changes: [] };
+    // An install made before installs had data of their own gets one (it is refused until then); one made before
+    // installs got their migrations gets its pending ones now (none pending is a no-op).
+    const member = current.tenant ? current : await hubMember(c, workspace, slug, target);
+    const migrations = await migrateInstall(c, member, target, keeps);
+    if (!current.tenant) await ws.putMember(member);
+    return { ...result, changes: [], migrations };
   }
   // The rug-pull guard: any tool change is shown first, and the pinned version keeps serving until it is accepted.
   if (changes.length > 0 && !c.body.yes) return { ...result, needsConfirmation: true };
-  await ws.putMember(await hubMember(c, workspace, slug, target));
+  const member = await hubMember(c, workspace, slug, target);
+  // Before the switch: the new version's code never meets a database without its tables, and a failing migration
+  // leaves the old version serving on the database it had.
+  const migrations = await migrateInstall(c, member, target, keeps);
+  await ws.putMember(member);
   await audit(c, "hub.update", `${name} ${current.version} → ${target.version} in ${workspace}/${slug}`);
-  return result;
+  return { ...result, migrations };
 }

@@ -61,7 +61,7 @@ export async function deploy(c: ApiContext<z.output<typeof DeployBodySchema>>): 
   const before = await store.getActive();
   const alreadyStored = (await store.listDeployments()).some((d) => d.version === body.version);
   if (!alreadyStored || !body.dryRun) {
-    await store.stage({ version: body.version, code: body.code, sourceMap: body.sourceMap ?? null, settings: body.settings }, { message: body.message ?? null, by: callerOf(c).keyName });
+    await store.stage({ version: body.version, code: body.code, sourceMap: body.sourceMap ?? null, settings: body.settings, migrations: body.migrations }, { message: body.message ?? null, by: callerOf(c).keyName });
   }
   let migrations: DeployResult["migrations"];
   try {
