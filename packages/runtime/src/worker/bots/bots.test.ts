@@ -438,26 +438,30 @@ describe("the chat API (no chat platform)", () => {
   });
 });
 
+/** The refund flow both workflow-mode tests run, each under its own name so they stay independent. */
+const supportFlow = (name: string) => ({
+  name,
+  workspace: "bot-tools",
+  nodes: [
+    { id: "start", type: "trigger" },
+    { id: "verify", type: "auth_gate", config: { identity: "{{ trigger.user }}" } },
+    { id: "lookup", type: "mcp_tool", config: { tool: "shop__lookup_order", arguments: { query: "{{ trigger.text }}" } } },
+    { id: "approve", type: "human_handoff", config: { message: "Refund {{ nodes.lookup.output }}?" } },
+    { id: "done", type: "send_message", config: { text: "Your refund is on its way." } },
+    { id: "no", type: "send_message", config: { text: "We could not refund this order." } },
+  ],
+  edges: [
+    { from: "start", to: "verify" },
+    { from: "verify", to: "lookup", on: "verified" },
+    { from: "lookup", to: "approve" },
+    { from: "approve", to: "done", on: "approved" },
+    { from: "approve", to: "no", on: "rejected" },
+  ],
+});
+
 describe("workflow mode", () => {
   it("runs on the chat page's API: the one-time code and the approval arrive as later messages, the Approve button decides", async () => {
-    // The support-flow workflow of the next test, deployed here under another name so the tests stay independent.
-    const workflow = {
-      name: "web-flow",
-      workspace: "bot-tools",
-      nodes: [
-        { id: "start", type: "trigger" },
-        { id: "verify", type: "auth_gate", config: { identity: "{{ trigger.user }}" } },
-        { id: "lookup", type: "mcp_tool", config: { tool: "shop__lookup_order", arguments: { query: "{{ trigger.text }}" } } },
-        { id: "approve", type: "human_handoff", config: { message: "Refund {{ nodes.lookup.output }}?" } },
-        { id: "done", type: "send_message", config: { text: "Your refund is on its way." } },
-      ],
-      edges: [
-        { from: "start", to: "verify" },
-        { from: "verify", to: "lookup", on: "verified" },
-        { from: "lookup", to: "approve" },
-        { from: "approve", to: "done", on: "approved" },
-      ],
-    };
+    const workflow = supportFlow("web-flow");
     expect((await api("PUT", "/workflows/web-flow", { definition: workflow })).status).toBe(200);
     expect((await api("PUT", "/bots/webdesk", { bot: definition("webdesk", { mode: "workflow", workflow: "web-flow", platforms: ["telegram"] }) })).status).toBe(200);
     let cursor = 0;
@@ -492,25 +496,7 @@ describe("workflow mode", () => {
 
 
   it("runs the support workflow from Telegram: a one-time code, a tool, approval as a Slack button, the answer back in Telegram", async () => {
-    const workflow = {
-      name: "support-flow",
-      workspace: "bot-tools",
-      nodes: [
-        { id: "start", type: "trigger" },
-        { id: "verify", type: "auth_gate", config: { identity: "{{ trigger.user }}" } },
-        { id: "lookup", type: "mcp_tool", config: { tool: "shop__lookup_order", arguments: { query: "{{ trigger.text }}" } } },
-        { id: "approve", type: "human_handoff", config: { message: "Refund {{ nodes.lookup.output }}?" } },
-        { id: "done", type: "send_message", config: { text: "Your refund is on its way." } },
-        { id: "no", type: "send_message", config: { text: "We could not refund this order." } },
-      ],
-      edges: [
-        { from: "start", to: "verify" },
-        { from: "verify", to: "lookup", on: "verified" },
-        { from: "lookup", to: "approve" },
-        { from: "approve", to: "done", on: "approved" },
-        { from: "approve", to: "no", on: "rejected" },
-      ],
-    };
+    const workflow = supportFlow("support-flow");
     expect((await api("PUT", "/workflows/support-flow", { definition: workflow })).status).toBe(200);
     const bot = definition("helpdesk", { mode: "workflow", workflow: "support-flow", platforms: ["telegram", "slack"], approvals: { platform: "slack", chat: "CMGR" } });
     expect((await api("PUT", "/bots/helpdesk", { bot })).status).toBe(200);
