@@ -34,6 +34,7 @@ import type { WorkspaceRole } from "../../shared/workspaces";
 import { sha256Hex } from "../../shared/sha256";
 import { OAUTH_ACCESS_PREFIX } from "../../shared/oauth";
 import { withResourceMetadata } from "../oauth/http";
+import { randomHex } from "../../shared/hex";
 
 export const GATEWAY_PREFIX = "/ws/";
 
@@ -43,8 +44,7 @@ const EXPOSED_HEADERS = "Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate"
 
 
 function newSessionId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return randomHex(32);
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   type OAuthClient,
 } from "../../shared/oauth";
 import { isLoopbackOrigin } from "../../shared/origin";
+import { randomHex } from "../../shared/hex";
 
 const DOCUMENT_WORDING: RuleWording = {
   who: "a client ID metadata document",
@@ -35,7 +36,7 @@ export async function registerClient(env: PlatformEnv, raw: unknown): Promise<OA
   if (unsupportedGrant) throw new ClientError(`grant type ${JSON.stringify(unsupportedGrant)} is not supported (authorization_code, refresh_token)`);
   if ((body.response_types ?? []).some((r) => r !== "code")) throw new ClientError('only the "code" response type is supported');
   const client: OAuthClient = {
-    client_id: `oc_${hex(16)}`,
+    client_id: `oc_${randomHex(16)}`,
     client_name: body.client_name ?? "An MCP client",
     redirect_uris: body.redirect_uris,
     // Every client is public: a secret handed to a desktop app is no secret; PKCE binds the code to its requester.
@@ -141,6 +142,3 @@ function concat(chunks: Uint8Array[], size: number): Uint8Array {
   return out;
 }
 
-export function hex(bytes: number): string {
-  return [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
-}

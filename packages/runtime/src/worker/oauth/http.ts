@@ -31,7 +31,8 @@ import {
   type OAuthPrincipal,
 } from "../../shared/oauth";
 import { oauthServer, type ConsentParams } from "./store";
-import { ClientError, hex, registerClient, resolveClient } from "./clients";
+import { ClientError, registerClient, resolveClient } from "./clients";
+import { randomHex } from "../../shared/hex";
 import { choosePage, errorPage, hopPage, signInPage, type ConsentView } from "./consent";
 import { constantTimeEqual, dashboardSession, hasSessionCookie, sameOrigin } from "../dashboard/session";
 
@@ -217,8 +218,8 @@ async function authorize(request: Request, url: URL, env: PlatformEnv): Promise<
   // opened before; a same-site arrival, or one with the cookie, is served at once (so there is no loop).
   if (request.headers.get("sec-fetch-site") === "cross-site" && !hasSessionCookie(request)) return hopPage(`${url.pathname}${url.search}`);
   const params: ConsentParams = { clientId, clientName: client.client_name, redirectUri, codeChallenge: challenge, state, resource: q.get("resource"), workspace };
-  const requestId = hex(16);
-  const binding = hex(32);
+  const requestId = randomHex(16);
+  const binding = randomHex(32);
   await oauthServer(env).openRequest(requestId, await sha256Hex(binding), params, Date.now() + CONSENT_TTL_S * 1000);
   // Signed in to the dashboard: no key to paste; Allow must carry the session's CSRF token back (checked in consent()).
   const session = await dashboardSession(request, env);
@@ -306,7 +307,7 @@ async function consent(request: Request, url: URL, env: PlatformEnv): Promise<Re
   if (typeof grant === "string") return chooseFor(env, pageView, principal, grant, csrf);
   // One consent, one code: the request is gone before the code exists, so a second Allow finds nothing.
   if (!(await store.closeRequest(requestId, bindingHash))) return errorPage("This consent page was already used. Start again from the application.");
-  const code = hex(32);
+  const code = randomHex(32);
   await store.storeCode(await sha256Hex(code), { clientId: params.clientId, redirectUri: params.redirectUri, challenge: params.codeChallenge, resource: params.resource, grant }, Date.now() + CODE_TTL_S * 1000);
   return redirectBack(params.redirectUri, { code, state: params.state }, url.origin);
 }
@@ -404,7 +405,7 @@ async function token(request: Request, env: PlatformEnv): Promise<Response> {
     if (code.redirectUri !== body.redirect_uri) throw new OAuthError("invalid_grant", "redirect_uri differs from the authorization request's");
     if ((await s256(body.code_verifier)) !== code.challenge) throw new OAuthError("invalid_grant", "code_verifier does not match the code_challenge");
     if (body.resource !== undefined && code.resource !== null && body.resource !== code.resource) throw new OAuthError("invalid_target", "resource differs from the authorization request's");
-    family = `oag_${hex(12)}`;
+    family = `oag_${randomHex(12)}`;
     grant = code.grant;
     if (!(await issueAccess(env, grant, family, accessHash, accessExpiresAt))) throw new OAuthError("invalid_grant", "the grant is no longer valid (the member token was revoked, or the workspace is gone)");
     await store.startFamily(codeHash, family, body.client_id, grant, refreshHash, accessHash, accessExpiresAt);

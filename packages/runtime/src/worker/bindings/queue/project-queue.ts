@@ -17,6 +17,7 @@ import type {
   QueueSendRequest,
   QueueSendResult,
 } from "../../../shared/wire/queue";
+import { randomHex } from "../../../shared/hex";
 
 const STATUSES: readonly JobStatus[] = ["pending", "running", "completed", "failed", "dead"];
 
@@ -379,8 +380,7 @@ interface EncodedBody {
 }
 
 function newJobId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return `job_${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+  return `job_${randomHex(16)}`;
 }
 
 function summary(row: JobRow): JobSummary {

@@ -5,9 +5,9 @@
  * (an approve link does not reject), and they die with the wait (a decided run has nothing waiting).
  */
 import type { PlatformEnv } from "../../env";
+import { toHex } from "../../../shared/hex";
 
 const enc = new TextEncoder();
-const hex = (bytes: ArrayBuffer) => [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
 
 async function hmac(key: BufferSource, text: string): Promise<ArrayBuffer> {
   const k = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
@@ -21,7 +21,7 @@ async function linkKey(env: PlatformEnv): Promise<ArrayBuffer> {
 }
 
 export async function approvalSignature(env: PlatformEnv, runId: string, approve: boolean): Promise<string> {
-  return hex(await hmac(await linkKey(env), `${runId}|${approve ? "approve" : "reject"}`));
+  return toHex(await hmac(await linkKey(env), `${runId}|${approve ? "approve" : "reject"}`));
 }
 
 /** Constant-time check of a link's signature. */

@@ -12,6 +12,7 @@ import { workflowRun } from "../engine/workflow-run";
 import { nextCronTime } from "./cron";
 import { sha256Hex } from "../../../shared/sha256";
 import type { Rpc } from "../engine/rpc";
+import { randomHex } from "../../../shared/hex";
 
 const MIGRATIONS: readonly SchemaMigration[] = [
   {
@@ -60,8 +61,7 @@ type MetaRow = Record<string, SqlStorageValue> & {
 };
 
 function newRunId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
-  return `run_${[...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  return `run_${randomHex(12)}`;
 }
 
 const cronOf = (definition: WorkflowDefinition): string | null => (definition.nodes.find((n) => n.type === "trigger")?.config as { cron?: string } | undefined)?.cron ?? null;

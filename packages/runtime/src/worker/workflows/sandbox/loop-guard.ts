@@ -7,6 +7,7 @@
  * before it runs, and workers cannot generate code from strings at run time).
  */
 import { parse, type Node } from "acorn";
+import { randomHex } from "../../../shared/hex";
 
 /** Loop iterations a block may run in one attempt (a few hundred ms of simple loops). */
 export const MAX_LOOP_ITERATIONS = 5_000_000;
@@ -38,8 +39,7 @@ export function guardLoops(body: string): { ok: true; source: string; tick: stri
     const message = err instanceof Error ? err.message.replace(/\s*\(\d+:\d+\)$/, "") : String(err);
     return { ok: false, error: `the code does not parse: ${message}${loc ? ` (line ${loc.line - 1}, column ${loc.column + 1})` : ""}` };
   }
-  const suffix = [...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, "0")).join("");
-  const tick = `__aerostackTick_${suffix}`;
+  const tick = `__aerostackTick_${randomHex(8)}`;
   const inserts: { at: number; text: string }[] = [];
   const visit = (node: Node) => {
     if (LOOPS.has(node.type)) {
