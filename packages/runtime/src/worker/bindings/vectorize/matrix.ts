@@ -44,8 +44,10 @@ const PAGE = 65536;
 const SLACK = 1e-9;
 /** Bytes of the fixed-size per-row arrays: norms, invNorms (float64), ns, part, varBytes (int32). */
 const PER_ROW = 28;
-/** And with the kernel: each row's code scale, |e| and upper bound (float64), its int32 score and index slots. */
-const PER_ROW_KERNEL = 24 + 8;
+/** And with the kernel: each row's code scale, |e| and upper bound (float64 arrays), and in the kernel's memory its
+ * int32 score and index slots (beside its codes). */
+const PER_ROW_KERNEL_ARRAYS = 3 * 8;
+const PER_ROW_KERNEL_MEMORY = 4 + 4;
 
 /** Bytes per row of int8 codes: dims rounded up to the kernel's 32-code step (zero padding). */
 function codeStride(dims: number): number {
@@ -362,7 +364,7 @@ export class VectorMatrix {
 
   /** The most rows whose arrays fit in `bytes` (before ids and metadata), for a matrix of `dims` with or without the kernel. */
   static rowsWithin(bytes: number, dims: number, simd: boolean): number {
-    const kernel = simd ? { fixed: CODES_OFFSET + PAGE, perRow: codeStride(dims) + PER_ROW_KERNEL } : { fixed: 0, perRow: 0 };
+    const kernel = simd ? { fixed: CODES_OFFSET + PAGE, perRow: codeStride(dims) + PER_ROW_KERNEL_ARRAYS + PER_ROW_KERNEL_MEMORY } : { fixed: 0, perRow: 0 };
     return Math.max(0, Math.floor((bytes - kernel.fixed) / (PER_ROW + dims * 4 + kernel.perRow)));
   }
 
@@ -402,8 +404,8 @@ export class VectorMatrix {
     // norms, invNorms (8 + 8), ns, part and varBytes (4 + 4 + 4) and the float32 values per row; with the kernel,
     // scales, errs and uppers (3 × 8) and its memory in whole WebAssembly pages as memory.grow allocates them: the query,
     // then per row its codes, score and index slot.
-    const perRow = PER_ROW + this.dims * 4 + (this.kernel ? 24 : 0);
-    const kernelBytes = this.kernel ? Math.ceil((CODES_OFFSET + capacity * (this.codeStride + 8)) / PAGE) * PAGE : 0;
+    const perRow = PER_ROW + this.dims * 4 + (this.kernel ? PER_ROW_KERNEL_ARRAYS : 0);
+    const kernelBytes = this.kernel ? Math.ceil((CODES_OFFSET + capacity * (this.codeStride + PER_ROW_KERNEL_MEMORY)) / PAGE) * PAGE : 0;
     return capacity * perRow + kernelBytes;
   }
 
@@ -440,7 +442,7 @@ export class VectorMatrix {
       // Coded when it was stored (codeInto()): copied, not computed again, which is most of a cold load's work.
       const cs = this.codeStride;
       this.codes.set(coded.subarray(0, cs), row * cs);
-      codedFloatBytes.set(coded.subarray(cs, cs + 24));
+      codedFloatBytes.set(coded.subarray(cs, cs + codedFloatBytes.length));
       this.scales[row] = codedFloats[0]!;
       this.errs[row] = codedFloats[1]!;
       n = codedFloats[2]!;
@@ -462,7 +464,7 @@ export class VectorMatrix {
 
   /** Bytes of a row's stored coding (codeInto()); 0 without the kernel, which keeps no codes. */
   get codedBytes(): number {
-    return this.kernel ? this.codeStride + 24 : 0;
+    return this.kernel ? this.codeStride + codedFloatBytes.length : 0;
   }
 
   /**
