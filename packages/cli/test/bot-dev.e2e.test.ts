@@ -2,7 +2,10 @@
  * `aerostack dev` in a bot folder, as a user runs it: `init --template bot` outside the repo, a loopback MCP server
  * added as [[mcp.proxy]], `aerostack dev` printing the chat page; then the page used in a real browser (Debian's
  * chromium driven by playwright-core) to hold a conversation that calls the tool with the offline model, and its
- * HTTP API checked against hostile input (a foreign Origin, a bad chat id, a non-JSON body). No chat platform.
+ * HTTP API checked against hostile input (a foreign Origin, a bad chat id, a non-JSON body). Then a workflow-mode bot
+ * whose workflow project lives in its folder ([bot] workflow_path): dev stores that workflow and again on save, a
+ * message through the chat API starts it and its replies come back, and its approval buttons pressed in the browser
+ * finish the run on the page. No chat platform.
  */
 import { existsSync } from "node:fs";
 import { appendFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -144,6 +147,99 @@ describe("aerostack dev in a bot folder", () => {
     await expect.poll(() => page.locator(".msg.bot").count(), { timeout: 15_000 }).toBe(2);
     // Text from the bot is shown as text, never as markup.
     expect(await page.locator(".msg.user").first().innerText()).toBe("what is the status of order 77?");
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("runs a workflow-mode bot's workflow from its folder ([bot] workflow_path), stored again on save, its buttons pressed in a browser", async () => {
+    expect((await runCli(["init", "desk", "--template", "bot", "--no-install"], { cwd: work })).code).toBe(0);
+    const project = join(work, "desk");
+    // The workflow's own project, inside the bot's folder.
+    const made = await runCli(["init", "refunds", "--template", "workflow", "--yes", "--no-install"], { cwd: project });
+    expect(made.code, made.stderr).toBe(0);
+    const definitionFile = join(project, "refunds", "workflow.json");
+    const definition = (received: string) => ({
+      nodes: [
+        { id: "start", type: "trigger" },
+        { id: "got", type: "send_message", config: { text: `${received}: {{ trigger.text }}` } },
+        { id: "approve", type: "human_handoff", config: { message: "Refund for {{ trigger.user }}?" } },
+        { id: "yes", type: "send_message", config: { text: "Your refund is on its way." } },
+        { id: "no", type: "send_message", config: { text: "Your refund was declined." } },
+      ],
+      edges: [
+        { from: "start", to: "got" },
+        { from: "got", to: "approve" },
+        { from: "approve", to: "yes", on: "approved" },
+        { from: "approve", to: "no", on: "rejected" },
+      ],
+    });
+    await writeFile(definitionFile, JSON.stringify(definition("Request received")));
+    const toml = join(project, "aerostack.toml");
+    const template = await readFile(toml, "utf8");
+    // A path whose workflow is named otherwise stops dev at start, saying so.
+    await writeFile(toml, template.replace(/^mode = "agent".*$/m, 'mode = "workflow"\nworkflow = "returns"\nworkflow_path = "refunds"'));
+    const wrong = await runCli(["dev", "--port", "0", "--no-persist"], { cwd: project });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('holds workflow "refunds", but [bot] workflow is "returns"');
+    await writeFile(toml, template.replace(/^mode = "agent".*$/m, 'mode = "workflow"\nworkflow = "refunds"\nworkflow_path = "refunds"'));
+
+    dev = await startDevProcess(["--port", "0", "--no-persist"], project);
+    await dev.waitFor(/Chat:\s+http:\/\/\S+/);
+    // The workflow is there: no notice that it is missing.
+    expect(dev.output()).not.toContain("until a workflow of that name is there");
+
+    const post = async (chat: string, text: string, button = false) => {
+      const res = await fetch(`${dev!.url}/bots/desk/chat`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ chat, text, ...(button ? { button } : {}) }) });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { errors: string[] };
+      expect(body.errors).toEqual([]);
+    };
+    type Reply = { text: string; buttons: { label: string; data: string }[] };
+    const repliesUntil = async (chat: string, done: (replies: Reply[]) => boolean) => {
+      let replies: Reply[] = [];
+      for (const until = Date.now() + 20_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+        replies = ((await (await fetch(`${dev!.url}/bots/desk/chat/${chat}?after=0`)).json()) as { replies: Reply[] }).replies;
+        if (done(replies)) return replies;
+      }
+      throw new Error(`chat ${chat}: ${JSON.stringify(replies)}`);
+    };
+
+    // A message starts the workflow; its first message and the approval request (with buttons) come back.
+    await post("wf-1", "refund order 42");
+    let replies = await repliesUntil("wf-1", (r) => r.some((m) => m.buttons.length > 0));
+    expect(replies[0]!.text).toBe("Request received: refund order 42");
+    const ask = replies.find((m) => m.buttons.length)!;
+    expect(ask.text).toMatch(/^Refund for /);
+    expect(ask.buttons.map((b) => b.label)).toEqual(["Approve", "Reject"]);
+    // The press (this chat is the approvers' chat: no [bot.approvals]) finishes the run.
+    await post("wf-1", ask.buttons[0]!.data, true);
+    replies = await repliesUntil("wf-1", (r) => r.some((m) => m.text === "Your refund is on its way."));
+
+    // A save of the workflow's definition stores its next version: the next conversation runs it.
+    await writeFile(definitionFile, JSON.stringify(definition("Request noted")));
+    const mark = dev.output().length;
+    await dev.waitFor(/reloaded/, mark);
+    await post("wf-2", "refund order 43");
+    replies = await repliesUntil("wf-2", (r) => r.length > 0);
+    expect(replies[0]!.text).toBe("Request noted: refund order 43");
+
+    if (!HAVE_CHROMIUM) return;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-background-networking"] });
+    const page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on("pageerror", (err) => pageErrors.push(err.message));
+    await page.goto(`${dev.url}/bots/desk/`);
+    await page.getByLabel("Message").fill("refund order 77");
+    await page.getByRole("button", { name: "Send" }).click();
+    await page.locator(".msg.bot", { hasText: "Request noted: refund order 77" }).waitFor({ timeout: 15_000 });
+    // The approval request arrives with its buttons rendered; Reject is pressed with the mouse.
+    const request = page.locator(".msg.bot", { hasText: "Refund for " });
+    await request.waitFor({ timeout: 15_000 });
+    await request.getByRole("button", { name: "Reject" }).click();
+    // The press shows as the user's, both buttons are disabled, and the run's answer reaches the page.
+    await page.locator(".msg.user", { hasText: "Reject" }).waitFor();
+    expect(await request.getByRole("button", { name: "Approve" }).isDisabled()).toBe(true);
+    await page.locator(".msg.bot", { hasText: "Your refund was declined." }).waitFor({ timeout: 15_000 });
+    expect(await page.locator(".msg.bot", { hasText: "Your refund is on its way." }).count()).toBe(0);
     expect(pageErrors).toEqual([]);
   });
 });

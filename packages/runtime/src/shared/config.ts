@@ -451,6 +451,11 @@ const botTable = table("bot", {
   mode: z.enum(["agent", "workflow"], expected('"agent" or "workflow"')).default("agent"),
   /** mode = "workflow": the deployed workflow each new conversation starts. */
   workflow: z.string(slug).regex(SLUG_PATTERN, slug).optional(),
+  /**
+   * mode = "workflow": the folder of that workflow's project (its aerostack.toml), relative to this file.
+   * `aerostack dev` here stores it on the dev platform and again on each save, as dev does in the workflow's folder.
+   */
+  workflow_path: nonEmptyString("a folder path").optional(),
   system_prompt: z.string(expected("a string")).max(20_000, expected("a string of at most 20000 characters")).default("You are a helpful assistant."),
   model: modelRef.optional(),
   platforms: z.array(z.enum(["telegram", "slack", "discord", "whatsapp"], botPlatform), expected("an array of platforms")).min(1, expected("at least one platform")),
@@ -478,7 +483,10 @@ const botTable = table("bot", {
 });
 
 /** `[bot]` only in a bot project, and there it is required; workflow mode names its workflow. */
-function checkBot(config: { type: string; bot?: { mode: string; workflow?: string | undefined; platforms: string[]; approvals?: { platform: string } | undefined } }, ctx: z.RefinementCtx): void {
+function checkBot(
+  config: { type: string; bot?: { mode: string; workflow?: string | undefined; workflow_path?: string | undefined; platforms: string[]; approvals?: { platform: string } | undefined } },
+  ctx: z.RefinementCtx,
+): void {
   if (config.type !== "bot") {
     if (config.bot !== undefined) ctx.addIssue({ code: "custom", path: ["bot"], message: 'only a bot project takes [bot]; set type = "bot" (or remove it)', input: undefined });
     return;
@@ -488,6 +496,9 @@ function checkBot(config: { type: string; bot?: { mode: string; workflow?: strin
     return;
   }
   if (config.bot.mode === "workflow" && !config.bot.workflow) ctx.addIssue({ code: "custom", path: ["bot", "workflow"], message: 'required when mode = "workflow" (the deployed workflow each conversation starts)', input: undefined });
+  if (config.bot.mode !== "workflow" && config.bot.workflow_path !== undefined) {
+    ctx.addIssue({ code: "custom", path: ["bot", "workflow_path"], message: 'only with mode = "workflow" (the folder of the workflow it runs)', input: undefined });
+  }
   if (config.bot.approvals && !config.bot.platforms.includes(config.bot.approvals.platform)) {
     ctx.addIssue({ code: "custom", path: ["bot", "approvals", "platform"], message: `expected one of the bot's platforms (${config.bot.platforms.join(", ")})`, input: undefined });
   }

@@ -19,4 +19,11 @@ describe("[bot]", () => {
     expect(() => parse('name = "b"\ntype = "bot"\n[bot]\nplatforms = ["icq"]\n')).toThrow(/bot\.platforms\[0\]: expected one of "telegram"/);
     expect(() => parse('name = "b"\ntype = "bot"\n[bot]\nplatforms = ["slack"]\n[bot.approvals]\nplatform = "telegram"\nchat = "1"\n')).toThrow(/bot\.approvals\.platform: expected one of the bot's platforms/);
   });
+
+  it("takes workflow_path in workflow mode only", () => {
+    const config = parse('name = "b"\ntype = "bot"\n[bot]\nmode = "workflow"\nworkflow = "refunds"\nworkflow_path = "refunds"\nplatforms = ["slack"]\n');
+    expect(config.bot).toMatchObject({ mode: "workflow", workflow: "refunds", workflow_path: "refunds" });
+    expect(() => parse('name = "b"\ntype = "bot"\n[bot]\nworkflow_path = "refunds"\nplatforms = ["slack"]\n')).toThrow(/bot\.workflow_path: only with mode = "workflow"/);
+    expect(() => parse('name = "b"\ntype = "bot"\n[bot]\nmode = "workflow"\nworkflow = "refunds"\nworkflow_path = ""\nplatforms = ["slack"]\n')).toThrow(/bot\.workflow_path/);
+  });
 });

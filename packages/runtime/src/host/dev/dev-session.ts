@@ -21,7 +21,7 @@ import { stopIfAborted, untilAborted } from "../lifecycle/abortable";
 import type { DevReporter } from "./reporter";
 import { SourceWatcher } from "./source-watcher";
 import { workflowDev, WORKFLOW_DEV_SURFACES, type WorkflowPush } from "./dev-workflow";
-import { devChatUrl, pushDevBot } from "./bot-dev";
+import { devBotWorkflow, devChatUrl, pushDevBot } from "./bot-dev";
 import { openDevDashboard } from "./dev-dashboard";
 
 export interface DevOptions {
@@ -120,6 +120,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   const hasCode = kind === "code";
   const isWorkspace = kind === "workspace";
   const { root } = loaded;
+  const botWorkflow = kind === "bot" ? await devBotWorkflow(root, config) : null;
   const configFile = loaded.file;
   const project = config.name;
   const lockPath = join(root, DEV_LOCK_FILE);
@@ -193,7 +194,13 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
   const { platform, firstBuild, migrations } = booted;
   let bundler: Bundler | null = booted.bundler;
   // A workflow project: its definition, API key and trigger URLs (dev-workflow.ts); made before the first deploy.
-  const workflow = kind === "workflow" ? await workflowDev(platform, { root, project, ...(options.configPath ? { configPath: options.configPath } : {}) }) : null;
+  // A workflow-mode bot with [bot] workflow_path: that folder's workflow, the same way (checked before start-up).
+  const workflow =
+    kind === "workflow"
+      ? await workflowDev(platform, { root, project, ...(options.configPath ? { configPath: options.configPath } : {}) })
+      : botWorkflow
+        ? await workflowDev(platform, { root: botWorkflow.root, project: botWorkflow.name })
+        : null;
   const devToken = newDevToken();
   let gatewayMembers: string[] = [];
   let dashboard: string | null = null;
@@ -312,7 +319,7 @@ export async function startDev(options: DevOptions): Promise<DevSession> {
     gateway: { ...gateway, members: gatewayMembers },
     ...(dashboard ? { dashboard } : {}),
     ...(config.type === "mcp-server" || config.type === "skill" ? { mcpUrl: `${platform.url}${PROJECT_MCP_PATH}` } : {}),
-    ...(workflow ? { workflow: { hookUrl: workflow.hookUrl, agentUrl: workflow.agentUrl } } : {}),
+    ...(workflow && kind === "workflow" ? { workflow: { hookUrl: workflow.hookUrl, agentUrl: workflow.agentUrl } } : {}),
     ...(kind === "bot" ? { chatUrl: devChatUrl(platform.url, project) } : {}),
   });
 
