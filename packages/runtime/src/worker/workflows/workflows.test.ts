@@ -126,7 +126,11 @@ describe("workflows on the platform", () => {
     expect(waiting.waiting).toEqual([{ node: "ask", kind: "approval", until: expect.any(Number), message: "ok?", approveUrl: expect.stringContaining(`/hooks/approve/runs/${first}/approve?sig=`), rejectUrl: expect.any(String) }]);
     // A new version while both wait: they finish on the one they started with.
     expect((await deploy(def("v2"))).body.workflow.version).toBe(2);
-    expect((await api("POST", `/runs/${first}/decision`, { approve: true, reason: "fine" })).status).toBe(200);
+    const decided = await api("POST", `/runs/${first}/decision`, { approve: true, reason: "fine" });
+    expect(decided.status).toBe(200);
+    // The answer is the run after the approval took effect: no longer waiting (running on, or already done).
+    expect(decided.body.waiting).toEqual([]);
+    expect(["running", "succeeded"]).toContain(decided.body.status);
     expect(await settled(first)).toMatchObject({ status: "succeeded", output: "yes v1", version: 1 });
     const again = await api("POST", `/runs/${first}/decision`, { approve: true });
     expect(again.body.error).toMatchObject({ code: "run_conflict" });

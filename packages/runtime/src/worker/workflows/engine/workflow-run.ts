@@ -566,7 +566,11 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
     this.ctx.storage.transactionSync(() => {
       this.sql.exec("UPDATE tokens SET state = 'ready', wake = ? WHERE id = ?", JSON.stringify({ kind: "event", event: kind, data } satisfies Wake), token.id);
       this.event(token.node, token.visit, "event", token.attempt, { event: kind.startsWith("child:") ? "child" : kind });
+      // The run has left the wait in this very transaction: whoever reads it next (the approve answer) sees it
+      // running, not the "waiting" that settleStatus would only correct at the end of the next pump.
+      if (run.status !== "running") this.sql.exec("UPDATE run SET status = 'running', updated_at = ?", Date.now());
     });
+    if (run.status !== "running") this.notifyRegistry();
     await this.arm();
     return { ok: true, message: "" };
   }
