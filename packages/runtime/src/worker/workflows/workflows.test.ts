@@ -22,6 +22,8 @@ let mcp: Fixture;
 let fixtureUrl: string;
 /** Requests the fixture saw, by idempotency key. */
 const seen: { path: string; key: string | null }[] = [];
+/** Answers to the fixture's held requests (`/held`), sent when the test says. */
+const held: (() => void)[] = [];
 
 async function api(method: string, path: string, body?: unknown) {
   const res = await fetch(`${server.url}/api/v1${path}`, {
@@ -54,6 +56,10 @@ const edge = (from: string, to: string, on?: string) => ({ from, to, ...(on ? { 
 beforeAll(async () => {
   fixture = createServer((req, res) => {
     seen.push({ path: req.url ?? "", key: (req.headers["idempotency-key"] as string | undefined) ?? null });
+    if (req.url === "/held") {
+      held.push(() => res.writeHead(200, { "content-type": "application/json" }).end("{}"));
+      return;
+    }
     const attempts = seen.filter((s) => s.path === req.url).length;
     if (req.url === "/flaky" && attempts < 3) {
       res.writeHead(503).end("busy");
@@ -163,6 +169,22 @@ describe("workflows on the platform", () => {
     expect(new Set(keys).size).toBe(1);
     const trace = (await api("GET", `/runs/${done.id as string}/trace`)).body;
     expect((trace.events as Json[]).filter((e) => e.node === "call").map((e) => e.kind)).toEqual(["attempt_started", "attempt_failed", "attempt_started", "attempt_failed", "attempt_started", "completed"]);
+  });
+
+  it("lets other runs go on while a run's node waits on the network (the waiting run gives its turn up)", async () => {
+    await deploy({ name: "holder", nodes: [trigger, { id: "call", type: "http_request", config: { url: `${fixtureUrl}/held` } }], edges: [edge("start", "call")] });
+    const holder = (await start("holder")).id as string;
+    await expect.poll(() => held.length, { timeout: 10_000, interval: 10 }).toBe(1);
+    // A 20-node chain finishes while the holder's request is still held (it is answered only after).
+    await deploy({
+      name: "meanwhile",
+      nodes: [trigger, ...Array.from({ length: 20 }, (_, i) => ({ id: `n${i}`, type: "set_variable", config: { name: "i", value: i } }))],
+      edges: Array.from({ length: 20 }, (_, i) => edge(i === 0 ? "start" : `n${i - 1}`, `n${i}`)),
+    });
+    expect(await settled((await start("meanwhile")).id as string)).toMatchObject({ status: "succeeded", output: 19 });
+    expect((await run(holder)).status).toBe("running");
+    held.shift()!();
+    expect(await settled(holder)).toMatchObject({ status: "succeeded", output: { status: 200 } });
   });
 
   it("runs code_block in a sandbox: JSON in and out; network, endless loops, throws, syntax errors and unserializable results fail that node only", async () => {

@@ -22,10 +22,10 @@ import { RUN_MIGRATIONS } from "./schema";
 import type { Rpc } from "./rpc";
 import { testCondition } from "./condition";
 import { workflowRegistry } from "../registry/workflow-registry";
+import { turns } from "./turns";
 
 /** While nodes run, the alarm is kept this close, so a crash's cut-off attempts resume this soon after a restart. */
 const WATCHDOG_MS = 1000;
-const YIELD_EVERY_ROUNDS = 4;
 const FINISHED: readonly RunStatus[] = ["succeeded", "failed", "cancelled"];
 /** Every column of `run` but the definition. */
 const ROW_COLUMNS = "id, account, workflow, version, workspace, trigger_kind, trigger, vars, status, output, error, parent, notified, caught, clock_offset, created_at, updated_at";
@@ -263,13 +263,21 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
   private async pump(): Promise<void> {
     if (this.pumping) return;
     this.pumping = true;
+    let holding = false;
     try {
       // The watchdog: while nodes run, a pending alarm brings the run back soon after a crash and restart.
       await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
-      for (let round = 0; ; round++) {
-        // Every few rounds, other requests to the platform get their turn: SQLite calls are synchronous, so a long
-        // chain would otherwise hold the platform's isolate (a timer yield costs a few ms, so not every round).
-        if (round > 0 && round % YIELD_EVERY_ROUNDS === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+      // The isolate's other runs and the requests it serves get their turn between slices (engine/turns.ts).
+      await turns.take();
+      holding = true;
+      for (let sliced = 0; ; ) {
+        if (sliced >= turns.sliceRounds()) {
+          holding = false;
+          turns.release();
+          await turns.take();
+          holding = true;
+          sliced = 0;
+        }
         const run = this.row();
         if (!run || FINISHED.includes(run.status)) break;
         const now = this.now();
@@ -281,9 +289,25 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
         );
         const ready = this.sql.exec<TokenRow>("SELECT * FROM tokens WHERE state = 'ready' ORDER BY id").toArray();
         if (ready.length === 0) break;
-        await Promise.all(ready.map((t) => this.execute(t, run)));
+        const round = Promise.all(ready.map((t) => this.execute(t, run))).then(() => true);
+        // A round still going after a timer waits on real I/O (a fetch, a model, a sandbox): it uses no CPU, so
+        // it does not keep the turn from the others meanwhile.
+        let timer: ReturnType<typeof setTimeout> | null = null;
+        const idle = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), 0)));
+        const finished = await Promise.race([round, idle]);
+        if (timer !== null) clearTimeout(timer);
+        sliced++;
+        if (!finished) {
+          holding = false;
+          turns.release();
+          await round;
+          await turns.take();
+          holding = true;
+          sliced = 0;
+        }
       }
     } finally {
+      if (holding) turns.release();
       this.pumping = false;
       this.settleStatus();
       await this.arm();
