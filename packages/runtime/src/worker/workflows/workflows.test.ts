@@ -119,6 +119,20 @@ describe("workflows on the platform", () => {
     expect((await api("GET", "/workflows/basics/runs")).body.runs).toHaveLength(2);
   });
 
+  it("sets variables by replacing their values: an object replaces an object, null is kept as null, an array as a whole", async () => {
+    const set = (id: string, name: string, value: unknown) => ({ id, type: "set_variable", config: { name, value } });
+    const steps = [set("o1", "o", { a: 1, keep: true }), set("o2", "o", { b: 2 }), set("n1", "n", 1), set("n2", "n", null), set("l1", "l", [1, 2, 3]), set("l2", "l", [4]), set("s", "s", "text"), set("f", "f", 1.5)];
+    await deploy({
+      name: "vars",
+      vars: { seeded: "yes" },
+      nodes: [trigger, ...steps, { id: "out", type: "end", config: { output: { o: "{{ vars.o }}", n: "{{ vars.n }}", l: "{{ vars.l }}", s: "{{ vars.s }}", f: "{{ vars.f }}", seeded: "{{ vars.seeded }}" } } }],
+      edges: [edge("start", "o1"), ...steps.slice(1).map((n, i) => edge(steps[i]!.id, n.id)), edge("f", "out")],
+    });
+    const done = await settled((await start("vars")).id as string);
+    expect(done.status).toBe("succeeded");
+    expect(done.output).toEqual({ o: { b: 2 }, n: null, l: [4], s: "text", f: 1.5, seeded: "yes" });
+  });
+
   it("waits for approval, resumes on approve, and takes the timeout branch when the run's clock passes the wait", async () => {
     const def = (version: string) => ({
       name: "approve",

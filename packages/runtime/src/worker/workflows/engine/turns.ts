@@ -34,7 +34,7 @@ export interface TurnOptions {
   maxForegroundWaitMs: number;
 }
 
-export const TURN_DEFAULTS: TurnOptions = { soloRounds: 4, sharedRounds: 1, maxForegroundWaitMs: 50 };
+export const TURN_DEFAULTS: TurnOptions = { soloRounds: 4, sharedRounds: 2, maxForegroundWaitMs: 50 };
 
 /** One isolate's scheduler (a module-level instance below serves the platform; tests make their own). */
 export class Turns {
