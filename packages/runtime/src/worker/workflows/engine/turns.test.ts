@@ -81,6 +81,22 @@ describe("Turns", () => {
     expect(took).toBe(true);
   });
 
+  it("starts the held-back slice between two requests even when the next one has already come", async () => {
+    const { clock, advance } = manualClock();
+    const turns = new Turns(clock, options);
+    let finishFirst!: () => void;
+    const first = turns.foreground(() => new Promise<void>((resolve) => (finishFirst = resolve)));
+    let took = false;
+    void turns.take().then(() => (took = true));
+    await advance(5);
+    finishFirst();
+    await first;
+    // A busy client's next request is in before the slice's timer fires: the slice still goes first.
+    void turns.foreground(() => new Promise<void>(() => {}));
+    await advance(0);
+    expect(took).toBe(true);
+  });
+
   it("never holds a slice back longer than the bound, however busy the foreground", async () => {
     const { clock, advance } = manualClock();
     const turns = new Turns(clock, options);

@@ -6,7 +6,8 @@
  * function request waited behind all of them (its p95 went from 2 to 42 ms). Here at most one run holds the turn
  * at a time; it gives the turn up after a short slice (or as soon as it waits on real I/O) and the next run starts
  * only after a timer, so the event loop polls sockets between any two slices. While a foreground request (a function,
- * the gateway) is being served, no slice starts (for at most `maxForegroundWaitMs`, so runs are never starved).
+ * the gateway) is being served, no slice starts; as the last one ends, one slice goes (even if the next request came
+ * meanwhile), and no slice is held back longer than `maxForegroundWaitMs`, so runs are never starved.
  *
  * Scope: module state is per isolate. In local workerd (`aerostack dev`, `platform start`) the router and every
  * WorkflowRun share the one isolate, so this is one scheduler for the platform. On Cloudflare an object runs in its
@@ -82,9 +83,13 @@ export class Turns {
     for (;;) {
       const left = this.options.maxForegroundWaitMs - (this.clock.now() - since);
       if (this.inFlight === 0 || left <= 0) return;
-      await Promise.race([new Promise<void>((resolve) => this.idle.push(resolve)), this.clock.sleep(left)]);
-      // Woken as the request's handler returned: a timer more, so its response is written out before the slice.
+      const woken = await Promise.race([new Promise<boolean>((resolve) => this.idle.push(() => resolve(true))), this.clock.sleep(left).then(() => false)]);
+      if (!woken) continue;
+      // Woken as the last request's handler returned: a timer more, so its response is written out first; then the
+      // slice goes even if the next request came meanwhile (it waits for this one slice), so runs move on between
+      // any two requests instead of only in gaps a busy client hardly leaves.
       await this.clock.sleep(0);
+      return;
     }
   }
 
