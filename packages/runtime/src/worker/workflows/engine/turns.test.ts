@@ -1,5 +1,5 @@
 // Turns: one run holds the turn at a time, runs take it in order, a slice waits for foreground requests (woken as
-// the last one ends, or after the bound), and slices shrink while others wait. A manual clock drives the waits.
+// the last one ends, or after the bound), and slices shrink while others wait or a request came lately. A manual clock drives the waits.
 import { describe, expect, it } from "vitest";
 import { Turns, type TurnClock } from "./turns";
 
@@ -32,7 +32,7 @@ function manualClock() {
   };
 }
 
-const options = { soloRounds: 4, sharedRounds: 1, maxForegroundWaitMs: 50 };
+const options = { soloRounds: 4, sharedRounds: 1, maxForegroundWaitMs: 50, foregroundQuietMs: 200 };
 
 describe("Turns", () => {
   it("gives the turn to one run at a time, in the order they asked, each after a timer", async () => {
@@ -79,6 +79,10 @@ describe("Turns", () => {
     expect(turns.foregroundInFlight).toBe(0);
     await advance(0);
     expect(took).toBe(true);
+    // Slices stay short a while after a foreground request (more may follow), then grow again.
+    expect(turns.sliceRounds()).toBe(1);
+    await advance(200);
+    expect(turns.sliceRounds()).toBe(4);
   });
 
   it("starts the held-back slice between two requests even when the next one has already come", async () => {

@@ -27,19 +27,22 @@ const realClock: TurnClock = {
 };
 
 export interface TurnOptions {
-  /** Rounds a run may do in one slice when no other run waits for the turn. */
+  /** Rounds a run may do in one slice when no other run waits and no foreground request came lately. */
   soloRounds: number;
+  /** How long after a foreground request slices stay short (a function's traffic comes in bursts). */
+  foregroundQuietMs: number;
   /** Rounds per slice while other runs wait: small, since a new request waits for the slice in progress. */
   sharedRounds: number;
   /** The longest a slice is held back for foreground requests. */
   maxForegroundWaitMs: number;
 }
 
-export const TURN_DEFAULTS: TurnOptions = { soloRounds: 4, sharedRounds: 2, maxForegroundWaitMs: 50 };
+export const TURN_DEFAULTS: TurnOptions = { soloRounds: 16, sharedRounds: 2, maxForegroundWaitMs: 50, foregroundQuietMs: 200 };
 
 /** One isolate's scheduler (a module-level instance below serves the platform; tests make their own). */
 export class Turns {
   private inFlight = 0;
+  private lastForeground = -Infinity;
   private held = false;
   private readonly queue: (() => void)[] = [];
   /** The turn's holder, held back until the foreground requests are done. */
@@ -57,6 +60,7 @@ export class Turns {
       return await work();
     } finally {
       // The last one out wakes the held-back slice at once, instead of it finding out on its next look.
+      this.lastForeground = this.clock.now();
       if (--this.inFlight === 0) for (const wake of this.idle.splice(0)) wake();
     }
   }
@@ -67,7 +71,8 @@ export class Turns {
 
   /** Rounds the current holder may do before it gives the turn up. */
   sliceRounds(): number {
-    return this.queue.length > 0 || this.inFlight > 0 ? this.options.sharedRounds : this.options.soloRounds;
+    const quiet = this.inFlight === 0 && this.clock.now() - this.lastForeground >= this.options.foregroundQuietMs;
+    return this.queue.length > 0 || !quiet ? this.options.sharedRounds : this.options.soloRounds;
   }
 
   /**
