@@ -281,6 +281,7 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
     if (this.pumping) return;
     this.pumping = true;
     let holding = false;
+    const slack = new SliceTimer();
     try {
       // The watchdog: while nodes run, a pending alarm brings the run back soon after a crash and restart.
       await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
@@ -290,6 +291,7 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
       holding = true;
       for (let sliced = 0; ; ) {
         if (sliced >= turns.sliceRounds()) {
+          slack.stop();
           holding = false;
           turns.release();
           await turns.take();
@@ -313,11 +315,9 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
         const round = Promise.all(ready.map((t) => this.execute(t))).then(() => true);
         // A round still going after a timer waits on real I/O (a fetch, a model, a sandbox): it uses no CPU, so
         // it does not keep the turn from the others meanwhile.
-        let timer: ReturnType<typeof setTimeout> | null = null;
-        const idle = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), 0)));
-        const finished = await Promise.race([round, idle]);
-        if (timer !== null) clearTimeout(timer);
+        const finished = await Promise.race([round, slack.armed()]);
         sliced++;
+        if (!finished || slack.fired) slack.stop();
         if (!finished) {
           holding = false;
           turns.release();
@@ -328,6 +328,7 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
         }
       }
     } finally {
+      slack.stop();
       if (holding) turns.release();
       this.pumping = false;
       this.settleStatus();
@@ -640,6 +641,33 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
     if (run.status !== "running") this.notifyRegistry();
     await this.arm();
     return { ok: true, message: "" };
+  }
+}
+
+/**
+ * One timer per slice, not per round: it can fire only when the slice lets the event loop run, which a round of
+ * synchronous nodes never does, so the first time it fires the round in progress is waiting on I/O.
+ */
+class SliceTimer {
+  fired = false;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private promise: Promise<false> | null = null;
+
+  armed(): Promise<false> {
+    this.promise ??= new Promise<false>((resolve) => {
+      this.timer = setTimeout(() => {
+        this.fired = true;
+        resolve(false);
+      }, 0);
+    });
+    return this.promise;
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.promise = null;
+    this.fired = false;
   }
 }
 
