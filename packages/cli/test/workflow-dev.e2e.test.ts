@@ -96,6 +96,9 @@ describe("aerostack dev in a workflow project", { timeout: 180_000 }, () => {
     const approved = await runCli(["workflow", "approve", large.id], { cwd: project, env });
     expect(approved.code, approved.stderr).toBe(0);
     expect(approved.stdout).toContain("Approved");
+    // It prints the run as the approval left it, not the "waiting" of just before.
+    expect(approved.stdout).toMatch(new RegExp(`${large.id}  refunds v1  (running|succeeded)`));
+    expect(approved.stdout).not.toContain("waiting");
     expect(await settled(project, large.id)).toMatchObject({ status: "succeeded", version: 1 });
     const trace = await cliJson<{ messages: { text: string }[] }>(["workflow", "logs", large.id], project);
     // The handoff's notice, then version 1's answer (not version 2's "Approved (v2): …").

@@ -15,6 +15,7 @@ import { handleBots, isBotPath } from "./bots/http";
 import { handleDevBots } from "./bots/dev-chat";
 import { handleDashboard, isDashboardPath } from "./dashboard/routes";
 import { handleDevDashboard, isDevDashboardPath } from "./dashboard/dev";
+import { turns } from "./workflows/engine/turns";
 
 /** `{project}.localhost` (and `{project}.localhost:port`) names a project; anything else gets the default one. */
 export function projectForRequest(url: URL, env: PlatformEnv): string | undefined {
@@ -30,7 +31,7 @@ export async function route(request: Request, env: PlatformEnv, ctx: ExecutionCo
   if (isDevDashboardPath(url.pathname) && !/\.localhost$/.test(url.hostname)) return handleDevDashboard(request, env, ctx);
   if (url.pathname.startsWith(CONTROL_PREFIX)) return handleControl(request, env, ctx);
   // Workspace gateways live on the platform's own host; `{project}.localhost` keeps every path for the project.
-  if (url.pathname.startsWith(GATEWAY_PREFIX) && !/\.localhost$/.test(url.hostname)) return handleGateway(request, env);
+  if (url.pathname.startsWith(GATEWAY_PREFIX) && !/\.localhost$/.test(url.hostname)) return turns.foreground(() => handleGateway(request, env));
   const devServed = devSurface(url, env);
   if (devServed === "api") return handleApi(request, env, ctx);
   if (devServed === "workflows") return handleTriggers(request, env);
@@ -46,7 +47,7 @@ export async function route(request: Request, env: PlatformEnv, ctx: ExecutionCo
       headers: { "content-type": "text/plain; charset=utf-8" },
     });
   }
-  return dispatch(request, env, ctx, project);
+  return turns.foreground(() => dispatch(request, env, ctx, project));
 }
 
 /**
@@ -68,7 +69,8 @@ function devSurface(url: URL, env: PlatformEnv): "api" | "workflows" | null {
  */
 function routePlatform(request: Request, env: PlatformEnv, ctx: ExecutionContext, url: URL): Promise<Response> | Response {
   const named = tenantForHost(url.hostname, env.AEROSTACK_BASE_DOMAIN ?? "localhost");
-  if (named) return dispatch(request, env, ctx, tenantId(named.account, named.project, named.env));
+  // Function and gateway requests are foreground: workflow runs in this isolate hold back meanwhile (workflows/engine/turns.ts).
+  if (named) return turns.foreground(() => dispatch(request, env, ctx, tenantId(named.account, named.project, named.env)));
   if (isApiPath(url.pathname)) return handleApi(request, env, ctx);
   if (isTriggerPath(url.pathname)) return handleTriggers(request, env);
   if (isOAuthPath(url.pathname)) return handleOAuth(request, env);
@@ -76,7 +78,7 @@ function routePlatform(request: Request, env: PlatformEnv, ctx: ExecutionContext
   if (isBotPath(url.pathname)) return handleBots(request, env, ctx);
   if (isDashboardPath(url.pathname)) return handleDashboard(request, env);
   if (url.pathname.startsWith(CONTROL_PREFIX)) return handleControl(request, env, ctx);
-  if (url.pathname.startsWith(GATEWAY_PREFIX)) return handleGateway(request, env);
+  if (url.pathname.startsWith(GATEWAY_PREFIX)) return turns.foreground(() => handleGateway(request, env));
   const base = env.AEROSTACK_BASE_DOMAIN ?? "localhost";
   return json(
     { error: { code: "not_found", message: `This is an Aerostack platform: the API is at /api/v1 (see /api/v1/openapi.json); projects answer at <project>.<account>.${base}` } },

@@ -22,6 +22,8 @@ let mcp: Fixture;
 let fixtureUrl: string;
 /** Requests the fixture saw, by idempotency key. */
 const seen: { path: string; key: string | null }[] = [];
+/** Answers to the fixture's held requests (`/held`), sent when the test says. */
+const held: (() => void)[] = [];
 
 async function api(method: string, path: string, body?: unknown) {
   const res = await fetch(`${server.url}/api/v1${path}`, {
@@ -54,6 +56,10 @@ const edge = (from: string, to: string, on?: string) => ({ from, to, ...(on ? { 
 beforeAll(async () => {
   fixture = createServer((req, res) => {
     seen.push({ path: req.url ?? "", key: (req.headers["idempotency-key"] as string | undefined) ?? null });
+    if (req.url === "/held") {
+      held.push(() => res.writeHead(200, { "content-type": "application/json" }).end("{}"));
+      return;
+    }
     const attempts = seen.filter((s) => s.path === req.url).length;
     if (req.url === "/flaky" && attempts < 3) {
       res.writeHead(503).end("busy");
@@ -113,6 +119,20 @@ describe("workflows on the platform", () => {
     expect((await api("GET", "/workflows/basics/runs")).body.runs).toHaveLength(2);
   });
 
+  it("sets variables by replacing their values: an object replaces an object, null is kept as null, an array as a whole", async () => {
+    const set = (id: string, name: string, value: unknown) => ({ id, type: "set_variable", config: { name, value } });
+    const steps = [set("o1", "o", { a: 1, keep: true }), set("o2", "o", { b: 2 }), set("n1", "n", 1), set("n2", "n", null), set("l1", "l", [1, 2, 3]), set("l2", "l", [4]), set("s", "s", "text"), set("f", "f", 1.5)];
+    await deploy({
+      name: "vars",
+      vars: { seeded: "yes" },
+      nodes: [trigger, ...steps, { id: "out", type: "end", config: { output: { o: "{{ vars.o }}", n: "{{ vars.n }}", l: "{{ vars.l }}", s: "{{ vars.s }}", f: "{{ vars.f }}", seeded: "{{ vars.seeded }}" } } }],
+      edges: [edge("start", "o1"), ...steps.slice(1).map((n, i) => edge(steps[i]!.id, n.id)), edge("f", "out")],
+    });
+    const done = await settled((await start("vars")).id as string);
+    expect(done.status).toBe("succeeded");
+    expect(done.output).toEqual({ o: { b: 2 }, n: null, l: [4], s: "text", f: 1.5, seeded: "yes" });
+  });
+
   it("waits for approval, resumes on approve, and takes the timeout branch when the run's clock passes the wait", async () => {
     const def = (version: string) => ({
       name: "approve",
@@ -126,7 +146,11 @@ describe("workflows on the platform", () => {
     expect(waiting.waiting).toEqual([{ node: "ask", kind: "approval", until: expect.any(Number), message: "ok?", approveUrl: expect.stringContaining(`/hooks/approve/runs/${first}/approve?sig=`), rejectUrl: expect.any(String) }]);
     // A new version while both wait: they finish on the one they started with.
     expect((await deploy(def("v2"))).body.workflow.version).toBe(2);
-    expect((await api("POST", `/runs/${first}/decision`, { approve: true, reason: "fine" })).status).toBe(200);
+    const decided = await api("POST", `/runs/${first}/decision`, { approve: true, reason: "fine" });
+    expect(decided.status).toBe(200);
+    // The answer is the run after the approval took effect: no longer waiting (running on, or already done).
+    expect(decided.body.waiting).toEqual([]);
+    expect(["running", "succeeded"]).toContain(decided.body.status);
     expect(await settled(first)).toMatchObject({ status: "succeeded", output: "yes v1", version: 1 });
     const again = await api("POST", `/runs/${first}/decision`, { approve: true });
     expect(again.body.error).toMatchObject({ code: "run_conflict" });
@@ -159,6 +183,22 @@ describe("workflows on the platform", () => {
     expect(new Set(keys).size).toBe(1);
     const trace = (await api("GET", `/runs/${done.id as string}/trace`)).body;
     expect((trace.events as Json[]).filter((e) => e.node === "call").map((e) => e.kind)).toEqual(["attempt_started", "attempt_failed", "attempt_started", "attempt_failed", "attempt_started", "completed"]);
+  });
+
+  it("lets other runs go on while a run's node waits on the network (the waiting run gives its turn up)", async () => {
+    await deploy({ name: "holder", nodes: [trigger, { id: "call", type: "http_request", config: { url: `${fixtureUrl}/held` } }], edges: [edge("start", "call")] });
+    const holder = (await start("holder")).id as string;
+    await expect.poll(() => held.length, { timeout: 10_000, interval: 10 }).toBe(1);
+    // A 20-node chain finishes while the holder's request is still held (it is answered only after).
+    await deploy({
+      name: "meanwhile",
+      nodes: [trigger, ...Array.from({ length: 20 }, (_, i) => ({ id: `n${i}`, type: "set_variable", config: { name: "i", value: i } }))],
+      edges: Array.from({ length: 20 }, (_, i) => edge(i === 0 ? "start" : `n${i - 1}`, `n${i}`)),
+    });
+    expect(await settled((await start("meanwhile")).id as string)).toMatchObject({ status: "succeeded", output: 19 });
+    expect((await run(holder)).status).toBe("running");
+    held.shift()!();
+    expect(await settled(holder)).toMatchObject({ status: "succeeded", output: { status: 200 } });
   });
 
   it("runs code_block in a sandbox: JSON in and out; network, endless loops, throws, syntax errors and unserializable results fail that node only", async () => {

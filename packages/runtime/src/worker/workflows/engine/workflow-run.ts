@@ -22,10 +22,10 @@ import { RUN_MIGRATIONS } from "./schema";
 import type { Rpc } from "./rpc";
 import { testCondition } from "./condition";
 import { workflowRegistry } from "../registry/workflow-registry";
+import { turns } from "./turns";
 
 /** While nodes run, the alarm is kept this close, so a crash's cut-off attempts resume this soon after a restart. */
 const WATCHDOG_MS = 1000;
-const YIELD_EVERY_ROUNDS = 4;
 const FINISHED: readonly RunStatus[] = ["succeeded", "failed", "cancelled"];
 /** Every column of `run` but the definition. */
 const ROW_COLUMNS = "id, account, workflow, version, workspace, trigger_kind, trigger, vars, status, output, error, parent, notified, caught, clock_offset, created_at, updated_at";
@@ -80,10 +80,20 @@ const parse = <T>(text: string | null): T => (text === null ? null : JSON.parse(
 export class WorkflowRun extends DurableObject<PlatformEnv> {
   private readonly sql: SqlStorage;
   private pumping = false;
+  /**
+   * The run-clock time before which no wait is due, so a round skips the due-wait update (0: look now). Waits are
+   * written only by this object (wait, fail), each lowering it; a pump and a clock move start it over.
+   */
+  private nextDue = 0;
   /** The run clock's offset, cached (advanceClock is the only writer). */
   private offset: number | undefined;
   /** The parsed definition of this run (pinned at start), cached. */
-  private pinned: { definition: WorkflowDefinition; byId: Map<string, WorkflowNode>; joins: Map<string, { mode: "all" | "any"; incoming: number }> } | null = null;
+  private pinned: {
+    definition: WorkflowDefinition;
+    byId: Map<string, WorkflowNode>;
+    joins: Map<string, { mode: "all" | "any"; incoming: number }>;
+    templates: Map<string, { nodes: string[]; secrets: boolean }>;
+  } | null = null;
 
   constructor(ctx: DurableObjectState, env: PlatformEnv) {
     super(ctx, env);
@@ -205,6 +215,7 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
   async advanceClock(ms: number): Promise<void> {
     this.sql.exec("UPDATE run SET clock_offset = clock_offset + ?", ms);
     this.offset = undefined;
+    this.nextDue = 0;
     await this.arm();
   }
 
@@ -218,6 +229,11 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
   /** The run's row without its definition (which definition() reads once): read per node, so kept small. */
   private row(): RunRow | null {
     return (this.sql.exec<RunRow>(`SELECT ${ROW_COLUMNS} FROM run`).toArray()[0] as RunRow | undefined) ?? null;
+  }
+
+  /** The run's status alone: what the interpreter checks between steps (the whole row is read once per node). */
+  private status(): RunStatus | null {
+    return this.sql.exec<{ status: RunStatus }>("SELECT status FROM run").toArray()[0]?.status ?? null;
   }
 
   /** The run's clock: the real one plus the offset tests (and the control API) move it by. */
@@ -236,7 +252,7 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
         const c = n.config as { join: string; mode: "all" | "any" };
         joins.set(c.join, { mode: c.mode, incoming: definition.edges.filter((e) => e.to === c.join).length });
       }
-      this.pinned = { definition, byId, joins };
+      this.pinned = { definition, byId, joins, templates: new Map() };
     }
     return this.pinned;
   }
@@ -246,44 +262,73 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
   }
 
   /** A token for `node`, or an arrival at a join that is not complete yet. Inside the caller's transaction. */
-  private enqueue(node: string, previous: string | null): void {
+  private enqueue(node: string, previous: string | null): boolean {
     const join = this.definition().joins.get(node);
     if (join) {
       const arrived = (this.sql.exec<{ arrived: number }>("SELECT arrived FROM joins WHERE node = ?", node).toArray()[0]?.arrived ?? 0) + 1;
       const full = arrived >= join.incoming;
       this.sql.exec("INSERT INTO joins (node, arrived) VALUES (?, ?) ON CONFLICT (node) DO UPDATE SET arrived = excluded.arrived", node, full ? 0 : arrived);
       const fire = join.mode === "all" ? full : arrived === 1;
-      if (!fire) return;
+      if (!fire) return false;
     }
     const count = this.sql.exec<{ count: number }>("INSERT INTO visits (node, count) VALUES (?, 1) ON CONFLICT (node) DO UPDATE SET count = count + 1 RETURNING count", node).one().count;
     this.sql.exec("INSERT INTO tokens (node, visit, state, previous) VALUES (?, ?, 'ready', ?)", node, count - 1, previous);
+    return true;
   }
 
   /** Runs every ready token (at once: parallel branches overlap) until none is ready; then the alarm is re-armed. */
   private async pump(): Promise<void> {
     if (this.pumping) return;
     this.pumping = true;
+    let holding = false;
     try {
       // The watchdog: while nodes run, a pending alarm brings the run back soon after a crash and restart.
       await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
-      for (let round = 0; ; round++) {
-        // Every few rounds, other requests to the platform get their turn: SQLite calls are synchronous, so a long
-        // chain would otherwise hold the platform's isolate (a timer yield costs a few ms, so not every round).
-        if (round > 0 && round % YIELD_EVERY_ROUNDS === 0) await new Promise((resolve) => setTimeout(resolve, 0));
-        const run = this.row();
-        if (!run || FINISHED.includes(run.status)) break;
+      this.nextDue = 0;
+      // The isolate's other runs and the requests it serves get their turn between slices (engine/turns.ts).
+      await turns.take();
+      holding = true;
+      for (let sliced = 0; ; ) {
+        if (sliced >= turns.sliceRounds()) {
+          holding = false;
+          turns.release();
+          await turns.take();
+          holding = true;
+          sliced = 0;
+        }
+        const status = this.status();
+        if (status === null || FINISHED.includes(status)) break;
         const now = this.now();
         // Due waits become ready: a retry's backoff starts a fresh attempt, any other wait wakes with a timeout.
-        this.sql.exec(
-          "UPDATE tokens SET state = 'ready', wake = CASE WHEN wait_kind = 'retry' THEN NULL ELSE ? END WHERE state = 'waiting' AND wake_at IS NOT NULL AND wake_at <= ?",
-          JSON.stringify({ kind: "timeout" }),
-          now,
-        );
+        if (now >= this.nextDue) {
+          this.sql.exec(
+            "UPDATE tokens SET state = 'ready', wake = CASE WHEN wait_kind = 'retry' THEN NULL ELSE ? END WHERE state = 'waiting' AND wake_at IS NOT NULL AND wake_at <= ?",
+            JSON.stringify({ kind: "timeout" }),
+            now,
+          );
+          this.nextDue = this.sql.exec<{ at: number | null }>("SELECT min(wake_at) AS at FROM tokens WHERE state = 'waiting'").one().at ?? Infinity;
+        }
         const ready = this.sql.exec<TokenRow>("SELECT * FROM tokens WHERE state = 'ready' ORDER BY id").toArray();
         if (ready.length === 0) break;
-        await Promise.all(ready.map((t) => this.execute(t, run)));
+        const round = Promise.all(ready.map((t) => this.execute(t))).then(() => true);
+        // A round still going after a timer waits on real I/O (a fetch, a model, a sandbox): it uses no CPU, so
+        // it does not keep the turn from the others meanwhile.
+        let timer: ReturnType<typeof setTimeout> | null = null;
+        const idle = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), 0)));
+        const finished = await Promise.race([round, idle]);
+        if (timer !== null) clearTimeout(timer);
+        sliced++;
+        if (!finished) {
+          holding = false;
+          turns.release();
+          await round;
+          await turns.take();
+          holding = true;
+          sliced = 0;
+        }
       }
     } finally {
+      if (holding) turns.release();
       this.pumping = false;
       this.settleStatus();
       await this.arm();
@@ -319,7 +364,7 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
     else await this.ctx.storage.setAlarm(Math.max(Date.now(), next - run.clock_offset));
   }
 
-  private async execute(token: TokenRow, run: RunRow): Promise<void> {
+  private async execute(token: TokenRow): Promise<void> {
     const { byId, definition } = this.definition();
     const node = byId.get(token.node)!;
     const wake = parse<Wake | null>(token.wake);
@@ -330,12 +375,13 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
       this.event(node.id, token.visit, wake ? "resumed" : "attempt_started", attempt, wake ? { wake: wake.kind === "event" ? wake.event : "timeout" } : {});
     });
     const started = Date.now();
-    const fresh = this.row() ?? run;
-    const secrets = await this.secretsFor(node, fresh);
+    const fresh = this.row()!;
+    const templates = this.templatesOf(node);
+    const secrets = templates.secrets ? await this.secretsFor(fresh) : {};
     const previous = parse<unknown>(token.previous);
     const scope: Scope = {
       trigger: parse(fresh.trigger),
-      nodes: this.referencedOutputs(node),
+      nodes: this.referencedOutputs(templates.nodes),
       vars: parse(fresh.vars),
       run: { id: fresh.id, workflow: fresh.workflow, version: fresh.version },
       error: parse(fresh.caught),
@@ -344,10 +390,12 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
     const literal = LITERAL_KEYS[node.type as NodeType] ?? [];
     const templated = Object.fromEntries(Object.entries(node.config).filter(([k]) => !literal.includes(k)));
     const config = { ...node.config, ...(interpolate(templated, scope) as Record<string, unknown>) };
-    const traceInput = { ...node.config, ...(interpolate(templated, scope, true) as Record<string, unknown>) };
+    // The trace's copy differs only where a secret is masked: a node that names none records the same object.
+    const traceInput = templates.secrets ? { ...node.config, ...(interpolate(templated, scope, true) as Record<string, unknown>) } : config;
     const path = `${node.id}#${token.visit}`;
     let key: Promise<string> | undefined;
     const abort = new AbortController();
+    const readState = () => parse<unknown>(this.sql.exec<{ state: string }>("SELECT state FROM node_state WHERE node = ?", node.id).toArray()[0]?.state ?? null);
     const ctx: NodeContext = {
       env: this.env,
       exports: this.ctx.exports,
@@ -362,7 +410,10 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
       idempotencyKey: () => (key ??= sha256Hex(`${fresh.id}/${path}`)),
       now: () => this.now(),
       signal: abort.signal,
-      state: parse(this.sql.exec<{ state: string }>("SELECT state FROM node_state WHERE node = ?", node.id).toArray()[0]?.state ?? null),
+      // Read when a node asks (loop, auth_gate, agent_loop keep state; most nodes never do).
+      get state() {
+        return readState();
+      },
       wake,
       previous,
       step: async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
@@ -390,24 +441,38 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
             }),
           ])
         : await running;
-      if (this.row()?.status !== fresh.status && FINISHED.includes(this.row()!.status)) return;
+      const now = this.status();
+      if (now !== fresh.status && FINISHED.includes(now ?? "cancelled")) return;
       if (isWait(outcome)) this.wait(token, node, attempt, outcome);
       else this.complete(token, node, attempt, outcome, { input: traceInput, started, secrets });
     } catch (err) {
-      if (FINISHED.includes(this.row()?.status ?? "cancelled")) return;
+      if (FINISHED.includes(this.status() ?? "cancelled")) return;
       this.fail(token, node, attempt, err, secrets);
     } finally {
       if (timer !== undefined) clearTimeout(timer);
     }
   }
 
-  /** The recorded outputs a node's templates name (`nodes.<id>.output`), and only those: a long run reads no more per node. */
-  private referencedOutputs(node: WorkflowNode): Record<string, { output: unknown }> {
-    const ids = new Set<string>();
-    for (const { text } of templatesIn(node.config)) {
-      const m = /^\s*nodes\.([A-Za-z][A-Za-z0-9_]*)/.exec(text);
-      if (m) ids.add(m[1]!);
+  /** What a node's templates name, worked out once per node of the pinned definition. */
+  private templatesOf(node: WorkflowNode): { nodes: string[]; secrets: boolean } {
+    const pinned = this.definition();
+    let found = pinned.templates.get(node.id);
+    if (!found) {
+      const ids = new Set<string>();
+      let secrets = false;
+      for (const { text } of templatesIn(node.config)) {
+        const m = /^\s*nodes\.([A-Za-z][A-Za-z0-9_]*)/.exec(text);
+        if (m) ids.add(m[1]!);
+        if (text.trim().startsWith("secrets.")) secrets = true;
+      }
+      found = { nodes: [...ids], secrets };
+      pinned.templates.set(node.id, found);
     }
+    return found;
+  }
+
+  /** The recorded outputs a node's templates name (`nodes.<id>.output`), and only those: a long run reads no more per node. */
+  private referencedOutputs(ids: string[]): Record<string, { output: unknown }> {
     const out: Record<string, { output: unknown }> = {};
     for (const id of ids) {
       const row = this.sql.exec<{ output: string }>("SELECT output FROM outputs WHERE node = ?", id).toArray()[0];
@@ -417,8 +482,7 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
   }
 
   /** Secrets are read only for a node whose config names one (`{{ secrets.NAME }}`). */
-  private async secretsFor(node: WorkflowNode, run: RunRow): Promise<Record<string, string>> {
-    if (!templatesIn(node.config).some((t) => t.text.trim().startsWith("secrets."))) return {};
+  private async secretsFor(run: RunRow): Promise<Record<string, string>> {
     const tenant = tenantId(run.account, run.workflow, DEFAULT_ENV);
     return projectStore(this.env, tenant).getSecrets(tenant);
   }
@@ -428,6 +492,7 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
     const at = until === null ? null : Math.min(until, this.now() + WORKFLOW_LIMITS.maxWaitMs);
     this.ctx.storage.transactionSync(() => {
       this.sql.exec("UPDATE tokens SET state = 'waiting', wait_kind = ?, wake_at = ?, wait_message = ?, wake = NULL WHERE id = ?", kind, at, message ?? null, token.id);
+      if (at !== null) this.nextDue = Math.min(this.nextDue, at);
       this.nodeState(node.id, outcome);
       this.messages(node.id, outcome.messages);
       this.event(node.id, token.visit, "waiting", attempt, { wait: kind, ...(at !== null ? { until: at } : {}), ...(message ? { message } : {}) });
@@ -460,23 +525,22 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
     const branch = outcome.branch ?? "next";
     this.ctx.storage.transactionSync(() => {
       this.sql.exec("INSERT OR REPLACE INTO outputs (node, output) VALUES (?, ?)", node.id, output);
-      if (outcome.vars) {
-        const vars = { ...parse<Record<string, unknown>>(this.row()!.vars), ...outcome.vars };
-        this.sql.exec("UPDATE run SET vars = ?", JSON.stringify(vars));
-      }
+      if (outcome.vars && Object.values(outcome.vars).every(mergesAsPatch)) {
+        // With no null and no object among the new values, SQLite's merge patch is the same shallow merge, without
+        // reading and writing the run's whole variables in JavaScript.
+        this.sql.exec("UPDATE run SET vars = json_patch(vars, ?), updated_at = ?", JSON.stringify(outcome.vars), Date.now());
+      } else if (outcome.vars) {
+        const vars = { ...parse<Record<string, unknown>>(this.sql.exec<{ vars: string }>("SELECT vars FROM run").one().vars), ...outcome.vars };
+        this.sql.exec("UPDATE run SET vars = ?, updated_at = ?", JSON.stringify(vars), Date.now());
+      } else this.touch();
       this.nodeState(node.id, outcome);
       this.messages(node.id, outcome.messages);
-      this.event(node.id, token.visit, "completed", attempt, {
-        input: meta.input,
-        output: parse(output),
-        branch,
-        durationMs: Date.now() - meta.started,
-        ...(outcome.tokens ? { tokens: outcome.tokens } : {}),
-      });
+      // Spliced as text: the output is JSON already, so it is not parsed and written out again.
+      const data = `{"input":${JSON.stringify(meta.input)},"output":${output},"branch":${JSON.stringify(branch)},"durationMs":${Date.now() - meta.started}${outcome.tokens ? `,"tokens":${JSON.stringify(outcome.tokens)}` : ""}}`;
+      this.sql.exec("INSERT INTO events (ts, node, visit, kind, attempt, data) VALUES (?, ?, ?, 'completed', ?, ?)", Date.now(), node.id, token.visit, attempt, data);
       this.sql.exec("DELETE FROM tokens WHERE id = ?", token.id);
       if (outcome.end) return this.finish("succeeded", output, null);
       this.follow(node.id, branch, output);
-      this.touch();
     });
   }
 
@@ -488,8 +552,10 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
   private follow(node: string, branch: string, output: string): void {
     const out = this.definition().definition.edges.filter((e) => e.from === node);
     const taken = out.some((e) => e.on === branch) || branch === "error" ? out.filter((e) => e.on === branch) : out.filter((e) => e.on === "next");
-    for (const edge of taken) this.enqueue(edge.to, output);
-    this.finishIfIdle(output);
+    let queued = false;
+    for (const edge of taken) queued = this.enqueue(edge.to, output) || queued;
+    // A token just queued means the run goes on: only a follow that queued none needs to count what is left.
+    if (!queued) this.finishIfIdle(output);
   }
 
   /** No token left: the run succeeded with the last output. */
@@ -507,6 +573,7 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
       if (retryable && attempt < retry.attempts) {
         const delay = Math.round(retry.backoffMs * retry.factor ** (attempt - 1));
         this.sql.exec("UPDATE tokens SET state = 'waiting', wait_kind = 'retry', wake_at = ?, wait_message = ?, wake = NULL WHERE id = ?", this.now() + delay, `retry ${attempt + 1} of ${retry.attempts}`, token.id);
+        this.nextDue = Math.min(this.nextDue, this.now() + delay);
         this.event(node.id, token.visit, "attempt_failed", attempt, { error: message, retryInMs: delay });
         return;
       }
@@ -566,10 +633,25 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
     this.ctx.storage.transactionSync(() => {
       this.sql.exec("UPDATE tokens SET state = 'ready', wake = ? WHERE id = ?", JSON.stringify({ kind: "event", event: kind, data } satisfies Wake), token.id);
       this.event(token.node, token.visit, "event", token.attempt, { event: kind.startsWith("child:") ? "child" : kind });
+      // The run has left the wait in this very transaction: whoever reads it next (the approve answer) sees it
+      // running, not the "waiting" that settleStatus would only correct at the end of the next pump.
+      if (run.status !== "running") this.sql.exec("UPDATE run SET status = 'running', updated_at = ?", Date.now());
     });
+    if (run.status !== "running") this.notifyRegistry();
     await this.arm();
     return { ok: true, message: "" };
   }
+}
+
+/**
+ * A new variable value that SQLite's json_patch sets exactly as `{ ...vars, ...update }` then JSON would: not null
+ * (a patch deletes), not a plain object (a patch merges into it), not undefined or a non-finite number (JSON drops
+ * or nulls those).
+ */
+function mergesAsPatch(value: unknown): boolean {
+  if (value === null || value === undefined) return false;
+  if (typeof value === "number") return Number.isFinite(value);
+  return typeof value !== "object" || Array.isArray(value);
 }
 
 function toEvent(row: Row): TraceEvent {
