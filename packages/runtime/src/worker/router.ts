@@ -75,7 +75,8 @@ function routePlatform(request: Request, env: PlatformEnv, ctx: ExecutionContext
   if (isTriggerPath(url.pathname)) return handleTriggers(request, env);
   if (isOAuthPath(url.pathname)) return handleOAuth(request, env);
   if (url.pathname === PLATFORM_MCP_PATH) return handlePlatformMcp(request, env, ctx);
-  if (isBotPath(url.pathname)) return handleBots(request, env, ctx);
+  // Bot webhooks too: the chats' work after an ack waits for the acks in flight (bots/ack-first.ts).
+  if (isBotPath(url.pathname)) return turns.foreground(() => handleBots(request, env, ctx));
   if (isDashboardPath(url.pathname)) return handleDashboard(request, env);
   if (url.pathname.startsWith(CONTROL_PREFIX)) return handleControl(request, env, ctx);
   if (url.pathname.startsWith(GATEWAY_PREFIX)) return turns.foreground(() => handleGateway(request, env));

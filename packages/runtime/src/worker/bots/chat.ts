@@ -18,6 +18,7 @@ import { egressFor } from "../egress/outbound";
 import { projectStore } from "../projects/project-store";
 import { tenantId } from "../projects/tenant";
 import type { Rpc } from "../workflows/engine/rpc";
+import { chatWorkTurn } from "./ack-first";
 import { ADAPTERS } from "./adapters/index";
 import { runAgent } from "./agent";
 import { botRegistry, type BotMeta } from "./registry";
@@ -200,6 +201,8 @@ export class BotChat extends DurableObject<PlatformEnv> {
   }
 
   override async alarm(): Promise<void> {
+    // The webhooks in flight are answered first (ack-first.ts). A crash while waiting retries the alarm.
+    await chatWorkTurn();
     await this.drain();
   }
 
