@@ -15,7 +15,7 @@ import { handleBots, isBotPath } from "./bots/http";
 import { handleDevBots } from "./bots/dev-chat";
 import { handleDashboard, isDashboardPath } from "./dashboard/routes";
 import { handleDevDashboard, isDevDashboardPath } from "./dashboard/dev";
-import { turns } from "./workflows/engine/turns";
+import { turns } from "./turns/turns";
 
 /** `{project}.localhost` (and `{project}.localhost:port`) names a project; anything else gets the default one. */
 export function projectForRequest(url: URL, env: PlatformEnv): string | undefined {
@@ -69,7 +69,7 @@ function devSurface(url: URL, env: PlatformEnv): "api" | "workflows" | null {
  */
 function routePlatform(request: Request, env: PlatformEnv, ctx: ExecutionContext, url: URL): Promise<Response> | Response {
   const named = tenantForHost(url.hostname, env.AEROSTACK_BASE_DOMAIN ?? "localhost");
-  // Function and gateway requests are foreground: workflow runs in this isolate hold back meanwhile (workflows/engine/turns.ts).
+  // Function and gateway requests are foreground: workflow runs in this isolate hold back meanwhile (worker/turns/turns.ts).
   if (named) return turns.foreground(() => dispatch(request, env, ctx, tenantId(named.account, named.project, named.env)));
   if (isApiPath(url.pathname)) return handleApi(request, env, ctx);
   if (isTriggerPath(url.pathname)) return handleTriggers(request, env);

@@ -1,7 +1,7 @@
 // Acks first: with bot webhooks in flight as foreground requests, a chat's work starts only once the last of them
 // is answered, or after the scheduler's bound; a manual clock drives the waits (no timings asserted).
 import { describe, expect, it } from "vitest";
-import { Turns, type TurnClock } from "../workflows/engine/turns";
+import { Turns, type TurnClock } from "../turns/turns";
 import { chatWorkTurn } from "./ack-first";
 
 /** A clock whose sleeps resolve only when the test advances it. */

@@ -22,7 +22,7 @@ import { RUN_MIGRATIONS } from "./schema";
 import type { Rpc } from "./rpc";
 import { testCondition } from "./condition";
 import { workflowRegistry } from "../registry/workflow-registry";
-import { turns } from "./turns";
+import { turns } from "../../turns/turns";
 
 /** While nodes run, the alarm is kept this close, so a crash's cut-off attempts resume this soon after a restart. */
 const WATCHDOG_MS = 1000;
@@ -286,7 +286,7 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
       // The watchdog: while nodes run, a pending alarm brings the run back soon after a crash and restart.
       await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
       this.nextDue = 0;
-      // The isolate's other runs and the requests it serves get their turn between slices (engine/turns.ts).
+      // The isolate's other runs and the requests it serves get their turn between slices (worker/turns/turns.ts).
       await turns.take();
       holding = true;
       for (let sliced = 0; ; ) {

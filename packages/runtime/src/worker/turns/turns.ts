@@ -1,5 +1,6 @@
 /**
- * Turns: how the workflow runs of one isolate share its thread with each other and with the requests it serves.
+ * Turns: how the background work of one isolate (workflow run slices, bot chats' work after the ack) shares its
+ * thread with the requests it serves (functions, the gateway, bot webhooks: the router counts them as foreground).
  *
  * Why: a run's transitions are synchronous SQLite work, and workerd only reads new sockets when nothing else is
  * queued. Ten runs that each yield on a timer wake together and queue ten slices between two socket polls, so a
