@@ -205,6 +205,27 @@ describe("VectorMatrix.search", () => {
     }
   });
 
+  it("filling a budget in batches reallocates in 1.5× steps up to it, then once to the most it holds, not once per batch", () => {
+    const budget = 2_000_000;
+    for (const kernel of [null, newKernel()]) {
+      const m = new VectorMatrix(24, 16, kernel, VectorMatrix.rowsWithin(budget, 24, kernel !== null));
+      const perRow = rowVariableBytes("id00000", 0);
+      const v = Float32Array.from({ length: 24 }, (_, j) => j / 24);
+      let reallocations = 0;
+      for (let batch = 0; m.bytesAfter(40, 40 * perRow, budget) <= budget; batch++) {
+        const before = m.allocatedRows;
+        m.reserve(m.count + 40, 40 * perRow, budget);
+        if (m.allocatedRows !== before) reallocations++;
+        for (let i = 0; i < 40; i++) m.put(`id${String(batch * 40 + i).padStart(5, "0")}`, v, 0, null, null);
+      }
+      expect(m.bytesHeld).toBeLessThanOrEqual(budget);
+      expect(m.bytesHeld + 40 * (perRow + 24 * 4)).toBeGreaterThan(budget * 0.9);
+      // 1.5× steps from 16 rows reach the rows held in about log1.5(rows / 16); a row-exact growth near the budget took
+      // one more reallocation (a copy of everything held) per batch for the last third of the rows.
+      expect(reallocations).toBeLessThanOrEqual(Math.ceil(Math.log(m.count / 16) / Math.log(1.5)) + 2);
+    }
+  });
+
   it("returns fewer than k when fewer vectors qualify, and nothing for an unknown namespace", () => {
     for (const kernel of [null, newKernel()]) {
       const m = new VectorMatrix(2, 16, kernel);
