@@ -226,6 +226,32 @@ describe("VectorMatrix.search", () => {
     }
   });
 
+  it("best() picks the exact best row without the kernel, and with it a row within the int8 coding's error of it", () => {
+    const dims = 96;
+    const next = rng(41);
+    for (const kernel of [null, newKernel()]) {
+      const m = new VectorMatrix(dims, 16, kernel);
+      for (let i = 0; i < 200; i++) m.put(`c${String(i).padStart(4, "0")}`, Float32Array.from({ length: dims }, () => next() * 2 - 1), 0, null, null);
+      for (const metric of ["cosine", "euclidean", "dot-product"] as const) {
+        let same = 0;
+        for (let t = 0; t < 100; t++) {
+          const q = Float32Array.from({ length: dims }, () => next() * 2 - 1);
+          const exact = m.search(q, metric, 200);
+          const got = m.best(q, metric);
+          if (got === exact.rows[0]) same++;
+          // The exact score of the row picked is within a hair of the best exact score.
+          const at = exact.rows.indexOf(got);
+          expect(at).toBeGreaterThanOrEqual(0);
+          const gap = Math.abs(exact.scores[at]! - exact.scores[0]!);
+          expect(gap).toBeLessThanOrEqual(kernel ? 0.02 * Math.max(1, Math.abs(exact.scores[0]!)) : 0);
+        }
+        if (!kernel) expect(same).toBe(100);
+        else expect(same).toBeGreaterThanOrEqual(90);
+      }
+      expect(new VectorMatrix(dims, 16, kernel).best(new Float32Array(dims), "cosine")).toBe(-1);
+    }
+  });
+
   it("returns fewer than k when fewer vectors qualify, and nothing for an unknown namespace", () => {
     for (const kernel of [null, newKernel()]) {
       const m = new VectorMatrix(2, 16, kernel);

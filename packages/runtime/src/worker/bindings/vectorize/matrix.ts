@@ -631,6 +631,41 @@ export class VectorMatrix {
   }
 
   /**
+   * The row best matching `query` (cosine, euclidean or dot product, ties to the lower row) by the kernel's integer
+   * scores alone, without the exact re-rank: for assigning a row to its partition, where the best centroid up to the
+   * int8 coding's error is as good as the exact one (which only decides which rows a probe looks at), and the
+   * re-rank and heap of search() cost more than the scan at a few hundred centroids. Without the kernel, or for a
+   * non-finite query, search()'s exact best. -1 when the matrix is empty.
+   */
+  best(query: Float32Array, metric: VectorizeDistanceMetric): number {
+    const n = this.count;
+    if (n === 0) return -1;
+    if (!this.kernel) return this.search(query, metric, 1).rows[0]!;
+    const d = this.dims;
+    const q = this.kernelQuery!;
+    q.fill(0, d);
+    quantize(query, 0, d, q, QUERY_LEVELS);
+    const qScale = quantized[SCALE]!;
+    if (!Number.isFinite(qScale)) return this.search(query, metric, 1).rows[0]!;
+    this.kernel.dot8(CODES_OFFSET, QUERY_OFFSET, 0, n, this.codeStride, this.scoresOffset());
+    const ints = this.kernelScores!;
+    const { scales, norms, invNorms } = this;
+    const euclidean = metric === "euclidean";
+    const cosine = metric === "cosine";
+    let best = 0;
+    let bestKey = -Infinity;
+    for (let r = 0; r < n; r++) {
+      const dot = scales[r]! * qScale * ints[r]!;
+      const key = cosine ? dot * invNorms[r]! : euclidean ? 2 * dot - norms[r]! * norms[r]! : dot;
+      if (key > bestKey) {
+        bestKey = key;
+        best = r;
+      }
+    }
+    return best;
+  }
+
+  /**
    * The `k` best rows among those in a partition `probe` marks (and those not yet in any), scored exactly in float64:
    * the same ranking as search() restricted to those rows. No namespace or filter: those queries scan every row.
    */

@@ -36,7 +36,7 @@ import {
 } from "../../../shared/wire/vectorize";
 import { compileFilter, parseMetadata } from "./filter";
 import { checkConfig } from "./config";
-import type { ShardStats, VectorShard } from "./vector-shard";
+import type { PartitionSeed, ShardStats, VectorShard } from "./vector-shard";
 import { mergeMatches } from "./merge";
 
 const encoder = new TextEncoder();
@@ -333,6 +333,7 @@ export class ProjectVectorIndex extends DurableObject<PlatformEnv> {
       const refused: WriteRow[] = [];
       await Promise.all(
         [...pending].map(async ([shard, group]) => {
+          if (partition !== null) await this.seedIfNew(dims, partition, shard);
           const result = await this.shard(shard).put(dims, budget, packRows(dims, values, group), partition);
           this.saveStats(shard, result, result.refused.length > 0 ? true : null);
           for (const i of result.refused) refused.push(group[i]!);
@@ -367,13 +368,35 @@ export class ProjectVectorIndex extends DurableObject<PlatformEnv> {
    * threshold, so the write that crosses it pays for training the shards it did not write to.
    */
   private async partitionShards(config: VectorizeBindingConfig): Promise<void> {
-    const due = this.shardNumbers().filter((n) => !this.partitioned.has(`${n}/${config.metric}`));
-    await Promise.all(
-      due.map(async (n) => {
-        this.saveStats(n, await this.shard(n).partition(config.dimensions, this.budget(), config.metric), null);
-        this.partitioned.add(`${n}/${config.metric}`);
-      }),
-    );
+    const { dimensions: dims, metric } = config;
+    const due = this.shardNumbers().filter((n) => !this.partitioned.has(`${n}/${metric}`));
+    if (due.length === 0) return;
+    const budget = this.budget();
+    const partition = async (n: number, seed: PartitionSeed | null) => {
+      this.saveStats(n, await this.shard(n).partition(dims, budget, metric, seed), null);
+      this.partitioned.add(`${n}/${metric}`);
+    };
+    // The fullest shard trains first; the others take its partitions when they hold under half the rows they were
+    // trained on (VectorShard.partition decides), instead of training on their own few rows.
+    const fullest = this.sql.exec<{ shard: number }>("SELECT shard FROM shards ORDER BY count DESC, shard LIMIT 1").one().shard;
+    if (due.includes(fullest)) await partition(fullest, null);
+    const seed = await this.shard(fullest).seed(dims, budget, metric);
+    await Promise.all(due.filter((n) => n !== fullest).map((n) => partition(n, seed)));
+  }
+
+  /**
+   * Seeds a shard that holds nothing yet, before its first rows, with the partitions of the index's fullest shard,
+   * so it fills without training (VectorShard.partition). Does nothing when that shard has none for `metric`.
+   */
+  private async seedIfNew(dims: number, metric: VectorizeDistanceMetric, shard: number): Promise<void> {
+    if (this.partitioned.has(`${shard}/${metric}`)) return;
+    const own = this.sql.exec<{ count: number }>("SELECT count FROM shards WHERE shard = ?", shard).toArray()[0];
+    if (!own || own.count > 0) return;
+    const source = this.sql.exec<{ shard: number }>("SELECT shard FROM shards WHERE shard != ? AND count > 0 ORDER BY count DESC, shard LIMIT 1", shard).toArray()[0];
+    const seed = source ? await this.shard(source.shard).seed(dims, this.budget(), metric) : null;
+    if (seed === null) return;
+    this.saveStats(shard, await this.shard(shard).partition(dims, this.budget(), metric, seed), null);
+    this.partitioned.add(`${shard}/${metric}`);
   }
 
   /** Whether unfiltered queries may probe partitions: the index holds more vectors than its exact threshold, and its config does not say `exact = true`. */
