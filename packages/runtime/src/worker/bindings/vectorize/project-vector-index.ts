@@ -150,6 +150,8 @@ export class ProjectVectorIndex extends DurableObject<PlatformEnv> {
   private writing: Promise<unknown> = Promise.resolve();
   /** "shard/metric" of the shards asked to partition since this start: a cache, correct when empty. */
   private readonly partitioned = new Set<string>();
+  /** Shard stubs by number (see shard()). */
+  private readonly stubs = new Map<number, Stub>();
   /** Settles interrupted moves and migrates an index of the single-object layout, once per start. */
   private recovered: Promise<void> | null = null;
 
@@ -462,10 +464,18 @@ export class ProjectVectorIndex extends DurableObject<PlatformEnv> {
     return Promise.all(this.shardNumbers().map((n) => this.shard(n).stats()));
   }
 
-  /** The shard objects of this index are named after it, so no other index (or project) can reach them. */
+  /**
+   * The shard objects of this index are named after it, so no other index (or project) can reach them. Stubs are
+   * kept (a cache, correct when empty): a query calls every shard, and naming one hashes its name.
+   */
   private shard(n: number): Stub {
-    const namespace = this.env.PROJECT_VECTORIZE_SHARD;
-    return namespace.get(namespace.idFromName(`${this.ctx.id.toString()}/${n}`));
+    let stub = this.stubs.get(n);
+    if (!stub) {
+      const namespace = this.env.PROJECT_VECTORIZE_SHARD;
+      stub = namespace.get(namespace.idFromName(`${this.ctx.id.toString()}/${n}`));
+      this.stubs.set(n, stub);
+    }
+    return stub;
   }
 
   private budget(): number {
