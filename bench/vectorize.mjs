@@ -31,9 +31,22 @@ function rand32(seed) {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+// Each centre's coordinates are drawn once and kept (the same numbers as drawing them per point): generating them for
+// every vector doubled the generator's cost, which the user function pays in workerd's thread between its inserts.
+const centres = new Map();
+function centreOf(centre, dims) {
+  let c = centres.get(centre);
+  if (c === undefined || c.length !== dims) {
+    const next = rand32(1000003 * (centre + 1));
+    c = new Float64Array(dims);
+    for (let j = 0; j < dims; j++) c[j] = next() * 2 - 1;
+    centres.set(centre, c);
+  }
+  return c;
+}
 function pointNear(centre, noiseSeed, dims, out, offset) {
-  const c = rand32(1000003 * (centre + 1)), n = rand32(noiseSeed);
-  for (let j = 0; j < dims; j++) out[offset + j] = c() * 2 - 1 + (n() - 0.5) * 0.7;
+  const c = centreOf(centre, dims), n = rand32(noiseSeed);
+  for (let j = 0; j < dims; j++) out[offset + j] = c[j] + (n() - 0.5) * 0.7;
 }
 function vectorAt(k, dims, clusters, out, offset) { pointNear(k % clusters, 2 * k + 1, dims, out, offset); }
 function queryAt(i, dims, clusters, out, offset) { pointNear((7 * i + 3) % clusters, 2 * i + 2 + 4000000000, dims, out, offset); }
