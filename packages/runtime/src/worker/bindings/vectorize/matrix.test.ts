@@ -252,6 +252,44 @@ describe("VectorMatrix.search", () => {
     }
   });
 
+  it("groupByPart() puts each partition's rows together and changes no result, row lookup or later delete", () => {
+    const dims = 40;
+    const next = rng(51);
+    const parts = 12;
+    for (const kernel of [null, newKernel()]) {
+      const m = new VectorMatrix(dims, 16, kernel);
+      const kept = new Map<string, Float32Array>();
+      for (let i = 0; i < 3000; i++) {
+        const v = Float32Array.from({ length: dims }, () => next() * 2 - 1);
+        const part = i % 37 === 0 ? UNASSIGNED : Math.floor(next() * parts);
+        m.put(`id${i}`, v, 0, i % 3 === 0 ? "a" : null, { i }, 8, part);
+        kept.set(`id${i}`, v);
+      }
+      const qs = Array.from({ length: 6 }, () => Float32Array.from({ length: dims }, () => next() * 2 - 1));
+      const probe = Uint8Array.from({ length: parts }, (_, p) => (p % 3 === 0 ? 1 : 0));
+      const run = () =>
+        qs.flatMap((q) =>
+          (["cosine", "euclidean", "dot-product"] as const).flatMap((metric) => [m.search(q, metric, 15), m.search(q, metric, 15, "a"), m.searchProbed(q, metric, 15, probe)]).map((r) => ({ ids: r.rows.map((row) => m.idAt(row)), scores: r.scores })),
+        );
+      const before = run();
+      m.groupByPart();
+      expect(run()).toEqual(before);
+      const order = Array.from({ length: m.count }, (_, r) => (m.partAt(r) === UNASSIGNED ? parts : m.partAt(r)));
+      expect(order).toEqual([...order].sort((a, b) => a - b));
+      for (const [id, v] of kept) {
+        expect(m.idAt(m.rowFor(id)!)).toBe(id);
+        expect(m.valuesAt(m.rowFor(id)!)).toEqual(v);
+        expect(m.metadataAt(m.rowFor(id)!)).toEqual({ i: Number(id.slice(2)) });
+      }
+      for (let i = 0; i < 3000; i += 5) m.delete(`id${i}`);
+      for (let i = 0; i < 3000; i += 5) kept.delete(`id${i}`);
+      const q = qs[0]!;
+      const got = m.search(q, "euclidean", 20);
+      const want = [...kept].map(([id, v]) => ({ id, d: Math.sqrt(v.reduce((s, x, j) => s + (x - q[j]!) ** 2, 0)) })).sort((a, b) => a.d - b.d || (a.id < b.id ? -1 : 1)).slice(0, 20);
+      expect(got.rows.map((r) => m.idAt(r))).toEqual(want.map((w) => w.id));
+    }
+  });
+
   it("returns fewer than k when fewer vectors qualify, and nothing for an unknown namespace", () => {
     for (const kernel of [null, newKernel()]) {
       const m = new VectorMatrix(2, 16, kernel);

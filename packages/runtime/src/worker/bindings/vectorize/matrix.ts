@@ -600,6 +600,81 @@ export class VectorMatrix {
     this.part[row] = part;
   }
 
+  /**
+   * Reorders the rows so that each partition's rows lie together (by partition, unassigned ones last, each group in
+   * its current order). A probed search gathers only its partitions' rows: scattered through the matrix, each row
+   * cost the kernel about five times what a row read in order costs. Row numbers change; ids keep their rows.
+   */
+  groupByPart(): void {
+    const n = this.count;
+    if (n < 2) return;
+    const { part } = this;
+    let max = -1;
+    for (let r = 0; r < n; r++) if (part[r]! > max) max = part[r]!;
+    const key = (r: number) => (part[r] === UNASSIGNED ? max + 1 : part[r]!);
+    const starts = new Int32Array(max + 3);
+    for (let r = 0; r < n; r++) starts[key(r) + 1]!++;
+    for (let b = 1; b < starts.length; b++) starts[b]! += starts[b - 1]!;
+    // order[k]: the row that moves to position k.
+    const order = new Int32Array(n);
+    for (let r = 0; r < n; r++) order[starts[key(r)]!++] = r;
+    // Applied in place, a cycle at a time, through one row's worth of scratch.
+    const moved = new Uint8Array(n);
+    const d = this.dims;
+    const cs = this.codeStride;
+    const values = new Float32Array(d);
+    const codes = this.codes ? new Int8Array(cs) : null;
+    for (let i = 0; i < n; i++) {
+      if (moved[i] === 1) continue;
+      moved[i] = 1;
+      if (order[i] === i) continue;
+      values.set(this.view(i));
+      if (codes) codes.set(this.codes!.subarray(i * cs, i * cs + cs));
+      const saved = { scale: this.kernel ? this.scales[i]! : 0, err: this.kernel ? this.errs[i]! : 0, norm: this.norms[i]!, inv: this.invNorms[i]!, ns: this.ns[i]!, part: part[i]!, varBytes: this.varBytes[i]!, id: this.ids[i]!, metadata: this.metadata[i]! };
+      let j = i;
+      for (;;) {
+        const src = order[j]!;
+        if (src === i) break;
+        this.copyRow(src, j);
+        moved[src] = 1;
+        j = src;
+      }
+      this.chunkOf(j).set(values, (j & CHUNK_MASK) * d);
+      if (codes) this.codes!.set(codes, j * cs);
+      if (this.kernel) {
+        this.scales[j] = saved.scale;
+        this.errs[j] = saved.err;
+      }
+      this.norms[j] = saved.norm;
+      this.invNorms[j] = saved.inv;
+      this.ns[j] = saved.ns;
+      part[j] = saved.part;
+      this.varBytes[j] = saved.varBytes;
+      this.ids[j] = saved.id;
+      this.metadata[j] = saved.metadata;
+    }
+    for (let r = 0; r < n; r++) this.rowOf.set(this.ids[r]!, r);
+  }
+
+  /** Copies row `src` over row `dst` (every per-row array; rowOf is the caller's). */
+  private copyRow(src: number, dst: number): void {
+    const d = this.dims;
+    this.chunkOf(dst).set(this.view(src), (dst & CHUNK_MASK) * d);
+    if (this.codes) {
+      const cs = this.codeStride;
+      this.codes.copyWithin(dst * cs, src * cs, src * cs + cs);
+      this.scales[dst] = this.scales[src]!;
+      this.errs[dst] = this.errs[src]!;
+    }
+    this.norms[dst] = this.norms[src]!;
+    this.invNorms[dst] = this.invNorms[src]!;
+    this.ns[dst] = this.ns[src]!;
+    this.part[dst] = this.part[src]!;
+    this.varBytes[dst] = this.varBytes[src]!;
+    this.ids[dst] = this.ids[src]!;
+    this.metadata[dst] = this.metadata[src]!;
+  }
+
   /** Row `row`'s values without a copy: valid only until the next put (the arrays may move as they grow). */
   view(row: number): Float32Array {
     const start = (row & CHUNK_MASK) * this.dims;
