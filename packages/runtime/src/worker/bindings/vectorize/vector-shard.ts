@@ -319,6 +319,16 @@ export class VectorShard extends DurableObject<PlatformEnv> {
     this.group();
   }
 
+  /**
+   * Groups a freshly loaded matrix's rows once the call that loaded it has answered (a timer), so a cold shard's
+   * first query does not also wait for the reordering; until then probed searches gather the rows as they lie.
+   */
+  private groupSoon(matrix: VectorMatrix): void {
+    setTimeout(() => {
+      if (this.matrix === matrix && this.partitions && matrix.count > this.groupedRows) this.group();
+    }, 0);
+  }
+
   /** Puts each partition's rows together in memory (VectorMatrix.groupByPart). */
   private group(): void {
     this.matrix!.groupByPart();
@@ -398,7 +408,7 @@ export class VectorShard extends DurableObject<PlatformEnv> {
     this.partitions = partitions;
     this.trainedRows = partitions ? Number(info.get("rows") ?? 0) : 0;
     this.groupedRows = 0;
-    if (partitions) this.group();
+    if (partitions) this.groupSoon(matrix);
     return matrix;
   }
 }
