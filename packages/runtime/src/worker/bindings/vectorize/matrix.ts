@@ -1,6 +1,7 @@
 /**
- * The in-memory side of a vector index: every vector of the index in one dense Float32Array (row r holds the vector
- * with id ids[r]), with its norm, namespace and parsed metadata, and an exact top-K search over it. Plain TypeScript
+ * The in-memory side of a vector index: every vector of the index in dense Float32Array chunks of 1,024 rows (row r
+ * holds the vector with id ids[r]), with its norm, namespace and parsed metadata, and an exact top-K search over it.
+ * Rows can be regrouped by partition (groupByPart) so a probed search reads them in order. Plain TypeScript
  * with no workerd APIs: the Durable Object keeps SQLite and this in step, and unit tests run it in Node.
  *
  * A query is one pass over the matrix, in one of two ways, with the same results:
