@@ -61,6 +61,22 @@ function packValues(where: string, what: string, values: unknown, config: Vector
       `${where}: ${what} has ${values.length} values, but index "${config.index}" has ${config.dimensions} dimensions`,
     );
   }
+  if (!Array.isArray(values)) {
+    // A typed array holds only numbers: copy it (set() rounds float64 to float32) and check the copy is all finite
+    // (four sums of x − x, which is NaN for ±Infinity and NaN). The loop below, per value, only runs to name a bad one.
+    out.set(values, offset);
+    let a = 0, b = 0, c = 0, e = 0;
+    let j = offset;
+    const end = offset + values.length;
+    for (; j + 3 < end; j += 4) {
+      a += out[j]! - out[j]!;
+      b += out[j + 1]! - out[j + 1]!;
+      c += out[j + 2]! - out[j + 2]!;
+      e += out[j + 3]! - out[j + 3]!;
+    }
+    for (; j < end; j++) a += out[j]! - out[j]!;
+    if (a + b + c + e === 0) return;
+  }
   for (let j = 0; j < values.length; j++) {
     const x: unknown = values[j];
     if (typeof x !== "number") throw new TypeError(`${where}: ${what} has a non-number at position ${j}: ${describeValue(x)}`);

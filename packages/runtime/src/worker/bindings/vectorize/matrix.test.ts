@@ -205,6 +205,91 @@ describe("VectorMatrix.search", () => {
     }
   });
 
+  it("filling a budget in batches reallocates in 1.5× steps up to it, then once to the most it holds, not once per batch", () => {
+    const budget = 2_000_000;
+    for (const kernel of [null, newKernel()]) {
+      const m = new VectorMatrix(24, 16, kernel, VectorMatrix.rowsWithin(budget, 24, kernel !== null));
+      const perRow = rowVariableBytes("id00000", 0);
+      const v = Float32Array.from({ length: 24 }, (_, j) => j / 24);
+      let reallocations = 0;
+      for (let batch = 0; m.bytesAfter(40, 40 * perRow, budget) <= budget; batch++) {
+        const before = m.allocatedRows;
+        m.reserve(m.count + 40, 40 * perRow, budget);
+        if (m.allocatedRows !== before) reallocations++;
+        for (let i = 0; i < 40; i++) m.put(`id${String(batch * 40 + i).padStart(5, "0")}`, v, 0, null, null);
+      }
+      expect(m.bytesHeld).toBeLessThanOrEqual(budget);
+      expect(m.bytesHeld + 40 * (perRow + 24 * 4)).toBeGreaterThan(budget * 0.9);
+      // 1.5× steps from 16 rows reach the rows held in about log1.5(rows / 16); a row-exact growth near the budget took
+      // one more reallocation (a copy of everything held) per batch for the last third of the rows.
+      expect(reallocations).toBeLessThanOrEqual(Math.ceil(Math.log(m.count / 16) / Math.log(1.5)) + 2);
+    }
+  });
+
+  it("best() picks the exact best row without the kernel, and with it a row within the int8 coding's error of it", () => {
+    const dims = 96;
+    const next = rng(41);
+    for (const kernel of [null, newKernel()]) {
+      const m = new VectorMatrix(dims, 16, kernel);
+      for (let i = 0; i < 200; i++) m.put(`c${String(i).padStart(4, "0")}`, Float32Array.from({ length: dims }, () => next() * 2 - 1), 0, null, null);
+      for (const metric of ["cosine", "euclidean", "dot-product"] as const) {
+        let same = 0;
+        for (let t = 0; t < 100; t++) {
+          const q = Float32Array.from({ length: dims }, () => next() * 2 - 1);
+          const exact = m.search(q, metric, 200);
+          const got = m.best(q, metric);
+          if (got === exact.rows[0]) same++;
+          // The exact score of the row picked is within a hair of the best exact score.
+          const at = exact.rows.indexOf(got);
+          expect(at).toBeGreaterThanOrEqual(0);
+          const gap = Math.abs(exact.scores[at]! - exact.scores[0]!);
+          expect(gap).toBeLessThanOrEqual(kernel ? 0.02 * Math.max(1, Math.abs(exact.scores[0]!)) : 0);
+        }
+        if (!kernel) expect(same).toBe(100);
+        else expect(same).toBeGreaterThanOrEqual(90);
+      }
+      expect(new VectorMatrix(dims, 16, kernel).best(new Float32Array(dims), "cosine")).toBe(-1);
+    }
+  });
+
+  it("groupByPart() puts each partition's rows together and changes no result, row lookup or later delete", () => {
+    const dims = 40;
+    const next = rng(51);
+    const parts = 12;
+    for (const kernel of [null, newKernel()]) {
+      const m = new VectorMatrix(dims, 16, kernel);
+      const kept = new Map<string, Float32Array>();
+      for (let i = 0; i < 3000; i++) {
+        const v = Float32Array.from({ length: dims }, () => next() * 2 - 1);
+        const part = i % 37 === 0 ? UNASSIGNED : Math.floor(next() * parts);
+        m.put(`id${i}`, v, 0, i % 3 === 0 ? "a" : null, { i }, 8, part);
+        kept.set(`id${i}`, v);
+      }
+      const qs = Array.from({ length: 6 }, () => Float32Array.from({ length: dims }, () => next() * 2 - 1));
+      const probe = Uint8Array.from({ length: parts }, (_, p) => (p % 3 === 0 ? 1 : 0));
+      const run = () =>
+        qs.flatMap((q) =>
+          (["cosine", "euclidean", "dot-product"] as const).flatMap((metric) => [m.search(q, metric, 15), m.search(q, metric, 15, "a"), m.searchProbed(q, metric, 15, probe)]).map((r) => ({ ids: r.rows.map((row) => m.idAt(row)), scores: r.scores })),
+        );
+      const before = run();
+      m.groupByPart();
+      expect(run()).toEqual(before);
+      const order = Array.from({ length: m.count }, (_, r) => (m.partAt(r) === UNASSIGNED ? parts : m.partAt(r)));
+      expect(order).toEqual([...order].sort((a, b) => a - b));
+      for (const [id, v] of kept) {
+        expect(m.idAt(m.rowFor(id)!)).toBe(id);
+        expect(m.valuesAt(m.rowFor(id)!)).toEqual(v);
+        expect(m.metadataAt(m.rowFor(id)!)).toEqual({ i: Number(id.slice(2)) });
+      }
+      for (let i = 0; i < 3000; i += 5) m.delete(`id${i}`);
+      for (let i = 0; i < 3000; i += 5) kept.delete(`id${i}`);
+      const q = qs[0]!;
+      const got = m.search(q, "euclidean", 20);
+      const want = [...kept].map(([id, v]) => ({ id, d: Math.sqrt(v.reduce((s, x, j) => s + (x - q[j]!) ** 2, 0)) })).sort((a, b) => a.d - b.d || (a.id < b.id ? -1 : 1)).slice(0, 20);
+      expect(got.rows.map((r) => m.idAt(r))).toEqual(want.map((w) => w.id));
+    }
+  });
+
   it("returns fewer than k when fewer vectors qualify, and nothing for an unknown namespace", () => {
     for (const kernel of [null, newKernel()]) {
       const m = new VectorMatrix(2, 16, kernel);

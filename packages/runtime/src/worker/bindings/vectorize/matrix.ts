@@ -1,6 +1,7 @@
 /**
- * The in-memory side of a vector index: every vector of the index in one dense Float32Array (row r holds the vector
- * with id ids[r]), with its norm, namespace and parsed metadata, and an exact top-K search over it. Plain TypeScript
+ * The in-memory side of a vector index: every vector of the index in dense Float32Array chunks of 1,024 rows (row r
+ * holds the vector with id ids[r]), with its norm, namespace and parsed metadata, and an exact top-K search over it.
+ * Rows can be regrouped by partition (groupByPart) so a probed search reads them in order. Plain TypeScript
  * with no workerd APIs: the Durable Object keeps SQLite and this in step, and unit tests run it in Node.
  *
  * A query is one pass over the matrix, in one of two ways, with the same results:
@@ -21,6 +22,10 @@ import type { VectorKernel } from "./kernel-wasm";
 
 /** Rows scored per kernel call: big enough to amortise the call, small enough for the scratch to stay in L1. */
 const BLOCK = 256;
+/** Rows of values per chunk (see VectorMatrix.chunks): a multiple of BLOCK, so a block never straddles two. */
+const CHUNK_SHIFT = 10;
+const CHUNK_ROWS = 1 << CHUNK_SHIFT;
+const CHUNK_MASK = CHUNK_ROWS - 1;
 /** The namespace code of "any namespace" in a search, and of "no namespace" on a row. */
 const ANY = -2;
 const NONE = -1;
@@ -66,18 +71,33 @@ const QUERY_LEVELS = 8191;
 const SCALE = 0, ERR = 1, NORM = 2, MAX = 3;
 const quantized = new Float64Array(4);
 
-/** Sets quantized[NORM] and quantized[MAX] for values[offset … offset + d) in one pass. */
+/**
+ * Sets quantized[NORM] and quantized[MAX] for values[offset … offset + d) in one pass. Four running sums and
+ * branch-free Math.abs/Math.max: a single sum (one add's latency per value) with a branch on each value's sign (taken
+ * at random) made this a seventh of an insert's time at 384 dimensions. norm() sums in the same order, so the kernel
+ * and the plain scan see the same norms to the last bit. A NaN value makes MAX NaN (no kernel bound is trusted then).
+ */
 function measure(values: Float32Array, offset: number, d: number): void {
-  let max = 0;
-  let sq = 0;
-  for (let j = 0; j < d; j++) {
-    const x = values[offset + j]!;
-    sq += x * x;
-    const a = x < 0 ? -x : x;
-    if (a > max) max = a;
+  let m0 = 0, m1 = 0, s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  const end = offset + d;
+  const end4 = end - (d % 4);
+  let j = offset;
+  for (; j < end4; j += 4) {
+    const a = values[j]!, b = values[j + 1]!, c = values[j + 2]!, e = values[j + 3]!;
+    s0 += a * a;
+    s1 += b * b;
+    s2 += c * c;
+    s3 += e * e;
+    m0 = Math.max(m0, Math.abs(a), Math.abs(b));
+    m1 = Math.max(m1, Math.abs(c), Math.abs(e));
   }
-  quantized[NORM] = Math.sqrt(sq);
-  quantized[MAX] = max;
+  for (; j < end; j++) {
+    const a = values[j]!;
+    s0 += a * a;
+    m0 = Math.max(m0, Math.abs(a));
+  }
+  quantized[NORM] = Math.sqrt(s0 + s1 + (s2 + s3));
+  quantized[MAX] = Math.max(m0, m1);
 }
 
 /**
@@ -128,12 +148,15 @@ export function rowVariableBytes(id: string, metadataJsonBytes: number): number 
   return 2 * id.length + 64 + (metadataJsonBytes > 0 ? 3 * metadataJsonBytes + 32 : 0);
 }
 
-/** out[r - start] = dot(row r, q) for rows in [start, end) whose namespace is `want` (or any when want is ANY). */
-function dotBlock(data: Float32Array, q: Float32Array, d: number, start: number, end: number, out: Float64Array, ns: Int32Array, want: number): void {
+/**
+ * out[r - start] = dot(row r, q) for rows in [start, end) whose namespace is `want` (or any when want is ANY); `data`
+ * is the chunk holding those rows, whose first row is `base`.
+ */
+function dotBlock(data: Float32Array, base: number, q: Float32Array, d: number, start: number, end: number, out: Float64Array, ns: Int32Array, want: number): void {
   const d8 = d - (d % 8);
   for (let r = start; r < end; r++) {
     if (want !== ANY && ns[r] !== want) continue;
-    const o = r * d;
+    const o = (r - base) * d;
     let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
     let j = 0;
     for (; j < d8; j += 8) {
@@ -153,11 +176,11 @@ function dotBlock(data: Float32Array, q: Float32Array, d: number, start: number,
 }
 
 /** out[r - start] = squared L2 distance between row r and q, for rows in the wanted namespace. */
-function l2Block(data: Float32Array, q: Float32Array, d: number, start: number, end: number, out: Float64Array, ns: Int32Array, want: number): void {
+function l2Block(data: Float32Array, base: number, q: Float32Array, d: number, start: number, end: number, out: Float64Array, ns: Int32Array, want: number): void {
   const d4 = d - (d % 4);
   for (let r = start; r < end; r++) {
     if (want !== ANY && ns[r] !== want) continue;
-    const o = r * d;
+    const o = (r - base) * d;
     let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     let j = 0;
     for (; j < d4; j += 4) {
@@ -179,13 +202,10 @@ function l2Block(data: Float32Array, q: Float32Array, d: number, start: number, 
   }
 }
 
+/** |values[offset … offset + d)|, summed exactly as measure() sums it. */
 function norm(values: Float32Array, offset: number, d: number): number {
-  let s = 0;
-  for (let j = 0; j < d; j++) {
-    const x = values[offset + j]!;
-    s += x * x;
-  }
-  return Math.sqrt(s);
+  measure(values, offset, d);
+  return quantized[NORM]!;
 }
 
 /**
@@ -298,7 +318,12 @@ export class VectorMatrix {
   count = 0;
   /** Rows the arrays have room for. */
   private capacity: number;
-  private data: Float32Array;
+  /**
+   * The float32 values, CHUNK_ROWS rows per chunk (the last chunk holds what capacity leaves, so the bytes are exactly
+   * capacity rows): growing allocates new chunks and copies only the last, where one array copied everything held
+   * at each 1.5× step (with the fresh pages it faulted in, a fifth of an insert's time).
+   */
+  private chunks: Float32Array[] = [];
   /** Per row, with the kernel: the scale of its codes and the norm of their error (see quantize()). */
   private scales: Float64Array;
   private errs: Float64Array;
@@ -341,7 +366,6 @@ export class VectorMatrix {
     this.maxRows = maxRows;
     this.codeStride = codeStride(dims);
     this.capacity = Math.min(maxRows, Math.max(16, capacity));
-    this.data = new Float32Array(0);
     this.scales = new Float64Array(kernel ? this.capacity : 0);
     this.errs = new Float64Array(kernel ? this.capacity : 0);
     this.uppers = new Float64Array(kernel ? this.capacity : 0);
@@ -359,7 +383,7 @@ export class VectorMatrix {
    */
   get bytesHeld(): number {
     const kernel = this.kernel ? this.kernel.memory.buffer.byteLength + this.scales.byteLength + this.errs.byteLength + this.uppers.byteLength : 0;
-    return this.data.byteLength + kernel + this.norms.byteLength + this.invNorms.byteLength + this.ns.byteLength + this.part.byteLength + this.varBytes.byteLength + this.variableBytes;
+    return this.capacity * this.dims * 4 + kernel + this.norms.byteLength + this.invNorms.byteLength + this.ns.byteLength + this.part.byteLength + this.varBytes.byteLength + this.variableBytes;
   }
 
   /** The most rows whose arrays fit in `bytes` (before ids and metadata), for a matrix of `dims` with or without the kernel. */
@@ -385,13 +409,26 @@ export class VectorMatrix {
   }
 
   /**
-   * Room for `rows` rows: the usual 1.5× steps, unless the step would take the bytes past `budget`, when it is exactly
-   * `rows` (the last rows a budget allows then cost a reallocation each, rather than a third of the budget unused).
+   * Room for `rows` rows: the usual 1.5× steps, unless the step would take the bytes past `budget`, when it is the
+   * most rows the budget leaves room for (counting each extra row's id and metadata at the average so far), and at
+   * least `rows`. Growing to exactly `rows` instead made each of the last batches before a full shard copy the whole
+   * matrix (a sixth of an insert's time at 384 dimensions).
    */
   private capacityFor(rows: number, variable: number, budget: number): number {
     let capacity = this.capacity;
     while (capacity < rows) capacity = this.nextCapacity(capacity);
-    return capacity > rows && this.arrayBytes(capacity) + variable > budget ? Math.max(this.capacity, rows) : capacity;
+    if (capacity <= rows || this.arrayBytes(capacity) + variable <= budget) return capacity;
+    const perRow = rows > 0 ? Math.max(0, variable) / rows : 0;
+    const fits = (c: number) => this.arrayBytes(c) + variable + (c - rows) * perRow <= budget;
+    // The largest capacity in [lo, capacity) that fits; lo itself when none does (the caller then refuses the rows).
+    let lo = Math.max(this.capacity, rows);
+    let hi = capacity - 1;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (fits(mid)) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
   }
 
   /** The extra variable bytes of putting (id, metadata of `metadataJsonBytes`) compared with what the row holds now. */
@@ -411,6 +448,11 @@ export class VectorMatrix {
 
   private nextCapacity(capacity: number): number {
     return Math.min(this.maxRows, Math.ceil(capacity * 1.5) + 16);
+  }
+
+  /** Rows the arrays have room for now (reserve() and put() grow them). */
+  get allocatedRows(): number {
+    return this.capacity;
   }
 
   /** Whether queries use the SIMD kernel. */
@@ -436,7 +478,7 @@ export class VectorMatrix {
       this.rowOf.set(id, row);
     }
     const d = this.dims;
-    this.data.set(values.subarray(offset, offset + d), row * d);
+    this.chunkOf(row).set(values.subarray(offset, offset + d), (row & CHUNK_MASK) * d);
     let n: number;
     if (this.codes && coded && coded.length === this.codedBytes) {
       // Coded when it was stored (codeInto()): copied, not computed again, which is most of a cold load's work.
@@ -510,7 +552,7 @@ export class VectorMatrix {
     this.variableBytes -= this.varBytes[row]!;
     if (row !== last) {
       const lastId = this.ids[last]!;
-      this.data.copyWithin(row * d, last * d, last * d + d);
+      this.chunkOf(row).set(this.view(last), (row & CHUNK_MASK) * d);
       if (this.codes) {
         // The whole code stride, padding included (always zero), so padded rows stay zero-padded.
         const cs = this.codeStride;
@@ -559,16 +601,91 @@ export class VectorMatrix {
     this.part[row] = part;
   }
 
+  /**
+   * Reorders the rows so that each partition's rows lie together (by partition, unassigned ones last, each group in
+   * its current order). A probed search gathers only its partitions' rows: scattered through the matrix, each row
+   * cost the kernel about five times what a row read in order costs. Row numbers change; ids keep their rows.
+   */
+  groupByPart(): void {
+    const n = this.count;
+    if (n < 2) return;
+    const { part } = this;
+    let max = -1;
+    for (let r = 0; r < n; r++) if (part[r]! > max) max = part[r]!;
+    const key = (r: number) => (part[r] === UNASSIGNED ? max + 1 : part[r]!);
+    const starts = new Int32Array(max + 3);
+    for (let r = 0; r < n; r++) starts[key(r) + 1]!++;
+    for (let b = 1; b < starts.length; b++) starts[b]! += starts[b - 1]!;
+    // order[k]: the row that moves to position k.
+    const order = new Int32Array(n);
+    for (let r = 0; r < n; r++) order[starts[key(r)]!++] = r;
+    // Applied in place, a cycle at a time, through one row's worth of scratch.
+    const moved = new Uint8Array(n);
+    const d = this.dims;
+    const cs = this.codeStride;
+    const values = new Float32Array(d);
+    const codes = this.codes ? new Int8Array(cs) : null;
+    for (let i = 0; i < n; i++) {
+      if (moved[i] === 1) continue;
+      moved[i] = 1;
+      if (order[i] === i) continue;
+      values.set(this.view(i));
+      if (codes) codes.set(this.codes!.subarray(i * cs, i * cs + cs));
+      const saved = { scale: this.kernel ? this.scales[i]! : 0, err: this.kernel ? this.errs[i]! : 0, norm: this.norms[i]!, inv: this.invNorms[i]!, ns: this.ns[i]!, part: part[i]!, varBytes: this.varBytes[i]!, id: this.ids[i]!, metadata: this.metadata[i]! };
+      let j = i;
+      for (;;) {
+        const src = order[j]!;
+        if (src === i) break;
+        this.copyRow(src, j);
+        moved[src] = 1;
+        j = src;
+      }
+      this.chunkOf(j).set(values, (j & CHUNK_MASK) * d);
+      if (codes) this.codes!.set(codes, j * cs);
+      if (this.kernel) {
+        this.scales[j] = saved.scale;
+        this.errs[j] = saved.err;
+      }
+      this.norms[j] = saved.norm;
+      this.invNorms[j] = saved.inv;
+      this.ns[j] = saved.ns;
+      part[j] = saved.part;
+      this.varBytes[j] = saved.varBytes;
+      this.ids[j] = saved.id;
+      this.metadata[j] = saved.metadata;
+    }
+    for (let r = 0; r < n; r++) this.rowOf.set(this.ids[r]!, r);
+  }
+
+  /** Copies row `src` over row `dst` (every per-row array; rowOf is the caller's). */
+  private copyRow(src: number, dst: number): void {
+    const d = this.dims;
+    this.chunkOf(dst).set(this.view(src), (dst & CHUNK_MASK) * d);
+    if (this.codes) {
+      const cs = this.codeStride;
+      this.codes.copyWithin(dst * cs, src * cs, src * cs + cs);
+      this.scales[dst] = this.scales[src]!;
+      this.errs[dst] = this.errs[src]!;
+    }
+    this.norms[dst] = this.norms[src]!;
+    this.invNorms[dst] = this.invNorms[src]!;
+    this.ns[dst] = this.ns[src]!;
+    this.part[dst] = this.part[src]!;
+    this.varBytes[dst] = this.varBytes[src]!;
+    this.ids[dst] = this.ids[src]!;
+    this.metadata[dst] = this.metadata[src]!;
+  }
+
   /** Row `row`'s values without a copy: valid only until the next put (the arrays may move as they grow). */
   view(row: number): Float32Array {
-    const start = row * this.dims;
-    return this.data.subarray(start, start + this.dims);
+    const start = (row & CHUNK_MASK) * this.dims;
+    return this.chunkOf(row).subarray(start, start + this.dims);
   }
 
   /** A copy of row `row`'s values. */
   valuesAt(row: number): Float32Array {
-    const start = row * this.dims;
-    return this.data.slice(start, start + this.dims);
+    const start = (row & CHUNK_MASK) * this.dims;
+    return this.chunkOf(row).slice(start, start + this.dims);
   }
 
   /**
@@ -587,6 +704,41 @@ export class VectorMatrix {
     if (this.kernel) this.scanWithKernel(query, metric, want, predicate ?? null, top);
     else this.scanInJs(query, metric, want, predicate ?? null, top);
     return this.results(query, metric, top);
+  }
+
+  /**
+   * The row best matching `query` (cosine, euclidean or dot product, ties to the lower row) by the kernel's integer
+   * scores alone, without the exact re-rank: for assigning a row to its partition, where the best centroid up to the
+   * int8 coding's error is as good as the exact one (which only decides which rows a probe looks at), and the
+   * re-rank and heap of search() cost more than the scan at a few hundred centroids. Without the kernel, or for a
+   * non-finite query, search()'s exact best. -1 when the matrix is empty.
+   */
+  best(query: Float32Array, metric: VectorizeDistanceMetric): number {
+    const n = this.count;
+    if (n === 0) return -1;
+    if (!this.kernel) return this.search(query, metric, 1).rows[0]!;
+    const d = this.dims;
+    const q = this.kernelQuery!;
+    q.fill(0, d);
+    quantize(query, 0, d, q, QUERY_LEVELS);
+    const qScale = quantized[SCALE]!;
+    if (!Number.isFinite(qScale)) return this.search(query, metric, 1).rows[0]!;
+    this.kernel.dot8(CODES_OFFSET, QUERY_OFFSET, 0, n, this.codeStride, this.scoresOffset());
+    const ints = this.kernelScores!;
+    const { scales, norms, invNorms } = this;
+    const euclidean = metric === "euclidean";
+    const cosine = metric === "cosine";
+    let best = 0;
+    let bestKey = -Infinity;
+    for (let r = 0; r < n; r++) {
+      const dot = scales[r]! * qScale * ints[r]!;
+      const key = cosine ? dot * invNorms[r]! : euclidean ? 2 * dot - norms[r]! * norms[r]! : dot;
+      if (key > bestKey) {
+        bestKey = key;
+        best = r;
+      }
+    }
+    return best;
   }
 
   /**
@@ -638,8 +790,11 @@ export class VectorMatrix {
 
   /** The exact (float64) ranking key of rows [start, end) into scratch: dot, dot/|v| or squared distance. */
   private exactBlock(query: Float32Array, euclidean: boolean, start: number, end: number, want: number): void {
-    if (euclidean) l2Block(this.data, query, this.dims, start, end, this.scratch, this.ns, want);
-    else dotBlock(this.data, query, this.dims, start, end, this.scratch, this.ns, want);
+    // [start, end) lies in one chunk: a single row, or a BLOCK-aligned block (CHUNK_ROWS is a multiple of BLOCK).
+    const chunk = this.chunkOf(start);
+    const base = start - (start & CHUNK_MASK);
+    if (euclidean) l2Block(chunk, base, query, this.dims, start, end, this.scratch, this.ns, want);
+    else dotBlock(chunk, base, query, this.dims, start, end, this.scratch, this.ns, want);
   }
 
   private scanInJs(query: Float32Array, metric: VectorizeDistanceMetric, want: number, predicate: MetadataPredicate | null, top: TopK): void {
@@ -768,9 +923,7 @@ export class VectorMatrix {
 
   /** (Re)creates the row storage for `this.capacity` rows, keeping the first `keep` rows. */
   private allocate(keep: number): void {
-    const data = new Float32Array(this.capacity * this.dims);
-    data.set(this.data.subarray(0, keep * this.dims));
-    this.data = data;
+    this.allocateChunks(keep);
     if (!this.kernel) return;
     // In the kernel's memory the codes start at the same offset whatever the capacity: growing it keeps them in place.
     const memory = this.kernel.memory;
@@ -781,6 +934,28 @@ export class VectorMatrix {
     this.codes = new Int8Array(memory.buffer, CODES_OFFSET, this.capacity * this.codeStride);
     this.kernelScores = new Int32Array(memory.buffer, this.scoresOffset(), this.capacity);
     this.kernelRows = new Int32Array(memory.buffer, this.rowsOffset(), this.capacity);
+  }
+
+  private chunkOf(row: number): Float32Array {
+    return this.chunks[row >>> CHUNK_SHIFT]!;
+  }
+
+  /** Chunks for `this.capacity` rows: full ones kept, the last (partial) one reallocated with its first `keep` rows' values. */
+  private allocateChunks(keep: number): void {
+    const d = this.dims;
+    const full = this.capacity >>> CHUNK_SHIFT;
+    const tail = this.capacity & CHUNK_MASK;
+    const wanted = full + (tail > 0 ? 1 : 0);
+    for (let c = 0; c < wanted; c++) {
+      const rows = c < full ? CHUNK_ROWS : tail;
+      const old = this.chunks[c];
+      if (old && old.length === rows * d) continue;
+      const chunk = new Float32Array(rows * d);
+      const kept = Math.max(0, Math.min(keep - c * CHUNK_ROWS, rows));
+      if (old && kept > 0) chunk.set(old.subarray(0, kept * d));
+      this.chunks[c] = chunk;
+    }
+    this.chunks.length = wanted;
   }
 
   private grow(): void {

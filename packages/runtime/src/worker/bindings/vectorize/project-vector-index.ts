@@ -36,7 +36,7 @@ import {
 } from "../../../shared/wire/vectorize";
 import { compileFilter, parseMetadata } from "./filter";
 import { checkConfig } from "./config";
-import type { ShardStats, VectorShard } from "./vector-shard";
+import type { PartitionSeed, ShardStats, VectorShard } from "./vector-shard";
 import { mergeMatches } from "./merge";
 
 const encoder = new TextEncoder();
@@ -50,9 +50,18 @@ function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
+/**
+ * UTF-8 bytes of `text`, or 0 for an empty one; without encoding it when it is short enough that it cannot pass
+ * `limit` (a UTF-16 unit is at most 3 bytes of UTF-8): ids and namespaces are short, and an encode each cost a few
+ * percent of an insert.
+ */
+function utf8Bytes(text: string, limit: number): number {
+  return text.length * 3 <= limit ? Math.min(text.length, 1) : encoder.encode(text).byteLength;
+}
+
 function checkId(where: string, id: unknown, what = "id"): string {
   if (typeof id !== "string") throw new TypeError(`${where}: ${what} must be a string, got ${describe(id)}`);
-  const bytes = encoder.encode(id).byteLength;
+  const bytes = utf8Bytes(id, VECTORIZE_LIMITS.maxIdBytes);
   if (bytes === 0) throw new TypeError(`${where}: ${what} must not be empty`);
   if (bytes > VECTORIZE_LIMITS.maxIdBytes) {
     throw new RangeError(`${where}: ${what} ${describe(id)} is ${bytes} bytes of UTF-8; ids are at most ${VECTORIZE_LIMITS.maxIdBytes} bytes`);
@@ -62,7 +71,7 @@ function checkId(where: string, id: unknown, what = "id"): string {
 
 function checkNamespace(where: string, namespace: unknown, what: string): string {
   if (typeof namespace !== "string") throw new TypeError(`${where}: ${what} must be a string, got ${describe(namespace)}`);
-  const bytes = encoder.encode(namespace).byteLength;
+  const bytes = utf8Bytes(namespace, VECTORIZE_LIMITS.maxNamespaceBytes);
   if (bytes === 0 || bytes > VECTORIZE_LIMITS.maxNamespaceBytes) {
     throw new RangeError(`${where}: ${what} ${describe(namespace)} is ${bytes} bytes; namespaces are 1 to ${VECTORIZE_LIMITS.maxNamespaceBytes} bytes of UTF-8`);
   }
@@ -141,6 +150,8 @@ export class ProjectVectorIndex extends DurableObject<PlatformEnv> {
   private writing: Promise<unknown> = Promise.resolve();
   /** "shard/metric" of the shards asked to partition since this start: a cache, correct when empty. */
   private readonly partitioned = new Set<string>();
+  /** Shard stubs by number (see shard()). */
+  private readonly stubs = new Map<number, Stub>();
   /** Settles interrupted moves and migrates an index of the single-object layout, once per start. */
   private recovered: Promise<void> | null = null;
 
@@ -324,6 +335,7 @@ export class ProjectVectorIndex extends DurableObject<PlatformEnv> {
       const refused: WriteRow[] = [];
       await Promise.all(
         [...pending].map(async ([shard, group]) => {
+          if (partition !== null) await this.seedIfNew(dims, partition, shard);
           const result = await this.shard(shard).put(dims, budget, packRows(dims, values, group), partition);
           this.saveStats(shard, result, result.refused.length > 0 ? true : null);
           for (const i of result.refused) refused.push(group[i]!);
@@ -358,13 +370,35 @@ export class ProjectVectorIndex extends DurableObject<PlatformEnv> {
    * threshold, so the write that crosses it pays for training the shards it did not write to.
    */
   private async partitionShards(config: VectorizeBindingConfig): Promise<void> {
-    const due = this.shardNumbers().filter((n) => !this.partitioned.has(`${n}/${config.metric}`));
-    await Promise.all(
-      due.map(async (n) => {
-        this.saveStats(n, await this.shard(n).partition(config.dimensions, this.budget(), config.metric), null);
-        this.partitioned.add(`${n}/${config.metric}`);
-      }),
-    );
+    const { dimensions: dims, metric } = config;
+    const due = this.shardNumbers().filter((n) => !this.partitioned.has(`${n}/${metric}`));
+    if (due.length === 0) return;
+    const budget = this.budget();
+    const partition = async (n: number, seed: PartitionSeed | null) => {
+      this.saveStats(n, await this.shard(n).partition(dims, budget, metric, seed), null);
+      this.partitioned.add(`${n}/${metric}`);
+    };
+    // The fullest shard trains first; the others take its partitions when they hold under half the rows they were
+    // trained on (VectorShard.partition decides), instead of training on their own few rows.
+    const fullest = this.sql.exec<{ shard: number }>("SELECT shard FROM shards ORDER BY count DESC, shard LIMIT 1").one().shard;
+    if (due.includes(fullest)) await partition(fullest, null);
+    const seed = await this.shard(fullest).seed(dims, budget, metric);
+    await Promise.all(due.filter((n) => n !== fullest).map((n) => partition(n, seed)));
+  }
+
+  /**
+   * Seeds a shard that holds nothing yet, before its first rows, with the partitions of the index's fullest shard,
+   * so it fills without training (VectorShard.partition). Does nothing when that shard has none for `metric`.
+   */
+  private async seedIfNew(dims: number, metric: VectorizeDistanceMetric, shard: number): Promise<void> {
+    if (this.partitioned.has(`${shard}/${metric}`)) return;
+    const own = this.sql.exec<{ count: number }>("SELECT count FROM shards WHERE shard = ?", shard).toArray()[0];
+    if (!own || own.count > 0) return;
+    const source = this.sql.exec<{ shard: number }>("SELECT shard FROM shards WHERE shard != ? AND count > 0 ORDER BY count DESC, shard LIMIT 1", shard).toArray()[0];
+    const seed = source ? await this.shard(source.shard).seed(dims, this.budget(), metric) : null;
+    if (seed === null) return;
+    this.saveStats(shard, await this.shard(shard).partition(dims, this.budget(), metric, seed), null);
+    this.partitioned.add(`${shard}/${metric}`);
   }
 
   /** Whether unfiltered queries may probe partitions: the index holds more vectors than its exact threshold, and its config does not say `exact = true`. */
@@ -430,10 +464,18 @@ export class ProjectVectorIndex extends DurableObject<PlatformEnv> {
     return Promise.all(this.shardNumbers().map((n) => this.shard(n).stats()));
   }
 
-  /** The shard objects of this index are named after it, so no other index (or project) can reach them. */
+  /**
+   * The shard objects of this index are named after it, so no other index (or project) can reach them. Stubs are
+   * kept (a cache, correct when empty): a query calls every shard, and naming one hashes its name.
+   */
   private shard(n: number): Stub {
-    const namespace = this.env.PROJECT_VECTORIZE_SHARD;
-    return namespace.get(namespace.idFromName(`${this.ctx.id.toString()}/${n}`));
+    let stub = this.stubs.get(n);
+    if (!stub) {
+      const namespace = this.env.PROJECT_VECTORIZE_SHARD;
+      stub = namespace.get(namespace.idFromName(`${this.ctx.id.toString()}/${n}`));
+      this.stubs.set(n, stub);
+    }
+    return stub;
   }
 
   private budget(): number {
@@ -538,16 +580,28 @@ function groupByShard(ids: string[], placed: Map<string, number>): Map<number, s
 
 /** The rows as one RPC batch for a shard. */
 function packRows(dims: number, values: Float32Array, rows: WriteRow[]): VectorizeBatchWire {
-  const packed = new Float32Array(rows.length * dims);
-  rows.forEach((row, i) => packed.set(values.subarray(row.offset, row.offset + dims), i * dims));
+  // The usual batch (every row, in order, to one shard) goes as it came: the RPC copies it anyway.
+  const whole = rows.length * dims === values.length && rows.every((row, i) => row.offset === i * dims);
+  const packed = whole ? values : new Float32Array(rows.length * dims);
+  if (!whole) rows.forEach((row, i) => packed.set(values.subarray(row.offset, row.offset + dims), i * dims));
   return { ids: rows.map((r) => r.id), values: packed, namespaces: rows.map((r) => r.namespace), metadata: rows.map((r) => r.metadataText) };
 }
 
-/** Whether values[from … to) are all finite: x − x is 0 for a finite x and NaN for ±Infinity and NaN. */
+/**
+ * Whether values[from … to) are all finite: x − x is 0 for a finite x and NaN for ±Infinity and NaN. Four sums, so
+ * the adds do not wait on each other (one sum ran at an add's latency per value).
+ */
 function allFinite(values: Float32Array, from: number, to: number): boolean {
-  let acc = 0;
-  for (let j = from; j < to; j++) acc += values[j]! - values[j]!;
-  return acc === 0;
+  let a = 0, b = 0, c = 0, d = 0;
+  let j = from;
+  for (; j + 3 < to; j += 4) {
+    a += values[j]! - values[j]!;
+    b += values[j + 1]! - values[j + 1]!;
+    c += values[j + 2]! - values[j + 2]!;
+    d += values[j + 3]! - values[j + 3]!;
+  }
+  for (; j < to; j++) a += values[j]! - values[j]!;
+  return a + b + c + d === 0;
 }
 
 /** Checks a whole batch before anything is written (a batch applies whole or not at all); the last of duplicate ids wins. */

@@ -40,6 +40,12 @@ export interface ShardStats {
   partitions: number;
 }
 
+/** Trained partitions handed from one shard to another (see VectorShard.partition): centroids and the rows they were trained on. */
+export interface PartitionSeed {
+  centroids: Float32Array;
+  rows: number;
+}
+
 export interface ShardPutResult extends ShardStats {
   /** Indexes (into the batch) of the rows that did not fit in the budget; nothing of them was written. */
   refused: number[];
@@ -93,6 +99,8 @@ export class VectorShard extends DurableObject<PlatformEnv> {
   private partitions: Partitions | null = null;
   /** Rows the shard held when its partitions were trained: past twice that, they are trained again. */
   private trainedRows = 0;
+  /** Rows the matrix held when its rows were last grouped by partition (groupByPart): past twice that, again. */
+  private groupedRows = 0;
 
   constructor(ctx: DurableObjectState, env: PlatformEnv) {
     super(ctx, env);
@@ -178,6 +186,10 @@ export class VectorShard extends DurableObject<PlatformEnv> {
       if (partitions && part !== UNASSIGNED && partitions.metric === "dot-product") partitions.widen(part, batch.values.subarray(i * dims, (i + 1) * dims));
     });
     if (partition !== null) this.partitionIfDue(dims, budget, partition);
+    // Rows arrive in any order; a probed search reads a partition's rows fastest when they lie together. Grouped
+    // again as the shard doubles, and once it is full (it refused a row), so a full shard has no scattered tail.
+    const doubled = matrix.count >= 2 * Math.max(this.groupedRows, MIN_TRAIN_ROWS);
+    if (this.partitions && (doubled || (refused.length > 0 && matrix.count > this.groupedRows))) this.group();
     return { refused, ...this.statsNow(matrix) };
   }
 
@@ -248,12 +260,25 @@ export class VectorShard extends DurableObject<PlatformEnv> {
   /**
    * Trains this shard's partitions for `metric` if it holds enough rows and they are missing, trained for another
    * metric, or trained when it held under half its rows; the router asks every shard once its index passes the exact
-   * threshold (put() asks on its own afterwards).
+   * threshold (put() asks on its own afterwards). With a `seed` (another shard's partitions, trained on at least twice
+   * the rows this one holds or was trained on) the shard takes those instead: a shard opened past the threshold then
+   * starts with a full shard's partitions and never retrains as it fills. Training it from its own first rows and
+   * again at each doubling (each time k-means, every row assigned again and rewritten) cost most of an insert's time.
    */
-  async partition(dims: number, budget: number, metric: VectorizeDistanceMetric): Promise<ShardStats> {
+  async partition(dims: number, budget: number, metric: VectorizeDistanceMetric, seed: PartitionSeed | null = null): Promise<ShardStats> {
     const matrix = this.open(dims, budget);
-    this.partitionIfDue(dims, budget, metric);
+    const own = this.partitions && this.partitions.metric === metric ? this.trainedRows : 0;
+    const fits = seed !== null && seed.centroids.length > 0 && seed.centroids.length % dims === 0 && seed.centroids.length / dims <= this.maxPartitions(dims, budget);
+    if (fits && seed.rows >= 2 * Math.max(matrix.count, own, 1)) this.install(dims, budget, metric, new Float32Array(seed.centroids), seed.rows);
+    else this.partitionIfDue(dims, budget, metric);
     return this.statsNow(matrix);
+  }
+
+  /** Its partitions for `metric` and the rows they were trained on, for the router to seed another shard with; null when it has none. */
+  async seed(dims: number, budget: number, metric: VectorizeDistanceMetric): Promise<PartitionSeed | null> {
+    this.open(dims, budget);
+    const partitions = this.partitions;
+    return partitions && partitions.metric === metric ? { centroids: partitions.centroids, rows: this.trainedRows } : null;
   }
 
   private partitionIfDue(dims: number, budget: number, metric: VectorizeDistanceMetric): void {
@@ -262,6 +287,13 @@ export class VectorShard extends DurableObject<PlatformEnv> {
     if (this.partitions && this.partitions.metric === metric && matrix.count < 2 * this.trainedRows) return;
     const count = Math.min(partitionsFor(matrix.count), this.maxPartitions(dims, budget));
     const centroids = trainCentroids(dims, metric, count, matrix.count, (r) => matrix.view(r), this.finderKernel(budget), matrix.count);
+    this.install(dims, budget, metric, centroids, matrix.count);
+  }
+
+  /** Makes `centroids` the shard's partitions, counted as trained on `trainedRows` rows: every row assigned, all persisted in one transaction. */
+  private install(dims: number, budget: number, metric: VectorizeDistanceMetric, centroids: Float32Array, trainedRows: number): void {
+    const matrix = this.matrix!;
+    const count = centroids.length / dims;
     const partitions = new Partitions(dims, metric, centroids, this.finderKernel(budget));
     const byPart: string[][] = Array.from({ length: count }, () => []);
     for (let r = 0; r < matrix.count; r++) {
@@ -274,7 +306,7 @@ export class VectorShard extends DurableObject<PlatformEnv> {
       const set = "INSERT INTO partitions (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
       this.sql.exec(set, "centroids", centroids.buffer.slice(centroids.byteOffset, centroids.byteOffset + centroids.byteLength));
       this.sql.exec(set, "metric", metric);
-      this.sql.exec(set, "rows", matrix.count);
+      this.sql.exec(set, "rows", trainedRows);
       byPart.forEach((ids, p) => {
         if (ids.length > 0) this.sql.exec("UPDATE vectors SET part = ? WHERE id IN (SELECT value FROM json_each(?))", p, JSON.stringify(ids));
       });
@@ -283,7 +315,24 @@ export class VectorShard extends DurableObject<PlatformEnv> {
       for (const id of ids) matrix.setPart(matrix.rowFor(id)!, p);
     });
     this.partitions = partitions;
-    this.trainedRows = matrix.count;
+    this.trainedRows = trainedRows;
+    this.group();
+  }
+
+  /**
+   * Groups a freshly loaded matrix's rows once the call that loaded it has answered (a timer), so a cold shard's
+   * first query does not also wait for the reordering; until then probed searches gather the rows as they lie.
+   */
+  private groupSoon(matrix: VectorMatrix): void {
+    setTimeout(() => {
+      if (this.matrix === matrix && this.partitions && matrix.count > this.groupedRows) this.group();
+    }, 0);
+  }
+
+  /** Puts each partition's rows together in memory (VectorMatrix.groupByPart). */
+  private group(): void {
+    this.matrix!.groupByPart();
+    this.groupedRows = this.matrix!.count;
   }
 
   private statsNow(matrix: VectorMatrix): ShardStats {
@@ -358,6 +407,8 @@ export class VectorShard extends DurableObject<PlatformEnv> {
     this.matrix = matrix;
     this.partitions = partitions;
     this.trainedRows = partitions ? Number(info.get("rows") ?? 0) : 0;
+    this.groupedRows = 0;
+    if (partitions) this.groupSoon(matrix);
     return matrix;
   }
 }

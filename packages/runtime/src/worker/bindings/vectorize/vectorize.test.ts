@@ -238,6 +238,12 @@ describe("VECTORIZE errors name what was wrong", () => {
     expect(await fails(p, B, "upsert", [{ id: "a", values: [1, { $nan: 1 }, 3, 4] }])).toContain("non-finite value at position 1: NaN");
     expect(await fails(p, B, "upsert", [{ id: "a", values: [1, 2, { $inf: -1 }, 4] }])).toContain("non-finite value at position 2: -Infinity");
     expect(await fails(p, B, "query", [1, 2, 3, 1e39])).toContain("outside the float32 range");
+    // Typed arrays take a copy-then-check path; a bad value is still named by position.
+    expect(await fails(p, B, "upsert", [{ id: "a", values: { $f32: [1, 2, 3, 4] } }, { id: "b", values: { $f32: [1, 2, 3, { $nan: 1 }] } }])).toContain(
+      'vector 1 (id "b") has a non-finite value at position 3: NaN',
+    );
+    expect(await fails(p, B, "insert", [{ id: "a", values: { $f64: [1, 1e39, 3, 4] } }])).toContain("non-finite value at position 1: 1e+39, outside the float32 range");
+    expect(await fails(p, B, "query", { $f64: [1, 2, 3, 1e39] })).toContain("non-finite value at position 3: 1e+39, outside the float32 range");
     expect(await fails(p, B, "upsert", [{ id: "a", values: [1, "2", 3, 4] }])).toContain('non-number at position 1: "2"');
     expect(await fails(p, B, "upsert", [{ id: "a", values: { $u8: [1, 2, 3, 4] } }])).toContain("must be an array of numbers, a Float32Array or a Float64Array, got Uint8Array");
     expect(await fails(p, B, "upsert", [{ values: v }])).toContain("vector 0 needs a string id");
