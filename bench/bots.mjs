@@ -1,7 +1,7 @@
 // The `bots` entry of bench/run.mjs (which passes its helpers in): bots on `aerostack platform start`.
 //   1. webhook acknowledgement with 100 concurrent chats: signed Telegram updates, 100 at once (one per chat), 5
 //      rounds after a warm-up round that created the chats (a chat's first message also creates its object); each request's send → its 200 (the work happens after the ack). p50 goal ≤ 10 ms, p99 well under the
-//      platforms' 3 s deadline;
+//      platforms' 3 s deadline; beside it the floor: the same 100 POSTs to a path that touches no object;
 //   2. message → reply with the offline model and one tool call (agent loop: two model turns, one tools/call through
 //      the workspace gateway to a loopback MCP member), webhook sent → the reply reaching the loopback Telegram API
 //      fixture; against the same tool called directly through the gateway (`/ws/<slug>`, a member token). Goal: at
@@ -106,6 +106,19 @@ export function botsEntry(h) {
             ours.ackP50 = [{ ms: h.percentile(acks, 50), samples: acks.length }];
             ours.ackP99 = [{ ms: h.percentile(acks, 99), samples: acks.length }];
 
+            // (1b) the floor under (1): the same 100 concurrent POSTs, same client shape, to a platform path that
+            // touches no object (the router's 404 JSON): what accepting and answering 100 requests at once costs here.
+            const floor = [];
+            for (let round = 0; round <= ACK_ROUNDS; round++) {
+              const pool = new http.Agent({ keepAlive: true, maxSockets: CONCURRENT_CHATS });
+              const answers = await Promise.all(Array.from({ length: CONCURRENT_CHATS }, () => h.request(`${url}/bench-no-such-path`, { method: "POST", headers, body: update(1, "hello"), agent: pool, timeoutMs: 120_000 })));
+              pool.destroy();
+              const bad = answers.find((a) => a.error || a.status !== 404);
+              if (bad) throw new Error(`the floor request was not answered 404: ${bad.error?.message ?? `${bad.status} ${bad.body}`}`);
+              if (round > 0) floor.push(...answers.map((a) => a.ms));
+            }
+            ours.floorP50 = [{ ms: h.percentile(floor, 50), samples: floor.length }];
+
             // (2) message → reply with one tool call, sequential, a fresh chat each time; one warm-up
             const replies = [];
             const soloAcks = [];
@@ -159,6 +172,7 @@ export function botsEntry(h) {
         solo("webhook ack p50, 100 chats", "signed Telegram webhooks to 100 existing chats at once × 5 rounds: send → 200 (goal ≤ 10 ms)", ours.ackP50, "≤ 10 ms", (ms) => ms <= 10),
         solo("webhook ack p99, 100 chats", "the same, p99 (goal: well under the platforms' 3 s deadline)", ours.ackP99, "< 3000 ms", (ms) => ms < 3000),
       ];
+      rows.push({ ...h.row("floor: 100 POSTs, no object", "the same 100-at-once client to a platform path that touches no object (a 404 from the router) × 5 rounds, p50: what the HTTP layer alone costs at this concurrency", only(ours.floorP50)), goal: "—", goalMet: null });
       rows.push(solo("webhook ack p50, 1 at a time", "the same webhook with nothing else in flight (the message → reply loop below): send → 200", ours.soloAck, "≤ 10 ms", (ms) => ms <= 10));
       const replyRow = h.row("message → reply, 1 tool", "agent loop, offline model, one tools/call via the workspace gateway: webhook sent → reply at the Telegram fixture; each of 30 chats' second message, one at a time", only(ours.reply));
       const directRow = h.row("tool via the gateway", "the same tool called directly: tools/call on /ws/<slug> with a member token, 30 sequential calls", only(ours.direct));
