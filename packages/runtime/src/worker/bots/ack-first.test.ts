@@ -1,33 +1,9 @@
 // Acks first: with bot webhooks in flight as foreground requests, a chat's work starts only once the last of them
 // is answered, or after the scheduler's bound; a manual clock drives the waits (no timings asserted).
 import { describe, expect, it } from "vitest";
-import { Turns, type TurnClock } from "../turns/turns";
+import { Turns } from "../turns/turns";
+import { manualClock } from "../turns/fixtures/manual-clock";
 import { chatWorkTurn } from "./ack-first";
-
-/** A clock whose sleeps resolve only when the test advances it. */
-function manualClock() {
-  let now = 0;
-  const sleepers: { at: number; resolve: () => void }[] = [];
-  const clock: TurnClock = { now: () => now, sleep: (ms) => new Promise<void>((resolve) => sleepers.push({ at: now + ms, resolve })) };
-  const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
-  return {
-    clock,
-    async advance(ms: number) {
-      const target = now + ms;
-      for (;;) {
-        await settle();
-        sleepers.sort((a, b) => a.at - b.at);
-        const next = sleepers[0];
-        if (!next || next.at > target) break;
-        sleepers.shift();
-        now = Math.max(now, next.at);
-        next.resolve();
-      }
-      now = target;
-      await settle();
-    },
-  };
-}
 
 const options = { soloRounds: 4, sharedRounds: 1, maxForegroundWaitMs: 50, foregroundQuietMs: 200 };
 

@@ -1,36 +1,8 @@
 // Turns: one run holds the turn at a time, runs take it in order, a slice waits for foreground requests (woken as
 // the last one ends, or after the bound), and slices shrink while others wait or a request came lately. A manual clock drives the waits.
 import { describe, expect, it } from "vitest";
-import { Turns, type TurnClock } from "./turns";
-
-/** A clock whose sleeps resolve only when the test advances it. */
-function manualClock() {
-  let now = 0;
-  const sleepers: { at: number; resolve: () => void }[] = [];
-  const clock: TurnClock = {
-    now: () => now,
-    sleep: (ms) => new Promise<void>((resolve) => sleepers.push({ at: now + ms, resolve })),
-  };
-  const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
-  return {
-    clock,
-    /** Moves time forward by `ms`, firing due sleeps one at a time (each may queue more). */
-    async advance(ms: number) {
-      const target = now + ms;
-      for (;;) {
-        await settle();
-        sleepers.sort((a, b) => a.at - b.at);
-        const next = sleepers[0];
-        if (!next || next.at > target) break;
-        sleepers.shift();
-        now = Math.max(now, next.at);
-        next.resolve();
-      }
-      now = target;
-      await settle();
-    },
-  };
-}
+import { Turns } from "./turns";
+import { manualClock } from "./fixtures/manual-clock";
 
 const options = { soloRounds: 4, sharedRounds: 1, maxForegroundWaitMs: 50, foregroundQuietMs: 200 };
 
