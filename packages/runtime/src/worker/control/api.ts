@@ -32,6 +32,7 @@ import { BotChatClockSchema, DeployBotBodySchema } from "../../shared/bots";
 import { botRegistry } from "../bots/registry";
 import { botChat } from "../bots/chat";
 import { setUpDevDashboard } from "../dashboard/dev";
+import { turns } from "../turns/turns";
 
 export const CONTROL_PREFIX = "/__aerostack/";
 
@@ -65,6 +66,8 @@ async function serveControl(request: Request, env: PlatformEnv, ctx: ExecutionCo
   const path = new URL(request.url).pathname.slice(CONTROL_PREFIX.length).split("/");
   try {
     if (path[0] === "health" && path.length === 1) return json({ ok: true });
+    // The isolate's scheduler (turns/turns.ts): how many foreground requests it counts now (tests of the router's wiring).
+    if (path[0] === "turns" && path.length === 1 && request.method === "GET") return json({ foreground: turns.foregroundInFlight });
     if (path[0] === "bootstrap" && path.length === 1 && request.method === "POST") {
       // First start of a platform: the host made the admin key and sends only its hash.
       const body = await readBody(request, BootstrapSchema);
