@@ -85,6 +85,20 @@ describe("Turns", () => {
     expect(took).toBe(true);
   });
 
+  it("keeps no wake-up of a slice the bound released, under traffic that never pauses", async () => {
+    const { clock, advance } = manualClock();
+    const turns = new Turns(clock, options);
+    void turns.foreground(() => new Promise<void>(() => {}));
+    for (let slice = 0; slice < 20; slice++) {
+      let took = false;
+      void turns.take().then(() => (took = true));
+      await advance(51);
+      expect(took).toBe(true);
+      turns.release();
+    }
+    expect(turns.heldBack).toBe(0);
+  });
+
   it("counts a foreground request that throws as ended", async () => {
     const turns = new Turns(manualClock().clock, options);
     await expect(turns.foreground(() => Promise.reject(new Error("boom")))).rejects.toThrow("boom");

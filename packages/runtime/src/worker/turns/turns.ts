@@ -70,6 +70,11 @@ export class Turns {
     return this.inFlight;
   }
 
+  /** Slices waiting for the foreground requests to end (at most one: only the turn's holder waits for them). */
+  get heldBack(): number {
+    return this.idle.length;
+  }
+
   /** Rounds the current holder may do before it gives the turn up. */
   sliceRounds(): number {
     const quiet = this.inFlight === 0 && this.clock.now() - this.lastForeground >= this.options.foregroundQuietMs;
@@ -89,8 +94,13 @@ export class Turns {
     for (;;) {
       const left = this.options.maxForegroundWaitMs - (this.clock.now() - since);
       if (this.inFlight === 0 || left <= 0) return;
-      const woken = await Promise.race([new Promise<boolean>((resolve) => this.idle.push(() => resolve(true))), this.clock.sleep(left).then(() => false)]);
-      if (!woken) continue;
+      let wake!: () => void;
+      const woken = await Promise.race([new Promise<boolean>((resolve) => this.idle.push((wake = () => resolve(true)))), this.clock.sleep(left).then(() => false)]);
+      if (!woken) {
+        // The bound passed first: forget this wake-up, or under traffic that never pauses they would pile up.
+        this.idle.splice(this.idle.indexOf(wake), 1);
+        continue;
+      }
       // Woken as the last request's handler returned: a timer more, so its response is written out first; then the
       // slice goes even if the next request came meanwhile (it waits for this one slice), so runs move on between
       // any two requests instead of only in gaps a busy client hardly leaves.
