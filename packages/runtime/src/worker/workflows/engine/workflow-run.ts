@@ -257,8 +257,10 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
     return this.pinned;
   }
 
-  private event(node: string | null, visit: number, kind: string, attempt: number, data: Record<string, unknown> = {}): void {
-    this.sql.exec("INSERT INTO events (ts, node, visit, kind, attempt, data) VALUES (?, ?, ?, ?, ?, ?)", Date.now(), node, visit, kind, attempt, JSON.stringify(data));
+  /** `data` as an object, or as its JSON text already (a completion splices the output's JSON in as it is). */
+  private event(node: string | null, visit: number, kind: string, attempt: number, data: Record<string, unknown> | string = {}): void {
+    const text = typeof data === "string" ? data : JSON.stringify(data);
+    this.sql.exec("INSERT INTO events (ts, node, visit, kind, attempt, data) VALUES (?, ?, ?, ?, ?, ?)", Date.now(), node, visit, kind, attempt, text);
   }
 
   /** A token for `node`, or an arrival at a join that is not complete yet. Inside the caller's transaction. */
@@ -281,7 +283,17 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
     if (this.pumping) return;
     this.pumping = true;
     let holding = false;
+    let sliced = 0;
     const slack = new SliceTimer();
+    // Gives the turn up (until `meanwhile` settles, if given) and waits for it again: a fresh slice.
+    const handOver = async (meanwhile?: Promise<unknown>): Promise<void> => {
+      holding = false;
+      turns.release();
+      await meanwhile;
+      await turns.take();
+      holding = true;
+      sliced = 0;
+    };
     try {
       // The watchdog: while nodes run, a pending alarm brings the run back soon after a crash and restart.
       await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
@@ -289,14 +301,10 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
       // The isolate's other runs and the requests it serves get their turn between slices (worker/turns/turns.ts).
       await turns.take();
       holding = true;
-      for (let sliced = 0; ; ) {
+      for (;;) {
         if (sliced >= turns.sliceRounds()) {
           slack.stop();
-          holding = false;
-          turns.release();
-          await turns.take();
-          holding = true;
-          sliced = 0;
+          await handOver();
         }
         const status = this.status();
         if (status === null || FINISHED.includes(status)) break;
@@ -318,14 +326,7 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
         const finished = await Promise.race([round, slack.armed()]);
         sliced++;
         if (!finished || slack.fired) slack.stop();
-        if (!finished) {
-          holding = false;
-          turns.release();
-          await round;
-          await turns.take();
-          holding = true;
-          sliced = 0;
-        }
+        if (!finished) await handOver(round);
       }
     } finally {
       slack.stop();
@@ -538,7 +539,7 @@ export class WorkflowRun extends DurableObject<PlatformEnv> {
       this.messages(node.id, outcome.messages);
       // Spliced as text: the output is JSON already, so it is not parsed and written out again.
       const data = `{"input":${JSON.stringify(meta.input)},"output":${output},"branch":${JSON.stringify(branch)},"durationMs":${Date.now() - meta.started}${outcome.tokens ? `,"tokens":${JSON.stringify(outcome.tokens)}` : ""}}`;
-      this.sql.exec("INSERT INTO events (ts, node, visit, kind, attempt, data) VALUES (?, ?, ?, 'completed', ?, ?)", Date.now(), node.id, token.visit, attempt, data);
+      this.event(node.id, token.visit, "completed", attempt, data);
       this.sql.exec("DELETE FROM tokens WHERE id = ?", token.id);
       if (outcome.end) return this.finish("succeeded", output, null);
       this.follow(node.id, branch, output);
