@@ -1,6 +1,6 @@
 /** User-side VECTORIZE: Cloudflare Vectorize's (V2) index API over the platform's project-scoped RPC stub. */
 import type { VectorizeMetadataRetrievalLevel, VectorizeVectorMetadata, VectorizeVectorMetadataFilter, VectorizeMatch, VectorizeMutation, VectorizeIndexInfo, VectorizeBindingConfig, VectorizeBatchWire, VectorizeQueryWire, VectorizeMatchesWire, VectorizeRpc } from "../shared/wire/vectorize";
-import { VECTORIZE_LIMITS } from "../shared/wire/vectorize";
+import { allFinite, VECTORIZE_LIMITS } from "../shared/wire/vectorize";
 // The wire contract (shared/wire/vectorize.ts) is part of the user-facing API too.
 export type { VectorizeDistanceMetric, VectorizeMetadataRetrievalLevel, VectorizeVectorMetadataValue, VectorizeVectorMetadata, VectorizeVectorMetadataFilter, VectorizeMatch, VectorizeMutation, VectorizeIndexInfo, VectorizeBindingConfig, VectorizeBatchWire, VectorizeQueryWire, VectorizeMatchWire, VectorizeMatchesWire, VectorizeVectorWire, VectorizeRpc } from "../shared/wire/vectorize";
 
@@ -62,20 +62,10 @@ function packValues(where: string, what: string, values: unknown, config: Vector
     );
   }
   if (!Array.isArray(values)) {
-    // A typed array holds only numbers: copy it (set() rounds float64 to float32) and check the copy is all finite
-    // (four sums of x − x, which is NaN for ±Infinity and NaN). The loop below, per value, only runs to name a bad one.
+    // A typed array holds only numbers: copy it (set() rounds float64 to float32) and check the copy is all finite.
+    // The loop below, per value, only runs to name a bad one.
     out.set(values, offset);
-    let a = 0, b = 0, c = 0, e = 0;
-    let j = offset;
-    const end = offset + values.length;
-    for (; j + 3 < end; j += 4) {
-      a += out[j]! - out[j]!;
-      b += out[j + 1]! - out[j + 1]!;
-      c += out[j + 2]! - out[j + 2]!;
-      e += out[j + 3]! - out[j + 3]!;
-    }
-    for (; j < end; j++) a += out[j]! - out[j]!;
-    if (a + b + c + e === 0) return;
+    if (allFinite(out, offset, offset + values.length)) return;
   }
   for (let j = 0; j < values.length; j++) {
     const x: unknown = values[j];

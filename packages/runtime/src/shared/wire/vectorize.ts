@@ -63,6 +63,23 @@ export interface VectorizeIndexInfo {
 // Wire contract (shim ⇄ ScopedVectorize ⇄ ProjectVectorIndex)
 
 /** Limits, as Cloudflare Vectorize documents them; the Durable Object enforces them, the shim checks early. */
+/**
+ * Whether values[from … to) are all finite (the shim checks a typed array's copy with it, the index every batch): x − x is 0 for a finite x and NaN for ±Infinity and NaN. Four sums, so
+ * the adds do not wait on each other (one sum ran at an add's latency per value).
+ */
+export function allFinite(values: Float32Array, from: number, to: number): boolean {
+  let a = 0, b = 0, c = 0, d = 0;
+  let j = from;
+  for (; j + 3 < to; j += 4) {
+    a += values[j]! - values[j]!;
+    b += values[j + 1]! - values[j + 1]!;
+    c += values[j + 2]! - values[j + 2]!;
+    d += values[j + 3]! - values[j + 3]!;
+  }
+  for (; j < to; j++) a += values[j]! - values[j]!;
+  return a + b + c + d === 0;
+}
+
 export const VECTORIZE_LIMITS = {
   maxDimensions: 1536,
   maxIdBytes: 64,

@@ -23,6 +23,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { PlatformEnv } from "../../env";
 import {
+  allFinite,
   VECTORIZE_LIMITS,
   type VectorizeBatchWire,
   type VectorizeBindingConfig,
@@ -585,23 +586,6 @@ function packRows(dims: number, values: Float32Array, rows: WriteRow[]): Vectori
   const packed = whole ? values : new Float32Array(rows.length * dims);
   if (!whole) rows.forEach((row, i) => packed.set(values.subarray(row.offset, row.offset + dims), i * dims));
   return { ids: rows.map((r) => r.id), values: packed, namespaces: rows.map((r) => r.namespace), metadata: rows.map((r) => r.metadataText) };
-}
-
-/**
- * Whether values[from … to) are all finite: x − x is 0 for a finite x and NaN for ±Infinity and NaN. Four sums, so
- * the adds do not wait on each other (one sum ran at an add's latency per value).
- */
-function allFinite(values: Float32Array, from: number, to: number): boolean {
-  let a = 0, b = 0, c = 0, d = 0;
-  let j = from;
-  for (; j + 3 < to; j += 4) {
-    a += values[j]! - values[j]!;
-    b += values[j + 1]! - values[j + 1]!;
-    c += values[j + 2]! - values[j + 2]!;
-    d += values[j + 3]! - values[j + 3]!;
-  }
-  for (; j < to; j++) a += values[j]! - values[j]!;
-  return a + b + c + d === 0;
 }
 
 /** Checks a whole batch before anything is written (a batch applies whole or not at all); the last of duplicate ids wins. */
